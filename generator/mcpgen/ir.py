@@ -1,0 +1,132 @@
+"""The intermediate representation: a resolved spec, ready to render.
+
+Frozen dataclasses, every name already a valid Python name, every schema already
+self-contained, every collection already in its final order. Templates only read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mcpgen.diagnostics import SpecPath
+from mcpgen.names import ClassName, PyIdent
+
+JsonSchema = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ModelIR:
+    """A pydantic model to generate: its class name and its schema (refs -> `#/$defs/...`)."""
+
+    class_name: ClassName
+    schema: JsonSchema
+    origin: SpecPath
+
+
+@dataclass(frozen=True)
+class ServerIR:
+    name: str
+    version: str
+    title: str | None
+    description: str | None
+    instructions: str | None
+    website_url: str | None
+    package: PyIdent
+
+
+@dataclass(frozen=True)
+class ErrorIR:
+    name: str
+    class_name: ClassName
+    code: int
+    message: str
+    description: str | None
+    data_model: ClassName | None
+
+
+@dataclass(frozen=True)
+class ToolIR:
+    name: str
+    ident: PyIdent
+    class_name: ClassName
+    title: str | None
+    description: str | None
+    # Keyword arguments of `ToolAnnotations`, in a fixed order.
+    annotations: tuple[tuple[str, Any], ...]
+    input_model: ClassName
+    output_model: ClassName | None
+    input_schema: JsonSchema
+    output_schema: JsonSchema | None
+    progress: bool
+    cancellable: bool
+    max_concurrency: int | None
+    errors: tuple[ErrorIR, ...]
+    examples: tuple[dict[str, Any], ...]
+    path: SpecPath
+
+
+@dataclass(frozen=True)
+class ResourceIR:
+    uri: str
+    name: str
+    ident: PyIdent
+    title: str | None
+    description: str | None
+    mime_type: str | None
+    text: str | None
+    path: SpecPath
+
+
+@dataclass(frozen=True)
+class CompleterIR:
+    argument: str
+    ident: PyIdent
+
+
+@dataclass(frozen=True)
+class TemplateIR:
+    uri_template: str
+    name: str
+    ident: PyIdent
+    class_name: ClassName
+    title: str | None
+    description: str | None
+    mime_type: str | None
+    params_model: ClassName
+    variables: tuple[str, ...]
+    completers: tuple[CompleterIR, ...]
+    path: SpecPath
+
+
+@dataclass(frozen=True)
+class PromptArgumentIR:
+    name: str
+    description: str | None
+    required: bool
+
+
+@dataclass(frozen=True)
+class PromptIR:
+    name: str
+    ident: PyIdent
+    class_name: ClassName
+    title: str | None
+    description: str | None
+    arguments: tuple[PromptArgumentIR, ...]
+    arguments_model: ClassName
+    completers: tuple[CompleterIR, ...]
+    path: SpecPath
+
+
+@dataclass(frozen=True)
+class SpecIR:
+    server: ServerIR
+    models: tuple[ModelIR, ...]
+    errors: tuple[ErrorIR, ...]
+    tools: tuple[ToolIR, ...]
+    resources: tuple[ResourceIR, ...]
+    templates: tuple[TemplateIR, ...]
+    prompts: tuple[PromptIR, ...]
+    spec_file: str
+    spec_sha256: str

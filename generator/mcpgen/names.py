@@ -1,0 +1,70 @@
+"""Names from the spec turned into Python names that cannot be invalid.
+
+`PyIdent` and `ClassName` are only made by the functions here, which guarantee a valid,
+non-keyword, non-builtin identifier; the type checker keeps raw strings out.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import unicodedata
+from typing import NewType
+
+PyIdent = NewType("PyIdent", str)
+ClassName = NewType("ClassName", str)
+
+TOOL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+# Clients prefix tool names with the server's (e.g. `mcp__weather__`) and cap the whole
+# near 64 characters, so longer names get truncated or rejected there.
+TOOL_NAME_SOFT_LIMIT = 64
+
+_RESERVED = (
+    frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
+)
+# A word: an acronym before a capitalised word, a (capitalised) lowercase run, an acronym,
+# or a number; trailing digits stay with their word (`v2`, `utf8`).
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+\d*|[A-Z]+\d*|\d+[a-z]*")
+
+
+def words(name: str) -> list[str]:
+    """Split any spelling (`getForecast`, `get-forecast.v2`, `HTTPServer`) into lowercase words."""
+    # Fold accents (`Ünïcode` -> `Unicode`) so generated names stay ASCII.
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    chunks = re.split(r"[^A-Za-z0-9]+", ascii_name)
+    return [w.lower() for chunk in chunks for w in _WORD.findall(chunk)]
+
+
+def to_ident(name: str, *, prefix: str = "item") -> PyIdent:
+    """snake_case identifier; keywords and builtins get a trailing underscore."""
+    parts = words(name)
+    ident = "_".join(parts) if parts else prefix
+    if ident[0].isdigit():
+        ident = f"{prefix}_{ident}"
+    if ident in _RESERVED or ident.startswith("__"):
+        ident += "_"
+    return PyIdent(ident)
+
+
+def to_class_name(name: str, *, prefix: str = "Item") -> ClassName:
+    """PascalCase class name."""
+    parts = words(name)
+    text = "".join(p[:1].upper() + p[1:] for p in parts) or prefix
+    if text[0].isdigit():
+        text = prefix + text
+    if text in _RESERVED:
+        text += "_"
+    return ClassName(text)
+
+
+def is_valid_tool_name(name: str) -> bool:
+    return TOOL_NAME.match(name) is not None
+
+
+PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def to_package_name(server_name: str) -> PyIdent:
+    """The import name of the generated package."""
+    return to_ident(server_name, prefix="mcp")

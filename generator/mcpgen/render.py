@@ -1,0 +1,210 @@
+"""Stage 4, render: the IR and the models' source -> `{path: RenderedFile}`.
+
+One Jinja environment, strict about undefined names and quiet about whitespace. The
+OUTPUTS table is the whole map of a generated project: which template makes which path,
+and who owns the result afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from mcpgen import __version__, templates_dir
+from mcpgen.ir import SpecIR
+from mcpgen.literals import docstring, py_literal
+from mcpgen.names import to_class_name
+
+
+class Owner(Enum):
+    """Who a generated file belongs to once it is on disk."""
+
+    GENERATOR = "generator"  # rewritten whenever its content changes
+    USER = "user"  # scaffolded once, never overwritten
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    text: str
+    owner: Owner
+
+
+@dataclass(frozen=True)
+class Output:
+    template: str
+    path: str  # a format string over `pkg` and the item's `ident`
+    owner: Owner
+    items: Callable[[SpecIR], list[Any]] | None = None  # one file per item, else one file
+    context: Callable[[Any], dict[str, Any]] | None = None
+
+
+def _once(_: SpecIR) -> list[Any]:
+    return [None]
+
+
+OUTPUTS: tuple[Output, ...] = (
+    Output("package_init.py.jinja", "src/{pkg}/__init__.py", Owner.GENERATOR),
+    Output("main.py.jinja", "src/{pkg}/__main__.py", Owner.GENERATOR),
+    Output("generated_init.py.jinja", "src/{pkg}/_generated/__init__.py", Owner.GENERATOR),
+    Output("errors.py.jinja", "src/{pkg}/_generated/errors.py", Owner.GENERATOR),
+    Output("protocols.py.jinja", "src/{pkg}/_generated/protocols.py", Owner.GENERATOR),
+    Output("server.py.jinja", "src/{pkg}/_generated/server.py", Owner.GENERATOR),
+    Output("test_surface.py.jinja", "tests/test_mcp_surface.py", Owner.GENERATOR),
+    Output("scaffold/pyproject.toml.jinja", "pyproject.toml", Owner.USER),
+    Output("scaffold/README.md.jinja", "README.md", Owner.USER),
+    Output(
+        "scaffold/package_init.py.jinja",
+        "src/{pkg}/handlers/__init__.py",
+        Owner.USER,
+        _once,
+        lambda _: {"kind": "tools, resources, resource templates and prompts"},
+    ),
+    Output(
+        "scaffold/package_init.py.jinja",
+        "src/{pkg}/handlers/tools/__init__.py",
+        Owner.USER,
+        lambda ir: [None] if ir.tools else [],
+        lambda _: {"kind": "tools"},
+    ),
+    Output(
+        "scaffold/tool.py.jinja",
+        "src/{pkg}/handlers/tools/{ident}.py",
+        Owner.USER,
+        lambda ir: list(ir.tools),
+        lambda tool: {"tool": tool},
+    ),
+    Output(
+        "scaffold/package_init.py.jinja",
+        "src/{pkg}/handlers/resources/__init__.py",
+        Owner.USER,
+        lambda ir: [None] if any(r.text is None for r in ir.resources) else [],
+        lambda _: {"kind": "resources"},
+    ),
+    Output(
+        "scaffold/resource.py.jinja",
+        "src/{pkg}/handlers/resources/{ident}.py",
+        Owner.USER,
+        lambda ir: [r for r in ir.resources if r.text is None],
+        lambda resource: {"resource": resource},
+    ),
+    Output(
+        "scaffold/package_init.py.jinja",
+        "src/{pkg}/handlers/resource_templates/__init__.py",
+        Owner.USER,
+        lambda ir: [None] if ir.templates else [],
+        lambda _: {"kind": "resource templates"},
+    ),
+    Output(
+        "scaffold/template.py.jinja",
+        "src/{pkg}/handlers/resource_templates/{ident}.py",
+        Owner.USER,
+        lambda ir: list(ir.templates),
+        lambda template: {"template": template},
+    ),
+    Output(
+        "scaffold/package_init.py.jinja",
+        "src/{pkg}/handlers/prompts/__init__.py",
+        Owner.USER,
+        lambda ir: [None] if ir.prompts else [],
+        lambda _: {"kind": "prompts"},
+    ),
+    Output(
+        "scaffold/prompt.py.jinja",
+        "src/{pkg}/handlers/prompts/{ident}.py",
+        Owner.USER,
+        lambda ir: list(ir.prompts),
+        lambda prompt: {"prompt": prompt},
+    ),
+)
+
+MODELS_PATH = "src/{pkg}/_generated/models.py"
+RUNTIME_PATH = "src/{pkg}/_generated/runtime.py"
+RUNTIME_SOURCE = "server/runtime.py"
+
+
+def _comment_safe(text: str) -> str:
+    """Text for a `#` comment: one line, printable."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _toml_string(text: str) -> str:
+    # A JSON string is a valid TOML basic string.
+    return json.dumps(text, ensure_ascii=False)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir() / "server"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["py"] = py_literal
+    env.filters["docstring"] = docstring
+    env.filters["py_comment"] = _comment_safe
+    env.filters["toml"] = _toml_string
+    env.filters["class_name"] = to_class_name
+    return env
+
+
+def header(ir: SpecIR) -> str:
+    return environment().get_template("_header.jinja").render(_base_context(ir))
+
+
+def _base_context(ir: SpecIR) -> dict[str, Any]:
+    return {
+        "ir": ir,
+        "pkg": ir.server.package,
+        "version": __version__,
+        "spec_file": ir.spec_file,
+        "spec_sha256": ir.spec_sha256,
+        "project_name": ir.server.name,
+    }
+
+
+def runtime_source() -> str:
+    return (templates_dir() / RUNTIME_SOURCE).read_text(encoding="utf-8")
+
+
+def render_files(ir: SpecIR, models_source: str) -> dict[str, RenderedFile]:
+    """Every file of the project, keyed by POSIX path relative to the project root."""
+    env = environment()
+    base = _base_context(ir)
+    pkg = ir.server.package
+    files: dict[str, RenderedFile] = {
+        MODELS_PATH.format(pkg=pkg): RenderedFile(models_source, Owner.GENERATOR),
+        RUNTIME_PATH.format(pkg=pkg): RenderedFile(
+            header(ir) + "\n" + runtime_source(), Owner.GENERATOR
+        ),
+        f"src/{pkg}/py.typed": RenderedFile("", Owner.GENERATOR),
+    }
+    for output, item in _expand(ir):
+        ident = getattr(item, "ident", "")
+        path = output.path.format(pkg=pkg, ident=ident)
+        context = {**base, "path": f"src/{pkg}/" + path.split(f"src/{pkg}/", 1)[-1]}
+        if output.context is not None:
+            context.update(output.context(item))
+        text = env.get_template(output.template).render(context)
+        files[path] = RenderedFile(text, output.owner)
+    return dict(sorted(files.items()))
+
+
+def _expand(ir: SpecIR) -> Iterator[tuple[Output, Any]]:
+    for output in OUTPUTS:
+        for item in (output.items or _once)(ir):
+            yield output, item
+
+
+def template_names() -> list[str]:
+    """Every template file, for the check that each is used by OUTPUTS."""
+    root = templates_dir() / "server"
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.jinja"))

@@ -1,0 +1,756 @@
+"""Stage 2, resolve: a validated `Spec` -> the IR, or every semantic problem at once.
+
+Here names become Python names (with collisions reported against both places), `$ref`s are
+resolved (spec types and files beside the spec) into a shared set of models, wire schemas
+are made self-contained, schemas are checked against the JSON Schema metaschema, examples
+against their schemas, and resource templates are ordered most specific first.
+"""
+
+from __future__ import annotations
+
+import copy
+import os.path
+import re
+import string
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from mcpgen.diagnostics import (
+    Diagnostic,
+    SpecError,
+    SpecPath,
+    did_you_mean,
+    format_path,
+    has_errors,
+)
+from mcpgen.ir import (
+    CompleterIR,
+    ErrorIR,
+    JsonSchema,
+    ModelIR,
+    PromptArgumentIR,
+    PromptIR,
+    ResourceIR,
+    ServerIR,
+    SpecIR,
+    TemplateIR,
+    ToolIR,
+)
+from mcpgen.load import Document, LoadedSpec
+from mcpgen.names import (
+    TOOL_NAME_SOFT_LIMIT,
+    ClassName,
+    PyIdent,
+    is_valid_tool_name,
+    to_class_name,
+    to_ident,
+    to_package_name,
+)
+from mcpgen.spec import Spec
+
+# Import names a generated package must not take: they would shadow what it imports.
+_TAKEN_PACKAGES = frozenset(sys.stdlib_module_names) | {
+    "anyio",
+    "jsonschema",
+    "mcp",
+    "mcp_types",
+    "pydantic",
+    "starlette",
+    "tests",
+    "uvicorn",
+}
+
+# Template variable syntax (RFC 6570): `{op var[:N|*], ...}`.
+_EXPRESSION = re.compile(r"\{([^{}]*)\}")
+_VARIABLE = re.compile(r"^([A-Za-z0-9_]|%[0-9A-Fa-f]{2})([A-Za-z0-9_.]|%[0-9A-Fa-f]{2})*$")
+_OPERATORS = ("+", "#", ".", "/", ";", "?", "&")
+_QUERY_OPERATORS = ("?", "&")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a `$ref` points: a document (`""` is the spec) and a JSON pointer in it."""
+
+    document: str
+    pointer: str
+
+
+@dataclass
+class _Resolver:
+    loaded: LoadedSpec
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Every referenced schema becomes one shared model, named once.
+    named: dict[_Target, ClassName] = field(default_factory=dict)
+    models: list[ModelIR] = field(default_factory=list)
+    class_owners: dict[ClassName, SpecPath] = field(default_factory=dict)
+    _pending: list[tuple[_Target, ClassName, JsonSchema, SpecPath]] = field(default_factory=list)
+
+    @property
+    def spec(self) -> Spec:
+        return self.loaded.spec
+
+    # -- reporting --------------------------------------------------------------------
+
+    def error(self, path: SpecPath, message: str, hint: str | None = None) -> None:
+        self.diagnostics.append(
+            Diagnostic("error", message, path=path, location=self.loaded.locate(path), hint=hint)
+        )
+
+    def warning(self, path: SpecPath, message: str, hint: str | None = None) -> None:
+        self.diagnostics.append(
+            Diagnostic("warning", message, path=path, location=self.loaded.locate(path), hint=hint)
+        )
+
+    def claim_class(self, name: ClassName, path: SpecPath) -> ClassName:
+        """Reserve a class name for the model or error declared at `path`."""
+        owner = self.class_owners.get(name)
+        if owner is not None and owner != path:
+            where = self.loaded.locate(owner)
+            self.error(
+                path,
+                f"class name {name!r} is already taken by {_show(owner)} ({where})",
+                hint="rename one of them",
+            )
+        else:
+            self.class_owners[name] = path
+        return name
+
+    # -- schemas ----------------------------------------------------------------------
+
+    def check_schema(self, schema: Any, path: SpecPath) -> bool:
+        if not isinstance(schema, dict):
+            self.error(path, "a JSON Schema here must be a table (an object)")
+            return False
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as problem:
+            where = (*path, *problem.path)
+            self.error(where, f"invalid JSON Schema: {problem.message}")
+            return False
+        return True
+
+    def rewrite(self, schema: Any, path: SpecPath, document: str = "") -> Any:
+        """A copy of `schema` with every `$ref` pointing at `#/$defs/<ClassName>`."""
+        if isinstance(schema, list):
+            return [self.rewrite(item, (*path, i), document) for i, item in enumerate(schema)]
+        if not isinstance(schema, dict):
+            return schema
+        result: dict[str, Any] = {}
+        for key, value in schema.items():
+            if key == "$ref" and isinstance(value, str):
+                result[key] = self.resolve_ref(value, (*path, key), document)
+            elif key in ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas"):
+                result[key] = (
+                    {k: self.rewrite(v, (*path, key, k), document) for k, v in value.items()}
+                    if isinstance(value, dict)
+                    else value
+                )
+            elif key in ("enum", "const", "default", "examples"):
+                result[key] = copy.deepcopy(value)
+            else:
+                result[key] = self.rewrite(value, (*path, key), document)
+        return result
+
+    def resolve_ref(self, ref: str, path: SpecPath, document: str) -> str:
+        file, _, fragment = ref.partition("#")
+        pointer = fragment
+        if file:
+            base = self._document(document).path.parent
+            target_doc = _posix_relative(base / file, self.loaded.document.path.parent)
+        else:
+            target_doc = document
+        if target_doc == "":
+            match = re.fullmatch(r"/types/([^/]+)", pointer)
+            if match is None:
+                self.error(
+                    path,
+                    f"$ref {ref!r}: a spec refers only to its types, as '#/types/<Name>'",
+                )
+                return ref
+            name = _unescape(match[1])
+            if name not in self.spec.types:
+                self.error(
+                    path,
+                    f"$ref {ref!r}: there is no type {name!r}",
+                    hint=did_you_mean(name, self.spec.types) or _known("types", self.spec.types),
+                )
+                return ref
+        target = _Target(target_doc, pointer)
+        class_name = self.named.get(target)
+        if class_name is None:
+            value = self._lookup(target, ref, path)
+            if value is None:
+                return ref
+            origin = ("types", _unescape(pointer[len("/types/") :])) if target_doc == "" else path
+            stem = pointer.rsplit("/", 1)[-1] if pointer else target_doc.rsplit("/", 1)[-1].split(".")[0]
+            class_name = self.claim_class(to_class_name(_unescape(stem)), origin)
+            self.named[target] = class_name
+            self._pending.append((target, class_name, value, origin))
+        return f"#/$defs/{class_name}"
+
+    def _document(self, key: str) -> Document:
+        return self.loaded.document if key == "" else self.loaded.external[key]
+
+    def _lookup(self, target: _Target, ref: str, path: SpecPath) -> Any:
+        if target.document not in self.loaded.external and target.document != "":
+            self.error(path, f"$ref {ref!r}: the file was not loaded")
+            return None
+        value: Any = self._document(target.document).data
+        for part in target.pointer.split("/")[1:] if target.pointer else []:
+            key = _unescape(part)
+            if isinstance(value, dict) and key in value:
+                value = value[key]
+            elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                value = value[int(key)]
+            else:
+                self.error(path, f"$ref {ref!r}: nothing at {target.pointer!r} in {target.document or 'the spec'}")
+                return None
+        if not isinstance(value, dict):
+            self.error(path, f"$ref {ref!r} does not point at a schema (a table)")
+            return None
+        return value
+
+    def drain_models(self) -> None:
+        """Rewrite every referenced schema, which may reference more."""
+        while self._pending:
+            target, class_name, raw, origin = self._pending.pop(0)
+            if self.check_schema(raw, origin):
+                rewritten = self.rewrite(raw, origin, target.document)
+                self.models.append(ModelIR(class_name, rewritten, origin))
+
+    def model_for(self, class_name: ClassName, schema: JsonSchema, path: SpecPath) -> ClassName:
+        """A model for an inline schema, or the shared model when the schema is a bare $ref."""
+        if set(schema) == {"$ref"} and isinstance(schema["$ref"], str):
+            ref = self.rewrite(schema, path)["$ref"]
+            if ref.startswith("#/$defs/"):
+                return ClassName(ref[len("#/$defs/") :])
+        self.claim_class(class_name, path)
+        self.models.append(ModelIR(class_name, self.rewrite(schema, path), path))
+        return class_name
+
+    def wire_schema(self, schema: JsonSchema, path: SpecPath) -> JsonSchema:
+        """The schema as advertised: self-contained, a bare root `$ref` inlined."""
+        rewritten: JsonSchema = self.rewrite(schema, path)
+        defs_needed = dict.fromkeys(_refs_in(rewritten))
+        if set(rewritten) == {"$ref"} and rewritten["$ref"].startswith("#/$defs/"):
+            root_name = rewritten["$ref"][len("#/$defs/") :]
+            root = self._model_schema(ClassName(root_name))
+            if root is not None:
+                rewritten = copy.deepcopy(root)
+                defs_needed = dict.fromkeys(_refs_in(rewritten))
+        defs: dict[str, Any] = {}
+        queue = list(defs_needed)
+        while queue:
+            name = queue.pop(0)
+            if name in defs:
+                continue
+            model = self._model_schema(ClassName(name))
+            if model is None:
+                continue
+            defs[name] = model
+            queue.extend(_refs_in(model))
+        if defs:
+            own = rewritten.get("$defs", {})
+            rewritten["$defs"] = {**own, **{k: defs[k] for k in sorted(defs)}}
+        return rewritten
+
+    def _model_schema(self, name: ClassName) -> JsonSchema | None:
+        self.drain_models()
+        for model in self.models:
+            if model.class_name == name:
+                return model.schema
+        return None
+
+
+def _refs_in(schema: Any) -> Iterator[str]:
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            yield ref[len("#/$defs/") :]
+        for key, value in schema.items():
+            if key not in ("enum", "const", "default", "examples"):
+                yield from _refs_in(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _refs_in(item)
+
+
+def _posix_relative(file: Path, base: Path) -> str:
+    return Path(os.path.relpath(os.path.realpath(file), os.path.realpath(base))).as_posix()
+
+
+def _unescape(part: str) -> str:
+    return part.replace("~1", "/").replace("~0", "~")
+
+
+def _show(path: SpecPath) -> str:
+    return format_path(path)
+
+
+def _known(kind: str, names: Iterable[str]) -> str:
+    listed = ", ".join(sorted(names))
+    return f"known {kind}: {listed}" if listed else f"the spec declares no {kind}"
+
+
+def _is_object_schema(schema: JsonSchema) -> bool:
+    return schema.get("type") == "object"
+
+
+def _check_unique(
+    resolver: _Resolver,
+    items: Iterable[tuple[str, SpecPath]],
+    what: str,
+    convert: Callable[[str], str],
+    converted_what: str,
+) -> None:
+    """Exact duplicates, and names that collide once converted to Python, name both places."""
+    seen: dict[str, tuple[str, SpecPath]] = {}
+    converted: dict[str, tuple[str, SpecPath]] = {}
+    for name, path in items:
+        if name in seen:
+            first = seen[name][1]
+            resolver.error(path, f"duplicate {what} {name!r}, first declared at {_show(first)} ({resolver.loaded.locate(first)})")
+            continue
+        seen[name] = (name, path)
+        python = convert(name)
+        if python in converted:
+            other, first = converted[python]
+            resolver.error(
+                path,
+                f"{what} {name!r} and {other!r} ({_show(first)}, {resolver.loaded.locate(first)}) "
+                f"both become the Python name {python!r}",
+                hint=f"rename one of them so their {converted_what}s differ",
+            )
+            continue
+        converted[python] = (name, path)
+
+
+def template_variables(template: str) -> tuple[list[tuple[str, str, bool]], str | None]:
+    """The variables of an RFC 6570 template as (name, operator, explode), or a problem."""
+    variables: list[tuple[str, str, bool]] = []
+    rest = _EXPRESSION.sub("", template)
+    if "{" in rest or "}" in rest:
+        return [], "unbalanced '{' or '}'"
+    for expression in _EXPRESSION.findall(template):
+        operator = expression[:1] if expression[:1] in _OPERATORS else ""
+        body = expression[len(operator) :]
+        if not body:
+            return [], "empty expression '{}'"
+        for spec in body.split(","):
+            explode = spec.endswith("*")
+            name = spec.rstrip("*").split(":", 1)[0]
+            if not _VARIABLE.match(name):
+                return [], f"invalid variable name {name!r}"
+            if any(name == v[0] for v in variables):
+                return [], f"variable {name!r} appears twice"
+            variables.append((name, operator, explode))
+    return variables, None
+
+
+def template_specificity(template: str) -> tuple[int, int, str]:
+    """Sort key: more literal text first, then fewer variables, then the text itself."""
+    literal = len(_EXPRESSION.sub("", template))
+    return (-literal, len(_EXPRESSION.findall(template)), template)
+
+
+def build_ir(loaded: LoadedSpec) -> tuple[SpecIR, list[Diagnostic]]:
+    """Resolve a loaded spec into the IR and its warnings; raises SpecError on any error."""
+    resolver = _Resolver(loaded)
+    spec = loaded.spec
+    server = _server(resolver)
+
+    # Types first, so that their names win over derived ones in collision reports.
+    for name in spec.types:
+        resolver.resolve_ref(f"#/types/{_escape(name)}", ("types", name), "")
+    resolver.drain_models()
+
+    errors = _errors(resolver)
+    tools = _tools(resolver, errors)
+    resources = _resources(resolver)
+    templates = _templates(resolver)
+    prompts = _prompts(resolver)
+    resolver.drain_models()
+
+    if has_errors(resolver.diagnostics):
+        raise SpecError(resolver.diagnostics)
+    ir = SpecIR(
+        server=server,
+        models=tuple(resolver.models),
+        errors=tuple(errors.values()),
+        tools=tools,
+        resources=resources,
+        templates=templates,
+        prompts=prompts,
+        spec_file=loaded.document.path.name,
+        spec_sha256=loaded.sha256,
+    )
+    return ir, resolver.diagnostics
+
+
+def _escape(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def _server(resolver: _Resolver) -> ServerIR:
+    section = resolver.spec.server
+    package = PyIdent(section.package) if section.package else to_package_name(section.name)
+    if package in _TAKEN_PACKAGES or package.rstrip("_") in _TAKEN_PACKAGES:
+        resolver.error(
+            ("server", "package" if section.package else "name"),
+            f"the package name {package!r} would shadow a module the server imports",
+            hint="set server.package to another name",
+        )
+    return ServerIR(
+        name=section.name,
+        version=section.version,
+        title=section.title,
+        description=section.description,
+        instructions=section.instructions,
+        website_url=section.website_url,
+        package=package,
+    )
+
+
+def _errors(resolver: _Resolver) -> dict[str, ErrorIR]:
+    result: dict[str, ErrorIR] = {}
+    for name, error in resolver.spec.errors.items():
+        path: SpecPath = ("errors", name)
+        class_name = resolver.claim_class(to_class_name(name), path)
+        if -32768 <= error.code <= -32100:
+            resolver.error(
+                (*path, "code"),
+                f"code {error.code} is reserved by JSON-RPC",
+                hint="use -32000..-32099 (server errors) or a code outside -32768..-32000",
+            )
+        data_model: ClassName | None = None
+        properties: Mapping[str, Any] = {}
+        if error.data is not None and resolver.check_schema(error.data, (*path, "data")):
+            if not _is_object_schema(error.data) and "$ref" not in error.data:
+                resolver.error((*path, "data"), "error data must be an object schema (type = \"object\")")
+            else:
+                data_model = resolver.model_for(
+                    ClassName(f"{class_name}Data"), error.data, (*path, "data")
+                )
+                properties = error.data.get("properties", {})
+        fields = _placeholders(error.message)
+        if fields is None:
+            resolver.error((*path, "message"), "malformed message template (unbalanced '{' or '}')",
+                           hint="write a literal brace as '{{' or '}}'")
+        else:
+            for placeholder in fields:
+                if placeholder not in properties:
+                    resolver.error(
+                        (*path, "message"),
+                        f"placeholder {{{placeholder}}} is not a property of the error's data",
+                        hint=did_you_mean(placeholder, properties)
+                        or "declare it under data.properties",
+                    )
+        result[name] = ErrorIR(
+            name=name,
+            class_name=class_name,
+            code=error.code,
+            message=error.message,
+            description=error.description,
+            data_model=data_model,
+        )
+    return result
+
+
+def _placeholders(template: str) -> list[str] | None:
+    try:
+        return [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError:
+        return None
+
+
+_ANNOTATION_KEYS = (
+    ("title", "title"),
+    ("read_only", "read_only_hint"),
+    ("destructive", "destructive_hint"),
+    ("idempotent", "idempotent_hint"),
+    ("open_world", "open_world_hint"),
+)
+
+
+def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, ...]:
+    spec = resolver.spec
+    named = [(t.name, ("tools", i, "name")) for i, t in enumerate(spec.tools)]
+    _check_unique(resolver, named, "tool", to_ident, "Python identifier")
+    tools: list[ToolIR] = []
+    for index, tool in enumerate(spec.tools):
+        path: SpecPath = ("tools", index)
+        if not is_valid_tool_name(tool.name):
+            resolver.error(
+                (*path, "name"),
+                f"tool name {tool.name!r} is not valid: MCP tool names match ^[A-Za-z0-9._-]{{1,128}}$",
+            )
+        elif len(tool.name) > TOOL_NAME_SOFT_LIMIT:
+            resolver.warning(
+                (*path, "name"),
+                f"tool name is {len(tool.name)} characters long; clients that prefix tool names "
+                f"cut them near {TOOL_NAME_SOFT_LIMIT}",
+            )
+        ident = to_ident(tool.name, prefix="tool")
+        class_name = to_class_name(tool.name, prefix="Tool")
+        input_schema: JsonSchema = {}
+        input_model = ClassName(f"{class_name}Input")
+        if resolver.check_schema(tool.input, (*path, "input")):
+            input_schema = resolver.wire_schema(tool.input, (*path, "input"))
+            if not _is_object_schema(input_schema):
+                resolver.error(
+                    (*path, "input"),
+                    "a tool's input must be an object schema (type = \"object\")",
+                    hint="put the arguments under input.properties",
+                )
+            input_model = resolver.model_for(input_model, tool.input, (*path, "input"))
+        output_schema: JsonSchema | None = None
+        output_model: ClassName | None = None
+        if tool.output is not None and resolver.check_schema(tool.output, (*path, "output")):
+            output_schema = resolver.wire_schema(tool.output, (*path, "output"))
+            if not _is_object_schema(output_schema):
+                resolver.error(
+                    (*path, "output"),
+                    "a tool's output must be an object schema (type = \"object\"): "
+                    "MCP structured content is a JSON object",
+                    hint="wrap the value in an object property, e.g. { result = ... }",
+                )
+            output_model = resolver.model_for(
+                ClassName(f"{class_name}Output"), tool.output, (*path, "output")
+            )
+        declared: list[ErrorIR] = []
+        for position, error_name in enumerate(tool.errors):
+            found = errors.get(error_name)
+            if found is None:
+                resolver.error(
+                    (*path, "errors", position),
+                    f"unknown error type {error_name!r}",
+                    hint=did_you_mean(error_name, errors) or _known("errors", errors),
+                )
+            elif found not in declared:
+                declared.append(found)
+        if input_schema and _is_object_schema(input_schema):
+            validator = Draft202012Validator(input_schema)
+            for position, example in enumerate(tool.examples):
+                for problem in sorted(validator.iter_errors(example), key=lambda e: list(map(str, e.path))):
+                    resolver.error(
+                        (*path, "examples", position, *problem.path),
+                        f"example does not match the input schema: {problem.message}",
+                    )
+        annotations: tuple[tuple[str, Any], ...] = ()
+        if tool.annotations is not None:
+            annotations = tuple(
+                (wire, getattr(tool.annotations, key))
+                for key, wire in _ANNOTATION_KEYS
+                if getattr(tool.annotations, key) is not None
+            )
+        tools.append(
+            ToolIR(
+                name=tool.name,
+                ident=ident,
+                class_name=class_name,
+                title=tool.title,
+                description=tool.description,
+                annotations=annotations,
+                input_model=input_model,
+                output_model=output_model,
+                input_schema=input_schema,
+                output_schema=output_schema,
+                progress=tool.progress,
+                cancellable=tool.cancellable,
+                max_concurrency=tool.max_concurrency,
+                errors=tuple(declared),
+                examples=tuple(tool.examples),
+                path=path,
+            )
+        )
+    return tuple(tools)
+
+
+def _resources(resolver: _Resolver) -> tuple[ResourceIR, ...]:
+    spec = resolver.spec
+    _check_unique(
+        resolver,
+        [(r.uri, ("resources", i, "uri")) for i, r in enumerate(spec.resources)],
+        "resource URI",
+        lambda uri: uri,
+        "URI",
+    )
+    _check_unique(
+        resolver,
+        [(r.name, ("resources", i, "name")) for i, r in enumerate(spec.resources)],
+        "resource",
+        to_ident,
+        "Python identifier",
+    )
+    resources = []
+    for index, resource in enumerate(spec.resources):
+        path: SpecPath = ("resources", index)
+        if "{" in resource.uri:
+            resolver.error(
+                (*path, "uri"),
+                "a static resource URI has no variables",
+                hint="declare it under [[resource_templates]] with uri_template",
+            )
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", resource.uri):
+            resolver.error((*path, "uri"), f"{resource.uri!r} is not an absolute URI (scheme:...)")
+        resources.append(
+            ResourceIR(
+                uri=resource.uri,
+                name=resource.name,
+                ident=to_ident(resource.name, prefix="resource"),
+                title=resource.title,
+                description=resource.description,
+                mime_type=resource.mime_type,
+                text=resource.text,
+                path=path,
+            )
+        )
+    return tuple(resources)
+
+
+def _templates(resolver: _Resolver) -> tuple[TemplateIR, ...]:
+    spec = resolver.spec
+    _check_unique(
+        resolver,
+        [(t.name, ("resource_templates", i, "name")) for i, t in enumerate(spec.resource_templates)],
+        "resource template",
+        to_ident,
+        "Python identifier",
+    )
+    _check_unique(
+        resolver,
+        [(t.uri_template, ("resource_templates", i, "uri_template")) for i, t in enumerate(spec.resource_templates)],
+        "URI template",
+        lambda text: text,
+        "text",
+    )
+    templates = []
+    for index, template in enumerate(spec.resource_templates):
+        path: SpecPath = ("resource_templates", index)
+        variables, problem = template_variables(template.uri_template)
+        if problem is not None:
+            resolver.error((*path, "uri_template"), f"invalid URI template: {problem}")
+        elif not variables:
+            resolver.error(
+                (*path, "uri_template"),
+                "a URI template needs at least one {variable}",
+                hint="a fixed URI belongs under [[resources]]",
+            )
+        names = [v[0] for v in variables]
+        for param in template.params:
+            if problem is None and param not in names:
+                resolver.error(
+                    (*path, "params", param),
+                    f"{param!r} is not a variable of the template",
+                    hint=did_you_mean(param, names) or f"its variables: {', '.join(names)}",
+                )
+        for position, argument in enumerate(template.complete):
+            if problem is None and argument not in names:
+                resolver.error(
+                    (*path, "complete", position),
+                    f"{argument!r} is not a variable of the template",
+                    hint=did_you_mean(argument, names),
+                )
+        class_name = to_class_name(template.name, prefix="Template")
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for name, operator, explode in variables:
+            given = template.params.get(name)
+            if given is not None and resolver.check_schema(given, (*path, "params", name)):
+                properties[name] = given
+            else:
+                properties[name] = (
+                    {"type": "array", "items": {"type": "string"}} if explode else {"type": "string"}
+                )
+            if operator not in _QUERY_OPERATORS:
+                required.append(name)
+        params_schema: JsonSchema = {"type": "object", "properties": properties}
+        if required:
+            params_schema["required"] = required
+        params_model = resolver.model_for(ClassName(f"{class_name}Params"), params_schema, path)
+        templates.append(
+            TemplateIR(
+                uri_template=template.uri_template,
+                name=template.name,
+                ident=to_ident(template.name, prefix="template"),
+                class_name=class_name,
+                title=template.title,
+                description=template.description,
+                mime_type=template.mime_type,
+                params_model=params_model,
+                variables=tuple(names),
+                completers=tuple(
+                    CompleterIR(argument, to_ident(f"complete_{argument}"))
+                    for argument in template.complete
+                ),
+                path=path,
+            )
+        )
+    templates.sort(key=lambda t: template_specificity(t.uri_template))
+    return tuple(templates)
+
+
+def _prompts(resolver: _Resolver) -> tuple[PromptIR, ...]:
+    spec = resolver.spec
+    _check_unique(
+        resolver,
+        [(p.name, ("prompts", i, "name")) for i, p in enumerate(spec.prompts)],
+        "prompt",
+        to_ident,
+        "Python identifier",
+    )
+    prompts = []
+    for index, prompt in enumerate(spec.prompts):
+        path: SpecPath = ("prompts", index)
+        names = [a.name for a in prompt.arguments]
+        _check_unique(
+            resolver,
+            [(a.name, (*path, "arguments", i, "name")) for i, a in enumerate(prompt.arguments)],
+            "prompt argument",
+            to_ident,
+            "Python identifier",
+        )
+        for position, argument in enumerate(prompt.complete):
+            if argument not in names:
+                resolver.error(
+                    (*path, "complete", position),
+                    f"{argument!r} is not an argument of the prompt",
+                    hint=did_you_mean(argument, names),
+                )
+        class_name = to_class_name(prompt.name, prefix="Prompt")
+        schema: JsonSchema = {
+            "type": "object",
+            "properties": {
+                a.name: {"type": "string", **({"description": a.description} if a.description else {})}
+                for a in prompt.arguments
+            },
+        }
+        required = [a.name for a in prompt.arguments if a.required]
+        if required:
+            schema["required"] = required
+        arguments_model = resolver.model_for(ClassName(f"{class_name}Arguments"), schema, path)
+        prompts.append(
+            PromptIR(
+                name=prompt.name,
+                ident=to_ident(prompt.name, prefix="prompt"),
+                class_name=class_name,
+                title=prompt.title,
+                description=prompt.description,
+                arguments=tuple(
+                    PromptArgumentIR(a.name, a.description, a.required) for a in prompt.arguments
+                ),
+                arguments_model=arguments_model,
+                completers=tuple(
+                    CompleterIR(argument, to_ident(f"complete_{argument}"))
+                    for argument in prompt.complete
+                ),
+                path=path,
+            )
+        )
+    return tuple(prompts)

@@ -1,0 +1,190 @@
+"""The spec language, version 1, as pydantic models.
+
+These models are the single definition of the language: `load` validates against them, and
+`mcpgen schema` exports their JSON Schema (kept in `specs/` and drift-tested) for editors.
+Unknown keys are refused everywhere, so a misspelling never passes silently.
+JSON Schema values (tool inputs, outputs, types) stay plain dicts here; `resolve` checks them
+against the JSON Schema metaschema.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JsonSchema = dict[str, Any]
+
+SPEC_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSection(_Strict):
+    """Identity of the server."""
+
+    name: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z][A-Za-z0-9._-]*$",
+            max_length=100,
+            description="Wire name of the server; the Python package name derives from it.",
+        ),
+    ]
+    version: Annotated[str, Field(min_length=1, description="Server version.")] = "0.1.0"
+    title: Annotated[str | None, Field(description="Human-readable name.")] = None
+    description: str | None = None
+    instructions: Annotated[
+        str | None, Field(description="Sent to clients at initialization: how to use the server.")
+    ] = None
+    website_url: str | None = None
+    package: Annotated[
+        str | None,
+        Field(
+            pattern=r"^[a-z_][a-z0-9_]*$",
+            description="Python import name of the generated package (default: from `name`).",
+        ),
+    ] = None
+
+
+class ErrorType(_Strict):
+    """A structured error a handler may raise; becomes an exception class with typed data."""
+
+    code: Annotated[
+        int,
+        Field(
+            description="JSON-RPC error code; -32000..-32099 is the range for server errors.",
+        ),
+    ]
+    message: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="Message template; `{field}` placeholders name properties of `data`.",
+        ),
+    ]
+    description: str | None = None
+    data: Annotated[
+        JsonSchema | None, Field(description="JSON Schema (an object) of the error's data.")
+    ] = None
+
+
+class ToolAnnotations(_Strict):
+    """Hints about a tool's behaviour, for clients deciding how to present or confirm it."""
+
+    title: str | None = None
+    read_only: bool | None = None
+    destructive: bool | None = None
+    idempotent: bool | None = None
+    open_world: bool | None = None
+
+
+class Tool(_Strict):
+    """A tool: JSON Schema input and (optionally) output, and a typed handler."""
+
+    name: Annotated[
+        str,
+        Field(description="Wire name; must match ^[A-Za-z0-9._-]{1,128}$ (at most 64 advised)."),
+    ]
+    title: str | None = None
+    description: str | None = None
+    annotations: ToolAnnotations | None = None
+    input: Annotated[
+        JsonSchema,
+        Field(description="JSON Schema of the arguments: an object schema, inline or `$ref`."),
+    ] = Field(default_factory=lambda: {"type": "object"})
+    output: Annotated[
+        JsonSchema | None,
+        Field(description="JSON Schema of the structured result: an object schema, or none."),
+    ] = None
+    progress: Annotated[bool, Field(description="The handler reports progress.")] = False
+    cancellable: Annotated[
+        bool, Field(description="The handler checks for cancellation at checkpoints.")
+    ] = False
+    max_concurrency: Annotated[
+        int | None, Field(ge=1, description="At most this many calls run at once; others wait.")
+    ] = None
+    errors: Annotated[
+        list[str], Field(description="Names of the error types (from `errors`) it may raise.")
+    ] = Field(default_factory=list)
+    examples: Annotated[
+        list[dict[str, Any]],
+        Field(description="Example arguments; checked against the input schema and used in tests."),
+    ] = Field(default_factory=list)
+
+
+class Resource(_Strict):
+    """A resource at a fixed URI: inline `text`, or served by a handler."""
+
+    uri: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1)]
+    title: str | None = None
+    description: str | None = None
+    mime_type: str | None = None
+    text: Annotated[
+        str | None, Field(description="Fixed content served as is; without it, a handler serves it.")
+    ] = None
+
+
+class ResourceTemplate(_Strict):
+    """Resources addressed by an RFC 6570 URI template with typed parameters."""
+
+    uri_template: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1)]
+    title: str | None = None
+    description: str | None = None
+    mime_type: str | None = None
+    params: Annotated[
+        dict[str, JsonSchema],
+        Field(description="JSON Schema per template variable (default: a string)."),
+    ] = Field(default_factory=dict)
+    complete: Annotated[
+        list[str], Field(description="Variables whose values the server can complete.")
+    ] = Field(default_factory=list)
+
+
+class PromptArgument(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    description: str | None = None
+    required: bool = False
+
+
+class Prompt(_Strict):
+    """A prompt template with named string arguments."""
+
+    name: Annotated[str, Field(min_length=1)]
+    title: str | None = None
+    description: str | None = None
+    arguments: list[PromptArgument] = Field(default_factory=list)
+    complete: Annotated[
+        list[str], Field(description="Arguments whose values the server can complete.")
+    ] = Field(default_factory=list)
+
+
+class Spec(_Strict):
+    """An MCP server, declared."""
+
+    schema_: Annotated[str | None, Field(alias="$schema")] = None
+    spec_version: Annotated[
+        Literal[1], Field(description="Version of the spec language.")
+    ] = SPEC_VERSION
+    server: ServerSection
+    types: Annotated[
+        dict[str, JsonSchema],
+        Field(description="Reusable JSON Schemas, referenced as {\"$ref\" = \"#/types/Name\"}."),
+    ] = Field(default_factory=dict)
+    errors: dict[str, ErrorType] = Field(default_factory=dict)
+    tools: list[Tool] = Field(default_factory=list)
+    resources: list[Resource] = Field(default_factory=list)
+    resource_templates: list[ResourceTemplate] = Field(default_factory=list)
+    prompts: list[Prompt] = Field(default_factory=list)
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the spec language, as exported to `specs/`."""
+    schema = Spec.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://mcpgen.dev/schema/spec-v1.json"
+    return schema
