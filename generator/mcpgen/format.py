@@ -11,7 +11,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ruff.__main__ import find_ruff_bin
+# The ruff package ships its binary and this finder, without type information.
+from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
 from mcpgen.render import RenderedFile
 
@@ -35,7 +36,7 @@ def format_files(files: dict[str, RenderedFile]) -> dict[str, RenderedFile]:
     python = {path: f for path, f in files.items() if path.endswith(".py")}
     if not python:
         return files
-    ruff = find_ruff_bin()
+    ruff: str = find_ruff_bin()
     with tempfile.TemporaryDirectory(prefix="mcpgen-format-") as tmp:
         root = Path(tmp)
         config = root / "ruff.toml"
@@ -45,7 +46,17 @@ def format_files(files: dict[str, RenderedFile]) -> dict[str, RenderedFile]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(rendered.text, encoding="utf-8", newline="\n")
         for command in (
-            [ruff, "check", "--fix", "--exit-zero", "--quiet", "--no-cache", "--config", str(config), "."],
+            [
+                ruff,
+                "check",
+                "--fix",
+                "--exit-zero",
+                "--quiet",
+                "--no-cache",
+                "--config",
+                str(config),
+                ".",
+            ],
             [ruff, "format", "--quiet", "--no-cache", "--config", str(config), "."],
         ):
             done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)

@@ -101,15 +101,18 @@ def load_spec(path: Path) -> LoadedSpec:
     document = parse_document(path, str(path))
     if not isinstance(document.data, dict):
         raise SpecError(
-            [Diagnostic("error", "a spec is a table (a JSON object) at the top level",
-                        location=document.locate(()))]
+            [
+                Diagnostic(
+                    "error",
+                    "a spec is a table (a JSON object) at the top level",
+                    location=document.locate(()),
+                )
+            ]
         )
     try:
         spec = Spec.model_validate(document.data)
     except ValidationError as error:
-        raise SpecError(
-            sorted(_diagnostics_from(error, document), key=_diagnostic_order)
-        ) from None
+        raise SpecError(sorted(_diagnostics_from(error, document), key=_diagnostic_order)) from None
     external, problems = _load_external_refs(document)
     if problems:
         raise SpecError(problems)

@@ -22,13 +22,9 @@ def render_models(ir: SpecIR, header: str) -> str:
     """The source of `_generated/models.py`."""
     # Imported here: it is the heaviest import of the pipeline (~0.4 s), and commands
     # such as `validate` and `schema` never need it.
-    from datamodel_code_generator import (
-        DataModelType,
-        InputFileType,
-        PythonVersion,
-        generate,
-    )
-    from datamodel_code_generator.format import Formatter
+    from datamodel_code_generator import LiteralType, generate
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+    from datamodel_code_generator.format import Formatter, PythonVersion
 
     if not ir.models:
         return f"{header}\n"
@@ -54,7 +50,7 @@ def render_models(ir: SpecIR, header: str) -> str:
         use_schema_description=True,
         parent_scoped_naming=True,
         strict_nullable=True,
-        enum_field_as_literal="all",
+        enum_field_as_literal=LiteralType.All,
         capitalise_enum_members=False,
         keep_model_order=False,
     )

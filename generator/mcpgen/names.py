@@ -15,14 +15,12 @@ from typing import NewType
 PyIdent = NewType("PyIdent", str)
 ClassName = NewType("ClassName", str)
 
-TOOL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+TOOL_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # Clients prefix tool names with the server's (e.g. `mcp__weather__`) and cap the whole
 # near 64 characters, so longer names get truncated or rejected there.
 TOOL_NAME_SOFT_LIMIT = 64
 
-_RESERVED = (
-    frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
-)
+_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
 # A word: an acronym before a capitalised word, a (capitalised) lowercase run, an acronym,
 # or a number; trailing digits stay with their word (`v2`, `utf8`).
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+\d*|[A-Z]+\d*|\d+[a-z]*")
@@ -59,7 +57,7 @@ def to_class_name(name: str, *, prefix: str = "Item") -> ClassName:
 
 
 def is_valid_tool_name(name: str) -> bool:
-    return TOOL_NAME.match(name) is not None
+    return TOOL_NAME.fullmatch(name) is not None
 
 
 PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")

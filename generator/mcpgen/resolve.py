@@ -145,7 +145,13 @@ class _Resolver:
         for key, value in schema.items():
             if key == "$ref" and isinstance(value, str):
                 result[key] = self.resolve_ref(value, (*path, key), document)
-            elif key in ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas"):
+            elif key in (
+                "properties",
+                "$defs",
+                "definitions",
+                "patternProperties",
+                "dependentSchemas",
+            ):
                 result[key] = (
                     {k: self.rewrite(v, (*path, key, k), document) for k, v in value.items()}
                     if isinstance(value, dict)
@@ -188,7 +194,11 @@ class _Resolver:
             if value is None:
                 return ref
             origin = ("types", _unescape(pointer[len("/types/") :])) if target_doc == "" else path
-            stem = pointer.rsplit("/", 1)[-1] if pointer else target_doc.rsplit("/", 1)[-1].split(".")[0]
+            stem = (
+                pointer.rsplit("/", 1)[-1]
+                if pointer
+                else target_doc.rsplit("/", 1)[-1].split(".")[0]
+            )
             class_name = self.claim_class(to_class_name(_unescape(stem)), origin)
             self.named[target] = class_name
             self._pending.append((target, class_name, value, origin))
@@ -209,7 +219,10 @@ class _Resolver:
             elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
                 value = value[int(key)]
             else:
-                self.error(path, f"$ref {ref!r}: nothing at {target.pointer!r} in {target.document or 'the spec'}")
+                self.error(
+                    path,
+                    f"$ref {ref!r}: nothing at {target.pointer!r} in {target.document or 'the spec'}",
+                )
                 return None
         if not isinstance(value, dict):
             self.error(path, f"$ref {ref!r} does not point at a schema (a table)")
@@ -315,7 +328,10 @@ def _check_unique(
     for name, path in items:
         if name in seen:
             first = seen[name][1]
-            resolver.error(path, f"duplicate {what} {name!r}, first declared at {_show(first)} ({resolver.loaded.locate(first)})")
+            resolver.error(
+                path,
+                f"duplicate {what} {name!r}, first declared at {_show(first)} ({resolver.loaded.locate(first)})",
+            )
             continue
         seen[name] = (name, path)
         python = convert(name)
@@ -345,7 +361,7 @@ def template_variables(template: str) -> tuple[list[tuple[str, str, bool]], str 
         for spec in body.split(","):
             explode = spec.endswith("*")
             name = spec.rstrip("*").split(":", 1)[0]
-            if not _VARIABLE.match(name):
+            if not _VARIABLE.fullmatch(name):
                 return [], f"invalid variable name {name!r}"
             if any(name == v[0] for v in variables):
                 return [], f"variable {name!r} appears twice"
@@ -432,7 +448,9 @@ def _errors(resolver: _Resolver) -> dict[str, ErrorIR]:
         properties: Mapping[str, Any] = {}
         if error.data is not None and resolver.check_schema(error.data, (*path, "data")):
             if not _is_object_schema(error.data) and "$ref" not in error.data:
-                resolver.error((*path, "data"), "error data must be an object schema (type = \"object\")")
+                resolver.error(
+                    (*path, "data"), 'error data must be an object schema (type = "object")'
+                )
             else:
                 data_model = resolver.model_for(
                     ClassName(f"{class_name}Data"), error.data, (*path, "data")
@@ -440,8 +458,11 @@ def _errors(resolver: _Resolver) -> dict[str, ErrorIR]:
                 properties = error.data.get("properties", {})
         fields = _placeholders(error.message)
         if fields is None:
-            resolver.error((*path, "message"), "malformed message template (unbalanced '{' or '}')",
-                           hint="write a literal brace as '{{' or '}}'")
+            resolver.error(
+                (*path, "message"),
+                "malformed message template (unbalanced '{' or '}')",
+                hint="write a literal brace as '{{' or '}}'",
+            )
         else:
             for placeholder in fields:
                 if placeholder not in properties:
@@ -505,7 +526,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
             if not _is_object_schema(input_schema):
                 resolver.error(
                     (*path, "input"),
-                    "a tool's input must be an object schema (type = \"object\")",
+                    'a tool\'s input must be an object schema (type = "object")',
                     hint="put the arguments under input.properties",
                 )
             input_model = resolver.model_for(input_model, tool.input, (*path, "input"))
@@ -516,7 +537,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
             if not _is_object_schema(output_schema):
                 resolver.error(
                     (*path, "output"),
-                    "a tool's output must be an object schema (type = \"object\"): "
+                    'a tool\'s output must be an object schema (type = "object"): '
                     "MCP structured content is a JSON object",
                     hint="wrap the value in an object property, e.g. { result = ... }",
                 )
@@ -537,7 +558,9 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
         if input_schema and _is_object_schema(input_schema):
             validator = Draft202012Validator(input_schema)
             for position, example in enumerate(tool.examples):
-                for problem in sorted(validator.iter_errors(example), key=lambda e: list(map(str, e.path))):
+                for problem in sorted(
+                    validator.iter_errors(example), key=lambda e: list(map(str, e.path))
+                ):
                     resolver.error(
                         (*path, "examples", position, *problem.path),
                         f"example does not match the input schema: {problem.message}",
@@ -618,14 +641,20 @@ def _templates(resolver: _Resolver) -> tuple[TemplateIR, ...]:
     spec = resolver.spec
     _check_unique(
         resolver,
-        [(t.name, ("resource_templates", i, "name")) for i, t in enumerate(spec.resource_templates)],
+        [
+            (t.name, ("resource_templates", i, "name"))
+            for i, t in enumerate(spec.resource_templates)
+        ],
         "resource template",
         to_ident,
         "Python identifier",
     )
     _check_unique(
         resolver,
-        [(t.uri_template, ("resource_templates", i, "uri_template")) for i, t in enumerate(spec.resource_templates)],
+        [
+            (t.uri_template, ("resource_templates", i, "uri_template"))
+            for i, t in enumerate(spec.resource_templates)
+        ],
         "URI template",
         lambda text: text,
         "text",
@@ -666,7 +695,9 @@ def _templates(resolver: _Resolver) -> tuple[TemplateIR, ...]:
                 properties[name] = given
             else:
                 properties[name] = (
-                    {"type": "array", "items": {"type": "string"}} if explode else {"type": "string"}
+                    {"type": "array", "items": {"type": "string"}}
+                    if explode
+                    else {"type": "string"}
                 )
             if operator not in _QUERY_OPERATORS:
                 required.append(name)
@@ -727,7 +758,10 @@ def _prompts(resolver: _Resolver) -> tuple[PromptIR, ...]:
         schema: JsonSchema = {
             "type": "object",
             "properties": {
-                a.name: {"type": "string", **({"description": a.description} if a.description else {})}
+                a.name: {
+                    "type": "string",
+                    **({"description": a.description} if a.description else {}),
+                }
                 for a in prompt.arguments
             },
         }

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 JsonSchema = dict[str, Any]
 
-SPEC_VERSION = 1
+SPEC_VERSION: Literal[1] = 1
 
 
 class _Strict(BaseModel):
@@ -124,7 +124,8 @@ class Resource(_Strict):
     description: str | None = None
     mime_type: str | None = None
     text: Annotated[
-        str | None, Field(description="Fixed content served as is; without it, a handler serves it.")
+        str | None,
+        Field(description="Fixed content served as is; without it, a handler serves it."),
     ] = None
 
 
@@ -167,13 +168,13 @@ class Spec(_Strict):
     """An MCP server, declared."""
 
     schema_: Annotated[str | None, Field(alias="$schema")] = None
-    spec_version: Annotated[
-        Literal[1], Field(description="Version of the spec language.")
-    ] = SPEC_VERSION
+    spec_version: Annotated[Literal[1], Field(description="Version of the spec language.")] = (
+        SPEC_VERSION
+    )
     server: ServerSection
     types: Annotated[
         dict[str, JsonSchema],
-        Field(description="Reusable JSON Schemas, referenced as {\"$ref\" = \"#/types/Name\"}."),
+        Field(description='Reusable JSON Schemas, referenced as {"$ref" = "#/types/Name"}.'),
     ] = Field(default_factory=dict)
     errors: dict[str, ErrorType] = Field(default_factory=dict)
     tools: list[Tool] = Field(default_factory=list)

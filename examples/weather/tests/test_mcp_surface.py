@@ -17,10 +17,10 @@ from weather import build_server
 from weather._generated import runtime
 
 ERAS = ["legacy", "2026-07-28"]
-TOOLS = ["get_forecast", "get_conditions", "list_cities"]
-RESOURCES = ["weather://about", "weather://cities"]
-TEMPLATES = ["weather://forecast/{city}/{date}"]
-PROMPTS = ["plan_trip"]
+TOOLS: list[str] = ["get_forecast", "get_conditions", "list_cities"]
+RESOURCES: list[str] = ["weather://about", "weather://cities"]
+TEMPLATES: list[str] = ["weather://forecast/{city}/{date}"]
+PROMPTS: list[str] = ["plan_trip"]
 EXAMPLES: list[tuple[str, dict[str, Any]]] = [
     ("get_forecast", {"city": "Lisbon"}),
     ("get_forecast", {"city": "oslo", "days": 7, "unit": "fahrenheit"}),
