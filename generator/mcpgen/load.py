@@ -71,8 +71,17 @@ def parse_document(path: Path, display: str) -> Document:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
+        before = raw[: error.start].decode("utf-8", errors="replace").split("\n")
+        location = Location(display, len(before), len(before[-1]) + 1)
         raise SpecError(
-            [Diagnostic("error", f"{display} is not UTF-8 text (byte {error.start})")]
+            [
+                Diagnostic(
+                    "error",
+                    f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x})",
+                    location=location,
+                    hint="save it as UTF-8",
+                )
+            ]
         ) from None
     if path.suffix.lower() == ".json":
         try:
@@ -87,11 +96,16 @@ def parse_document(path: Path, display: str) -> Document:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         found = _TOML_ERROR_AT.match(str(error))
-        if found is None:
-            raise SpecError([Diagnostic("error", f"{display}: invalid TOML: {error}")]) from None
-        location = Location(display, int(found["line"]), int(found["col"]))
+        if found is not None:
+            location = Location(display, int(found["line"]), int(found["col"]))
+            message = found["msg"]
+        else:
+            # "Unclosed array (at end of document)": the end is the best place we know.
+            lines = text.split("\n")
+            location = Location(display, len(lines), len(lines[-1]) + 1)
+            message = str(error).removesuffix(" (at end of document)")
         raise SpecError(
-            [Diagnostic("error", f"invalid TOML: {found['msg']}", location=location)]
+            [Diagnostic("error", f"invalid TOML: {message}", location=location)]
         ) from None
     return Document(path, display, text, data, toml_source_map(text))
 
@@ -149,6 +163,8 @@ def _diagnostics_from(error: ValidationError, document: Document) -> Iterator[Di
             hint = None
             if kind == "literal_error" and loc == ("spec_version",):
                 hint = "this mcpgen reads spec_version 1"
+            elif kind == "list_type" and loc in _ARRAYS_OF_TABLES:
+                hint = f"declare each {_ARRAYS_OF_TABLES[loc]} under its own [[{loc[0]}]] header (double brackets)"
             yield Diagnostic(
                 "error",
                 _message(item["msg"], item.get("input")),
@@ -156,6 +172,14 @@ def _diagnostics_from(error: ValidationError, document: Document) -> Iterator[Di
                 location=document.locate(loc),
                 hint=hint,
             )
+
+
+_ARRAYS_OF_TABLES: dict[SpecPath, str] = {
+    ("tools",): "tool",
+    ("resources",): "resource",
+    ("resource_templates",): "resource template",
+    ("prompts",): "prompt",
+}
 
 
 def _message(msg: str, value: Any) -> str:

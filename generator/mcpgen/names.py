@@ -19,6 +19,7 @@ TOOL_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # Clients prefix tool names with the server's (e.g. `mcp__weather__`) and cap the whole
 # near 64 characters, so longer names get truncated or rejected there.
 TOOL_NAME_SOFT_LIMIT = 64
+TOOL_NAME_HARD_LIMIT = 128
 
 _RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
 # A word: an acronym before a capitalised word, a (capitalised) lowercase run, an acronym,

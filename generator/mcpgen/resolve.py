@@ -44,6 +44,7 @@ from mcpgen.ir import (
 )
 from mcpgen.load import Document, LoadedSpec
 from mcpgen.names import (
+    TOOL_NAME_HARD_LIMIT,
     TOOL_NAME_SOFT_LIMIT,
     ClassName,
     PyIdent,
@@ -71,6 +72,7 @@ _EXPRESSION = re.compile(r"\{([^{}]*)\}")
 _VARIABLE = re.compile(r"^([A-Za-z0-9_]|%[0-9A-Fa-f]{2})([A-Za-z0-9_.]|%[0-9A-Fa-f]{2})*$")
 _OPERATORS = ("+", "#", ".", "/", ";", "?", "&")
 _QUERY_OPERATORS = ("?", "&")
+_JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,11 @@ class _Resolver:
     named: dict[_Target, ClassName] = field(default_factory=dict)
     models: list[ModelIR] = field(default_factory=list)
     class_owners: dict[ClassName, SpecPath] = field(default_factory=dict)
-    _pending: list[tuple[_Target, ClassName, JsonSchema, SpecPath]] = field(default_factory=list)
+    _pending: list[tuple[_Target, ClassName, JsonSchema, SpecPath, SpecPath]] = field(
+        default_factory=list
+    )
+    # Types that are only a chain of `$ref`s back to themselves: reported once, then skipped.
+    broken_types: set[str] = field(default_factory=set)
 
     @property
     def spec(self) -> Spec:
@@ -97,9 +103,16 @@ class _Resolver:
 
     # -- reporting --------------------------------------------------------------------
 
-    def error(self, path: SpecPath, message: str, hint: str | None = None) -> None:
+    def error(
+        self, path: SpecPath, message: str, hint: str | None = None, document: str = ""
+    ) -> None:
+        # One cause reached along two routes (a tool's wire schema and its model) is
+        # reported once.
+        if any(d.path == path and d.message == message for d in self.diagnostics):
+            return
+        location = self._document(document).locate(path)
         self.diagnostics.append(
-            Diagnostic("error", message, path=path, location=self.loaded.locate(path), hint=hint)
+            Diagnostic("error", message, path=path, location=location, hint=hint)
         )
 
     def warning(self, path: SpecPath, message: str, hint: str | None = None) -> None:
@@ -123,15 +136,19 @@ class _Resolver:
 
     # -- schemas ----------------------------------------------------------------------
 
-    def check_schema(self, schema: Any, path: SpecPath) -> bool:
+    def check_schema(self, schema: Any, path: SpecPath, document: str = "") -> bool:
         if not isinstance(schema, dict):
-            self.error(path, "a JSON Schema here must be a table (an object)")
+            self.error(path, "a JSON Schema here must be a table (an object)", document=document)
             return False
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as problem:
             where = (*path, *problem.path)
-            self.error(where, f"invalid JSON Schema: {problem.message}")
+            message, hint = problem.message, None
+            if problem.path and problem.path[-1] == "type" and isinstance(problem.instance, str):
+                message = f"{problem.instance!r} is not a JSON Schema type"
+                hint = did_you_mean(problem.instance, _JSON_TYPES)
+            self.error(where, f"invalid JSON Schema: {message}", hint, document)
             return False
         return True
 
@@ -177,20 +194,24 @@ class _Resolver:
                 self.error(
                     path,
                     f"$ref {ref!r}: a spec refers only to its types, as '#/types/<Name>'",
+                    document=document,
                 )
                 return ref
             name = _unescape(match[1])
+            if name in self.broken_types:
+                return ref
             if name not in self.spec.types:
                 self.error(
                     path,
                     f"$ref {ref!r}: there is no type {name!r}",
                     hint=did_you_mean(name, self.spec.types) or _known("types", self.spec.types),
+                    document=document,
                 )
                 return ref
         target = _Target(target_doc, pointer)
         class_name = self.named.get(target)
         if class_name is None:
-            value = self._lookup(target, ref, path)
+            value = self._lookup(target, ref, path, document)
             if value is None:
                 return ref
             origin = ("types", _unescape(pointer[len("/types/") :])) if target_doc == "" else path
@@ -201,15 +222,21 @@ class _Resolver:
             )
             class_name = self.claim_class(to_class_name(_unescape(stem)), origin)
             self.named[target] = class_name
-            self._pending.append((target, class_name, value, origin))
+            # Where the schema itself sits, for locating problems inside it.
+            inside = (
+                origin
+                if target_doc == ""
+                else tuple(_unescape(p) for p in pointer.split("/")[1:] if pointer)
+            )
+            self._pending.append((target, class_name, value, origin, inside))
         return f"#/$defs/{class_name}"
 
     def _document(self, key: str) -> Document:
         return self.loaded.document if key == "" else self.loaded.external[key]
 
-    def _lookup(self, target: _Target, ref: str, path: SpecPath) -> Any:
+    def _lookup(self, target: _Target, ref: str, path: SpecPath, document: str) -> Any:
         if target.document not in self.loaded.external and target.document != "":
-            self.error(path, f"$ref {ref!r}: the file was not loaded")
+            self.error(path, f"$ref {ref!r}: the file was not loaded", document=document)
             return None
         value: Any = self._document(target.document).data
         for part in target.pointer.split("/")[1:] if target.pointer else []:
@@ -219,22 +246,27 @@ class _Resolver:
             elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
                 value = value[int(key)]
             else:
+                siblings = list(value) if isinstance(value, dict) else []
                 self.error(
                     path,
                     f"$ref {ref!r}: nothing at {target.pointer!r} in {target.document or 'the spec'}",
+                    hint=did_you_mean(key, siblings),
+                    document=document,
                 )
                 return None
         if not isinstance(value, dict):
-            self.error(path, f"$ref {ref!r} does not point at a schema (a table)")
+            self.error(
+                path, f"$ref {ref!r} does not point at a schema (a table)", document=document
+            )
             return None
         return value
 
     def drain_models(self) -> None:
         """Rewrite every referenced schema, which may reference more."""
         while self._pending:
-            target, class_name, raw, origin = self._pending.pop(0)
-            if self.check_schema(raw, origin):
-                rewritten = self.rewrite(raw, origin, target.document)
+            target, class_name, raw, origin, inside = self._pending.pop(0)
+            if self.check_schema(raw, inside, target.document):
+                rewritten = self.rewrite(raw, inside, target.document)
                 self.models.append(ModelIR(class_name, rewritten, origin))
 
     def model_for(self, class_name: ClassName, schema: JsonSchema, path: SpecPath) -> ClassName:
@@ -321,8 +353,13 @@ def _check_unique(
     what: str,
     convert: Callable[[str], str],
     converted_what: str,
-) -> None:
-    """Exact duplicates, and names that collide once converted to Python, name both places."""
+) -> set[SpecPath]:
+    """Exact duplicates, and names that collide once converted to Python, name both places.
+
+    Returns the paths of the later names, which the caller skips: their derived names
+    (classes, modules) would only repeat the same clash.
+    """
+    flagged: set[SpecPath] = set()
     seen: dict[str, tuple[str, SpecPath]] = {}
     converted: dict[str, tuple[str, SpecPath]] = {}
     for name, path in items:
@@ -332,6 +369,7 @@ def _check_unique(
                 path,
                 f"duplicate {what} {name!r}, first declared at {_show(first)} ({resolver.loaded.locate(first)})",
             )
+            flagged.add(path)
             continue
         seen[name] = (name, path)
         python = convert(name)
@@ -343,8 +381,10 @@ def _check_unique(
                 f"both become the Python name {python!r}",
                 hint=f"rename one of them so their {converted_what}s differ",
             )
+            flagged.add(path)
             continue
         converted[python] = (name, path)
+    return flagged
 
 
 def template_variables(template: str) -> tuple[list[tuple[str, str, bool]], str | None]:
@@ -381,8 +421,11 @@ def build_ir(loaded: LoadedSpec) -> tuple[SpecIR, list[Diagnostic]]:
     spec = loaded.spec
     server = _server(resolver)
 
+    _report_ref_cycles(resolver)
     # Types first, so that their names win over derived ones in collision reports.
     for name in spec.types:
+        if name in resolver.broken_types:
+            continue
         resolver.resolve_ref(f"#/types/{_escape(name)}", ("types", name), "")
     resolver.drain_models()
 
@@ -393,6 +436,7 @@ def build_ir(loaded: LoadedSpec) -> tuple[SpecIR, list[Diagnostic]]:
     prompts = _prompts(resolver)
     resolver.drain_models()
 
+    resolver.diagnostics.sort(key=_diagnostic_order)
     if has_errors(resolver.diagnostics):
         raise SpecError(resolver.diagnostics)
     ir = SpecIR(
@@ -407,6 +451,47 @@ def build_ir(loaded: LoadedSpec) -> tuple[SpecIR, list[Diagnostic]]:
         spec_sha256=loaded.sha256,
     )
     return ir, resolver.diagnostics
+
+
+def _report_ref_cycles(resolver: _Resolver) -> None:
+    """A type that is only `$ref`s leading back to itself never reaches a schema."""
+    types = resolver.spec.types
+    for start in types:
+        chain = [start]
+        while True:
+            target = _bare_type_ref(types[chain[-1]])
+            if target is None or target not in types:
+                break
+            if target in chain:
+                cycle = chain[chain.index(target) :]
+                if not resolver.broken_types & set(cycle):
+                    shown = " -> ".join(f"types.{t}" for t in [*cycle, target])
+                    resolver.error(
+                        ("types", cycle[0], "$ref"), f"$ref cycle: {shown} never reaches a schema"
+                    )
+                resolver.broken_types.update(cycle)
+                break
+            chain.append(target)
+
+
+def _bare_type_ref(schema: Any) -> str | None:
+    """`X` when a schema is nothing but `{"$ref": "#/types/X"}`."""
+    if isinstance(schema, dict) and set(schema) == {"$ref"} and isinstance(schema["$ref"], str):
+        match = re.fullmatch(r"#/types/([^/]+)", schema["$ref"])
+        if match:
+            return _unescape(match[1])
+    return None
+
+
+def _unresolved(schema: JsonSchema) -> bool:
+    """A root `$ref` that could not be inlined: already reported where it failed."""
+    return set(schema) == {"$ref"}
+
+
+def _diagnostic_order(d: Diagnostic) -> tuple[str, int, int, str]:
+    if d.location is None:
+        return ("", 0, 0, d.message)
+    return (d.location.file, d.location.line, d.location.col, d.message)
 
 
 def _escape(name: str) -> str:
@@ -446,8 +531,12 @@ def _errors(resolver: _Resolver) -> dict[str, ErrorIR]:
             )
         data_model: ClassName | None = None
         properties: Mapping[str, Any] = {}
+        fields_known = True
         if error.data is not None and resolver.check_schema(error.data, (*path, "data")):
-            if not _is_object_schema(error.data) and "$ref" not in error.data:
+            data_schema = resolver.wire_schema(error.data, (*path, "data"))
+            if _unresolved(data_schema):
+                fields_known = False
+            elif not _is_object_schema(data_schema):
                 resolver.error(
                     (*path, "data"), 'error data must be an object schema (type = "object")'
                 )
@@ -455,7 +544,7 @@ def _errors(resolver: _Resolver) -> dict[str, ErrorIR]:
                 data_model = resolver.model_for(
                     ClassName(f"{class_name}Data"), error.data, (*path, "data")
                 )
-                properties = error.data.get("properties", {})
+                properties = data_schema.get("properties", {})
         fields = _placeholders(error.message)
         if fields is None:
             resolver.error(
@@ -463,7 +552,7 @@ def _errors(resolver: _Resolver) -> dict[str, ErrorIR]:
                 "malformed message template (unbalanced '{' or '}')",
                 hint="write a literal brace as '{{' or '}}'",
             )
-        else:
+        elif fields_known:
             for placeholder in fields:
                 if placeholder not in properties:
                     resolver.error(
@@ -502,11 +591,19 @@ _ANNOTATION_KEYS = (
 def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, ...]:
     spec = resolver.spec
     named = [(t.name, ("tools", i, "name")) for i, t in enumerate(spec.tools)]
-    _check_unique(resolver, named, "tool", to_ident, "Python identifier")
+    clashing = _check_unique(resolver, named, "tool", to_ident, "Python identifier")
     tools: list[ToolIR] = []
     for index, tool in enumerate(spec.tools):
         path: SpecPath = ("tools", index)
-        if not is_valid_tool_name(tool.name):
+        if (*path, "name") in clashing:
+            continue
+        if len(tool.name) > TOOL_NAME_HARD_LIMIT:
+            resolver.error(
+                (*path, "name"),
+                f"tool name is {len(tool.name)} characters long; MCP tool names have at most "
+                f"{TOOL_NAME_HARD_LIMIT}",
+            )
+        elif not is_valid_tool_name(tool.name):
             resolver.error(
                 (*path, "name"),
                 f"tool name {tool.name!r} is not valid: MCP tool names match ^[A-Za-z0-9._-]{{1,128}}$",
@@ -523,7 +620,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
         input_model = ClassName(f"{class_name}Input")
         if resolver.check_schema(tool.input, (*path, "input")):
             input_schema = resolver.wire_schema(tool.input, (*path, "input"))
-            if not _is_object_schema(input_schema):
+            if not _is_object_schema(input_schema) and not _unresolved(input_schema):
                 resolver.error(
                     (*path, "input"),
                     'a tool\'s input must be an object schema (type = "object")',
@@ -534,7 +631,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
         output_model: ClassName | None = None
         if tool.output is not None and resolver.check_schema(tool.output, (*path, "output")):
             output_schema = resolver.wire_schema(tool.output, (*path, "output"))
-            if not _is_object_schema(output_schema):
+            if not _is_object_schema(output_schema) and not _unresolved(output_schema):
                 resolver.error(
                     (*path, "output"),
                     'a tool\'s output must be an object schema (type = "object"): '
