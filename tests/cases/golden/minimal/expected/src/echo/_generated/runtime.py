@@ -20,6 +20,8 @@ import json
 import logging
 import sys
 import uuid
+import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
@@ -30,7 +32,7 @@ import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http import EventCallback, EventMessage, EventStore
-from mcp.shared.exceptions import MCPError
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.uri_template import UriTemplate
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ValidationError
@@ -143,11 +145,23 @@ class Context:
         await self._request.session.report_progress(done, total, message)
 
     async def log(self, level: LogLevel, message: str, **fields: Any) -> None:
-        """Send a log message to the client (`notifications/message`)."""
+        """Send a log message to the client (`notifications/message`).
+
+        On 2025-era connections the level the client set with `logging/setLevel` filters
+        here (the SDK does not); on 2026-07-28 the SDK filters by the request's opt-in.
+        """
+        session = self._request.session
+        if self.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+            threshold = _session_log_levels.get(_connection_of(session))
+            if threshold is not None and _LOG_ORDER[level] < _LOG_ORDER[threshold]:
+                return
         data: dict[str, Any] = {"message": message, **fields} if fields else {"message": message}
-        await self._request.session.send_log_message(
-            level, data, logger=self._server_name, related_request_id=self._request.request_id
-        )
+        with warnings.catch_warnings():
+            # Logging is deprecated in the 2026 era but is how 2025-era clients get logs.
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await session.send_log_message(
+                level, data, logger=self._server_name, related_request_id=self._request.request_id
+            )
 
     async def checkpoint(self) -> None:
         """Yield to the event loop; raises the cancellation if the client cancelled.
@@ -155,6 +169,32 @@ class Context:
         CPU-bound loops call this now and then so a `notifications/cancelled` can stop them.
         """
         await anyio.lowlevel.checkpoint()
+
+
+_LOG_ORDER: dict[str, int] = {
+    level: rank
+    for rank, level in enumerate(
+        ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+    )
+}
+# The level each 2025-era connection asked for; entries go with their connections.
+_session_log_levels: weakref.WeakKeyDictionary[object, LogLevel] = weakref.WeakKeyDictionary()
+
+
+def _connection_of(session: object) -> object:
+    """The object that lives as long as the client's connection.
+
+    `ctx.session` is a new proxy for every request; SDK 2.3 keeps the connection it
+    proxies in a private attribute, and exposes no public per-connection state.
+    """
+    return getattr(session, "_connection", session)
+
+
+async def _set_log_level(
+    ctx: ServerRequestContext[Any, Any], params: types.SetLevelRequestParams
+) -> types.EmptyResult:
+    _session_log_levels[_connection_of(ctx.session)] = params.level
+    return types.EmptyResult()
 
 
 class DeclaredError(Exception):
@@ -178,7 +218,7 @@ class DeclaredError(Exception):
         """The structured form sent to the client."""
         body: dict[str, Any] = {"type": self.error_type, "code": self.code, "message": self.message}
         if self.data is not None:
-            body["data"] = self.data.model_dump(mode="json", by_alias=True, exclude_none=True)
+            body["data"] = to_json(self.data)
         return body
 
 
@@ -320,6 +360,37 @@ Completer: TypeAlias = Callable[[Context, str, Mapping[str, str]], Awaitable[Seq
 MAX_COMPLETION_VALUES = 100
 
 
+def to_json(model: BaseModel) -> dict[str, Any]:
+    """A model as JSON, leaving out optional fields that are None.
+
+    Omitting them (rather than sending null) keeps the result valid for schemas whose
+    optional properties are not nullable; a required field is always sent, null or not.
+    """
+    data = model.model_dump(mode="json", by_alias=True)
+    _drop_optional_nones(model, data)
+    return data
+
+
+def _drop_optional_nones(value: Any, data: Any) -> None:
+    if isinstance(value, BaseModel) and isinstance(data, dict):
+        for name, info in type(value).model_fields.items():
+            key = info.alias or name
+            attribute = getattr(value, name)
+            if attribute is None and not info.is_required():
+                data.pop(key, None)
+            elif key in data:
+                _drop_optional_nones(attribute, data[key])
+    elif isinstance(value, (list, tuple)) and isinstance(data, list):
+        for item, dumped in zip(value, data, strict=False):
+            _drop_optional_nones(item, dumped)
+    elif isinstance(value, dict) and isinstance(data, dict):
+        for key, item in value.items():
+            if key in data:
+                _drop_optional_nones(item, data[key])
+    elif isinstance(value, BaseModel) and hasattr(value, "root"):
+        _drop_optional_nones(value.root, data)
+
+
 def _json_path(path: Sequence[str | int]) -> str:
     if not path:
         return "arguments"
@@ -439,7 +510,7 @@ class _Dispatcher:
             )
         if tool.output_schema is None:
             return types.CallToolResult(content=_tool_content(value))
-        structured = value.model_dump(mode="json", by_alias=True, exclude_none=True)
+        structured = to_json(value)
         return types.CallToolResult(
             content=[types.TextContent(text=json.dumps(structured, ensure_ascii=False))],
             structured_content=structured,
@@ -629,22 +700,28 @@ def build_server(
         p.completers for p in prompts
     )
     has_resources = bool(resources or resource_templates)
-    server: Server[Any] = Server(
-        info.name,
-        version=info.version,
-        title=info.title,
-        description=info.description,
-        instructions=info.instructions,
-        website_url=info.website_url,
-        on_list_tools=dispatcher.list_tools if tools else None,
-        on_call_tool=dispatcher.call_tool if tools else None,
-        on_list_resources=dispatcher.list_resources if has_resources else None,
-        on_list_resource_templates=dispatcher.list_resource_templates if has_resources else None,
-        on_read_resource=dispatcher.read_resource if has_resources else None,
-        on_list_prompts=dispatcher.list_prompts if prompts else None,
-        on_get_prompt=dispatcher.get_prompt if prompts else None,
-        on_completion=dispatcher.complete if has_completions else None,
-    )
+    with warnings.catch_warnings():
+        # on_set_logging_level is deprecated for 2026-07-28 only; 2025-era clients need it.
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        server: Server[Any] = Server(
+            info.name,
+            version=info.version,
+            title=info.title,
+            description=info.description,
+            instructions=info.instructions,
+            website_url=info.website_url,
+            on_list_tools=dispatcher.list_tools if tools else None,
+            on_call_tool=dispatcher.call_tool if tools else None,
+            on_list_resources=dispatcher.list_resources if has_resources else None,
+            on_list_resource_templates=dispatcher.list_resource_templates
+            if has_resources
+            else None,
+            on_read_resource=dispatcher.read_resource if has_resources else None,
+            on_list_prompts=dispatcher.list_prompts if prompts else None,
+            on_get_prompt=dispatcher.get_prompt if prompts else None,
+            on_completion=dispatcher.complete if has_completions else None,
+            on_set_logging_level=_set_log_level,
+        )
     server.middleware.append(_error_boundary)
     return server
 

@@ -1,0 +1,168 @@
+"""Helpers of the functional tests (imported by conftest.py and the test modules).
+
+`generate_project` runs the real `mcpgen generate` on behaviour.toml and copies the handlers
+of tests/functional/handlers/ over the scaffolded stubs. `http_server` runs the generated
+package's streamable-HTTP entry point as a subprocess on a loopback port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import mcp_types as types
+import pytest
+
+HERE = Path(__file__).parent
+SPEC_FILE = HERE / "behaviour.toml"
+HANDLERS = HERE / "handlers"
+PACKAGE = "behaviour"
+ERAS = ("legacy", "2026-07-28")
+# Copied with the handlers, but replacing no stub.
+HELPERS = frozenset({Path("concurrency_probe.py")})
+# The one tool left as mcpgen scaffolded it.
+STUB = Path("tools/unwritten.py")
+
+STARTUP_TIMEOUT = 20.0
+SHUTDOWN_TIMEOUT = 10.0
+
+# What get_item answers for id 1, and how the runtime quotes an incident.
+HAMMER = {"id": 1, "name": "hammer", "kind": "tool", "tags": ["steel", "heavy"], "price": 12.5}
+ITEM_NOT_FOUND_999 = {
+    "type": "ItemNotFound",
+    "code": -32004,
+    "message": "No item with id 999",
+    "data": {"id": 999, "known_ids": [1, 2, 12]},
+}
+REFERENCE = re.compile(r"\(reference ([0-9a-f]{12})\)")
+
+
+def only_text(result: types.CallToolResult) -> str:
+    """The single text block of a tool result."""
+    assert len(result.content) == 1, result.content
+    block = result.content[0]
+    assert isinstance(block, types.TextContent), block
+    return block.text
+
+
+@dataclass(frozen=True)
+class Project:
+    """A generated behaviour project with the test handlers in place."""
+
+    root: Path
+    src: Path
+    package: str
+    env: dict[str, str]
+    """Environment for subprocesses: PYTHONPATH leads with `src`."""
+
+
+def generate_project(root: Path) -> Project:
+    """`mcpgen generate behaviour.toml -o root`, then the handlers over the stubs."""
+    generated = subprocess.run(
+        [sys.executable, "-m", "mcpgen", "generate", str(SPEC_FILE), "-o", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert generated.returncode == 0, f"mcpgen generate failed:\n{generated.stderr}"
+    src = root / "src"
+    handlers = src / PACKAGE / "handlers"
+    assert (handlers / STUB).is_file(), "the stub of the unwritten tool is missing"
+    for source in sorted(HANDLERS.rglob("*.py")):
+        relative = source.relative_to(HANDLERS)
+        target = handlers / relative
+        # A handler that replaces no stub would be dead code: a typo in its path.
+        assert relative in HELPERS or target.is_file(), f"no scaffolded stub at {target}"
+        assert relative != STUB, "the unwritten tool must keep its stub"
+        shutil.copyfile(source, target)
+    pythonpath = os.pathsep.join(p for p in (str(src), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"}
+    return Project(root=root, src=src, package=PACKAGE, env=env)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class HttpServer:
+    """`python -m behaviour --transport http` running on a loopback port."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+    def stderr(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_until_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Return once the port accepts connections; fail if the process dies or is late."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"HTTP server exited with {self.process.returncode}:\n{self.stderr()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"HTTP server not accepting after {timeout} s:\n{self.stderr()}")
+                time.sleep(0.05)  # polling a readiness condition, bounded by the deadline
+
+    def stop(self) -> None:
+        """Terminate (then kill) the process if it still runs."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=SHUTDOWN_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextlib.contextmanager
+def http_server(project: Project, log: Path) -> Iterator[HttpServer]:
+    """Start the server, wait until it accepts connections, and always stop it."""
+    port = free_port()
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                project.package,
+                "--transport",
+                "http",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=project.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    server = HttpServer(process=process, port=port, log=log)
+    try:
+        server.wait_until_ready()
+        yield server
+    finally:
+        server.stop()
