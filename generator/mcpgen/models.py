@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
+from pathlib import Path
+from typing import Any
 
 from mcpgen.diagnostics import Diagnostic, SpecError
 from mcpgen.ir import SpecIR
@@ -20,19 +23,46 @@ _DEFINED = re.compile(r"^(?:class (\w+)\(|(\w+)(?:: TypeAlias)? = )", re.MULTILI
 
 def render_models(ir: SpecIR, header: str) -> str:
     """The source of `_generated/models.py`."""
-    # Imported here: it is the heaviest import of the pipeline (~0.4 s), and commands
-    # such as `validate` and `schema` never need it.
-    from datamodel_code_generator import LiteralType, generate
-    from datamodel_code_generator.enums import DataModelType, InputFileType
-    from datamodel_code_generator.format import Formatter, PythonVersion
-
     if not ir.models:
         return f"{header}\n"
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$defs": {model.class_name: model.schema for model in ir.models},
     }
-    source = generate(
+    # Its formatter reads black/isort settings from the pyproject.toml nearest to a
+    # "settings path" (the working directory by default): point it at an empty one of
+    # ours, so the folder mcpgen runs in cannot change the output.
+    with tempfile.TemporaryDirectory(prefix="mcpgen-dmcg-") as settings:
+        (Path(settings) / "pyproject.toml").write_text("", encoding="utf-8")
+        source = _generate(document, header, Path(settings))
+    if not isinstance(source, str):
+        raise TypeError("datamodel-code-generator returned several modules for one schema")
+    defined = {cls or alias for cls, alias in _DEFINED.findall(source)}
+    missing = [m for m in ir.models if m.class_name not in defined]
+    if missing:
+        raise SpecError(
+            [
+                Diagnostic(
+                    "error",
+                    f"the model {m.class_name!r} came out under another name: it collides "
+                    "with a class the model generator derived from a nested schema",
+                    path=m.origin,
+                    hint="rename the type or give the nested schema its own entry under [types]",
+                )
+                for m in missing
+            ]
+        )
+    return source
+
+
+def _generate(document: dict[str, Any], header: str, settings: Path) -> object:
+    # Imported here: it is the heaviest import of the pipeline (~0.4 s), and commands
+    # such as `validate` and `schema` never need it.
+    from datamodel_code_generator import LiteralType, generate
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+    from datamodel_code_generator.format import Formatter, PythonVersion
+
+    return generate(
         json.dumps(document, sort_keys=False, ensure_ascii=False),
         input_file_type=InputFileType.JsonSchema,
         output_model_type=DataModelType.PydanticV2BaseModel,
@@ -53,22 +83,6 @@ def render_models(ir: SpecIR, header: str) -> str:
         enum_field_as_literal=LiteralType.All,
         capitalise_enum_members=False,
         keep_model_order=False,
+        settings_path=settings,
+        builtin_format_line_length=100,
     )
-    if not isinstance(source, str):
-        raise TypeError("datamodel-code-generator returned several modules for one schema")
-    defined = {cls or alias for cls, alias in _DEFINED.findall(source)}
-    missing = [m for m in ir.models if m.class_name not in defined]
-    if missing:
-        raise SpecError(
-            [
-                Diagnostic(
-                    "error",
-                    f"the model {m.class_name!r} came out under another name: it collides "
-                    "with a class the model generator derived from a nested schema",
-                    path=m.origin,
-                    hint="rename the type or give the nested schema its own entry under [types]",
-                )
-                for m in missing
-            ]
-        )
-    return source

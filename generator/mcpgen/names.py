@@ -67,3 +67,12 @@ PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 def to_package_name(server_name: str) -> PyIdent:
     """The import name of the generated package."""
     return to_ident(server_name, prefix="mcp")
+
+
+# PEP 440 public versions; the spec's server.version is free-form, as in MCP.
+_PEP440 = re.compile(r"(\d+!)?\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
+
+
+def package_version(version: str) -> str:
+    """The version for pyproject.toml: the server's if PEP 440 accepts it, else 0.1.0."""
+    return version if _PEP440.fullmatch(version) else "0.1.0"

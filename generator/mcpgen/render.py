@@ -19,7 +19,7 @@ import jinja2
 from mcpgen import __version__, templates_dir
 from mcpgen.ir import SpecIR
 from mcpgen.literals import docstring, py_literal
-from mcpgen.names import to_class_name
+from mcpgen.names import package_version, to_class_name
 
 
 class Owner(Enum):
@@ -152,6 +152,7 @@ def environment() -> jinja2.Environment:
     env.filters["docstring"] = docstring
     env.filters["py_comment"] = _comment_safe
     env.filters["toml"] = _toml_string
+    env.filters["package_version"] = package_version
     env.filters["class_name"] = to_class_name
     return env
 

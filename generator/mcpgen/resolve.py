@@ -49,6 +49,7 @@ from mcpgen.names import (
     ClassName,
     PyIdent,
     is_valid_tool_name,
+    package_version,
     to_class_name,
     to_ident,
     to_package_name,
@@ -506,6 +507,12 @@ def _server(resolver: _Resolver) -> ServerIR:
             ("server", "package" if section.package else "name"),
             f"the package name {package!r} would shadow a module the server imports",
             hint="set server.package to another name",
+        )
+    if package_version(section.version) != section.version:
+        resolver.warning(
+            ("server", "version"),
+            f"{section.version!r} is not a PEP 440 version; the generated pyproject.toml "
+            "starts at 0.1.0",
         )
     return ServerIR(
         name=section.name,
