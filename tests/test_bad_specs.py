@@ -29,14 +29,11 @@ MIN_CASES = 40
 
 # Cases whose expected.txt is what the generator should print but does not yet (see the
 # reason for each). `validate` is expected to fail on them until the generator is fixed.
-KNOWN_BUGS: dict[str, str] = {
-    # Accepted, though the spec is wrong.
-    "json-duplicate-key": "json.loads keeps the last of duplicate keys, silently",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 # Known bugs where the generator wrongly accepts the spec (or crashes), so `generate`
 # exits 0 or raises instead of exiting 1 and writing nothing.
-GENERATE_BUGS: dict[str, str] = {name: KNOWN_BUGS[name] for name in ("json-duplicate-key",)}
+GENERATE_BUGS: dict[str, str] = {}
 
 
 def _case_names() -> list[str]:

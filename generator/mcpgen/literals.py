@@ -36,20 +36,16 @@ def py_literal(value: Any) -> str:
 
 
 def docstring(text: str) -> str:
-    """A docstring literal: triple-quoted when that is exact, else a plain repr."""
-    plain = (
+    """A docstring literal that cannot end early or escape: triple-quoted, else a repr.
+
+    Docstrings are prose for readers: ruff's formatter re-indents them and trims edge
+    whitespace, so they are not byte-exact. Exact spec text lives in the data literals
+    (descriptions, schemas) that reach clients.
+    """
+    safe = (
         '"""' not in text
         and "\\" not in text
         and not text.endswith('"')
         and all(c.isprintable() or c == "\n" for c in text)
     )
-    if plain:
-        return f'"""{text}"""'
-    return repr(text)
-
-
-def first_line(text: str | None) -> str:
-    """The first line of a description, for one-line docstrings."""
-    if not text:
-        return ""
-    return text.strip().splitlines()[0].strip() if text.strip() else ""
+    return f'"""{text}"""' if safe else repr(text)

@@ -12,8 +12,10 @@ import os.path
 import re
 import tomllib
 import types as pytypes
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
@@ -32,7 +34,12 @@ class Document:
     display: str
     text: str
     data: Any
-    source_map: SourceMap
+
+    @cached_property
+    def source_map(self) -> SourceMap:
+        # Built on the first diagnostic: a spec without problems never needs it.
+        is_json = self.path.suffix.lower() == ".json"
+        return json_source_map(self.text) if is_json else toml_source_map(self.text)
 
     def locate(self, spec_path: SpecPath) -> Location:
         position = self.source_map.locate(spec_path)
@@ -85,13 +92,34 @@ def parse_document(path: Path, display: str) -> Document:
         ) from None
     if path.suffix.lower() == ".json":
         try:
-            data = json.loads(text)
+            duplicates: dict[int, list[str]] = {}
+            data = json.loads(text, object_pairs_hook=_recording_duplicates(duplicates))
         except json.JSONDecodeError as error:
             location = Location(display, error.lineno, error.colno)
             raise SpecError(
                 [Diagnostic("error", f"invalid JSON: {error.msg}", location=location)]
             ) from None
-        return Document(path, display, text, data, json_source_map(text))
+        document = Document(path, display, text, data)
+        problems = (
+            []
+            if not duplicates
+            else [
+                Diagnostic(
+                    "error",
+                    f"duplicate key {key!r}",
+                    path=(*where, key),
+                    location=document.locate((*where, key)),
+                )
+                for where, value in _walk(data)
+                if isinstance(value, dict)
+                for key in duplicates.get(id(value), [])
+            ]
+        )
+        if _SURROGATE_ESCAPE.search(text):
+            problems.extend(_lone_surrogates(document))
+        if problems:
+            raise SpecError(problems)
+        return document
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -107,7 +135,56 @@ def parse_document(path: Path, display: str) -> Document:
         raise SpecError(
             [Diagnostic("error", f"invalid TOML: {message}", location=location)]
         ) from None
-    return Document(path, display, text, data, toml_source_map(text))
+    return Document(path, display, text, data)
+
+
+def _recording_duplicates(
+    duplicates: dict[int, list[str]],
+) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A json object hook that notes repeated keys (json.loads would keep the last silently).
+
+    The hook cannot know where an object sits, so it notes the object's id; `_walk`
+    finds the path afterwards, while every object is still alive.
+    """
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            counts = Counter(key for key, _ in pairs)
+            duplicates[id(result)] = [key for key, n in counts.items() if n > 1]
+        return result
+
+    return build
+
+
+def _walk(value: Any, path: SpecPath = ()) -> Iterator[tuple[SpecPath, Any]]:
+    """Every value in a parsed document with its path, parents first."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, (*path, index))
+
+
+# Only a JSON escape can make a surrogate (TOML refuses them): look for one before walking.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogates(document: Document) -> Iterator[Diagnostic]:
+    """Strings no UTF-8 file can hold: a lone surrogate from a JSON `\\ud800`."""
+    for where, value in _walk(document.data):
+        for text in (value, where[-1] if where else None):
+            if isinstance(text, str) and any("\ud800" <= c <= "\udfff" for c in text):
+                yield Diagnostic(
+                    "error",
+                    "a lone surrogate (\\ud800-\\udfff) is not text",
+                    path=where,
+                    location=document.locate(where),
+                    hint="write the character itself, or both halves of its surrogate pair",
+                )
+                break
 
 
 def load_spec(path: Path) -> LoadedSpec:

@@ -37,6 +37,7 @@ def render_models(ir: SpecIR, header: str) -> str:
         source = _generate(document, header, Path(settings))
     if not isinstance(source, str):
         raise TypeError("datamodel-code-generator returned several modules for one schema")
+    source = _escape_invisibles(source)
     defined = {cls or alias for cls, alias in _DEFINED.findall(source)}
     missing = [m for m in ir.models if m.class_name not in defined]
     if missing:
@@ -53,6 +54,18 @@ def render_models(ir: SpecIR, header: str) -> str:
             ]
         )
     return source
+
+
+# Characters that change how source reads without being seen: controls, bidi overrides
+# ("Trojan Source"), line separators, BOM. datamodel-code-generator leaves them raw in the
+# docstrings it writes; outside string literals they never occur, so escaping is safe.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]"
+)
+
+
+def _escape_invisibles(source: str) -> str:
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", source)
 
 
 def _generate(document: dict[str, Any], header: str, settings: Path) -> object:

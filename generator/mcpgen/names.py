@@ -7,6 +7,7 @@ non-keyword, non-builtin identifier; the type checker keeps raw strings out.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import keyword
 import re
 import unicodedata
@@ -35,10 +36,26 @@ def words(name: str) -> list[str]:
     return [w.lower() for chunk in chunks for w in _WORD.findall(chunk)]
 
 
+# Identifiers name files too: keep them well inside file-system limits (255 bytes).
+MAX_IDENT = 64
+
+
+def _shorten(text: str, joiner: str) -> str:
+    """Cut an over-long name, keeping it unique with a hash of the whole.
+
+    The hash is of the converted name, so two names collide after shortening exactly
+    when they collide before it, and the collision check still names both.
+    """
+    if len(text) <= MAX_IDENT:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    return f"{text[: MAX_IDENT - 9].rstrip('_')}{joiner}{digest}"
+
+
 def to_ident(name: str, *, prefix: str = "item") -> PyIdent:
     """snake_case identifier; keywords and builtins get a trailing underscore."""
     parts = words(name)
-    ident = "_".join(parts) if parts else prefix
+    ident = _shorten("_".join(parts) if parts else prefix, "_")
     if ident[0].isdigit():
         ident = f"{prefix}_{ident}"
     if ident in _RESERVED or ident.startswith("__"):
@@ -49,7 +66,7 @@ def to_ident(name: str, *, prefix: str = "item") -> PyIdent:
 def to_class_name(name: str, *, prefix: str = "Item") -> ClassName:
     """PascalCase class name."""
     parts = words(name)
-    text = "".join(p[:1].upper() + p[1:] for p in parts) or prefix
+    text = _shorten("".join(p[:1].upper() + p[1:] for p in parts) or prefix, "H")
     if text[0].isdigit():
         text = prefix + text
     if text in _RESERVED:

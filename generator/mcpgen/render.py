@@ -134,8 +134,8 @@ def _comment_safe(text: str) -> str:
 
 
 def _toml_string(text: str) -> str:
-    # A JSON string is a valid TOML basic string.
-    return json.dumps(text, ensure_ascii=False)
+    """A TOML basic string. JSON's escaping is TOML's, except that TOML also forbids DEL."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 @cache

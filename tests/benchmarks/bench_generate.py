@@ -66,12 +66,18 @@ PIPELINE_STAGES = {
     "format_files": "format",
 }
 
+# mcpgen points dmcg's `settings_path` at a temporary folder holding an empty pyproject.toml
+# (gone by the time the child runs): the child makes its own, as mcpgen does.
 REPLAY_CHILD = """\
-import pickle, sys
+import pathlib, pickle, sys, tempfile
 with open(sys.argv[1], "rb") as handle:
     text, kwargs = pickle.load(handle)
 from datamodel_code_generator import generate
-generate(text, **kwargs)
+with tempfile.TemporaryDirectory() as settings:
+    if "settings_path" in kwargs:
+        (pathlib.Path(settings) / "pyproject.toml").write_text("", encoding="utf-8")
+        kwargs["settings_path"] = pathlib.Path(settings)
+    generate(text, **kwargs)
 """
 
 
