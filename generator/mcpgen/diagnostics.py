@@ -52,6 +52,13 @@ class Diagnostic:
         return text
 
 
+def by_location(d: Diagnostic) -> tuple[str, int, int, str]:
+    """Sort key: file, line, column; unlocated diagnostics first."""
+    if d.location is None:
+        return ("", 0, 0, d.message)
+    return (d.location.file, d.location.line, d.location.col, d.message)
+
+
 class SpecError(Exception):
     """Raised by a pipeline stage that found errors it cannot continue past."""
 

@@ -21,7 +21,14 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from mcpgen.diagnostics import Diagnostic, Location, SpecError, SpecPath, did_you_mean
+from mcpgen.diagnostics import (
+    Diagnostic,
+    Location,
+    SpecError,
+    SpecPath,
+    by_location,
+    did_you_mean,
+)
 from mcpgen.sourcemap import SourceMap, json_source_map, toml_source_map
 from mcpgen.spec import Spec
 
@@ -203,17 +210,11 @@ def load_spec(path: Path) -> LoadedSpec:
     try:
         spec = Spec.model_validate(document.data)
     except ValidationError as error:
-        raise SpecError(sorted(_diagnostics_from(error, document), key=_diagnostic_order)) from None
+        raise SpecError(sorted(_diagnostics_from(error, document), key=by_location)) from None
     external, problems = _load_external_refs(document)
     if problems:
         raise SpecError(problems)
     return LoadedSpec(spec=spec, document=document, external=external)
-
-
-def _diagnostic_order(d: Diagnostic) -> tuple[int, int, str]:
-    if d.location is None:
-        return (0, 0, d.message)
-    return (d.location.line, d.location.col, d.message)
 
 
 def _diagnostics_from(error: ValidationError, document: Document) -> Iterator[Diagnostic]:

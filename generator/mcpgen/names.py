@@ -16,11 +16,13 @@ from typing import NewType
 PyIdent = NewType("PyIdent", str)
 ClassName = NewType("ClassName", str)
 
-TOOL_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
+# The MCP rule for tool names.
+TOOL_NAME_HARD_LIMIT = 128
+TOOL_NAME_PATTERN = f"[A-Za-z0-9._-]{{1,{TOOL_NAME_HARD_LIMIT}}}"
+TOOL_NAME = re.compile(TOOL_NAME_PATTERN)
 # Clients prefix tool names with the server's (e.g. `mcp__weather__`) and cap the whole
 # near 64 characters, so longer names get truncated or rejected there.
 TOOL_NAME_SOFT_LIMIT = 64
-TOOL_NAME_HARD_LIMIT = 128
 
 _RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
 # A word: an acronym before a capitalised word, a (capitalised) lowercase run, an acronym,
@@ -76,9 +78,6 @@ def to_class_name(name: str, *, prefix: str = "Item") -> ClassName:
 
 def is_valid_tool_name(name: str) -> bool:
     return TOOL_NAME.fullmatch(name) is not None
-
-
-PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 def to_package_name(server_name: str) -> PyIdent:

@@ -29,6 +29,7 @@ from mcpgen.diagnostics import (
     Diagnostic,
     SpecError,
     SpecPath,
+    by_location,
     did_you_mean,
     format_path,
     has_errors,
@@ -49,6 +50,7 @@ from mcpgen.ir import (
 from mcpgen.load import Document, LoadedSpec
 from mcpgen.names import (
     TOOL_NAME_HARD_LIMIT,
+    TOOL_NAME_PATTERN,
     TOOL_NAME_SOFT_LIMIT,
     ClassName,
     PyIdent,
@@ -481,7 +483,7 @@ def build_ir(loaded: LoadedSpec) -> tuple[SpecIR, list[Diagnostic]]:
     prompts = _prompts(resolver)
     resolver.drain_models()
 
-    resolver.diagnostics.sort(key=_diagnostic_order)
+    resolver.diagnostics.sort(key=by_location)
     if has_errors(resolver.diagnostics):
         raise SpecError(resolver.diagnostics)
     ir = SpecIR(
@@ -531,12 +533,6 @@ def _bare_type_ref(schema: Any) -> str | None:
 def _unresolved(schema: JsonSchema) -> bool:
     """A root `$ref` that could not be inlined: already reported where it failed."""
     return set(schema) == {"$ref"}
-
-
-def _diagnostic_order(d: Diagnostic) -> tuple[str, int, int, str]:
-    if d.location is None:
-        return ("", 0, 0, d.message)
-    return (d.location.file, d.location.line, d.location.col, d.message)
 
 
 def _escape(name: str) -> str:
@@ -657,7 +653,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
         elif not is_valid_tool_name(tool.name):
             resolver.error(
                 (*path, "name"),
-                f"tool name {tool.name!r} is not valid: MCP tool names match ^[A-Za-z0-9._-]{{1,128}}$",
+                f"tool name {tool.name!r} is not valid: MCP tool names match ^{TOOL_NAME_PATTERN}$",
             )
         elif len(tool.name) > TOOL_NAME_SOFT_LIMIT:
             resolver.warning(
