@@ -35,7 +35,7 @@ from mcp.server.streamable_http import EventCallback, EventMessage, EventStore
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.uri_template import UriTemplate
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -156,12 +156,16 @@ class Context:
             if threshold is not None and _LOG_ORDER[level] < _LOG_ORDER[threshold]:
                 return
         data: dict[str, Any] = {"message": message, **fields} if fields else {"message": message}
+        # Logging is deprecated in the 2026 era but is how 2025-era clients get logs. The
+        # warning fires when the coroutine is made, so only that is guarded: holding
+        # catch_warnings across the await would let concurrent handlers interleave its
+        # save and restore of the process-wide filters.
         with warnings.catch_warnings():
-            # Logging is deprecated in the 2026 era but is how 2025-era clients get logs.
             warnings.simplefilter("ignore", MCPDeprecationWarning)
-            await session.send_log_message(
+            sending = session.send_log_message(
                 level, data, logger=self._server_name, related_request_id=self._request.request_id
             )
+        await sending
 
     async def checkpoint(self) -> None:
         """Yield to the event loop; raises the cancellation if the client cancelled.
@@ -372,7 +376,9 @@ def to_json(model: BaseModel) -> dict[str, Any]:
 
 
 def _drop_optional_nones(value: Any, data: Any) -> None:
-    if isinstance(value, BaseModel) and isinstance(data, dict):
+    if isinstance(value, RootModel):
+        _drop_optional_nones(value.root, data)
+    elif isinstance(value, BaseModel) and isinstance(data, dict):
         for name, info in type(value).model_fields.items():
             key = info.alias or name
             attribute = getattr(value, name)
@@ -387,8 +393,6 @@ def _drop_optional_nones(value: Any, data: Any) -> None:
         for key, item in value.items():
             if key in data:
                 _drop_optional_nones(item, data[key])
-    elif isinstance(value, BaseModel) and hasattr(value, "root"):
-        _drop_optional_nones(value.root, data)
 
 
 def _json_path(path: Sequence[str | int]) -> str:
