@@ -25,6 +25,16 @@ class ModelIR:
 
 
 @dataclass(frozen=True)
+class LimitsIR:
+    """Concurrency and rate limits of one tool, or of all tool calls of the server."""
+
+    max_concurrency: int | None
+    rate_limit: tuple[int, float] | None  # (calls, per seconds)
+    when_busy: str  # "wait" | "reject"
+    max_wait: float
+
+
+@dataclass(frozen=True)
 class ServerIR:
     name: str
     version: str
@@ -33,6 +43,8 @@ class ServerIR:
     instructions: str | None
     website_url: str | None
     package: PyIdent
+    lifespan: bool
+    limits: LimitsIR | None
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,8 @@ class ErrorIR:
     message: str
     description: str | None
     data_model: ClassName | None
+    jsonrpc: bool
+    retryable: bool
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,13 @@ class ToolIR:
     output_schema: JsonSchema | None
     progress: bool
     cancellable: bool
-    max_concurrency: int | None
+    limits: LimitsIR | None
+    output_validation: bool
+    timeout: float | None
+    stream: bool
+    task_support: str  # "forbidden" | "optional" | "required"
+    task_starts: str  # "at_once" | "at_detach"
+    meta: dict[str, Any]
     errors: tuple[ErrorIR, ...]
     examples: tuple[dict[str, Any], ...]
     path: SpecPath
@@ -75,6 +95,8 @@ class ResourceIR:
     description: str | None
     mime_type: str | None
     text: str | None
+    subscribe: bool
+    meta: dict[str, Any]
     path: SpecPath
 
 
@@ -96,6 +118,8 @@ class TemplateIR:
     params_model: ClassName
     variables: tuple[str, ...]
     completers: tuple[CompleterIR, ...]
+    subscribe: bool
+    meta: dict[str, Any]
     path: SpecPath
 
 
@@ -116,6 +140,7 @@ class PromptIR:
     arguments: tuple[PromptArgumentIR, ...]
     arguments_model: ClassName
     completers: tuple[CompleterIR, ...]
+    meta: dict[str, Any]
     path: SpecPath
 
 

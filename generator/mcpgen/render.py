@@ -66,6 +66,12 @@ OUTPUTS: tuple[Output, ...] = (
         lambda _: {"kind": "tools, resources, resource templates and prompts"},
     ),
     Output(
+        "scaffold/lifespan.py.jinja",
+        "src/{pkg}/handlers/lifespan.py",
+        Owner.USER,
+        lambda ir: [None] if ir.server.lifespan else [],
+    ),
+    Output(
         "scaffold/package_init.py.jinja",
         "src/{pkg}/handlers/tools/__init__.py",
         Owner.USER,
@@ -169,11 +175,18 @@ def _base_context(ir: SpecIR) -> dict[str, Any]:
         "spec_file": ir.spec_file,
         "spec_sha256": ir.spec_sha256,
         "project_name": ir.server.name,
+        # What handlers annotate their context with: it carries the lifespan state's type.
+        "context_type": "runtime.Context[State]" if ir.server.lifespan else "runtime.Context",
+        "uses_tasks": uses_tasks(ir),
     }
 
 
 def runtime_source() -> str:
     return (templates_dir() / RUNTIME_SOURCE).read_text(encoding="utf-8")
+
+
+def uses_tasks(ir: SpecIR) -> bool:
+    return any(tool.task_support != "forbidden" for tool in ir.tools)
 
 
 def render_files(ir: SpecIR, models_source: str) -> dict[str, RenderedFile]:
@@ -188,6 +201,7 @@ def render_files(ir: SpecIR, models_source: str) -> dict[str, RenderedFile]:
         ),
         f"src/{pkg}/py.typed": RenderedFile("", Owner.GENERATOR),
     }
+
     for output, item in _expand(ir):
         ident = getattr(item, "ident", "")
         path = output.path.format(pkg=pkg, ident=ident)

@@ -38,6 +38,7 @@ from mcpgen.ir import (
     CompleterIR,
     ErrorIR,
     JsonSchema,
+    LimitsIR,
     ModelIR,
     PromptArgumentIR,
     PromptIR,
@@ -60,7 +61,14 @@ from mcpgen.names import (
     to_ident,
     to_package_name,
 )
-from mcpgen.spec import Spec
+from mcpgen.spec import ServerSection, Spec, Tool
+from mcpgen.uritemplates import (
+    QUERY_OPERATORS,
+    UriPattern,
+    find_overlaps,
+    template_specificity,
+    template_variables,
+)
 
 # Import names a generated package must not take: they would shadow what it imports.
 _TAKEN_PACKAGES = frozenset(sys.stdlib_module_names) | {
@@ -74,11 +82,6 @@ _TAKEN_PACKAGES = frozenset(sys.stdlib_module_names) | {
     "uvicorn",
 }
 
-# Template variable syntax (RFC 6570): `{op var[:N|*], ...}`.
-_EXPRESSION = re.compile(r"\{([^{}]*)\}")
-_VARIABLE = re.compile(r"^([A-Za-z0-9_]|%[0-9A-Fa-f]{2})([A-Za-z0-9_.]|%[0-9A-Fa-f]{2})*$")
-_OPERATORS = ("+", "#", ".", "/", ";", "?", "&")
-_QUERY_OPERATORS = ("?", "&")
 _JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 
 
@@ -161,16 +164,31 @@ class _Resolver:
             return False
         return True
 
-    def rewrite(self, schema: Any, path: SpecPath, document: str = "") -> Any:
-        """A copy of `schema` with every `$ref` pointing at `#/$defs/<ClassName>`."""
+    def rewrite(
+        self,
+        schema: Any,
+        path: SpecPath,
+        document: str = "",
+        root: SpecPath | None = None,
+        wire: bool = False,
+    ) -> Any:
+        """A copy of `schema` with every `$ref` pointing at `#/$defs/<ClassName>`.
+
+        `root` is where the schema being rewritten starts in the spec, so that its own
+        local references (`#/$defs/x`) resolve inside it. The wire form (`wire`) keeps
+        those verbatim, next to the schema's own `$defs`; a model gets a class for each.
+        """
         if isinstance(schema, list):
-            return [self.rewrite(item, (*path, i), document) for i, item in enumerate(schema)]
+            return [
+                self.rewrite(item, (*path, i), document, root, wire)
+                for i, item in enumerate(schema)
+            ]
         if not isinstance(schema, dict):
             return schema
         result: dict[str, Any] = {}
         for key, value in schema.items():
             if key == "$ref" and isinstance(value, str):
-                result[key] = self.resolve_ref(value, (*path, key), document)
+                result[key] = self.resolve_ref(value, (*path, key), document, root, wire)
             elif key in (
                 "properties",
                 "$defs",
@@ -179,30 +197,50 @@ class _Resolver:
                 "dependentSchemas",
             ):
                 result[key] = (
-                    {k: self.rewrite(v, (*path, key, k), document) for k, v in value.items()}
+                    {
+                        k: self.rewrite(v, (*path, key, k), document, root, wire)
+                        for k, v in value.items()
+                    }
                     if isinstance(value, dict)
                     else value
                 )
             elif key in ("enum", "const", "default", "examples"):
                 result[key] = copy.deepcopy(value)
             else:
-                result[key] = self.rewrite(value, (*path, key), document)
+                result[key] = self.rewrite(value, (*path, key), document, root, wire)
         return result
 
-    def resolve_ref(self, ref: str, path: SpecPath, document: str) -> str:
-        file, _, fragment = ref.partition("#")
-        pointer = fragment
+    def resolve_ref(
+        self,
+        ref: str,
+        path: SpecPath,
+        document: str,
+        root: SpecPath | None = None,
+        wire: bool = False,
+    ) -> str:
+        file, _, pointer = ref.partition("#")
+        local_path: SpecPath | None = None
         if file:
             base = self._document(document).path.parent
             target_doc = _posix_relative(base / file, self.loaded.document.path.parent)
         else:
             target_doc = document
-        if target_doc == "":
+            if document == "" and root is not None and _LOCAL_DEFS.fullmatch(pointer):
+                # A reference inside the schema itself: JSON Schema resolves `#` against
+                # the schema's root, which sits at `root` in the spec.
+                local_path = (*root, *(_unescape(p) for p in pointer.split("/")[1:]))
+                pointer = "".join(f"/{_escape(str(p))}" for p in local_path)
+                if self._lookup(_Target("", pointer), ref, path, document, local=True) is None:
+                    return ref
+                if wire:
+                    return ref
+        if target_doc == "" and local_path is None:
             match = re.fullmatch(r"/types/([^/]+)", pointer)
             if match is None:
                 self.error(
                     path,
-                    f"$ref {ref!r}: a spec refers only to its types, as '#/types/<Name>'",
+                    f"$ref {ref!r}: a spec refers to its types, as '#/types/<Name>', or "
+                    "to the schema's own '#/$defs/<name>'",
                     document=document,
                 )
                 return ref
@@ -223,7 +261,13 @@ class _Resolver:
             value = self._lookup(target, ref, path, document)
             if value is None:
                 return ref
-            origin = ("types", _unescape(pointer[len("/types/") :])) if target_doc == "" else path
+            origin: SpecPath
+            if local_path is not None:
+                origin = local_path
+            elif target_doc == "":
+                origin = ("types", _unescape(pointer[len("/types/") :]))
+            else:
+                origin = path
             stem = (
                 pointer.rsplit("/", 1)[-1]
                 if pointer
@@ -243,7 +287,9 @@ class _Resolver:
     def _document(self, key: str) -> Document:
         return self.loaded.document if key == "" else self.loaded.external[key]
 
-    def _lookup(self, target: _Target, ref: str, path: SpecPath, document: str) -> Any:
+    def _lookup(
+        self, target: _Target, ref: str, path: SpecPath, document: str, local: bool = False
+    ) -> Any:
         if target.document not in self.loaded.external and target.document != "":
             self.error(path, f"$ref {ref!r}: the file was not loaded", document=document)
             return None
@@ -256,9 +302,14 @@ class _Resolver:
                 value = value[int(key)]
             else:
                 siblings = list(value) if isinstance(value, dict) else []
+                missing = (
+                    f"the schema defines no {key!r}"
+                    if local
+                    else f"nothing at {target.pointer!r} in {target.document or 'the spec'}"
+                )
                 self.error(
                     path,
-                    f"$ref {ref!r}: nothing at {target.pointer!r} in {target.document or 'the spec'}",
+                    f"$ref {ref!r}: {missing}",
                     hint=did_you_mean(key, siblings),
                     document=document,
                 )
@@ -275,22 +326,35 @@ class _Resolver:
         while self._pending:
             target, class_name, raw, origin, inside = self._pending.pop(0)
             if self.check_schema(raw, inside, target.document):
-                rewritten = self.rewrite(raw, inside, target.document)
+                root = inside if target.document == "" else None
+                rewritten = self.rewrite(raw, inside, target.document, root)
                 self.models.append(ModelIR(class_name, rewritten, origin))
 
-    def model_for(self, class_name: ClassName, schema: JsonSchema, path: SpecPath) -> ClassName:
-        """A model for an inline schema, or the shared model when the schema is a bare $ref."""
+    def model_for(
+        self,
+        class_name: ClassName,
+        schema: JsonSchema,
+        path: SpecPath,
+        *,
+        in_spec: bool = True,
+    ) -> ClassName:
+        """A model for an inline schema, or the shared model when the schema is a bare $ref.
+
+        `in_spec` says the schema is the one written at `path` (not one mcpgen assembled),
+        so its own local references resolve there.
+        """
+        root = path if in_spec else None
         if set(schema) == {"$ref"} and isinstance(schema["$ref"], str):
-            ref = self.rewrite(schema, path)["$ref"]
+            ref = self.rewrite(schema, path, "", root)["$ref"]
             if ref.startswith("#/$defs/"):
                 return ClassName(ref[len("#/$defs/") :])
         self.claim_class(class_name, path)
-        self.models.append(ModelIR(class_name, self.rewrite(schema, path), path))
+        self.models.append(ModelIR(class_name, self.rewrite(schema, path, "", root), path))
         return class_name
 
     def wire_schema(self, schema: JsonSchema, path: SpecPath) -> JsonSchema:
         """The schema as advertised: self-contained, a bare root `$ref` inlined."""
-        rewritten: JsonSchema = self.rewrite(schema, path)
+        rewritten: JsonSchema = self.rewrite(schema, path, "", path, wire=True)
         defs_needed = dict.fromkeys(_refs_in(rewritten))
         if set(rewritten) == {"$ref"} and rewritten["$ref"].startswith("#/$defs/"):
             root_name = rewritten["$ref"][len("#/$defs/") :]
@@ -373,6 +437,10 @@ def _refs_in(schema: Any) -> Iterator[str]:
             yield from _refs_in(item)
 
 
+# A reference a schema makes to its own definitions.
+_LOCAL_DEFS = re.compile(r"/(\$defs|definitions)/[^/]+")
+
+
 def _posix_relative(file: Path, base: Path) -> str:
     return Path(os.path.relpath(os.path.realpath(file), os.path.realpath(base))).as_posix()
 
@@ -432,34 +500,6 @@ def _check_unique(
             continue
         converted[python] = (name, path)
     return flagged
-
-
-def template_variables(template: str) -> tuple[list[tuple[str, str, bool]], str | None]:
-    """The variables of an RFC 6570 template as (name, operator, explode), or a problem."""
-    variables: list[tuple[str, str, bool]] = []
-    rest = _EXPRESSION.sub("", template)
-    if "{" in rest or "}" in rest:
-        return [], "unbalanced '{' or '}'"
-    for expression in _EXPRESSION.findall(template):
-        operator = expression[:1] if expression[:1] in _OPERATORS else ""
-        body = expression[len(operator) :]
-        if not body:
-            return [], "empty expression '{}'"
-        for spec in body.split(","):
-            explode = spec.endswith("*")
-            name = spec.rstrip("*").split(":", 1)[0]
-            if not _VARIABLE.fullmatch(name):
-                return [], f"invalid variable name {name!r}"
-            if any(name == v[0] for v in variables):
-                return [], f"variable {name!r} appears twice"
-            variables.append((name, operator, explode))
-    return variables, None
-
-
-def template_specificity(template: str) -> tuple[int, int, str]:
-    """Sort key: more literal text first, then fewer variables, then the text itself."""
-    literal = len(_EXPRESSION.sub("", template))
-    return (-literal, len(_EXPRESSION.findall(template)), template)
 
 
 def build_ir(loaded: LoadedSpec) -> tuple[SpecIR, list[Diagnostic]]:
@@ -562,6 +602,21 @@ def _server(resolver: _Resolver) -> ServerIR:
         instructions=section.instructions,
         website_url=section.website_url,
         package=package,
+        lifespan=section.lifespan,
+        limits=_limits(section),
+    )
+
+
+def _limits(section: ServerSection | Tool) -> LimitsIR | None:
+    """The limits a section declares, or None when it sets neither kind."""
+    if section.max_concurrency is None and section.rate_limit is None:
+        return None
+    rate = section.rate_limit
+    return LimitsIR(
+        max_concurrency=section.max_concurrency,
+        rate_limit=(rate.calls, rate.per) if rate is not None else None,
+        when_busy=section.when_busy,
+        max_wait=section.max_wait,
     )
 
 
@@ -615,6 +670,8 @@ def _errors(resolver: _Resolver) -> dict[str, ErrorIR]:
             message=error.message,
             description=error.description,
             data_model=data_model,
+            jsonrpc=error.jsonrpc,
+            retryable=error.retryable,
         )
     return result
 
@@ -688,6 +745,18 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
             output_model = resolver.model_for(
                 ClassName(f"{class_name}Output"), tool.output, (*path, "output")
             )
+        if tool.task_starts != "at_once" and tool.task_support == "forbidden":
+            resolver.error(
+                (*path, "task_starts"),
+                "task_starts applies to a tool that runs as a task",
+                hint='set task_support = "optional" or "required"',
+            )
+        if tool.stream and tool.output is not None:
+            resolver.error(
+                (*path, "stream"),
+                "a streaming tool's result is the chunks it yielded; it has no output schema",
+                hint="drop `output`, or drop `stream` and return the structured result",
+            )
         declared: list[ErrorIR] = []
         for position, error_name in enumerate(tool.errors):
             found = errors.get(error_name)
@@ -730,7 +799,13 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
                 output_schema=output_schema,
                 progress=tool.progress,
                 cancellable=tool.cancellable,
-                max_concurrency=tool.max_concurrency,
+                limits=_limits(tool),
+                output_validation=tool.output_validation == "strict",
+                timeout=tool.timeout,
+                stream=tool.stream,
+                task_support=tool.task_support,
+                task_starts=tool.task_starts,
+                meta=tool.meta,
                 errors=tuple(declared),
                 examples=tuple(tool.examples),
                 path=path,
@@ -775,6 +850,8 @@ def _resources(resolver: _Resolver) -> tuple[ResourceIR, ...]:
                 description=resource.description,
                 mime_type=resource.mime_type,
                 text=resource.text,
+                subscribe=resource.subscribe,
+                meta=resource.meta,
                 path=path,
             )
         )
@@ -815,6 +892,14 @@ def _templates(resolver: _Resolver) -> tuple[TemplateIR, ...]:
                 "a URI template needs at least one {variable}",
                 hint="a fixed URI belongs under [[resources]]",
             )
+        elif UriPattern.parse(template.uri_template) is None:
+            # Valid RFC 6570, but the SDK's router would refuse it when the first URI comes.
+            resolver.error(
+                (*path, "uri_template"),
+                "the MCP SDK cannot match URIs against this template",
+                hint="it does not support prefix modifiers ({var:3}), two variables side by "
+                "side ({a}{b}), two multi-segment variables, or {var*} outside a path or query",
+            )
         names = [v[0] for v in variables]
         for param in template.params:
             if problem is None and param not in names:
@@ -843,12 +928,14 @@ def _templates(resolver: _Resolver) -> tuple[TemplateIR, ...]:
                     if explode
                     else {"type": "string"}
                 )
-            if operator not in _QUERY_OPERATORS:
+            if operator not in QUERY_OPERATORS:
                 required.append(name)
         params_schema: JsonSchema = {"type": "object", "properties": properties}
         if required:
             params_schema["required"] = required
-        params_model = resolver.model_for(ClassName(f"{class_name}Params"), params_schema, path)
+        params_model = resolver.model_for(
+            ClassName(f"{class_name}Params"), params_schema, path, in_spec=False
+        )
         templates.append(
             TemplateIR(
                 uri_template=template.uri_template,
@@ -864,8 +951,22 @@ def _templates(resolver: _Resolver) -> tuple[TemplateIR, ...]:
                     CompleterIR(argument, to_ident(f"complete_{argument}"))
                     for argument in template.complete
                 ),
+                subscribe=template.subscribe,
+                meta=template.meta,
                 path=path,
             )
+        )
+    # Most specific first, and the first match serves: two templates that one URI matches
+    # must differ in specificity, or the order between them is an accident of their text.
+    texts = [t.uri_template for t in spec.resource_templates]
+    for first, second, uri in find_overlaps(texts):
+        first_path: SpecPath = ("resource_templates", first, "uri_template")
+        resolver.error(
+            ("resource_templates", second, "uri_template"),
+            f"{texts[first]!r} ({_show(first_path)}, {resolver.loaded.locate(first_path)}) "
+            f"and {texts[second]!r} both match {uri!r}; which one serves it depends on order",
+            hint="make one of them more specific (more literal text, or fewer variables), "
+            "or merge them into one template",
         )
     templates.sort(key=lambda t: template_specificity(t.uri_template))
     return tuple(templates)
@@ -912,7 +1013,9 @@ def _prompts(resolver: _Resolver) -> tuple[PromptIR, ...]:
         required = [a.name for a in prompt.arguments if a.required]
         if required:
             schema["required"] = required
-        arguments_model = resolver.model_for(ClassName(f"{class_name}Arguments"), schema, path)
+        arguments_model = resolver.model_for(
+            ClassName(f"{class_name}Arguments"), schema, path, in_spec=False
+        )
         prompts.append(
             PromptIR(
                 name=prompt.name,
@@ -928,6 +1031,7 @@ def _prompts(resolver: _Resolver) -> tuple[PromptIR, ...]:
                     CompleterIR(argument, to_ident(f"complete_{argument}"))
                     for argument in prompt.complete
                 ),
+                meta=prompt.meta,
                 path=path,
             )
         )

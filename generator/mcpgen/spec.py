@@ -23,8 +23,34 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class ServerSection(_Strict):
-    """Identity of the server."""
+class RateLimit(_Strict):
+    """At most `calls` calls in any `per` seconds."""
+
+    calls: Annotated[int, Field(ge=1)]
+    per: Annotated[float, Field(gt=0, description="Window in seconds.")] = 1.0
+
+
+class _Limits(_Strict):
+    max_concurrency: Annotated[
+        int | None, Field(ge=1, description="At most this many calls run at once.")
+    ] = None
+    rate_limit: Annotated[
+        RateLimit | None, Field(description="At most so many calls per window.")
+    ] = None
+    when_busy: Annotated[
+        Literal["wait", "reject"],
+        Field(
+            description="A call over a limit waits (at most `max_wait` seconds) or is refused "
+            "at once; either way a refusal is a structured, retryable error."
+        ),
+    ] = "wait"
+    max_wait: Annotated[
+        float, Field(ge=0, description="Seconds a call may wait for a limit before it is refused.")
+    ] = 30.0
+
+
+class ServerSection(_Limits):
+    """Identity of the server, and limits over all its tool calls."""
 
     name: Annotated[
         str,
@@ -48,6 +74,13 @@ class ServerSection(_Strict):
             description="Python import name of the generated package (default: from `name`).",
         ),
     ] = None
+    lifespan: Annotated[
+        bool,
+        Field(
+            description="A user-owned lifespan (handlers/lifespan.py) sets up state at start-up, "
+            "tears it down at shutdown, and every handler reads it as `ctx.state`."
+        ),
+    ] = False
 
 
 class ErrorType(_Strict):
@@ -70,6 +103,16 @@ class ErrorType(_Strict):
     data: Annotated[
         JsonSchema | None, Field(description="JSON Schema (an object) of the error's data.")
     ] = None
+    jsonrpc: Annotated[
+        bool,
+        Field(
+            description="Raised in a tool, answer with a JSON-RPC error instead of an `isError` "
+            "result (for failures of the request itself rather than of the tool's work)."
+        ),
+    ] = False
+    retryable: Annotated[
+        bool, Field(description="Tells the client that the same call may succeed later.")
+    ] = False
 
 
 class ToolAnnotations(_Strict):
@@ -82,7 +125,13 @@ class ToolAnnotations(_Strict):
     open_world: bool | None = None
 
 
-class Tool(_Strict):
+Meta = Annotated[
+    dict[str, Any],
+    Field(description="Extra metadata sent as `_meta` (keys like `vendor.example/key`)."),
+]
+
+
+class Tool(_Limits):
     """A tool: JSON Schema input and (optionally) output, and a typed handler."""
 
     name: Annotated[
@@ -104,9 +153,40 @@ class Tool(_Strict):
     cancellable: Annotated[
         bool, Field(description="The handler checks for cancellation at checkpoints.")
     ] = False
-    max_concurrency: Annotated[
-        int | None, Field(ge=1, description="At most this many calls run at once; others wait.")
+    output_validation: Annotated[
+        Literal["strict", "off"],
+        Field(
+            description="strict: the handler's result is checked against the output schema "
+            "before it is sent; off: it is sent as the handler made it (a model or a mapping)."
+        ),
+    ] = "strict"
+    timeout: Annotated[
+        float | None,
+        Field(gt=0, description="Seconds a call may run; then it is stopped with an error."),
     ] = None
+    stream: Annotated[
+        bool,
+        Field(
+            description="The handler is an async generator: each chunk it yields goes to the "
+            "client as it comes (progress or log), and the result gathers them all."
+        ),
+    ] = False
+    task_support: Annotated[
+        Literal["forbidden", "optional", "required"],
+        Field(
+            description="Whether a client may (optional) or must (required) run the tool as a "
+            "task it polls (the io.modelcontextprotocol/tasks extension, 2026-07-28 clients)."
+        ),
+    ] = "forbidden"
+    task_starts: Annotated[
+        Literal["at_once", "at_detach"],
+        Field(
+            description="at_once: the call becomes a task before the handler runs; at_detach: "
+            "the handler runs in the request (it may ask for input) until it calls "
+            "`ctx.detach()`, and the rest runs as the task."
+        ),
+    ] = "at_once"
+    meta: Meta = Field(default_factory=dict)
     errors: Annotated[
         list[str], Field(description="Names of the error types (from `errors`) it may raise.")
     ] = Field(default_factory=list)
@@ -128,6 +208,11 @@ class Resource(_Strict):
         str | None,
         Field(description="Fixed content served as is; without it, a handler serves it."),
     ] = None
+    subscribe: Annotated[
+        bool,
+        Field(description="Clients may subscribe to changes (the handler announces them)."),
+    ] = False
+    meta: Meta = Field(default_factory=dict)
 
 
 class ResourceTemplate(_Strict):
@@ -145,6 +230,11 @@ class ResourceTemplate(_Strict):
     complete: Annotated[
         list[str], Field(description="Variables whose values the server can complete.")
     ] = Field(default_factory=list)
+    subscribe: Annotated[
+        bool,
+        Field(description="Clients may subscribe to changes of its resources."),
+    ] = False
+    meta: Meta = Field(default_factory=dict)
 
 
 class PromptArgument(_Strict):
@@ -163,6 +253,7 @@ class Prompt(_Strict):
     complete: Annotated[
         list[str], Field(description="Arguments whose values the server can complete.")
     ] = Field(default_factory=list)
+    meta: Meta = Field(default_factory=dict)
 
 
 class Spec(_Strict):

@@ -5,48 +5,89 @@ never depends on mcpgen itself. Generated code imports the SDK only through this
 handlers receive a `Context` and typed models, and never see the SDK's request plumbing.
 
 It holds the dispatch tables (tools, resources, resource templates, prompts, completions),
-argument validation, the error boundary that keeps internals off the wire, and the stdio
-and streamable-HTTP entry points.
+argument and output validation, limits and timeouts, the handler context (progress,
+cancellation, logging, sampling, elicitation, resource-change notifications), the error
+boundary that keeps internals off the wire, and the stdio and streamable-HTTP entry points.
+Both protocol eras are served from one code path: where the 2026-07-28 era replaces a
+server-to-client request with an `InputRequiredResult` and a retry, the shim does the
+round trip, so a handler reads the same on either.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextvars
+import itertools
 import json
 import logging
+import math
+import secrets
 import sys
+import time
 import uuid
 import warnings
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
 import mcp_types as types
-from mcp.server.context import ServerRequestContext
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import Server
+from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
 from mcp.server.streamable_http import EventCallback, EventMessage, EventStore
+from mcp.server.subscriptions import (
+    InMemorySubscriptionBus,
+    ListenHandler,
+    PromptsListChanged,
+    ResourcesListChanged,
+    ResourceUpdated,
+    ServerEvent,
+    ToolsListChanged,
+)
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
+from mcp.shared.inbound import MCP_NAME_HEADER, decode_header_value
+from mcp.shared.message import ServerMessageMetadata
+from mcp.shared.path_security import contains_path_traversal, is_absolute_path
+from mcp.shared.subscriptions import SUBSCRIPTION_ID_META_KEY, event_matches, event_to_notification
 from mcp.shared.uri_template import UriTemplate
+from mcp_types.methods import INPUT_REQUIRED_METHODS
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-from pydantic import BaseModel, RootModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
+from typing_extensions import TypeVar as DefaultTypeVar
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 __all__ = [
+    "ERROR_META",
     "NOT_IMPLEMENTED_META",
     "AudioContent",
     "BlobResourceContents",
     "Completer",
     "ContentBlock",
     "Context",
+    "CreateMessageResult",
     "DeclaredError",
+    "Elicitation",
     "EmbeddedResource",
     "ImageContent",
+    "InputRequired",
+    "Limits",
     "LogLevel",
     "MemoryEventStore",
     "Prompt",
@@ -57,18 +98,28 @@ __all__ = [
     "ResourceLink",
     "ResourceReturn",
     "ResourceTemplate",
+    "Root",
+    "SamplingMessage",
     "SdkServer",
+    "ServerHandle",
     "ServerInfo",
+    "TaskHandle",
+    "Tasks",
     "TextContent",
     "TextResourceContents",
     "Tool",
     "ToolAnnotations",
+    "ToolBusy",
     "ToolReturn",
+    "ToolTimeout",
     "build_server",
+    "elicitation_request",
     "main",
+    "roots_request",
+    "sampling_request",
 ]
 
-RUNTIME_VERSION = "0.1.0"
+RUNTIME_VERSION = "0.2.0"
 
 # Wire types handlers may build and return; re-exported so handlers import the SDK
 # through this module only.
@@ -80,13 +131,20 @@ EmbeddedResource = types.EmbeddedResource
 TextResourceContents = types.TextResourceContents
 BlobResourceContents = types.BlobResourceContents
 PromptMessage = types.PromptMessage
+SamplingMessage = types.SamplingMessage
+CreateMessageResult = types.CreateMessageResult
+Root = types.Root
 ToolAnnotations = types.ToolAnnotations
 ContentBlock: TypeAlias = types.ContentBlock
 LogLevel: TypeAlias = types.LoggingLevel
+InputRequest: TypeAlias = types.InputRequest
 SdkServer: TypeAlias = Server[Any]
 
 ToolReturn: TypeAlias = str | ContentBlock | Sequence[ContentBlock]
 """What a tool without an output schema returns: text, one content block, or several."""
+
+ToolChunk: TypeAlias = str | ContentBlock
+"""What a streaming tool yields: text, or a content block."""
 
 ResourceReturn: TypeAlias = str | bytes
 """What a resource handler returns: text, or bytes sent base64-encoded as a blob."""
@@ -99,24 +157,276 @@ INTERNAL_ERROR = types.INTERNAL_ERROR
 # `_meta` flag on the result of a tool whose handler is still the scaffolded stub, so tests
 # (and curious clients) can tell "not written yet" from "failed".
 NOT_IMPLEMENTED_META = "dev.mcpgen/not-implemented"
+# `_meta` key of a tool's failure as data: {"type", "code", "message", "data"?, "retryable"?}.
+ERROR_META = "dev.mcpgen/error"
 # resources/read of an unknown URI: -32002 up to 2025-11-25; 2026-07-28 folded it into -32602.
 RESOURCE_NOT_FOUND_LEGACY = -32002
+# A handler in the multi-round style may ask for input this many times in one call.
+MAX_INPUT_ROUNDS = 16
 
 logger = logging.getLogger("mcpgen.runtime")
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 OutputT = TypeVar("OutputT")
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
+StateT = DefaultTypeVar("StateT", covariant=True, default=None)
 
 
-class Context:
-    """What a handler knows about the request it serves, and what it may do with it."""
+# -- errors ------------------------------------------------------------------------------
 
-    __slots__ = ("_last_progress", "_request", "_server_name")
 
-    def __init__(self, request: ServerRequestContext[Any, Any], server_name: str) -> None:
+class DeclaredError(Exception):
+    """Base of the error types a spec declares; raised in a handler, reaches the client.
+
+    A tool that raises one answers with an `isError` result carrying the message as text and
+    the error as structured content (`{"error": {...}}`), unless the type is declared
+    `jsonrpc`, when (like an error anywhere outside a tool) it becomes a JSON-RPC error with
+    its code.
+    """
+
+    error_type: ClassVar[str] = "DeclaredError"
+    code: ClassVar[int] = -32000
+    message_template: ClassVar[str] = ""
+    jsonrpc: ClassVar[bool] = False
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, data: BaseModel | None = None, *, message: str | None = None) -> None:
+        self.data = data
+        fields = data.model_dump(mode="json", by_alias=True) if data is not None else {}
+        self.message = message if message is not None else self.message_template.format_map(fields)
+        super().__init__(self.message)
+
+    def to_mcp_error(self) -> MCPError:
+        """The JSON-RPC error form: the code, the message, and the typed data as `data`."""
+        return MCPError(self.code, self.message, to_json(self.data) if self.data else None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The structured form sent in a tool's `isError` result."""
+        body: dict[str, Any] = {"type": self.error_type, "code": self.code, "message": self.message}
+        if self.retryable:
+            body["retryable"] = True
+        if self.data is not None:
+            body["data"] = to_json(self.data)
+        return body
+
+
+class _RetryAfter(BaseModel):
+    retry_after: float
+
+
+class ToolBusy(DeclaredError):
+    """A call went over a concurrency or rate limit and was refused; it may be retried."""
+
+    error_type = "ToolBusy"
+    code = -32050
+    retryable = True
+
+    def __init__(self, limit: str, retry_after: float) -> None:
+        super().__init__(
+            _RetryAfter(retry_after=round(retry_after, 3)),
+            message=f"{limit} is busy; retry in {retry_after:.2f} s",
+        )
+
+
+class ToolTimeout(DeclaredError):
+    """A call ran longer than its tool's timeout and was stopped."""
+
+    error_type = "ToolTimeout"
+    code = -32051
+    retryable = True
+
+    def __init__(self, tool: str, seconds: float) -> None:
+        super().__init__(None, message=f"Tool {tool!r} timed out after {seconds:g} s")
+
+
+class InputRequired(Exception):
+    """Raised by a handler that needs the client's input before it can answer.
+
+    The multi-round style of the 2026-07-28 protocol: the handler names each request with a
+    key, may carry opaque `state`, and reads the answers from `ctx.input_responses` and
+    `ctx.request_state` when it runs again. On 2026-07-28 connections the shim sends an
+    `InputRequiredResult` and the client retries; on older ones the shim sends the requests
+    to the client itself and runs the handler again. `ctx.elicit`, `ctx.sample` and
+    `ctx.list_roots` do all of this for a handler written straight through.
+    """
+
+    def __init__(self, requests: Mapping[str, InputRequest], state: str | None = None) -> None:
+        super().__init__(f"input required: {', '.join(requests)}")
+        self.requests = dict(requests)
+        self.state = state
+
+
+def elicitation_request(message: str, schema: Mapping[str, Any]) -> InputRequest:
+    """A request for the user to fill in a form of `schema`'s fields (for `InputRequired`)."""
+    return types.ElicitRequest(
+        params=types.ElicitRequestFormParams(message=message, requested_schema=dict(schema))
+    )
+
+
+def sampling_request(
+    prompt: str | Sequence[SamplingMessage],
+    *,
+    max_tokens: int,
+    system_prompt: str | None = None,
+    temperature: float | None = None,
+) -> InputRequest:
+    """A request for a completion by the client's model (for `InputRequired`)."""
+    messages = (
+        [types.SamplingMessage(role="user", content=types.TextContent(text=prompt))]
+        if isinstance(prompt, str)
+        else list(prompt)
+    )
+    return types.CreateMessageRequest(
+        params=types.CreateMessageRequestParams(
+            messages=messages,
+            max_tokens=max_tokens,
+            system_prompt=system_prompt,
+            temperature=temperature,
+        )
+    )
+
+
+def roots_request() -> InputRequest:
+    """A request for the client's roots (for `InputRequired`)."""
+    return types.ListRootsRequest()
+
+
+# -- the handler context -----------------------------------------------------------------
+
+
+_CHECKPOINT_YIELDS = 8
+_LOG_ORDER: dict[str, int] = {
+    level: rank
+    for rank, level in enumerate(
+        ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+    )
+}
+_PYTHON_LEVELS: tuple[tuple[int, LogLevel], ...] = (
+    (logging.CRITICAL, "critical"),
+    (logging.ERROR, "error"),
+    (logging.WARNING, "warning"),
+    (logging.INFO, "info"),
+    (logging.DEBUG, "debug"),
+)
+# The level each 2025-era connection asked for; entries go with their connections.
+_session_log_levels: weakref.WeakKeyDictionary[object, LogLevel] = weakref.WeakKeyDictionary()
+# The context of the request the running task serves: where bridged log records go.
+_current: contextvars.ContextVar[Context[Any] | None] = contextvars.ContextVar(
+    "mcpgen_context", default=None
+)
+
+
+def _wants_progress(request: ServerRequestContext[Any, Any]) -> bool:
+    """Whether the client asked for progress on this request.
+
+    A progress token in `_meta` says so on the wire; in-process clients give a callback
+    instead, which SDK 2.3 keeps in the request's private outbound channel (no public flag).
+    """
+    if (request.meta or {}).get("progress_token") is not None:
+        return True
+    outbound = getattr(request.session, "_request_outbound", None)
+    while outbound is not None:  # 2026-07-28 wraps the channel (`_inner`) once
+        if getattr(outbound, "_on_progress", None) is not None:
+            return True
+        outbound = getattr(outbound, "_inner", None)
+    return False
+
+
+def _connection_of(session: object) -> Any:
+    """The object that lives as long as the client's connection.
+
+    `ctx.session` is a new proxy for every request; SDK 2.3 keeps the connection it
+    proxies in a private attribute, and exposes no public per-connection state.
+    """
+    return getattr(session, "_connection", session)
+
+
+@dataclass(frozen=True, slots=True)
+class Elicitation(Generic[OutputT]):
+    """The client's answer to `ctx.elicit`: accepted with data, declined, or cancelled."""
+
+    action: Literal["accept", "decline", "cancel"]
+    data: OutputT | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.action == "accept"
+
+
+class _Inputs:
+    """Answers the client gave so far in a multi-round call, and the handler's own state."""
+
+    __slots__ = ("asked", "responses", "state")
+
+    def __init__(self, responses: dict[str, Any], state: str | None) -> None:
+        self.responses = responses
+        self.state = state
+        self.asked = 0
+
+    @classmethod
+    def from_params(cls, params: Any) -> _Inputs:
+        """Unpack the sealed state the shim minted last round, plus this round's answers."""
+        if params.request_state is None and not params.input_responses:
+            return cls({}, None)
+        carried: dict[str, Any] = {}
+        user_state: str | None = None
+        raw_state = params.request_state
+        if raw_state:
+            try:
+                envelope = json.loads(raw_state)
+                carried = dict(envelope["responses"])
+                user_state = envelope.get("state")
+            except (ValueError, KeyError, TypeError):
+                # Not ours (the boundary verified it was minted here): treat as no state.
+                carried = {}
+        for key, answer in (params.input_responses or {}).items():
+            carried[key] = answer.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return cls(carried, user_state)
+
+    def seal(self, state: str | None) -> str:
+        """The state to send with the next `InputRequiredResult` (sealed by the SDK)."""
+        return json.dumps({"responses": self.responses, "state": state}, sort_keys=True)
+
+
+class Context(Generic[StateT]):
+    """What a handler knows about the request it serves, and what it may do with it.
+
+    `StateT` is the type of the lifespan state (`ctx.state`); servers without a lifespan
+    have `None` there.
+    """
+
+    PROGRESS_INTERVAL: ClassVar[float] = 0.05
+    """Seconds between two progress notifications; updates in between are dropped."""
+
+    __slots__ = (
+        "_detacher",
+        "_handle",
+        "_inputs",
+        "_last_progress",
+        "_pending_logs",
+        "_progress_sent_at",
+        "_request",
+        "_task",
+    )
+
+    def __init__(
+        self,
+        request: ServerRequestContext[Any, Any],
+        handle: ServerHandle,
+        inputs: _Inputs | None = None,
+        mode: TaskHandle | Detacher | None = None,
+    ) -> None:
         self._request = request
-        self._server_name = server_name
+        self._handle = handle
+        self._inputs = inputs if inputs is not None else _Inputs({}, None)
         self._last_progress: float | None = None
+        self._progress_sent_at = -math.inf
+        self._pending_logs: list[tuple[LogLevel, str]] = []
+        # Set while the call runs as a task: input and progress go through the task then,
+        # since the request (and on HTTP its connection) is gone.
+        self._task: TaskHandle | None = mode if isinstance(mode, TaskHandle) else None
+        self._detacher: Detacher | None = mode if isinstance(mode, Detacher) else None
 
     @property
     def request_id(self) -> str | int | None:
@@ -128,17 +438,66 @@ class Context:
         """The protocol version negotiated with (or declared by) the client."""
         return self._request.protocol_version
 
+    @property
+    def state(self) -> StateT:
+        """What the server's lifespan set up at start-up (None without a lifespan)."""
+        state: StateT = self._request.lifespan_context
+        return state
+
+    @property
+    def server(self) -> ServerHandle:
+        """The server: notifications to every client (resource changes, list changes)."""
+        return self._handle
+
+    @property
+    def client_capabilities(self) -> types.ClientCapabilities | None:
+        """What the client said it supports (sampling, elicitation, roots, ...)."""
+        return self._request.session.client_capabilities
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the client cancelled the call (or its timeout passed).
+
+        A handler that polls this should stop soon; `await ctx.checkpoint()` stops it
+        at once by raising the cancellation.
+        """
+        return anyio.current_effective_deadline() == -math.inf
+
+    async def checkpoint(self) -> None:
+        """Yield to the event loop; raises the cancellation if the client cancelled.
+
+        CPU-bound loops call this now and then so a `notifications/cancelled` can stop them.
+        A cancellation takes a few turns of the loop to arrive (read, decode, dispatch,
+        cancel), so this yields that many times: once per checkpoint, a busy handler took
+        ~40 ms (four checkpoints 10 ms apart) to stop; eight yields stop it within ~1 ms,
+        for microseconds of cost when nothing else is waiting.
+        """
+        await self._flush_logs()
+        for _ in range(_CHECKPOINT_YIELDS):
+            await anyio.lowlevel.checkpoint()
+
     async def progress(
         self, done: float, total: float | None = None, message: str | None = None
     ) -> None:
         """Report progress; a no-op when the client did not ask for it.
 
-        Progress must only grow (the protocol says so), so a value that is not larger than
-        the last one sent is dropped rather than confusing the client.
+        Progress only grows (the protocol says so): a value not above the last one sent is
+        dropped. Updates closer together than `PROGRESS_INTERVAL` are dropped too, so a
+        tight loop cannot flood the client; the final one (done >= total) always goes out.
         """
+        await self._flush_logs()
         if self._last_progress is not None and done <= self._last_progress:
             return
+        now = time.monotonic()
+        final = total is not None and done >= total
+        if not final and now - self._progress_sent_at < self.PROGRESS_INTERVAL:
+            return
         self._last_progress = done
+        self._progress_sent_at = now
+        if self._task is not None:
+            shown = f"{done:g}/{total:g}" if total is not None else f"{done:g}"
+            await self._task.set_status(f"{message} ({shown})" if message else shown)
+            return
         await self._request.session.report_progress(done, total, message)
 
     async def log(self, level: LogLevel, message: str, **fields: Any) -> None:
@@ -146,7 +505,159 @@ class Context:
 
         On 2025-era connections the level the client set with `logging/setLevel` filters
         here (the SDK does not); on 2026-07-28 the SDK filters by the request's opt-in.
+        Records of the standard `logging` module under the server's package arrive here too.
         """
+        await self._flush_logs()
+        await self._send_log(level, message, fields)
+
+    async def elicit(
+        self, message: str, schema: type[ModelT], *, key: str | None = None
+    ) -> Elicitation[ModelT]:
+        """Ask the user for structured input through the client (a form of `schema`'s fields).
+
+        `key` names the question across retries on 2026-07-28 connections; by default
+        questions are numbered in the order the handler asks them, which suits any handler
+        that asks the same questions in the same order each time it runs.
+        """
+        answer = await self.elicit_schema(message, schema.model_json_schema(), key=key)
+        data = schema.model_validate(answer.data) if answer.accepted else None
+        return Elicitation(answer.action, data)
+
+    async def elicit_schema(
+        self, message: str, schema: Mapping[str, Any], *, key: str | None = None
+    ) -> Elicitation[dict[str, Any]]:
+        """`elicit` with a raw JSON Schema; the accepted data is a plain dict."""
+        request = elicitation_request(message, schema)
+        result = await self._ask(key or self._next_key("elicit"), request, types.ElicitResult)
+        data = dict(result.content or {}) if result.action == "accept" else None
+        return Elicitation(result.action, data)
+
+    async def sample(
+        self,
+        prompt: str | Sequence[SamplingMessage],
+        *,
+        max_tokens: int,
+        system_prompt: str | None = None,
+        temperature: float | None = None,
+        key: str | None = None,
+    ) -> CreateMessageResult:
+        """Ask the client's model for a completion (`sampling/createMessage`)."""
+        request = sampling_request(
+            prompt, max_tokens=max_tokens, system_prompt=system_prompt, temperature=temperature
+        )
+        return await self._ask(key or self._next_key("sample"), request, CreateMessageResult)
+
+    async def list_roots(self, *, key: str | None = None) -> list[Root]:
+        """The roots (directories, say) the client exposes to the server."""
+        result = await self._ask(
+            key or self._next_key("roots"), roots_request(), types.ListRootsResult
+        )
+        return list(result.roots)
+
+    @property
+    def input_responses(self) -> Mapping[str, Any]:
+        """Answers to the requests of `InputRequired`, by key, as wire JSON (multi-round style)."""
+        return self._inputs.responses
+
+    @property
+    def request_state(self) -> str | None:
+        """The `state` the handler gave with its last `InputRequired`, if any."""
+        return self._inputs.state
+
+    async def close_sse_stream(self) -> None:
+        """On streamable HTTP, end this request's event stream; the client reconnects.
+
+        Long calls use it to free the connection; what they send meanwhile is kept in the
+        event store and replayed when the client comes back (a no-op on other transports).
+        """
+        close = self._request.close_sse_stream
+        if close is not None and self._task is None:
+            await close()
+
+    @property
+    def task_id(self) -> str | None:
+        """The id of the task this call runs as, if it is one."""
+        return self._task.task_id if self._task is not None else None
+
+    async def detach(self) -> None:
+        """End the request here and go on as a task the client polls.
+
+        For a tool the spec marks `task_starts = "at_detach"`: what comes before (asking
+        for input, say) belongs to the request; what comes after runs as the task. Without
+        a client that asked for tasks it does nothing, and the call goes on as a request.
+        """
+        if self._detacher is not None:
+            await self._flush_logs()
+            self._task = self._detacher.detach()
+            self._detacher = None
+
+    async def batch(
+        self,
+        items: Iterable[ItemT],
+        work: Callable[[ItemT], Awaitable[ResultT]],
+        *,
+        concurrency: int = 4,
+        message: str | None = None,
+    ) -> list[ResultT]:
+        """Run `work` over `items`, at most `concurrency` at once; results in input order.
+
+        Progress goes out as items finish. The first failure, or a cancellation, stops
+        every item still running (their `finally` blocks run) and propagates.
+        """
+        pending = list(items)
+        results: list[Any] = [None] * len(pending)
+        done = 0
+        limiter = anyio.Semaphore(max(1, concurrency))
+
+        async def run(index: int, item: ItemT) -> None:
+            nonlocal done
+            async with limiter:
+                results[index] = await work(item)
+            done += 1
+            await self.progress(done, len(pending), message)
+
+        try:
+            async with anyio.create_task_group() as group:
+                for index, item in enumerate(pending):
+                    group.start_soon(run, index, item)
+        except BaseExceptionGroup as failed:
+            # The first failure cancelled the other items; it, not the group, is the error
+            # (a declared error must reach the client as itself).
+            first = _first_failure(failed)
+            if first is None:
+                raise
+            raise first from None
+        return results
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _next_key(self, kind: str) -> str:
+        self._inputs.asked += 1
+        return f"{kind}-{self._inputs.asked}"
+
+    async def _ask(self, key: str, request: InputRequest, result_type: type[ModelT]) -> ModelT:
+        await self._flush_logs()
+        if self._task is not None:
+            return result_type.model_validate(await self._task.request_input(request))
+        if self.protocol_version in MODERN_PROTOCOL_VERSIONS:
+            answer = self._inputs.responses.get(key)
+            if answer is None:
+                raise InputRequired({key: request}, self._inputs.state)
+            try:
+                return result_type.model_validate(answer)
+            except ValidationError:
+                raise MCPError(
+                    INVALID_PARAMS, f"the input response {key!r} is not a {request.method} result"
+                ) from None
+        return await self._request.session.send_request(
+            request,
+            result_type,
+            metadata=ServerMessageMetadata(related_request_id=self.request_id),
+        )
+
+    async def _send_log(self, level: LogLevel, message: str, fields: Mapping[str, Any]) -> None:
+        if self._task is not None:
+            return  # a task has no request to log on; its status says how it goes
         session = self._request.session
         if self.protocol_version not in MODERN_PROTOCOL_VERSIONS:
             threshold = _session_log_levels.get(_connection_of(session))
@@ -160,67 +671,54 @@ class Context:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MCPDeprecationWarning)
             sending = session.send_log_message(
-                level, data, logger=self._server_name, related_request_id=self._request.request_id
+                level, data, logger=self._handle.info.name, related_request_id=self.request_id
             )
         await sending
 
-    async def checkpoint(self) -> None:
-        """Yield to the event loop; raises the cancellation if the client cancelled.
-
-        CPU-bound loops call this now and then so a `notifications/cancelled` can stop them.
-        """
-        await anyio.lowlevel.checkpoint()
-
-
-_LOG_ORDER: dict[str, int] = {
-    level: rank
-    for rank, level in enumerate(
-        ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
-    )
-}
-# The level each 2025-era connection asked for; entries go with their connections.
-_session_log_levels: weakref.WeakKeyDictionary[object, LogLevel] = weakref.WeakKeyDictionary()
+    async def _flush_logs(self) -> None:
+        """Send the records the `logging` bridge collected since the last await."""
+        while self._pending_logs:
+            level, message = self._pending_logs.pop(0)
+            await self._send_log(level, message, {})
 
 
-def _connection_of(session: object) -> object:
-    """The object that lives as long as the client's connection.
-
-    `ctx.session` is a new proxy for every request; SDK 2.3 keeps the connection it
-    proxies in a private attribute, and exposes no public per-connection state.
-    """
-    return getattr(session, "_connection", session)
+def _mcp_level(levelno: int) -> LogLevel:
+    for number, name in _PYTHON_LEVELS:
+        if levelno >= number:
+            return name
+    return "debug"
 
 
-async def _set_log_level(
-    ctx: ServerRequestContext[Any, Any], params: types.SetLevelRequestParams
-) -> types.EmptyResult:
-    _session_log_levels[_connection_of(ctx.session)] = params.level
-    return types.EmptyResult()
+def _first_failure(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            found = _first_failure(error)
+            if found is not None:
+                return found
+        elif not isinstance(error, anyio.get_cancelled_exc_class()):
+            return error
+    return None
 
 
-class DeclaredError(Exception):
-    """Base of the error types a spec declares; raised in a handler, reaches the client.
+class _LogBridge(logging.Handler):
+    """Routes records of the server's own loggers to the client of the running request.
 
-    A tool that raises one answers with an `isError` result carrying the message as text and
-    the error as structured content; elsewhere it becomes a JSON-RPC error with its code.
+    `emit` cannot await, so records wait in the request's context until its next await
+    (any `ctx` call, or the end of the handler): they reach the client in order and
+    before the result.
     """
 
-    error_type: ClassVar[str] = "DeclaredError"
-    code: ClassVar[int] = -32000
-    message_template: ClassVar[str] = ""
+    def emit(self, record: logging.LogRecord) -> None:
+        context = _current.get()
+        if context is None:
+            return
+        try:
+            context._pending_logs.append((_mcp_level(record.levelno), self.format(record)))
+        except Exception:
+            self.handleError(record)
 
-    def __init__(self, data: BaseModel | None = None, *, message: str | None = None) -> None:
-        self.data = data
-        fields = data.model_dump(mode="json", by_alias=True) if data is not None else {}
-        self.message = message if message is not None else self.message_template.format_map(fields)
-        super().__init__(self.message)
 
-    def to_json(self) -> dict[str, Any]:
-        """The structured form sent to the client."""
-        body: dict[str, Any] = {"type": self.error_type, "code": self.code, "message": self.message}
-        if self.data is not None:
-            body["data"] = to_json(self.data)
-        return body
+# -- definitions -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +733,16 @@ class ServerInfo:
     website_url: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Concurrency and rate limits of one tool, or of every tool call of the server."""
+
+    max_concurrency: int | None = None
+    rate_limit: tuple[int, float] | None = None  # (calls, per seconds)
+    when_busy: Literal["wait", "reject"] = "wait"
+    max_wait: float = 30.0
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tool(Generic[ModelT, OutputT]):
     """A tool: its advertised definition and the typed handler behind it."""
@@ -246,10 +754,15 @@ class Tool(Generic[ModelT, OutputT]):
     output_schema: Mapping[str, Any] | None
     annotations: ToolAnnotations | None
     input_model: type[ModelT]
-    handler: Callable[[Context, ModelT], Awaitable[OutputT]]
-    max_concurrency: int | None = None
-    _limiter: anyio.Semaphore | None = field(default=None, init=False, repr=False)
-    _validator: list[Validator] = field(default_factory=list, init=False, repr=False)
+    handler: Callable[[Context[Any], ModelT], Any]
+    limits: Limits | None = None
+    timeout: float | None = None
+    validate_output: bool = True
+    stream: bool = False
+    task_support: Literal["forbidden", "optional", "required"] = "forbidden"
+    task_starts: Literal["at_once", "at_detach"] = "at_once"
+    meta: Mapping[str, Any] | None = None
+    _checks: dict[str, _SchemaCheck] = field(default_factory=dict, init=False, repr=False)
 
     def definition(self) -> types.Tool:
         return types.Tool(
@@ -259,18 +772,303 @@ class Tool(Generic[ModelT, OutputT]):
             input_schema=dict(self.input_schema),
             output_schema=dict(self.output_schema) if self.output_schema is not None else None,
             annotations=self.annotations,
+            _meta=dict(self.meta) if self.meta else None,
         )
 
     def validation_errors(self, arguments: Mapping[str, Any]) -> list[str]:
         """Where `arguments` break the advertised input schema, one readable line each."""
-        if not self._validator:
-            # jsonschema costs ~60 ms to import: pay for it on the first call, not at start-up.
+        return self._check("input", self.input_schema).errors(arguments)
+
+    def output_errors(self, structured: Mapping[str, Any]) -> list[str]:
+        """Where a structured result breaks the advertised output schema."""
+        assert self.output_schema is not None
+        return self._check("output", self.output_schema).errors(structured)
+
+    def _check(self, which: str, schema: Mapping[str, Any]) -> _SchemaCheck:
+        check = self._checks.get(which)
+        if check is None:
+            check = self._checks[which] = _SchemaCheck(schema)
+        return check
+
+
+class _SchemaCheck:
+    """Checks values against one JSON Schema (2020-12), fast when they are valid.
+
+    jsonschema is the judge, but it costs ~10 µs for even a small object, twice per call
+    (arguments and result): most of what a generated server adds to a call. So schemas made
+    only of the common keywords are also compiled to plain Python predicates (`_compile`)
+    that accept a valid value in ~1 µs; jsonschema runs only when the predicate says no,
+    and then its verdict and its messages are the ones that count. A predicate may wrongly
+    say no (it only costs time), never wrongly yes.
+    """
+
+    __slots__ = ("_quick", "_schema", "_validator")
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self._schema = dict(schema)
+        self._quick = _compile(self._schema, self._schema, {})
+        self._validator: Validator | None = None
+
+    def errors(self, value: Any) -> list[str]:
+        if self._quick is not None and self._quick(value):
+            return []
+        validator = self._validator
+        if validator is None:
+            # jsonschema costs ~60 ms to import: pay for it on first use, not at start-up.
             from jsonschema import Draft202012Validator
 
-            self._validator.append(Draft202012Validator(dict(self.input_schema)))
-        validator = self._validator[0]
-        errors = sorted(validator.iter_errors(arguments), key=lambda e: list(map(str, e.path)))
+            validator = self._validator = Draft202012Validator(self._schema)
+        if validator.is_valid(value):
+            return []
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path)))
         return [f"{_json_path(e.absolute_path)}: {e.message}" for e in errors]
+
+
+Predicate: TypeAlias = Callable[[Any], bool]
+
+# Keywords that only annotate: they never make a value invalid (no format checker is used).
+_ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$comment",
+        "$anchor",
+        "$defs",
+        "definitions",
+        "title",
+        "description",
+        "default",
+        "examples",
+        "format",
+        "readOnly",
+        "writeOnly",
+        "deprecated",
+        "contentMediaType",
+        "contentEncoding",
+    }
+)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_TYPE_TESTS: dict[str, Predicate] = {
+    "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool))
+        or (isinstance(v, float) and v.is_integer())
+    ),
+    "number": _is_number,
+    "string": lambda v: isinstance(v, str),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    """JSON equality: true is not 1, and 1 is 1.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
+    if _is_number(a) and _is_number(b):
+        return bool(a == b)
+    return type(a) is type(b) and bool(a == b)
+
+
+def _compile(
+    schema: Any, root: Mapping[str, Any], refs: dict[str, Predicate | None]
+) -> Predicate | None:
+    """A predicate true only of values valid under `schema`, or None if it uses keywords
+    beyond the common ones (then jsonschema alone decides)."""
+    if isinstance(schema, bool):
+        verdict = schema
+        return lambda v: verdict
+    if not isinstance(schema, dict):
+        return None
+    tests: list[Predicate] = []
+    for key, value in schema.items():
+        test = _keyword(key, value, schema, root, refs)
+        if test is _UNSUPPORTED:
+            return None
+        if test is not None:
+            tests.append(test)
+    return _all_of(tests)
+
+
+def _all_of(tests: Sequence[Predicate]) -> Predicate:
+    # Plain loops and closures: a generator per call costs more than the checks themselves.
+    if not tests:
+        return lambda v: True
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda v: first(v) and second(v)
+
+    def every(v: Any) -> bool:
+        for test in tests:  # noqa: SIM110 - all() over a generator is the slow way here
+            if not test(v):
+                return False
+        return True
+
+    return every
+
+
+def _unsupported(_: Any) -> bool:
+    return False
+
+
+_UNSUPPORTED: Predicate = _unsupported
+
+
+def _keyword(
+    key: str,
+    value: Any,
+    schema: Mapping[str, Any],
+    root: Mapping[str, Any],
+    refs: dict[str, Predicate | None],
+) -> Predicate | None:
+    """The predicate of one keyword; None for annotations; `_UNSUPPORTED` to give up."""
+    if key == "type":
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not all(n in _TYPE_TESTS for n in names):
+            return _UNSUPPORTED
+        accepted = [_TYPE_TESTS[n] for n in names]
+        if len(accepted) == 1:
+            return accepted[0]
+        return lambda v: any(test(v) for test in accepted)
+    if key in ("enum", "const"):
+        options = value if key == "enum" else [value]
+        if not isinstance(options, list):
+            return _UNSUPPORTED
+        return lambda v: any(_json_equal(v, option) for option in options)
+    if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        if not _is_number(value):
+            return _UNSUPPORTED
+        bound = value
+        if key == "minimum":
+            return lambda v: not _is_number(v) or v >= bound
+        if key == "maximum":
+            return lambda v: not _is_number(v) or v <= bound
+        if key == "exclusiveMinimum":
+            return lambda v: not _is_number(v) or v > bound
+        return lambda v: not _is_number(v) or v < bound
+    if key in ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return _UNSUPPORTED
+        kind = {"L": str, "I": list, "P": dict}[key[3]]
+        low = key.startswith("min")
+        return lambda v: not isinstance(v, kind) or (len(v) >= value if low else len(v) <= value)
+    if key == "pattern":
+        if not isinstance(value, str):
+            return _UNSUPPORTED
+        import re
+
+        try:
+            search = re.compile(value).search
+        except re.error:
+            return _UNSUPPORTED
+        return lambda v: not isinstance(v, str) or search(v) is not None
+    if key == "required":
+        if not isinstance(value, list):
+            return _UNSUPPORTED
+        names = tuple(value)
+
+        def has_required(v: Any) -> bool:
+            if isinstance(v, dict):
+                for name in names:
+                    if name not in v:
+                        return False
+            return True
+
+        return has_required
+    if key == "properties":
+        if not isinstance(value, dict):
+            return _UNSUPPORTED
+        compiled = {name: _compile(sub, root, refs) for name, sub in value.items()}
+        if any(c is None for c in compiled.values()):
+            return _UNSUPPORTED
+        checks = [(name, c) for name, c in compiled.items() if c is not None]
+
+        def properties_valid(v: Any) -> bool:
+            if isinstance(v, dict):
+                for name, check in checks:
+                    if name in v and not check(v[name]):
+                        return False
+            return True
+
+        return properties_valid
+    if key == "additionalProperties":
+        if "patternProperties" in schema:
+            return _UNSUPPORTED
+        known = frozenset(schema.get("properties", {}))
+        extra = _compile(value, root, refs)
+        if extra is None:
+            return _UNSUPPORTED
+
+        def others_valid(v: Any) -> bool:
+            if isinstance(v, dict):
+                for name, item in v.items():
+                    if name not in known and not extra(item):
+                        return False
+            return True
+
+        return others_valid
+    if key == "items":
+        each = _compile(value, root, refs)
+        if each is None or "prefixItems" in schema:
+            return _UNSUPPORTED
+
+        def items_valid(v: Any) -> bool:
+            if isinstance(v, list):
+                for item in v:
+                    if not each(item):
+                        return False
+            return True
+
+        return items_valid
+    if key in ("anyOf", "oneOf", "allOf"):
+        if not isinstance(value, list) or not value:
+            return _UNSUPPORTED
+        branches = [_compile(sub, root, refs) for sub in value]
+        if any(b is None for b in branches):
+            return _UNSUPPORTED
+        ready = [b for b in branches if b is not None]
+        if key == "anyOf":
+            return lambda v: any(b(v) for b in ready)
+        if key == "allOf":
+            return lambda v: all(b(v) for b in ready)
+        return lambda v: sum(1 for b in ready if b(v)) == 1
+    if key == "$ref":
+        return _reference(value, root, refs)
+    return None if key in _ANNOTATIONS or key.startswith("x-") else _UNSUPPORTED
+
+
+def _reference(ref: Any, root: Mapping[str, Any], refs: dict[str, Predicate | None]) -> Predicate:
+    """A `#/$defs/Name` reference, compiled once (and lazily, so recursion works)."""
+    if not isinstance(ref, str) or not ref.startswith(("#/$defs/", "#/definitions/")):
+        return _UNSUPPORTED
+    container, name = ref[2:].split("/", 1)
+    if "/" in name or "~" in name:
+        return _UNSUPPORTED
+    target = root.get(container, {}).get(name)
+    if target is None:
+        return _UNSUPPORTED
+    if ref not in refs:
+        refs[ref] = None  # a cycle reaching back here resolves through the lookup below
+        refs[ref] = _compile(target, root, refs)
+        if refs[ref] is None:
+            return _UNSUPPORTED
+
+    def follow(v: Any) -> bool:
+        compiled = refs[ref]
+        return compiled is not None and compiled(v)
+
+    return follow
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -282,8 +1080,10 @@ class Resource:
     title: str | None
     description: str | None
     mime_type: str | None
-    handler: Callable[[Context], Awaitable[ResourceReturn]] | None = None
+    handler: Callable[[Context[Any]], Awaitable[ResourceReturn]] | None = None
     text: str | None = None
+    subscribe: bool = False
+    meta: Mapping[str, Any] | None = None
 
     def definition(self) -> types.Resource:
         return types.Resource(
@@ -292,6 +1092,7 @@ class Resource:
             title=self.title,
             description=self.description,
             mime_type=self.mime_type,
+            _meta=dict(self.meta) if self.meta else None,
         )
 
 
@@ -305,8 +1106,10 @@ class ResourceTemplate(Generic[ModelT]):
     description: str | None
     mime_type: str | None
     params_model: type[ModelT]
-    handler: Callable[[Context, ModelT], Awaitable[ResourceReturn]]
+    handler: Callable[[Context[Any], ModelT], Awaitable[ResourceReturn]]
     completers: Mapping[str, Completer] = field(default_factory=dict)
+    subscribe: bool = False
+    meta: Mapping[str, Any] | None = None
     _parsed: list[UriTemplate] = field(default_factory=list, init=False, repr=False)
 
     def definition(self) -> types.ResourceTemplate:
@@ -316,12 +1119,38 @@ class ResourceTemplate(Generic[ModelT]):
             title=self.title,
             description=self.description,
             mime_type=self.mime_type,
+            _meta=dict(self.meta) if self.meta else None,
         )
 
-    def match(self, uri: str) -> dict[str, str | list[str]] | None:
+    @property
+    def parsed(self) -> UriTemplate:
         if not self._parsed:
             self._parsed.append(UriTemplate.parse(self.uri_template))
-        return self._parsed[0].match(uri)
+        return self._parsed[0]
+
+    def match(self, uri: str) -> dict[str, str | list[str]] | None:
+        """The template's variables in `uri`, or None when the URI is not one of its own.
+
+        Raises MCPError for a match whose values try to leave their place: a `..`
+        segment, an absolute path or a NUL byte (after percent-decoding) in any variable
+        outside the query.
+        """
+        variables = self.parsed.match(uri)
+        if variables is None:
+            return None
+        query = self.parsed.query_variable_names
+        for name, value in variables.items():
+            for part in [value] if isinstance(value, str) else value:
+                unsafe = "\x00" in part or (
+                    name not in query and (contains_path_traversal(part) or is_absolute_path(part))
+                )
+                if unsafe:
+                    raise MCPError(
+                        INVALID_PARAMS,
+                        f"Invalid resource URI {uri!r}: {name!r} may not hold a path that "
+                        "leaves its place",
+                    )
+        return variables
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,8 +1169,9 @@ class Prompt(Generic[ModelT]):
     description: str | None
     arguments: Sequence[PromptArgument]
     arguments_model: type[ModelT]
-    handler: Callable[[Context, ModelT], Awaitable[PromptReturn]]
+    handler: Callable[[Context[Any], ModelT], Awaitable[PromptReturn]]
     completers: Mapping[str, Completer] = field(default_factory=dict)
+    meta: Mapping[str, Any] | None = None
 
     def definition(self) -> types.Prompt:
         return types.Prompt(
@@ -352,13 +1182,20 @@ class Prompt(Generic[ModelT]):
                 types.PromptArgument(name=a.name, description=a.description, required=a.required)
                 for a in self.arguments
             ],
+            _meta=dict(self.meta) if self.meta else None,
         )
 
 
-Completer: TypeAlias = Callable[[Context, str, Mapping[str, str]], Awaitable[Sequence[str]]]
+Completer: TypeAlias = Callable[[Context[Any], str, Mapping[str, str]], Awaitable[Sequence[str]]]
 """Suggests values for one argument: `(ctx, partial value, other arguments) -> values`."""
 
+Lifespan: TypeAlias = Callable[["ServerHandle"], AbstractAsyncContextManager[Any]]
+"""The user's lifespan: set up state at start-up, yield it, tear it down at shutdown."""
+
 MAX_COMPLETION_VALUES = 100
+
+
+# -- JSON --------------------------------------------------------------------------------
 
 
 def to_json(model: BaseModel) -> dict[str, Any]:
@@ -376,12 +1213,12 @@ def _drop_optional_nones(value: Any, data: Any) -> None:
     if isinstance(value, RootModel):
         _drop_optional_nones(value.root, data)
     elif isinstance(value, BaseModel) and isinstance(data, dict):
-        for name, info in type(value).model_fields.items():
-            key = info.alias or name
+        for name, key, required in _field_facts(type(value)):
             attribute = getattr(value, name)
-            if attribute is None and not info.is_required():
-                data.pop(key, None)
-            elif key in data:
+            if attribute is None:
+                if not required:
+                    data.pop(key, None)
+            elif key in data and not isinstance(attribute, _SCALARS):
                 _drop_optional_nones(attribute, data[key])
     elif isinstance(value, (list, tuple)) and isinstance(data, list):
         for item, dumped in zip(value, data, strict=False):
@@ -390,6 +1227,21 @@ def _drop_optional_nones(value: Any, data: Any) -> None:
         for key, item in value.items():
             if key in data:
                 _drop_optional_nones(item, data[key])
+
+
+_SCALARS = (str, int, float, bool)
+_FIELD_FACTS: dict[type[BaseModel], list[tuple[str, str, bool]]] = {}
+
+
+def _field_facts(model: type[BaseModel]) -> list[tuple[str, str, bool]]:
+    """(attribute, JSON key, required) of each field of a model class, computed once."""
+    facts = _FIELD_FACTS.get(model)
+    if facts is None:
+        facts = _FIELD_FACTS[model] = [
+            (name, info.alias or name, info.is_required())
+            for name, info in model.model_fields.items()
+        ]
+    return facts
 
 
 def _json_path(path: Sequence[str | int]) -> str:
@@ -404,6 +1256,22 @@ def _pydantic_errors(error: ValidationError) -> list[str]:
 
 def _text_result(text: str, *, is_error: bool = False) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=text)], is_error=is_error)
+
+
+def _error_result(error: DeclaredError, tool: Tool[Any, Any]) -> types.CallToolResult:
+    """A tool's failure: the message for the model, the error as data for the client.
+
+    The data goes in `_meta` always, and in `structuredContent` too when the tool declares
+    no output schema: clients such as the TypeScript SDK check any structured content
+    against the output schema, error or not.
+    """
+    body = error.to_json()
+    return types.CallToolResult(
+        content=[types.TextContent(text=error.message)],
+        structured_content={"error": body} if tool.output_schema is None else None,
+        is_error=True,
+        _meta={ERROR_META: body},
+    )
 
 
 def _incident(what: str) -> str:
@@ -421,25 +1289,152 @@ def _tool_content(value: object) -> list[ContentBlock]:
     return [value]  # type: ignore[list-item]
 
 
+# -- limits ------------------------------------------------------------------------------
+
+
+class _Limiter:
+    """Admits calls under one `Limits`: a concurrency cap and a sliding-window rate."""
+
+    def __init__(self, what: str, limits: Limits) -> None:
+        self.what = what
+        self.limits = limits
+        self._slots = anyio.Semaphore(limits.max_concurrency) if limits.max_concurrency else None
+        self._recent: deque[float] = deque()
+
+    @asynccontextmanager
+    async def admit(self) -> AsyncIterator[None]:
+        limits = self.limits
+        patience = limits.max_wait if limits.when_busy == "wait" else 0.0
+        deadline = time.monotonic() + patience
+        if limits.rate_limit is not None:
+            calls, per = limits.rate_limit
+            while True:
+                now = time.monotonic()
+                while self._recent and self._recent[0] <= now - per:
+                    self._recent.popleft()
+                if len(self._recent) < calls:
+                    self._recent.append(now)
+                    break
+                free_at = self._recent[0] + per
+                if free_at > deadline:
+                    raise ToolBusy(self.what, free_at - now)
+                await anyio.sleep(free_at - now)
+        if self._slots is None:
+            yield
+            return
+        acquired = False
+        if patience == 0.0:
+            try:
+                self._slots.acquire_nowait()
+                acquired = True
+            except anyio.WouldBlock:
+                pass
+        else:
+            # Only the wait is bounded: the call itself runs outside this scope.
+            with anyio.move_on_after(max(0.0, deadline - time.monotonic())):
+                await self._slots.acquire()
+                acquired = True
+        if not acquired:
+            raise ToolBusy(self.what, 1.0)
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+# -- the server handle: notifications outside a request -----------------------------------
+
+
+class ServerHandle:
+    """The running server, for code outside a single request (the lifespan, background work).
+
+    `resource_updated(uri)` tells every client subscribed to `uri` that it changed: 2025-era
+    clients that called `resources/subscribe`, and 2026-07-28 clients listening with
+    `subscriptions/listen`.
+    """
+
+    def __init__(self, info: ServerInfo) -> None:
+        self.info = info
+        self.bus = InMemorySubscriptionBus()
+        self._subscribers: dict[str, weakref.WeakSet[Any]] = {}
+        # 2025-era connections seen so far, for list-change notifications.
+        self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    async def resource_updated(self, uri: str) -> None:
+        """Notify the subscribers of `uri` that its content changed."""
+        for connection in list(self._subscribers.get(uri, ())):
+            if not await _send_quietly(connection.send_resource_updated(uri)):
+                self._subscribers[uri].discard(connection)
+        await self.bus.publish(ResourceUpdated(uri=uri))
+
+    async def tools_changed(self) -> None:
+        """Tell every client that the tool list changed."""
+        await self._list_changed("send_tool_list_changed", ToolsListChanged())
+
+    async def prompts_changed(self) -> None:
+        """Tell every client that the prompt list changed."""
+        await self._list_changed("send_prompt_list_changed", PromptsListChanged())
+
+    async def resources_changed(self) -> None:
+        """Tell every client that the resource list changed."""
+        await self._list_changed("send_resource_list_changed", ResourcesListChanged())
+
+    async def _list_changed(self, method: str, event: ServerEvent) -> None:
+        for connection in list(self._connections):
+            if not await _send_quietly(getattr(connection, method)()):
+                self._connections.discard(connection)
+        await self.bus.publish(event)
+
+    def seen(self, ctx: ServerRequestContext[Any, Any]) -> None:
+        if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+            self._connections.add(_connection_of(ctx.session))
+
+    def subscribe(self, uri: str, connection: Any) -> None:
+        self._subscribers.setdefault(uri, weakref.WeakSet()).add(connection)
+
+    def unsubscribe(self, uri: str, connection: Any) -> None:
+        subscribers = self._subscribers.get(uri)
+        if subscribers is not None:
+            subscribers.discard(connection)
+            if not subscribers:
+                del self._subscribers[uri]
+
+
+async def _send_quietly(sending: Awaitable[None]) -> bool:
+    """Send a notification; False when the connection is gone."""
+    try:
+        await sending
+    except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
+        return False
+    return True
+
+
+# -- dispatch ----------------------------------------------------------------------------
+
+
 class _Dispatcher:
     """The request handlers registered with the SDK `Server`."""
 
     def __init__(
         self,
-        info: ServerInfo,
+        handle: ServerHandle,
         tools: Sequence[Tool[Any, Any]],
         resources: Sequence[Resource],
         templates: Sequence[ResourceTemplate[Any]],
         prompts: Sequence[Prompt[Any]],
+        limits: Limits | None,
+        tasks: Tasks | None,
     ) -> None:
-        self.info = info
+        self.handle = handle
+        self.tasks = tasks
         self.tools = {t.name: t for t in tools}
         self.resources = {r.uri: r for r in resources}
         # The generator orders templates most specific first, so the first match wins.
         self.templates = list(templates)
         self.prompts = {p.name: p for p in prompts}
+        self.server_limiter = _Limiter("the server", limits) if limits is not None else None
         self.limiters = {
-            t.name: anyio.Semaphore(t.max_concurrency) for t in tools if t.max_concurrency
+            t.name: _Limiter(f"tool {t.name!r}", t.limits) for t in tools if t.limits is not None
         }
         self._tool_list = types.ListToolsResult(tools=[t.definition() for t in tools])
         self._resource_list = types.ListResourcesResult(
@@ -450,8 +1445,53 @@ class _Dispatcher:
         )
         self._prompt_list = types.ListPromptsResult(prompts=[p.definition() for p in prompts])
 
-    def context(self, request: ServerRequestContext[Any, Any]) -> Context:
-        return Context(request, self.info.name)
+    async def _run(
+        self,
+        ctx: ServerRequestContext[Any, Any],
+        params: Any,
+        call: Callable[[Context[Any]], Awaitable[OutputT]],
+        mode: TaskHandle | Detacher | None = None,
+    ) -> OutputT | types.InputRequiredResult:
+        """Run a handler in its context, doing the rounds of input it asks for.
+
+        On 2026-07-28 a request for input ends the call with an `InputRequiredResult` (the
+        client answers and retries); on older connections, and in a task, the shim asks
+        the client itself and runs the handler again with the answers.
+        """
+        self.handle.seen(ctx)
+        inputs = _Inputs.from_params(params)
+        for _ in range(MAX_INPUT_ROUNDS):
+            context: Context[Any] = Context(ctx, self.handle, inputs, mode)
+            token = _current.set(context)
+            try:
+                value = await call(context)
+                if context._pending_logs:
+                    await context._flush_logs()
+                return value
+            except InputRequired as needed:
+                await context._flush_logs()
+                task = context._task
+                if task is None and ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
+                    return types.InputRequiredResult(
+                        input_requests=needed.requests, request_state=inputs.seal(needed.state)
+                    )
+                for key, request in needed.requests.items():
+                    if task is not None:
+                        answer = await task.request_input(request)
+                    else:
+                        answer = (
+                            await ctx.session.send_request(
+                                request,
+                                _RESULT_TYPES[request.method],
+                                metadata=ServerMessageMetadata(related_request_id=ctx.request_id),
+                            )
+                        ).model_dump(mode="json", by_alias=True, exclude_none=True)
+                    inputs.responses[key] = answer
+                inputs = _Inputs(inputs.responses, needed.state)
+                mode = task if task is not None else mode  # a detached call stays a task
+            finally:
+                _current.reset(token)
+        raise MCPError(INTERNAL_ERROR, f"the handler asked for input {MAX_INPUT_ROUNDS} times")
 
     # -- tools ---------------------------------------------------------------------------
 
@@ -460,11 +1500,19 @@ class _Dispatcher:
     ) -> types.ListToolsResult:
         return self._tool_list
 
+    def tool_input_schema(self, name: str) -> Mapping[str, Any] | None:
+        tool = self.tools.get(name)
+        return dict(tool.input_schema) if tool is not None else None
+
     async def call_tool(
         self, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
+    ) -> HandlerResult:
         tool = self.tools.get(params.name)
         if tool is None:
+            # -32602 up to 2025-11-25; 2026-07-28 clients (and the conformance suite) expect
+            # a result they can show the model, as for any other failed call.
+            if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
+                return _text_result(f"Unknown tool: {params.name}", is_error=True)
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}")
         arguments = params.arguments or {}
         problems = tool.validation_errors(arguments)
@@ -481,19 +1529,41 @@ class _Dispatcher:
                 + "\n- ".join(_pydantic_errors(error)),
                 is_error=True,
             )
-        limiter = self.limiters.get(tool.name)
-        try:
-            if limiter is None:
-                value = await tool.handler(self.context(ctx), args)
-            else:
-                async with limiter:
-                    value = await tool.handler(self.context(ctx), args)
-        except DeclaredError as error:
-            return types.CallToolResult(
-                content=[types.TextContent(text=error.message)],
-                structured_content={"error": error.to_json()},
-                is_error=True,
+        if tool.task_support != "forbidden" and self.tasks is not None:
+            started = await self.tasks.call(
+                ctx,
+                tool.name,
+                tool.task_support,
+                tool.task_starts,
+                lambda mode: self._complete(ctx, params, tool, args, mode),
             )
+            if started is not None:
+                return started
+        return await self._complete(ctx, params, tool, args, None)
+
+    async def _complete(
+        self,
+        ctx: ServerRequestContext[Any, Any],
+        params: types.CallToolRequestParams,
+        tool: Tool[Any, Any],
+        args: BaseModel,
+        mode: TaskHandle | Detacher | None,
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        """Run the tool's handler, under its limits, and make its result or its error."""
+        try:
+            if self.server_limiter is None and tool.name not in self.limiters:
+                value = await self._run(
+                    ctx, params, lambda context: _invoke(tool, context, args), mode
+                )
+            else:
+                async with self._admit(tool):
+                    value = await self._run(
+                        ctx, params, lambda context: _invoke(tool, context, args), mode
+                    )
+        except DeclaredError as error:
+            if error.jsonrpc:
+                raise error.to_mcp_error() from None
+            return _error_result(error, tool)
         except NotImplementedError as error:
             detail = f": {error}" if str(error) else ""
             return types.CallToolResult(
@@ -503,15 +1573,43 @@ class _Dispatcher:
                 is_error=True,
                 _meta={NOT_IMPLEMENTED_META: True},
             )
+        except (MCPError, anyio.get_cancelled_exc_class()):
+            raise
         except Exception:
             reference = _incident(f"tool {tool.name!r}")
             return _text_result(
                 f"Tool {tool.name!r} failed with an internal error (reference {reference}).",
                 is_error=True,
             )
+        if isinstance(value, (types.InputRequiredResult, types.CallToolResult)):
+            return value
+        return self._tool_result(tool, value)
+
+    @asynccontextmanager
+    async def _admit(self, tool: Tool[Any, Any]) -> AsyncIterator[None]:
+        server = self.server_limiter
+        own = self.limiters.get(tool.name)
+        async with server.admit() if server else _nothing(), own.admit() if own else _nothing():
+            yield
+
+    def _tool_result(self, tool: Tool[Any, Any], value: Any) -> types.CallToolResult:
         if tool.output_schema is None:
             return types.CallToolResult(content=_tool_content(value))
-        structured = to_json(value)
+        structured = to_json(value) if isinstance(value, BaseModel) else dict(value)
+        if tool.validate_output:
+            problems = tool.output_errors(structured)
+            if problems:
+                reference = uuid.uuid4().hex[:12]
+                logger.error(
+                    "tool %r returned a result that breaks its output schema (reference %s):\n- %s",
+                    tool.name,
+                    reference,
+                    "\n- ".join(problems),
+                )
+                return _text_result(
+                    f"Tool {tool.name!r} produced an invalid result (reference {reference}).",
+                    is_error=True,
+                )
         return types.CallToolResult(
             content=[types.TextContent(text=json.dumps(structured, ensure_ascii=False))],
             structured_content=structured,
@@ -531,17 +1629,17 @@ class _Dispatcher:
 
     async def read_resource(
         self, ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
-    ) -> types.ReadResourceResult:
+    ) -> types.ReadResourceResult | types.InputRequiredResult:
         uri = str(params.uri)
         resource = self.resources.get(uri)
         if resource is not None:
             if resource.text is not None:
-                value: ResourceReturn = resource.text
-            else:
-                assert resource.handler is not None  # the generator wires one or the other
-                value = await self._guarded(
-                    f"resource {uri!r}", resource.handler(self.context(ctx))
-                )
+                return _read_result(uri, resource.mime_type, resource.text)
+            handler = resource.handler
+            assert handler is not None  # the generator wires one or the other
+            value = await self._guarded(
+                f"resource {uri!r}", self._run(ctx, params, lambda context: handler(context))
+            )
             return _read_result(uri, resource.mime_type, value)
         for template in self.templates:
             variables = template.match(uri)
@@ -554,16 +1652,60 @@ class _Dispatcher:
                     INVALID_PARAMS,
                     f"Invalid resource URI {uri!r}: " + "; ".join(_pydantic_errors(error)),
                 ) from None
-            value = await self._guarded(
-                f"resource template {template.name!r}", template.handler(self.context(ctx), model)
-            )
-            return _read_result(uri, template.mime_type, value)
-        not_found = (
+            return await self._read_template(ctx, params, template, model)
+        raise self._not_found(ctx, uri)
+
+    async def _read_template(
+        self,
+        ctx: ServerRequestContext[Any, Any],
+        params: types.ReadResourceRequestParams,
+        template: ResourceTemplate[ModelT],
+        model: ModelT,
+    ) -> types.ReadResourceResult | types.InputRequiredResult:
+        value = await self._guarded(
+            f"resource template {template.name!r}",
+            self._run(ctx, params, lambda context: template.handler(context, model)),
+        )
+        return _read_result(str(params.uri), template.mime_type, value)
+
+    def _not_found(self, ctx: ServerRequestContext[Any, Any], uri: str) -> MCPError:
+        code = (
             INVALID_PARAMS
             if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
             else RESOURCE_NOT_FOUND_LEGACY
         )
-        raise MCPError(not_found, f"Resource not found: {uri}", {"uri": uri})
+        return MCPError(code, f"Resource not found: {uri}", {"uri": uri})
+
+    def subscribable(self, uri: str) -> bool | None:
+        """Whether `uri` may be subscribed to; None when no resource has that URI."""
+        resource = self.resources.get(uri)
+        if resource is not None:
+            return resource.subscribe
+        for template in self.templates:
+            try:
+                if template.match(uri) is not None:
+                    return template.subscribe
+            except MCPError:
+                return None
+        return None
+
+    async def subscribe(
+        self, ctx: ServerRequestContext[Any, Any], params: types.SubscribeRequestParams
+    ) -> types.EmptyResult:
+        uri = str(params.uri)
+        allowed = self.subscribable(uri)
+        if allowed is None:
+            raise self._not_found(ctx, uri)
+        if not allowed:
+            raise MCPError(INVALID_PARAMS, f"Resource {uri} does not support subscriptions")
+        self.handle.subscribe(uri, _connection_of(ctx.session))
+        return types.EmptyResult()
+
+    async def unsubscribe(
+        self, ctx: ServerRequestContext[Any, Any], params: types.UnsubscribeRequestParams
+    ) -> types.EmptyResult:
+        self.handle.unsubscribe(str(params.uri), _connection_of(ctx.session))
+        return types.EmptyResult()
 
     # -- prompts -------------------------------------------------------------------------
 
@@ -574,7 +1716,7 @@ class _Dispatcher:
 
     async def get_prompt(
         self, ctx: ServerRequestContext[Any, Any], params: types.GetPromptRequestParams
-    ) -> types.GetPromptResult:
+    ) -> types.GetPromptResult | types.InputRequiredResult:
         prompt = self.prompts.get(params.name)
         if prompt is None:
             raise MCPError(INVALID_PARAMS, f"Unknown prompt: {params.name}")
@@ -599,9 +1741,12 @@ class _Dispatcher:
                 f"Invalid arguments for prompt {prompt.name!r}: "
                 + "; ".join(_pydantic_errors(error)),
             ) from None
+        render = prompt.handler
         value = await self._guarded(
-            f"prompt {prompt.name!r}", prompt.handler(self.context(ctx), args)
+            f"prompt {prompt.name!r}", self._run(ctx, params, lambda context: render(context, args))
         )
+        if isinstance(value, types.InputRequiredResult):
+            return value
         if isinstance(value, str):
             messages = [types.PromptMessage(role="user", content=types.TextContent(text=value))]
         else:
@@ -630,7 +1775,7 @@ class _Dispatcher:
         values = list(
             await self._guarded(
                 f"completion of {params.argument.name!r}",
-                completer(self.context(ctx), params.argument.value, context),
+                completer(Context(ctx, self.handle), params.argument.value, context),
             )
         )
         return types.CompleteResult(
@@ -648,7 +1793,7 @@ class _Dispatcher:
         except (MCPError, anyio.get_cancelled_exc_class()):
             raise
         except DeclaredError as error:
-            raise MCPError(error.code, error.message, error.to_json()) from None
+            raise error.to_mcp_error() from None
         except NotImplementedError as error:
             detail = f": {error}" if str(error) else ""
             raise MCPError(INTERNAL_ERROR, f"{what} is not implemented yet{detail}") from None
@@ -658,9 +1803,89 @@ class _Dispatcher:
             ) from None
 
 
+def _invoke(tool: Tool[Any, Any], context: Context[Any], args: BaseModel) -> Awaitable[Any]:
+    """The handler's call; the plain case is the handler's own coroutine, with no wrapper."""
+    if tool.timeout is None and not tool.stream:
+        return tool.handler(context, args)  # type: ignore[no-any-return]
+    return _invoke_with_care(tool, context, args)
+
+
+async def _invoke_with_care(tool: Tool[Any, Any], context: Context[Any], args: BaseModel) -> Any:
+    if tool.timeout is None:
+        return await _produce(tool, context, args)
+    with anyio.move_on_after(tool.timeout) as scope:
+        return await _produce(tool, context, args)
+    if scope.cancelled_caught:
+        raise ToolTimeout(tool.name, tool.timeout)
+    raise AssertionError("unreachable: the scope only ends early when it times out")
+
+
+async def _produce(tool: Tool[Any, Any], context: Context[Any], args: BaseModel) -> Any:
+    if not tool.stream:
+        return await tool.handler(context, args)
+    return await _Stream(context).drain(tool.handler(context, args))
+
+
+class _Stream:
+    """Relays what a streaming handler yields, and gathers it into the final result.
+
+    Chunks go out as progress messages when the client asked for progress, else as log
+    messages. Text that arrives faster than `Context.PROGRESS_INTERVAL` is sent together
+    with the next, so nothing is lost and a fast generator cannot flood the client.
+    """
+
+    def __init__(self, context: Context[Any]) -> None:
+        self.context = context
+        self.as_progress = _wants_progress(context._request)
+        self.count = 0
+        self.unsent: list[str] = []
+        self.sent_at = -math.inf
+
+    async def drain(self, chunks: AsyncIterator[ToolChunk]) -> types.CallToolResult:
+        content: list[ContentBlock] = []
+        async for chunk in chunks:
+            block = types.TextContent(text=chunk) if isinstance(chunk, str) else chunk
+            last = content[-1] if content else None
+            if isinstance(block, types.TextContent) and isinstance(last, types.TextContent):
+                content[-1] = types.TextContent(text=last.text + block.text)
+            else:
+                content.append(block)
+            self.count += 1
+            self.unsent.append(block.text if isinstance(block, types.TextContent) else "")
+            if time.monotonic() - self.sent_at >= Context.PROGRESS_INTERVAL:
+                await self.flush()
+        await self.flush()
+        return types.CallToolResult(content=content)
+
+    async def flush(self) -> None:
+        if not self.unsent:
+            return
+        text = "".join(self.unsent)
+        self.unsent.clear()
+        self.sent_at = time.monotonic()
+        if self.as_progress:
+            await self.context._request.session.report_progress(self.count, None, text)
+        elif text:
+            await self.context.log("info", text)
+
+
+_RESULT_TYPES: dict[str, type[BaseModel]] = {
+    "elicitation/create": types.ElicitResult,
+    "sampling/createMessage": types.CreateMessageResult,
+    "roots/list": types.ListRootsResult,
+}
+
+
+@asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield
+
+
 def _read_result(
-    uri: str, mime_type: str | None, value: ResourceReturn
-) -> types.ReadResourceResult:
+    uri: str, mime_type: str | None, value: ResourceReturn | types.InputRequiredResult
+) -> types.ReadResourceResult | types.InputRequiredResult:
+    if isinstance(value, types.InputRequiredResult):
+        return value
     contents: types.TextResourceContents | types.BlobResourceContents
     if isinstance(value, bytes):
         contents = types.BlobResourceContents(
@@ -671,20 +1896,45 @@ def _read_result(
     return types.ReadResourceResult(contents=[contents])
 
 
-async def _error_boundary(ctx: ServerRequestContext[Any, Any], call_next: Any) -> Any:
-    """Last line of defence: no exception text and no non-standard code reach the client.
+class _Boundary:
+    """The server's one middleware: what crosses the wire, in both directions.
 
-    Without it the SDK answers an unexpected exception on 2025-era connections with code 0
-    and `str(exc)`. MCPError and the SDK's own params ValidationError already map correctly.
+    Out: no exception text and no non-standard code reach the client. Without this the SDK
+    answers an unexpected exception on 2025-era connections with code 0 and `str(exc)`;
+    MCPError and the SDK's own params ValidationError already map correctly.
+    Both ways, on the methods that can ask for input: `requestState` goes to the client and
+    comes back, so the SDK's boundary seals it (AES-GCM, a key per process) and verifies
+    it: a client can neither read nor forge what the shim carries between rounds. One
+    middleware rather than two, as each layer costs every request a call.
     """
-    try:
-        return await call_next(ctx)
-    except (MCPError, ValidationError, anyio.get_cancelled_exc_class()):
-        raise
-    except Exception:
-        raise MCPError(
-            INTERNAL_ERROR, f"Internal error (reference {_incident(ctx.method)})"
-        ) from None
+
+    def __init__(self, server_name: str) -> None:
+        self._state = RequestStateBoundary(
+            RequestStateSecurity.ephemeral(), default_audience=server_name
+        )
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: Any) -> Any:
+        try:
+            if ctx.method in _INPUT_METHODS:
+                return await self._state(ctx, call_next)
+            return await call_next(ctx)
+        except (MCPError, ValidationError, anyio.get_cancelled_exc_class()):
+            raise
+        except Exception:
+            raise MCPError(
+                INTERNAL_ERROR, f"Internal error (reference {_incident(ctx.method)})"
+            ) from None
+
+
+# The requests whose answer may be an InputRequiredResult, and so carry requestState.
+_INPUT_METHODS = INPUT_REQUIRED_METHODS
+
+
+async def _set_log_level(
+    ctx: ServerRequestContext[Any, Any], params: types.SetLevelRequestParams
+) -> types.EmptyResult:
+    _session_log_levels[_connection_of(ctx.session)] = params.level
+    return types.EmptyResult()
 
 
 def build_server(
@@ -694,13 +1944,40 @@ def build_server(
     resources: Sequence[Resource] = (),
     resource_templates: Sequence[ResourceTemplate[Any]] = (),
     prompts: Sequence[Prompt[Any]] = (),
+    limits: Limits | None = None,
+    lifespan: Lifespan | None = None,
+    log_namespace: str | None = None,
+    tasks: Tasks | None = None,
 ) -> Server[Any]:
-    """Build the SDK server; only the capabilities the spec uses are registered."""
-    dispatcher = _Dispatcher(info, tools, resources, resource_templates, prompts)
+    """Build the SDK server; only the capabilities the spec uses are registered.
+
+    `log_namespace` names the logger whose records (and its children's) are bridged to
+    the client of the request that logs them.
+    """
+    handle = ServerHandle(info)
+    dispatcher = _Dispatcher(handle, tools, resources, resource_templates, prompts, limits, tasks)
     has_completions = any(t.completers for t in resource_templates) or any(
         p.completers for p in prompts
     )
     has_resources = bool(resources or resource_templates)
+    subscriptions = any(r.subscribe for r in resources) or any(
+        t.subscribe for t in resource_templates
+    )
+    # 2026-07-28 clients get resource updates and list changes on subscriptions/listen.
+    listen = ListenHandler(handle.bus)
+
+    @asynccontextmanager
+    async def server_lifespan(_: Server[Any]) -> AsyncIterator[Any]:
+        try:
+            async with tasks.running() if tasks is not None else _nothing():
+                if lifespan is None:
+                    yield None
+                else:
+                    async with lifespan(handle) as state:
+                        yield state
+        finally:
+            listen.close()
+
     with warnings.catch_warnings():
         # on_set_logging_level is deprecated for 2026-07-28 only; 2025-era clients need it.
         warnings.simplefilter("ignore", MCPDeprecationWarning)
@@ -711,20 +1988,573 @@ def build_server(
             description=info.description,
             instructions=info.instructions,
             website_url=info.website_url,
+            lifespan=server_lifespan,
+            get_tool_input_schema=dispatcher.tool_input_schema if tools else None,
             on_list_tools=dispatcher.list_tools if tools else None,
-            on_call_tool=dispatcher.call_tool if tools else None,
             on_list_resources=dispatcher.list_resources if has_resources else None,
             on_list_resource_templates=dispatcher.list_resource_templates
             if has_resources
             else None,
             on_read_resource=dispatcher.read_resource if has_resources else None,
+            on_subscribe_resource=dispatcher.subscribe if subscriptions else None,
+            on_unsubscribe_resource=dispatcher.unsubscribe if subscriptions else None,
+            on_subscriptions_listen=listen,
             on_list_prompts=dispatcher.list_prompts if prompts else None,
             on_get_prompt=dispatcher.get_prompt if prompts else None,
             on_completion=dispatcher.complete if has_completions else None,
             on_set_logging_level=_set_log_level,
         )
-    server.middleware.append(_error_boundary)
+    if tools:
+        # Registered directly: a call that starts a task answers with a result the
+        # SDK has no model for (CreateTaskResult), which `on_call_tool` does not allow.
+        server.add_request_handler("tools/call", types.CallToolRequestParams, dispatcher.call_tool)
+    server.middleware.append(_Boundary(info.name))
+    if tasks is not None:
+        tasks.install(server, {t.name: t.task_support for t in tools}, handle.bus)
+    if log_namespace is not None:
+        _install_log_bridge(log_namespace)
     return server
+
+
+def _install_log_bridge(namespace: str) -> None:
+    bridged = logging.getLogger(namespace)
+    if not any(isinstance(h, _LogBridge) for h in bridged.handlers):
+        bridged.addHandler(_LogBridge())
+
+
+# -- tasks (io.modelcontextprotocol/tasks) ------------------------------------------------
+#
+# Tool calls a client starts, then polls. SDK 2.3 defines the wire types only, so the
+# extension is built here on the SDK's public seams: request handlers for `tasks/get`,
+# `tasks/update` and `tasks/cancel`, a middleware that gates them, and the server lifespan,
+# which owns the task group tasks run in (a 2026-07-28 HTTP request's connection closes
+# when its response is written, so a task cannot live in its request). `tasks/result` and
+# `tasks/list` are gone from the extension: the SDK answers them -32601. Tasks are a
+# 2026-07-28 feature: on older connections a task tool runs as a plain call (or, if it
+# requires a task, is refused with -32021).
+
+_tasks_logger = logging.getLogger("mcpgen.tasks")
+
+TASKS_EXTENSION = "io.modelcontextprotocol/tasks"
+_TASK_METHODS = frozenset({"tasks/get", "tasks/update", "tasks/cancel"})
+_TERMINAL = frozenset({"completed", "failed", "cancelled"})
+TaskStatus = Literal["working", "input_required", "completed", "failed", "cancelled"]
+TaskSupport = Literal["forbidden", "optional", "required"]
+
+# Runs the tool's handler, given how the call runs (a task, one that may detach, or plain),
+# and maps its outcome to the tool's result.
+Body = Callable[["TaskHandle | Detacher | None"], Awaitable[HandlerResult]]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _missing_extension(message: str) -> MCPError:
+    return MCPError(
+        types.MISSING_REQUIRED_CLIENT_CAPABILITY,
+        message,
+        {"requiredCapabilities": {"extensions": {TASKS_EXTENSION: {}}}},
+    )
+
+
+@dataclass
+class _PendingInput:
+    request: dict[str, Any]
+    answered: anyio.Event = field(default_factory=anyio.Event)
+    response: Any = None
+
+
+@dataclass
+class _Task:
+    """One task: its state, and its forms on the wire."""
+
+    task_id: str
+    ttl_ms: int | None
+    poll_interval_ms: int | None
+    created_at: str = field(default_factory=_now)
+    last_updated_at: str = ""
+    started: float = field(default_factory=time.monotonic)
+    status: TaskStatus = "working"
+    status_message: str | None = None
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    pending: dict[str, _PendingInput] = field(default_factory=dict)
+    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+
+    def __post_init__(self) -> None:
+        self.last_updated_at = self.last_updated_at or self.created_at
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in _TERMINAL
+
+    def expired(self, now: float) -> bool:
+        return self.ttl_ms is not None and now - self.started > self.ttl_ms / 1000
+
+    def fields(self) -> dict[str, Any]:
+        """The `Task` shape shared by every answer about it."""
+        out: dict[str, Any] = {
+            "taskId": self.task_id,
+            "status": self.status,
+            "createdAt": self.created_at,
+            "lastUpdatedAt": self.last_updated_at,
+            "ttlMs": self.ttl_ms,
+        }
+        if self.poll_interval_ms is not None:
+            out["pollIntervalMs"] = self.poll_interval_ms
+        if self.status_message is not None:
+            out["statusMessage"] = self.status_message
+        return out
+
+    def created(self) -> dict[str, Any]:
+        """`CreateTaskResult`: what `tools/call` answers when it starts a task."""
+        return {"resultType": "task", **self.fields()}
+
+    def detailed(self) -> dict[str, Any]:
+        """`tasks/get`: the task with its result, error or pending input requests."""
+        out = self.fields()
+        if self.status == "completed" and self.result is not None:
+            out["result"] = self.result
+        elif self.status == "failed" and self.error is not None:
+            out["error"] = self.error
+        elif self.status == "input_required":
+            out["inputRequests"] = {key: p.request for key, p in self.pending.items()}
+        return out
+
+
+class TaskHandle:
+    """What a handler's context uses while its call runs as a task."""
+
+    def __init__(self, tasks: Tasks, task: _Task) -> None:
+        self._tasks = tasks
+        self._task = task
+
+    @property
+    def task_id(self) -> str:
+        return self._task.task_id
+
+    async def request_input(self, request: types.InputRequest) -> Any:
+        """Park the task (`input_required`) until the client answers with `tasks/update`.
+
+        Requests made at once (from a task group) are pending together under their own
+        keys; each is answered on its own. Returns the client's answer as wire JSON.
+        """
+        return await self._tasks._request_input(self._task, request)
+
+    async def set_status(self, message: str) -> None:
+        """The task's `statusMessage`, as `tasks/get` shows it (progress, in a task)."""
+        self._task.status_message = message
+        await self._tasks._touch(self._task)
+
+
+class _TaskIdParams(types.RequestParams):
+    task_id: str
+
+
+class _TaskUpdateParams(types.RequestParams):
+    model_config = ConfigDict(extra="allow")
+    task_id: str
+    input_responses: dict[str, Any] = Field(default_factory=dict)
+
+
+class _Notification(BaseModel):
+    """A notification the SDK has no type for (the session only dumps what it sends)."""
+
+    method: str
+    params: dict[str, Any] | None = None
+
+
+def _client_declares_tasks(ctx: ServerRequestContext[Any, Any]) -> bool:
+    """Whether this request's client said it speaks the extension (asked per request)."""
+    params = ctx.params if isinstance(ctx.params, Mapping) else {}
+    meta = params.get("_meta")
+    if isinstance(meta, Mapping):
+        declared = meta.get(types.CLIENT_CAPABILITIES_META_KEY)
+        if isinstance(declared, Mapping):
+            extensions = declared.get("extensions")
+            return isinstance(extensions, Mapping) and TASKS_EXTENSION in extensions
+    capabilities = ctx.session.client_capabilities
+    return bool(
+        capabilities is not None
+        and capabilities.extensions
+        and TASKS_EXTENSION in capabilities.extensions
+    )
+
+
+class Tasks:
+    """The server's tasks: where they run, what clients may ask of them, and for how long.
+
+    `ttl_ms` is how long a task stays readable after it starts; `poll_interval_ms` is the
+    pause clients are told to leave between polls.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl_ms: int | None = 300_000,
+        poll_interval_ms: int | None = 250,
+        sweep_interval: float = 5.0,
+    ) -> None:
+        self.ttl_ms = ttl_ms
+        self.poll_interval_ms = poll_interval_ms
+        self.sweep_interval = sweep_interval
+        self._tasks: dict[str, _Task] = {}
+        self._group: anyio.abc.TaskGroup | None = None
+        self._listeners: list[Callable[[_Task], None]] = []
+        self._keys = itertools.count(1)
+        self._support: dict[str, TaskSupport] = {}
+
+    # -- wiring --------------------------------------------------------------------------
+
+    def install(
+        self, server: Server[Any], support: Mapping[str, TaskSupport], bus: Any | None
+    ) -> None:
+        """Register the extension's methods, its gate, and its listen stream on `server`."""
+        self._support = dict(support)
+        server.extensions[TASKS_EXTENSION] = {}
+        server.middleware.append(self._gate)
+        server.add_request_handler("tasks/get", _TaskIdParams, self._get)
+        server.add_request_handler("tasks/update", _TaskUpdateParams, self._update)
+        server.add_request_handler("tasks/cancel", _TaskIdParams, self._cancel)
+        server.add_request_handler(
+            "subscriptions/listen",
+            types.SubscriptionsListenRequestParams,
+            _ListenWithTasks(self, bus),
+        )
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The task group tasks run in, for the server's lifetime (enter it in the lifespan)."""
+        async with anyio.create_task_group() as group:
+            self._group = group
+            group.start_soon(self._sweep_forever)
+            try:
+                yield
+            finally:
+                self._group = None
+                group.cancel_scope.cancel()
+
+    async def _gate(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
+        """Before lookup: the extension's methods need it declared (and the right header).
+
+        After: `tools/list` gets each tool's `execution.taskSupport` back; the SDK's
+        2026-07-28 result check drops that 2025-11-25 field, and this runs outside it.
+        """
+        if ctx.method in _TASK_METHODS:
+            if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+                raise MCPError(types.METHOD_NOT_FOUND, "Method not found", ctx.method)
+            if not _client_declares_tasks(ctx):
+                raise _missing_extension(f"{ctx.method} needs the {TASKS_EXTENSION} extension")
+            headers = getattr(ctx.request, "headers", None)
+            if headers is not None:  # streamable HTTP names the task in a header too
+                params = ctx.params if isinstance(ctx.params, Mapping) else {}
+                named = decode_header_value(headers.get(MCP_NAME_HEADER))
+                if named is None or named.strip() != params.get("taskId"):
+                    raise MCPError(
+                        types.HEADER_MISMATCH,
+                        f"{MCP_NAME_HEADER} header does not match the request's 'taskId'",
+                    )
+        result = await call_next(ctx)
+        if ctx.method == "tools/list" and isinstance(result, dict):
+            for tool in result.get("tools") or []:
+                support = (
+                    self._support.get(str(tool.get("name"))) if isinstance(tool, dict) else None
+                )
+                if support is not None and "execution" not in tool:
+                    tool["execution"] = {"taskSupport": support}
+        return result
+
+    # -- tools/call ----------------------------------------------------------------------
+
+    async def call(
+        self,
+        ctx: ServerRequestContext[Any, Any],
+        tool: str,
+        support: TaskSupport,
+        starts: Literal["at_once", "at_detach"],
+        body: Body,
+    ) -> HandlerResult | None:
+        """Start `tool`'s call as a task if the client asked for tasks; None: run it plainly.
+
+        `body(handle)` runs the handler and maps its outcome to a `CallToolResult`; with
+        `at_detach` it gets no handle until the handler calls `ctx.detach()`.
+        """
+        declared = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS and _client_declares_tasks(ctx)
+        if not declared:
+            if support == "required":
+                raise _missing_extension(f"Tool {tool!r} only runs as a task")
+            return None
+        if self._group is None:
+            raise MCPError(types.INTERNAL_ERROR, "tasks are not running")
+        if starts == "at_once":
+            task = self._new()
+            self._group.start_soon(self._run, task, body, TaskHandle(self, task))
+            return task.created()
+        return await self._run_until_detached(body)
+
+    async def _run_until_detached(self, body: Body) -> HandlerResult:
+        """Run the handler where it can outlive this request; answer when it detaches.
+
+        Until then the call is an ordinary request: a finished handler answers with its
+        result, one that needs input with an `InputRequiredResult`, and a cancelled request
+        cancels the handler. After, the task owns it.
+        """
+        assert self._group is not None
+        answered = anyio.Event()
+        outcome: list[HandlerResult] = []
+        failure: list[Exception] = []
+        detached: list[_Task] = []
+        scope = anyio.CancelScope()
+
+        def detach() -> TaskHandle:
+            task = self._new()
+            task.scope = scope
+            detached.append(task)
+            answered.set()
+            return TaskHandle(self, task)
+
+        async def run() -> None:
+            with scope:
+                try:
+                    value = await body(Detacher(detach))
+                except Exception as error:
+                    if detached:
+                        self._finish_failed(detached[0], error)
+                        await self._touch(detached[0])
+                    else:
+                        failure.append(error)
+                    return
+                finally:
+                    answered.set()
+                if detached:
+                    await self._complete(detached[0], value)
+                else:
+                    outcome.append(value)
+            if detached and scope.cancelled_caught and not detached[0].terminal:
+                await self._settle(detached[0], "cancelled")
+
+        self._group.start_soon(run)
+        try:
+            await answered.wait()
+        except anyio.get_cancelled_exc_class():
+            if not detached:
+                scope.cancel()  # the client gave up on the call before it became a task
+            raise
+        if detached:
+            return detached[0].created()
+        if failure:
+            raise failure[0]
+        if not outcome:
+            raise MCPError(types.INTERNAL_ERROR, "the call ended without an answer")
+        return outcome[0]
+
+    def _new(self) -> _Task:
+        task = _Task(secrets.token_urlsafe(16), self.ttl_ms, self.poll_interval_ms)
+        self._tasks[task.task_id] = task  # readable before the client hears of it
+        return task
+
+    async def _run(self, task: _Task, body: Body, handle: TaskHandle) -> None:
+        with task.scope:
+            try:
+                value = await body(handle)
+            except Exception as error:
+                self._finish_failed(task, error)
+                await self._touch(task)
+                return
+            await self._complete(task, value)
+        if task.scope.cancelled_caught and not task.terminal:
+            await self._settle(task, "cancelled")  # by its lifetime ending, or shutdown
+
+    async def _complete(self, task: _Task, value: HandlerResult) -> None:
+        if isinstance(value, BaseModel):
+            result = value.model_dump(mode="json", by_alias=True, exclude_none=True)
+        else:
+            result = dict(value or {})
+        result.setdefault("resultType", "complete")
+        task.result = result
+        await self._settle(task, "completed")
+
+    def _finish_failed(self, task: _Task, error: BaseException) -> None:
+        """A failure of the request itself (a JSON-RPC error); a tool's own error is a result."""
+        if task.terminal:
+            return
+        if isinstance(error, MCPError):
+            task.error = error.error.model_dump(mode="json", by_alias=True, exclude_none=True)
+        else:
+            _tasks_logger.error("task %s failed", task.task_id, exc_info=error)
+            task.error = {"code": types.INTERNAL_ERROR, "message": "Internal error in the task"}
+        task.status = "failed"
+        task.pending.clear()
+
+    async def _settle(self, task: _Task, status: TaskStatus) -> None:
+        if task.terminal:
+            return  # final: a cancel that races a finish keeps what came first
+        task.status = status
+        if status in _TERMINAL:
+            task.pending.clear()
+        await self._touch(task)
+
+    async def _touch(self, task: _Task) -> None:
+        task.last_updated_at = _now()
+        for listener in list(self._listeners):
+            listener(task)
+
+    # -- input inside a task ---------------------------------------------------------------
+
+    async def _request_input(self, task: _Task, request: types.InputRequest) -> Any:
+        key = f"input-{next(self._keys)}"
+        pending = _PendingInput(request.model_dump(mode="json", by_alias=True, exclude_none=True))
+        task.pending[key] = pending
+        if task.status != "input_required":
+            await self._settle(task, "input_required")
+        else:
+            await self._touch(task)
+        try:
+            await pending.answered.wait()
+        finally:
+            task.pending.pop(key, None)
+        return pending.response
+
+    # -- the extension's methods ---------------------------------------------------------
+
+    def _find(self, task_id: str) -> _Task:
+        task = self._tasks.get(task_id)
+        if task is None or task.expired(time.monotonic()):
+            raise MCPError(types.INVALID_PARAMS, f"Unknown taskId: {task_id}")
+        return task
+
+    async def _get(
+        self, ctx: ServerRequestContext[Any, Any], params: _TaskIdParams
+    ) -> dict[str, Any]:
+        return self._find(params.task_id).detailed()
+
+    async def _update(
+        self, ctx: ServerRequestContext[Any, Any], params: _TaskUpdateParams
+    ) -> dict[str, Any]:
+        task = self._find(params.task_id)
+        answered = False
+        for key, response in params.input_responses.items():
+            pending = task.pending.pop(key, None)
+            if pending is None:
+                continue  # not (or no longer) asked: ignored, as the extension says
+            pending.response = response
+            pending.answered.set()
+            answered = True
+        if answered and not task.pending and task.status == "input_required":
+            await self._settle(task, "working")
+        return {}
+
+    async def _cancel(
+        self, ctx: ServerRequestContext[Any, Any], params: _TaskIdParams
+    ) -> dict[str, Any]:
+        task = self._find(params.task_id)
+        if not task.terminal:
+            await self._settle(task, "cancelled")  # settled before the client hears back
+            task.scope.cancel()
+        return {}
+
+    # -- lifetime ------------------------------------------------------------------------
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await anyio.sleep(self.sweep_interval)
+            now = time.monotonic()
+            for task_id, task in list(self._tasks.items()):
+                if task.expired(now):
+                    task.scope.cancel()
+                    del self._tasks[task_id]
+
+    def listen(self, listener: Callable[[_Task], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+
+class Detacher:
+    """What an `at_detach` handler's context holds until `ctx.detach()` makes it a task."""
+
+    def __init__(self, detach: Callable[[], TaskHandle]) -> None:
+        self._detach = detach
+
+    def detach(self) -> TaskHandle:
+        return self._detach()
+
+
+class _ListenWithTasks:
+    """`subscriptions/listen` with the extension's `notifications/tasks` for `taskIds`.
+
+    Everything else (list changes, resource updates) comes from the server's bus, as with
+    the SDK's own listen handler.
+    """
+
+    def __init__(self, tasks: Tasks, bus: Any | None, max_buffered: int = 1024) -> None:
+        self.tasks = tasks
+        self.bus = bus
+        self.max_buffered = max_buffered
+
+    async def __call__(
+        self,
+        ctx: ServerRequestContext[Any, Any],
+        params: types.SubscriptionsListenRequestParams,
+    ) -> types.SubscriptionsListenResult:
+        subscription = ctx.request_id
+        if subscription is None:
+            raise MCPError(types.INVALID_REQUEST, "subscriptions/listen requires a request id")
+        asked = params.notifications
+        task_ids = (asked.model_extra or {}).get("taskIds")
+        watched = frozenset(task_ids) if isinstance(task_ids, list) else None
+        served = self.bus is not None
+        honored = types.SubscriptionFilter(
+            tools_list_changed=True if asked.tools_list_changed and served else None,
+            prompts_list_changed=True if asked.prompts_list_changed and served else None,
+            resources_list_changed=True if asked.resources_list_changed and served else None,
+            resource_subscriptions=list(asked.resource_subscriptions)
+            if asked.resource_subscriptions and served
+            else None,
+            **({"taskIds": sorted(watched)} if watched is not None else {}),
+        )
+        uris = frozenset(honored.resource_subscriptions or ())
+        meta: dict[str, Any] = {SUBSCRIPTION_ID_META_KEY: subscription}
+        send, receive = anyio.create_memory_object_stream[Any](self.max_buffered)
+
+        def push(item: Any) -> None:
+            try:
+                send.send_nowait(item)
+            except (anyio.WouldBlock, anyio.ClosedResourceError):
+                send.close()  # a reader that fell behind loses its stream, and re-listens
+
+        def on_task(task: _Task) -> None:
+            if watched is not None and task.task_id in watched:
+                push(
+                    _Notification(
+                        method="notifications/tasks", params={**task.detailed(), "_meta": meta}
+                    )
+                )
+
+        def on_event(event: Any) -> None:
+            if event_matches(honored, uris, event):
+                push(event_to_notification(event, meta))
+
+        stops = [self.tasks.listen(on_task)]
+        if self.bus is not None:
+            stops.append(self.bus.subscribe(on_event))
+        try:
+            await ctx.session.send_notification(
+                types.SubscriptionsAcknowledgedNotification(
+                    params=types.SubscriptionsAcknowledgedNotificationParams(
+                        notifications=honored, _meta=meta
+                    )
+                ),
+                related_request_id=subscription,
+            )
+            async for item in receive:
+                await ctx.session.send_notification(item, related_request_id=subscription)
+        finally:
+            for stop in stops:
+                stop()
+            send.close()
+            receive.close()
+        return types.SubscriptionsListenResult(_meta=meta)
 
 
 # -- transports ------------------------------------------------------------------------
@@ -770,12 +2600,24 @@ async def serve_stdio(server: Server[Any]) -> None:
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-async def serve_http(server: Server[Any], host: str, port: int, path: str) -> None:
-    """Serve streamable HTTP (stateful, resumable) until SIGINT or SIGTERM."""
+async def serve_http(
+    server: Server[Any], host: str, port: int, path: str, session_idle_timeout: float = 600.0
+) -> None:
+    """Serve streamable HTTP (stateful, resumable) until SIGINT or SIGTERM.
+
+    A client that vanishes without ending its session (no DELETE) leaves it open until
+    `session_idle_timeout` seconds pass without a request; then its calls are cancelled
+    and its streams closed.
+    """
     import uvicorn
 
     app = server.streamable_http_app(
-        streamable_http_path=path, event_store=MemoryEventStore(), host=host
+        streamable_http_path=path,
+        event_store=MemoryEventStore(),
+        # Clients told to reconnect (a closed event stream) come back after this many ms.
+        retry_interval=100,
+        session_idle_timeout=session_idle_timeout,
+        host=host,
     )
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     await uvicorn.Server(config).serve()
@@ -796,6 +2638,14 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
     parser.add_argument("--port", type=int, default=8000, help="HTTP port (default: %(default)s)")
     parser.add_argument("--path", default="/mcp", help="HTTP endpoint path (default: %(default)s)")
     parser.add_argument(
+        "--session-idle-timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="HTTP: end a session idle this long, e.g. of a client that vanished "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         default="WARNING",
@@ -808,7 +2658,14 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
     transport: Literal["stdio", "http"] = options.transport
     try:
         if transport == "http":
-            anyio.run(serve_http, server, options.host, options.port, options.path)
+            anyio.run(
+                serve_http,
+                server,
+                options.host,
+                options.port,
+                options.path,
+                options.session_idle_timeout,
+            )
         else:
             anyio.run(serve_stdio, server)
     except KeyboardInterrupt:

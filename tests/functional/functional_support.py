@@ -11,17 +11,16 @@ import contextlib
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import mcp_types as types
-import pytest
+from server_process import SHUTDOWN_TIMEOUT, HttpServer, serve_http
+
+__all__ = ["SHUTDOWN_TIMEOUT", "HttpServer"]
 
 HERE = Path(__file__).parent
 SPEC_FILE = HERE / "behaviour.toml"
@@ -33,8 +32,6 @@ HELPERS = frozenset({Path("concurrency_probe.py")})
 # The one tool left as mcpgen scaffolded it.
 STUB = Path("tools/unwritten.py")
 
-STARTUP_TIMEOUT = 20.0
-SHUTDOWN_TIMEOUT = 10.0
 
 # What get_item answers for id 1, and how the runtime quotes an incident.
 HAMMER = {"id": 1, "name": "hammer", "kind": "tool", "tags": ["steel", "heavy"], "price": 12.5}
@@ -91,78 +88,8 @@ def generate_project(root: Path) -> Project:
     return Project(root=root, src=src, package=PACKAGE, env=env)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class HttpServer:
-    """`python -m behaviour --transport http` running on a loopback port."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/mcp"
-
-    def stderr(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def wait_until_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
-        """Return once the port accepts connections; fail if the process dies or is late."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"HTTP server exited with {self.process.returncode}:\n{self.stderr()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"HTTP server not accepting after {timeout} s:\n{self.stderr()}")
-                time.sleep(0.05)  # polling a readiness condition, bounded by the deadline
-
-    def stop(self) -> None:
-        """Terminate (then kill) the process if it still runs."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=SHUTDOWN_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 @contextlib.contextmanager
 def http_server(project: Project, log: Path) -> Iterator[HttpServer]:
-    """Start the server, wait until it accepts connections, and always stop it."""
-    port = free_port()
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                project.package,
-                "--transport",
-                "http",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=project.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    server = HttpServer(process=process, port=port, log=log)
-    try:
-        server.wait_until_ready()
+    """The behaviour server over streamable HTTP, ready; always stopped afterwards."""
+    with serve_http(project.package, project.env, log) as server:
         yield server
-    finally:
-        server.stop()

@@ -243,12 +243,34 @@ async def test_invalid_arguments_are_a_tool_error_naming_the_field(
     assert complaint in message
 
 
-async def test_unknown_tool_is_a_protocol_error(build_server: BuildServer, mode: str) -> None:
+async def test_a_result_that_breaks_the_output_schema_is_refused(
+    build_server: BuildServer, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
     async with Client(build_server(), mode=mode) as client:
+        result = await client.call_tool("broken_item", {})
+    assert result.is_error
+    assert result.structured_content is None
+    reference = REFERENCE.search(only_text(result))
+    assert reference is not None
+    assert only_text(result).startswith("Tool 'broken_item' produced an invalid result")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert reference[1] in logged
+    assert "price: -1.0 is less than the minimum of 0" in logged
+
+
+async def test_unknown_tool_is_a_protocol_error_up_to_2025(build_server: BuildServer) -> None:
+    async with Client(build_server(), mode="legacy") as client:
         with pytest.raises(MCPError) as raised:
             await client.call_tool("no_such_tool", {})
     assert raised.value.code == types.INVALID_PARAMS == -32602
     assert "no_such_tool" in raised.value.message
+
+
+async def test_unknown_tool_is_a_tool_error_from_2026(build_server: BuildServer) -> None:
+    async with Client(build_server()) as client:
+        result = await client.call_tool("no_such_tool", {})
+    assert result.is_error
+    assert only_text(result) == "Unknown tool: no_such_tool"
 
 
 async def test_declared_error_is_a_structured_tool_error(
@@ -258,7 +280,11 @@ async def test_declared_error_is_a_structured_tool_error(
         result = await client.call_tool("get_item", {"id": 999})
     assert result.is_error
     assert only_text(result) == "No item with id 999"
-    assert result.structured_content == {"error": ITEM_NOT_FOUND_999}
+    # get_item has an output schema: the error is data in _meta, not structured content
+    # (which clients check against the schema).
+    assert result.structured_content is None
+    assert result.meta is not None
+    assert result.meta["dev.mcpgen/error"] == ITEM_NOT_FOUND_999
 
 
 async def test_unexpected_exception_is_masked_with_a_reference(
@@ -319,8 +345,11 @@ async def test_failures_other_than_stubs_carry_no_stub_flag(
 
 
 async def test_progress_arrives_in_order_and_only_grows(
-    build_server: BuildServer, mode: str
+    build_server: BuildServer, mode: str, runtime: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The count handler does not pause between steps; without the rate limit every
+    # step is sent (test_progress_is_rate_limited covers the limit).
+    monkeypatch.setattr(runtime.Context, "PROGRESS_INTERVAL", 0.0)
     received: list[tuple[float, float | None, str | None]] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -331,6 +360,22 @@ async def test_progress_arrives_in_order_and_only_grows(
     assert only_text(result) == "counted to 5"
     # The handler also repeats each step and steps back by half: the runtime drops both.
     assert received == [(float(n), 5.0, f"step {n}") for n in range(1, 6)]
+
+
+async def test_progress_is_rate_limited(build_server: BuildServer, mode: str) -> None:
+    received: list[float] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        received.append(progress)
+
+    async with Client(build_server(), mode=mode) as client:
+        result = await client.call_tool("count", {"to": 50}, progress_callback=on_progress)
+    assert only_text(result) == "counted to 50"
+    # 50 steps in a tight loop: the first goes out, the rest fall within the interval,
+    # and the last (done == total) always goes out.
+    assert received[0] == 1.0
+    assert received[-1] == 50.0
+    assert len(received) < 10
 
 
 async def test_no_progress_callback_no_problem(build_server: BuildServer, mode: str) -> None:
@@ -510,7 +555,7 @@ async def test_template_handler_declared_error_keeps_its_code(
             await client.read_resource("behaviour://items/999")
     assert raised.value.code == -32004
     assert raised.value.message == "No item with id 999"
-    assert raised.value.data == ITEM_NOT_FOUND_999
+    assert raised.value.data == ITEM_NOT_FOUND_999["data"]
 
 
 async def test_template_handler_crash_is_masked(

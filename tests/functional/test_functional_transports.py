@@ -25,6 +25,7 @@ from functional_support import (
 from mcp import StdioServerParameters
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -40,8 +41,11 @@ async def check_core(client: Client, spec: dict[str, Any]) -> None:
 
     missing = await client.call_tool("get_item", {"id": 999})
     assert missing.is_error
-    assert missing.structured_content is not None
-    assert missing.structured_content["error"] == ITEM_NOT_FOUND_999
+    # A tool with an output schema carries its error in _meta (strict clients check any
+    # structuredContent against the schema, error or not).
+    assert missing.structured_content is None
+    assert missing.meta is not None
+    assert missing.meta["dev.mcpgen/error"] == ITEM_NOT_FOUND_999
 
     invalid = await client.call_tool("get_item", {"id": 0})
     assert invalid.is_error
@@ -52,9 +56,14 @@ async def check_core(client: Client, spec: dict[str, Any]) -> None:
     assert "hunter2" not in only_text(crashed)
     assert REFERENCE.search(only_text(crashed))
 
-    with pytest.raises(MCPError) as unknown:
-        await client.call_tool("no_such_tool", {})
-    assert unknown.value.code == types.INVALID_PARAMS
+    # An unknown tool: -32602 up to 2025-11-25, a tool error from 2026-07-28.
+    if client.protocol_version in MODERN_PROTOCOL_VERSIONS:
+        unknown_tool = await client.call_tool("no_such_tool", {})
+        assert unknown_tool.is_error
+    else:
+        with pytest.raises(MCPError) as unknown:
+            await client.call_tool("no_such_tool", {})
+        assert unknown.value.code == types.INVALID_PARAMS
 
     # An unexpected exception outside tools is a JSON-RPC error: -32603, no internals.
     with pytest.raises(MCPError) as internal:
@@ -74,7 +83,9 @@ async def check_progress(client: Client) -> None:
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         received.append(progress)
 
-    result = await client.call_tool("count", {"to": 4}, progress_callback=on_progress)
+    result = await client.call_tool(
+        "count", {"to": 4, "pause": 0.06}, progress_callback=on_progress
+    )
     assert only_text(result) == "counted to 4"
     assert received == [1.0, 2.0, 3.0, 4.0]
 

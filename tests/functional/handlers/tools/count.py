@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from behaviour._generated import models, runtime
 
 
@@ -11,4 +12,7 @@ async def count(ctx: runtime.Context, args: models.CountInput) -> runtime.ToolRe
         # Progress must only grow: the runtime drops a repeat and a step back.
         await ctx.progress(step, args.to, "repeated")
         await ctx.progress(step - 0.5, args.to, "backwards")
+        if step < args.to:
+            # Steps closer together than the runtime's interval are dropped.
+            await anyio.sleep(args.pause)
     return f"counted to {args.to}"

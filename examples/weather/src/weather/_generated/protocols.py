@@ -8,16 +8,19 @@ Parameters are positional-only, so handlers may name them as they like.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from weather._generated import models, runtime
+
+Context: TypeAlias = runtime.Context
+"""What every handler gets: the request and what it may do with it."""
 
 
 class GetForecastHandler(Protocol):
     """Handles the get_forecast tool."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.GetForecastInput, /
+        self, ctx: Context, args: models.GetForecastInput, /
     ) -> Awaitable[models.Forecast]: ...
 
 
@@ -25,7 +28,7 @@ class GetConditionsHandler(Protocol):
     """Handles the get_conditions tool."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.GetConditionsInput, /
+        self, ctx: Context, args: models.GetConditionsInput, /
     ) -> Awaitable[models.GetConditionsOutput]: ...
 
 
@@ -33,21 +36,21 @@ class ListCitiesHandler(Protocol):
     """Handles the list_cities tool."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.ListCitiesInput, /
+        self, ctx: Context, args: models.ListCitiesInput, /
     ) -> Awaitable[runtime.ToolReturn]: ...
 
 
 class CitiesResourceHandler(Protocol):
     """Reads the cities resource."""
 
-    def __call__(self, ctx: runtime.Context, /) -> Awaitable[runtime.ResourceReturn]: ...
+    def __call__(self, ctx: Context, /) -> Awaitable[runtime.ResourceReturn]: ...
 
 
 class ForecastByDayTemplateHandler(Protocol):
     """Reads resources of the forecast_by_day template."""
 
     def __call__(
-        self, ctx: runtime.Context, params: models.ForecastByDayParams, /
+        self, ctx: Context, params: models.ForecastByDayParams, /
     ) -> Awaitable[runtime.ResourceReturn]: ...
 
 
@@ -55,5 +58,5 @@ class PlanTripPromptHandler(Protocol):
     """Renders the plan_trip prompt."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.PlanTripArguments, /
+        self, ctx: Context, args: models.PlanTripArguments, /
     ) -> Awaitable[runtime.PromptReturn]: ...

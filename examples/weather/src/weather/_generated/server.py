@@ -38,6 +38,7 @@ def build_server() -> runtime.SdkServer:
     handle_prompt_plan_trip: protocols.PlanTripPromptHandler = prompt_plan_trip.plan_trip
     return runtime.build_server(
         INFO,
+        log_namespace="weather",
         tools=[
             runtime.Tool(
                 name="get_forecast",
@@ -109,7 +110,9 @@ def build_server() -> runtime.SdkServer:
                 ),
                 input_model=models.GetForecastInput,
                 handler=handle_tool_get_forecast,
-                max_concurrency=4,
+                limits=runtime.Limits(
+                    max_concurrency=4, rate_limit=None, when_busy="wait", max_wait=30.0
+                ),
             ),
             runtime.Tool(
                 name="get_conditions",

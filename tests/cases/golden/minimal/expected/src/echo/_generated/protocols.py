@@ -8,14 +8,17 @@ Parameters are positional-only, so handlers may name them as they like.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from echo._generated import models, runtime
+
+Context: TypeAlias = runtime.Context
+"""What every handler gets: the request and what it may do with it."""
 
 
 class PingHandler(Protocol):
     """Handles the ping tool."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.PingInput, /
+        self, ctx: Context, args: models.PingInput, /
     ) -> Awaitable[runtime.ToolReturn]: ...

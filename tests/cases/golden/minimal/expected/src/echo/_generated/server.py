@@ -26,6 +26,7 @@ def build_server() -> runtime.SdkServer:
     handle_tool_ping: protocols.PingHandler = tool_ping.ping
     return runtime.build_server(
         INFO,
+        log_namespace="echo",
         tools=[
             runtime.Tool(
                 name="ping",

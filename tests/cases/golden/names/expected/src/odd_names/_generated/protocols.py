@@ -8,16 +8,19 @@ Parameters are positional-only, so handlers may name them as they like.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from odd_names._generated import models, runtime
+
+Context: TypeAlias = runtime.Context
+"""What every handler gets: the request and what it may do with it."""
 
 
 class ImportHandler(Protocol):
     """Handles the import tool."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.ImportInput, /
+        self, ctx: Context, args: models.ImportInput, /
     ) -> Awaitable[runtime.ToolReturn]: ...
 
 
@@ -25,7 +28,7 @@ class ListHandler(Protocol):
     """Handles the list tool."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.ListInput, /
+        self, ctx: Context, args: models.ListInput, /
     ) -> Awaitable[runtime.ToolReturn]: ...
 
 
@@ -33,7 +36,7 @@ class FilesReadV2Handler(Protocol):
     """Handles the files.read-v2 tool."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.FilesReadV2Input, /
+        self, ctx: Context, args: models.FilesReadV2Input, /
     ) -> Awaitable[runtime.ToolReturn]: ...
 
 
@@ -41,7 +44,7 @@ class GetHttpStatusHandler(Protocol):
     """Handles the getHTTPStatus tool."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.GetHttpStatusInput, /
+        self, ctx: Context, args: models.GetHttpStatusInput, /
     ) -> Awaitable[models.GetHttpStatusOutput]: ...
 
 
@@ -49,7 +52,7 @@ class SearchTemplateHandler(Protocol):
     """Reads resources of the search template."""
 
     def __call__(
-        self, ctx: runtime.Context, params: models.SearchParams, /
+        self, ctx: Context, params: models.SearchParams, /
     ) -> Awaitable[runtime.ResourceReturn]: ...
 
 
@@ -57,7 +60,7 @@ class ByPathTemplateHandler(Protocol):
     """Reads resources of the by-path template."""
 
     def __call__(
-        self, ctx: runtime.Context, params: models.ByPathParams, /
+        self, ctx: Context, params: models.ByPathParams, /
     ) -> Awaitable[runtime.ResourceReturn]: ...
 
 
@@ -65,5 +68,5 @@ class TypePromptHandler(Protocol):
     """Renders the type prompt."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.TypeArguments, /
+        self, ctx: Context, args: models.TypeArguments, /
     ) -> Awaitable[runtime.PromptReturn]: ...

@@ -40,6 +40,7 @@ def build_server() -> runtime.SdkServer:
     handle_prompt_type_: protocols.TypePromptHandler = prompt_type_.type_
     return runtime.build_server(
         INFO,
+        log_namespace="odd_names",
         tools=[
             runtime.Tool(
                 name="import",

@@ -8,22 +8,23 @@ Parameters are positional-only, so handlers may name them as they like.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from inventory._generated import models, runtime
+
+Context: TypeAlias = runtime.Context
+"""What every handler gets: the request and what it may do with it."""
 
 
 class GetItemHandler(Protocol):
     """Handles the get_item tool."""
 
-    def __call__(
-        self, ctx: runtime.Context, args: models.GetItemInput, /
-    ) -> Awaitable[models.Item]: ...
+    def __call__(self, ctx: Context, args: models.GetItemInput, /) -> Awaitable[models.Item]: ...
 
 
 class CategoriesHandler(Protocol):
     """Handles the categories tool."""
 
     def __call__(
-        self, ctx: runtime.Context, args: models.CategoriesInput, /
+        self, ctx: Context, args: models.CategoriesInput, /
     ) -> Awaitable[models.CategoriesOutput]: ...

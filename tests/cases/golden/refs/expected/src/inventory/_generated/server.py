@@ -28,6 +28,7 @@ def build_server() -> runtime.SdkServer:
     handle_tool_categories: protocols.CategoriesHandler = tool_categories.categories
     return runtime.build_server(
         INFO,
+        log_namespace="inventory",
         tools=[
             runtime.Tool(
                 name="get_item",

@@ -1,0 +1,736 @@
+"""Benchmark: the generated server's runtime against the MCP SDK it is built on.
+
+Generates tests/benchmarks/runtime_bench.toml into a temporary folder, copies the handlers of
+tests/benchmarks/runtime_handlers/ over the scaffolded stubs, imports the package from that
+folder (nothing is installed) and measures, side by side in one run:
+
+  a. per-call overhead: 2000+ sequential `echo` calls through the in-memory
+     `mcp.client.Client(server)`, for the generated server, a hand-written low-level
+     `mcp.server.Server` doing the same echo (outputSchema + structuredContent) and the SDK's
+     high-level `MCPServer`; in both protocol eras (default mode: 2026-07-28 dispatched
+     directly; `mode="legacy"`: the 2025 handshake over in-memory JSON-RPC streams).
+     Target: generated / low-level <= 1.10x.
+  b. cancellation latency: a `sleep` call (a checkpoint every 10 ms) is cancelled by
+     cancelling the anyio scope around `client.call_tool`; the client's write stream is
+     tapped to timestamp the `notifications/cancelled` it sends (and to check that it does),
+     the handler timestamps its `finally`. Latency = finally - notification sent.
+     Target: p99 <= 50 ms.
+  c. cold start: spawn `python -m runtime_bench` (stdio) vs a bare low-level SDK server
+     script, write `initialize` to stdin, time until the answer line arrives.
+     Target: generated / bare <= 1.15x.
+
+    python tests/benchmarks/bench_runtime.py [--rounds 5] [--calls 2000] [--quick]
+
+Rounds are interleaved (A, B, C, A, B, C, ... with the order rotated every round) so the
+noise of a shared machine hits every side alike; the report gives the median and the min of
+the rounds, and the ratio of medians, of mins, and the median of the per-round ratios.
+It is a report, not a test: the exit status is 0 unless the benchmark itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import importlib
+import json
+import os
+import pstats
+import random
+import selectors
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import Any
+
+import anyio
+import mcp_types as types
+from mcp.client import Client
+from mcp.client._memory import InMemoryTransport
+from mcp.server import Server
+from mcp.server.mcpserver import MCPServer
+from mcp.shared.exceptions import MCPError
+from mcp.shared.message import SessionMessage
+from pydantic import BaseModel
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+SPEC = HERE / "runtime_bench.toml"
+HANDLERS = HERE / "runtime_handlers"
+PACKAGE = "runtime_bench"
+
+CALL_TARGET = 1.10
+CANCEL_P99_TARGET_MS = 50.0
+COLD_TARGET = 1.15
+MODES = ("auto", "legacy")
+MODE_LABEL = {"auto": "2026 (default)", "legacy": "2025 (legacy)"}
+
+
+# -- the fixture package -----------------------------------------------------------------
+
+
+def generate_package(work: Path, ref: str | None = None) -> Path:
+    """Generate the spec into `work`, install the benchmark handlers; return its `src` dir.
+
+    mcpgen runs from the working tree, or with `ref` from that commit's `generator/` and
+    `templates/` (extracted with `git archive`; the working tree is not touched).
+    """
+    out = work / "runtime-bench"
+    generator = REPO / "generator"
+    if ref is not None:
+        snapshot = work / "mcpgen-snapshot"
+        snapshot.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", ref, "generator", "templates"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
+        generator = snapshot / "generator"
+    env = {**os.environ, "PYTHONPATH": str(generator)}
+    done = subprocess.run(
+        [sys.executable, "-m", "mcpgen", "generate", str(SPEC), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"mcpgen generate failed (exit {done.returncode}):\n{done.stderr}")
+    tools = out / "src" / PACKAGE / "handlers" / "tools"
+    for handler in sorted(HANDLERS.glob("*.py")):
+        shutil.copyfile(handler, tools / handler.name)
+    return out / "src"
+
+
+def import_fixture(src: Path) -> tuple[Callable[[], Server[Any]], ModuleType]:
+    """`build_server` of the generated package and its sleep handler module (the probe)."""
+    if str(src) not in sys.path:
+        sys.path.insert(0, str(src))
+    server_module = importlib.import_module(f"{PACKAGE}._generated.server")
+    sleep_module = importlib.import_module(f"{PACKAGE}.handlers.tools.sleep")
+    build: Callable[[], Server[Any]] = server_module.build_server
+    return build, sleep_module
+
+
+# -- the baselines -----------------------------------------------------------------------
+
+ECHO_INPUT = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {"text": {"type": "string"}},
+}
+ECHO_OUTPUT = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {"text": {"type": "string"}},
+}
+
+
+def build_lowlevel() -> Server[Any]:
+    """A hand-written low-level server: the echo tool and nothing else, done directly."""
+    tool = types.Tool(
+        name="echo",
+        description="Return the text unchanged.",
+        input_schema=ECHO_INPUT,
+        output_schema=ECHO_OUTPUT,
+    )
+    listing = types.ListToolsResult(tools=[tool])
+
+    async def list_tools(
+        ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return listing
+
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        if params.name != "echo":
+            raise MCPError(types.INVALID_PARAMS, f"Unknown tool: {params.name}")
+        text = (params.arguments or {}).get("text")
+        if not isinstance(text, str):
+            return types.CallToolResult(
+                content=[types.TextContent(text="text: must be a string")], is_error=True
+            )
+        structured = {"text": text}
+        return types.CallToolResult(
+            content=[types.TextContent(text=json.dumps(structured, ensure_ascii=False))],
+            structured_content=structured,
+        )
+
+    return Server("lowlevel-echo", on_list_tools=list_tools, on_call_tool=call_tool)
+
+
+class EchoOutput(BaseModel):
+    text: str
+
+
+def build_mcpserver() -> MCPServer:
+    """The SDK's high-level server with the same echo tool (schemas from type hints)."""
+    server = MCPServer("mcpserver-echo", log_level="WARNING")
+
+    @server.tool(description="Return the text unchanged.")
+    def echo(text: str) -> EchoOutput:
+        return EchoOutput(text=text)
+
+    return server
+
+
+BARE_SERVER = textwrap.dedent(
+    """\
+    import json
+
+    import anyio
+    import mcp_types as types
+    from mcp.server import Server
+    from mcp.server.stdio import stdio_server
+
+    TOOL = types.Tool(
+        name="echo",
+        input_schema={"type": "object", "properties": {"text": {"type": "string"}}},
+        output_schema={"type": "object", "properties": {"text": {"type": "string"}}},
+    )
+
+
+    async def list_tools(ctx, params):
+        return types.ListToolsResult(tools=[TOOL])
+
+
+    async def call_tool(ctx, params):
+        structured = {"text": (params.arguments or {}).get("text", "")}
+        return types.CallToolResult(
+            content=[types.TextContent(text=json.dumps(structured))],
+            structured_content=structured,
+        )
+
+
+    server = Server("bare", on_list_tools=list_tools, on_call_tool=call_tool)
+
+
+    async def main():
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+
+
+    anyio.run(main)
+    """
+)
+
+
+# -- statistics --------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def ratio_line(label: str, a: Sequence[float], b: Sequence[float], target: float | None) -> str:
+    """Ratios of a to b: of medians, of mins, and the median of per-round ratios."""
+    of_medians = statistics.median(a) / statistics.median(b)
+    of_mins = min(a) / min(b)
+    paired = statistics.median(x / y for x, y in zip(a, b, strict=True))
+    verdict = ""
+    if target is not None:
+        verdict = f"  (target <= {target:.2f}x: {'ok' if of_medians <= target else 'OVER'})"
+    return (
+        f"  {label:<34} {of_medians:5.2f}x median, {of_mins:5.2f}x min, "
+        f"{paired:5.2f}x paired{verdict}"
+    )
+
+
+# -- a. per-call overhead ----------------------------------------------------------------
+
+
+async def echo_round(server: Server[Any] | MCPServer, mode: str, calls: int) -> float:
+    """Seconds per call for `calls` sequential echo calls (connection and warm-up untimed)."""
+    async with Client(server, mode=mode) as client:
+        for _ in range(50):
+            result = await client.call_tool("echo", {"text": "warm"})
+        assert result.structured_content == {"text": "warm"}, result
+        gc.collect()
+        start = time.perf_counter()
+        for i in range(calls):
+            result = await client.call_tool("echo", {"text": f"hello {i}"})
+        elapsed = time.perf_counter() - start
+        assert result.structured_content == {"text": f"hello {calls - 1}"}, result
+    return elapsed / calls
+
+
+@dataclass
+class CallBench:
+    sides: dict[str, Callable[[], Server[Any] | MCPServer]]
+    calls: int
+    samples: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+
+    async def run(self, rounds: int) -> None:
+        names = list(self.sides)
+        for mode in MODES:  # warm-up: imports, schema compilation, first-call caches
+            for name in names:
+                await echo_round(self.sides[name](), mode, 200)
+        for round_ in range(rounds):
+            shown = []
+            for mode in MODES:
+                order = names[round_ % len(names) :] + names[: round_ % len(names)]
+                for name in order:
+                    per_call = await echo_round(self.sides[name](), mode, self.calls)
+                    self.samples.setdefault((name, mode), []).append(per_call)
+                shown.append(
+                    f"{mode}: "
+                    + ", ".join(f"{n} {self.samples[n, mode][-1] * 1e6:.0f}" for n in names)
+                )
+            print(f"  round {round_ + 1}: µs/call  " + "; ".join(shown), flush=True)
+
+    def report(self) -> None:
+        print(f"\n  {'server':<11} {'era':<15} {'median µs/call':>15} {'min':>8} {'calls/s':>9}")
+        for mode in MODES:
+            for name in self.sides:
+                values = self.samples[name, mode]
+                med = statistics.median(values)
+                print(
+                    f"  {name:<11} {MODE_LABEL[mode]:<15} {med * 1e6:15.1f} "
+                    f"{min(values) * 1e6:8.1f} {1 / med:9.0f}"
+                )
+        print()
+        for mode in MODES:
+            low = self.samples["low-level", mode]
+            print(
+                ratio_line(
+                    f"generated / low-level, {MODE_LABEL[mode]}",
+                    self.samples["generated", mode],
+                    low,
+                    CALL_TARGET,
+                )
+            )
+            print(
+                ratio_line(
+                    f"MCPServer / low-level, {MODE_LABEL[mode]}",
+                    self.samples["MCPServer", mode],
+                    low,
+                    None,
+                )
+            )
+
+
+def profile_generated(build: Callable[[], Server[Any]], calls: int, top: int) -> None:
+    """cProfile the generated server's echo path (both eras) and print the top functions."""
+
+    async def body() -> None:
+        for mode in MODES:
+            await echo_round(build(), mode, calls)
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    anyio.run(body)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime")
+    print(f"\nprofile of the generated server, {calls} echo calls per era (top {top} by tottime):")
+    runtime_rows: list[tuple[float, float, int, str]] = []
+    for (filename, line, name), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if filename.endswith(f"{PACKAGE}/_generated/runtime.py"):
+            runtime_rows.append((cumtime, tottime, ncalls, f"runtime.py:{line}({name})"))
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)  # type: ignore[attr-defined]
+    total = sum(v[2] for _, v in rows)
+    print(f"  {'tottime':>8} {'share':>6} {'ncalls':>8}  function")
+    for (filename, line, name), (_cc, ncalls, tottime, _cumtime, _callers) in rows[:top]:
+        short = "/".join(Path(filename).parts[-2:])
+        print(f"  {tottime:8.3f} {100 * tottime / total:5.1f}% {ncalls:8d}  {short}:{line}({name})")
+    print("  the runtime shim's own functions (cumtime includes what they call):")
+    print(f"  {'cumtime':>8} {'tottime':>8} {'ncalls':>8}  function")
+    for cumtime, tottime, ncalls, where in sorted(runtime_rows, reverse=True)[:12]:
+        print(f"  {cumtime:8.3f} {tottime:8.3f} {ncalls:8d}  {where}")
+
+
+# -- b. cancellation latency -------------------------------------------------------------
+
+
+class TapWriteStream:
+    """The client's write stream, timestamping every `notifications/cancelled` it sends."""
+
+    def __init__(self, inner: Any, sent: list[float]) -> None:
+        self._inner = inner
+        self._sent = sent
+
+    async def send(self, item: SessionMessage, /) -> None:
+        message = item.message
+        if isinstance(message, types.JSONRPCNotification) and (
+            message.method == "notifications/cancelled"
+        ):
+            self._sent.append(time.perf_counter())
+        await self._inner.send(item)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self) -> TapWriteStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> bool | None:
+        await self.aclose()
+        return None
+
+
+class TappedTransport:
+    """`InMemoryTransport` (JSON-RPC over memory streams) with the client's writes tapped."""
+
+    def __init__(self, server: Server[Any], sent: list[float]) -> None:
+        self._inner = InMemoryTransport(server)
+        self._sent = sent
+
+    async def __aenter__(self) -> tuple[Any, Any]:
+        read_stream, write_stream = await self._inner.__aenter__()
+        return read_stream, TapWriteStream(write_stream, self._sent)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        await self._inner.__aexit__(exc_type, exc_val, exc_tb)
+
+
+@dataclass
+class CancelResult:
+    label: str
+    from_notification: list[float] = field(default_factory=list)  # seconds
+    from_cancel: list[float] = field(default_factory=list)
+    notifications: int = 0
+    cancelled_in_handler: int = 0
+    count: int = 0
+
+
+def grown(items: list[float], size: int) -> Callable[[], bool]:
+    """A predicate: `items` holds more than `size` entries."""
+    return lambda: len(items) > size
+
+
+async def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    with anyio.fail_after(timeout):
+        while not predicate():
+            await anyio.sleep(0.001)
+    if not predicate():  # pragma: no cover
+        raise TimeoutError(what)
+
+
+async def cancel_series(
+    build: Callable[[], Server[Any]],
+    probe: ModuleType,
+    *,
+    label: str,
+    mode: str,
+    tapped: bool,
+    busy: bool,
+    count: int,
+) -> CancelResult:
+    """Cancel `count` sleep calls mid-way; times from the cancel to the handler's finally."""
+    sent: list[float] = []
+    result = CancelResult(label)
+    target: Any = TappedTransport(build(), sent) if tapped else build()
+    rng = random.Random(count)
+    cancelled_before = probe.COUNTS["cancelled"]
+    async with Client(target, mode=mode) as client:
+        await client.call_tool("sleep", {"ms": 1})  # warm: list_tools for the output schema
+        for _ in range(count):
+            started = len(probe.STARTED)
+            finished = len(probe.FINISHED)
+            notified = len(sent)
+            scope = anyio.CancelScope()
+            outcome: list[object] = []
+
+            async def call(
+                scope: anyio.CancelScope = scope, outcome: list[object] = outcome
+            ) -> None:
+                with scope:
+                    outcome.append(
+                        await client.call_tool("sleep", {"ms": 10_000, "step_ms": 10, "busy": busy})
+                    )
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call)
+                await _wait_for(grown(probe.STARTED, started), 10, "sleep start")
+                # Land anywhere in a step, not always right after a checkpoint.
+                await anyio.sleep(rng.uniform(0.0, 0.012))
+                cancel_at = time.perf_counter()
+                scope.cancel()
+            await _wait_for(grown(probe.FINISHED, finished), 10, "sleep finally")
+            done_at = probe.FINISHED[-1]
+            assert not outcome, f"the call was answered despite the cancel: {outcome}"
+            result.from_cancel.append(done_at - cancel_at)
+            if tapped:
+                await _wait_for(grown(sent, notified), 5, "notifications/cancelled")
+                result.from_notification.append(done_at - sent[notified])
+            result.count += 1
+        # Still usable after all those cancellations.
+        echoed = await client.call_tool("echo", {"text": "after"})
+        assert echoed.structured_content == {"text": "after"}
+    result.notifications = len(sent)
+    result.cancelled_in_handler = probe.COUNTS["cancelled"] - cancelled_before
+    return result
+
+
+def report_cancels(results: Sequence[CancelResult]) -> None:
+    print(
+        f"\n  {'series':<40} {'n':>4} {'notif':>5} {'p50 ms':>7} {'p90':>7} {'p99':>7} "
+        f"{'max':>7}   {'cancel()->finally p50/p99 ms':>28}"
+    )
+    worst = 0.0
+    for r in results:
+        cancel_ms = [x * 1e3 for x in r.from_cancel]
+        tail = f"{percentile(cancel_ms, 50):8.2f} / {percentile(cancel_ms, 99):6.2f}"
+        if r.from_notification:
+            ms = [x * 1e3 for x in r.from_notification]
+            worst = max(worst, percentile(ms, 99))
+            head = (
+                f"{percentile(ms, 50):7.2f} {percentile(ms, 90):7.2f} "
+                f"{percentile(ms, 99):7.2f} {max(ms):7.2f}"
+            )
+        else:
+            worst = max(worst, percentile(cancel_ms, 99))
+            head = f"{'(no notification: structural cancel)':>31}"
+        print(f"  {r.label:<40} {r.count:4d} {r.notifications:5d} {head}   {tail:>28}")
+        assert r.cancelled_in_handler == r.count, (
+            f"{r.label}: {r.cancelled_in_handler} handlers saw the cancellation, "
+            f"{r.count} calls were cancelled"
+        )
+    verdict = "ok" if worst <= CANCEL_P99_TARGET_MS else "OVER"
+    print(
+        f"  worst p99: {worst:.2f} ms (target <= {CANCEL_P99_TARGET_MS:.0f} ms: {verdict}); "
+        "'notif' = notifications/cancelled seen on the client's write stream"
+    )
+
+
+# -- c. cold start -----------------------------------------------------------------------
+
+INITIALIZE = (
+    json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "bench", "version": "0"},
+            },
+        }
+    )
+    + "\n"
+).encode()
+
+
+def cold_start(command: list[str], env: dict[str, str], timeout: float = 30.0) -> float:
+    """Seconds from spawn to the `initialize` answer on stdout."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(INITIALIZE)
+        proc.stdin.flush()
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                raise TimeoutError(f"no answer to initialize within {timeout} s: {command}")
+        line = proc.stdout.readline()
+        elapsed = time.perf_counter() - start
+        answer = json.loads(line)
+        if answer.get("id") != 1 or "result" not in answer:
+            raise RuntimeError(f"unexpected answer to initialize: {line!r}")
+        return elapsed
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def import_times(command: list[str], env: dict[str, str]) -> dict[str, int]:
+    """Every module the command imports and its own import time (µs), from `-X importtime`."""
+    proc = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]],
+        input=INITIALIZE,
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    own: dict[str, int] = {}
+    for line in proc.stderr.decode(errors="replace").splitlines():
+        if not line.startswith("import time:") or line.count("|") != 2:
+            continue
+        self_us, _cumulative, name = (part.strip() for part in line[12:].split("|"))
+        if self_us.isdigit():
+            own[name] = own.get(name, 0) + int(self_us)
+    return own
+
+
+def run_cold(src: Path, work: Path, rounds: int) -> None:
+    bare = work / "bare_server.py"
+    bare.write_text(BARE_SERVER, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    sides = {
+        "generated": [sys.executable, "-m", PACKAGE],
+        "bare": [sys.executable, str(bare)],
+        "python -c pass": [sys.executable, "-c", "pass"],
+    }
+    for command in sides.values():  # warm the page cache and the .pyc files
+        if command[-1] == "pass":
+            subprocess.run(command, check=True)
+        else:
+            cold_start(command, env)
+    samples: dict[str, list[float]] = {name: [] for name in sides}
+    for round_ in range(rounds):
+        order = ["generated", "bare"] if round_ % 2 == 0 else ["bare", "generated"]
+        for name in order:
+            samples[name].append(cold_start(sides[name], env))
+        interpreter_start = time.perf_counter()
+        subprocess.run(sides["python -c pass"], check=True)
+        samples["python -c pass"].append(time.perf_counter() - interpreter_start)
+    print("  " + "; ".join(f"{k} [{' '.join(f'{x:.3f}' for x in v)}]" for k, v in samples.items()))
+    print(f"\n  {'side':<16} {'median s':>9} {'min s':>7}")
+    for name, values in samples.items():
+        print(f"  {name:<16} {statistics.median(values):9.3f} {min(values):7.3f}")
+    print()
+    print(
+        ratio_line(
+            "generated / bare (spawn->initialize)",
+            samples["generated"],
+            samples["bare"],
+            COLD_TARGET,
+        )
+    )
+    extra = statistics.median(samples["generated"]) - statistics.median(samples["bare"])
+    print(f"  generated - bare: {extra * 1e3:+.0f} ms (medians)")
+    generated_imports = import_times(sides["generated"], env)
+    bare_imports = import_times(sides["bare"], env)
+    only = sorted(
+        ((us, name) for name, us in generated_imports.items() if name not in bare_imports),
+        reverse=True,
+    )
+    print(
+        f"  -X importtime: generated imports {len(generated_imports)} modules "
+        f"({sum(generated_imports.values()) / 1e3:.0f} ms own time), bare {len(bare_imports)} "
+        f"({sum(bare_imports.values()) / 1e3:.0f} ms); {len(only)} only in generated "
+        f"({sum(us for us, _ in only) / 1e3:.0f} ms)"
+    )
+    if only:
+        shown = ", ".join(f"{name} {us / 1e3:.1f}" for us, name in only[:10])
+        print(f"  slowest of those (ms, own time): {shown}")
+
+
+# -- main --------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds for a. and c.")
+    parser.add_argument("--calls", type=int, default=2000, help="sequential calls per round (a.)")
+    parser.add_argument("--cancels", type=int, default=200, help="cancellations per series (b.)")
+    parser.add_argument("--cold-rounds", type=int, default=15, help="spawns per side (c.)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: few rounds and calls")
+    parser.add_argument("--profile", action="store_true", help="cProfile the generated echo path")
+    parser.add_argument(
+        "--only", choices=["calls", "cancel", "cold"], action="append", help="run only these parts"
+    )
+    parser.add_argument(
+        "--ref", help="generate with mcpgen as of this git commit (default: the working tree)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.calls, args.cancels, args.cold_rounds = 2, 300, 30, 4
+    parts = set(args.only or ["calls", "cancel", "cold"])
+
+    work = Path(tempfile.mkdtemp(prefix="mcpgen-bench-runtime-"))
+    status = 0
+    try:
+        src = generate_package(work, args.ref)
+        build, probe = import_fixture(src)
+        from importlib.metadata import version
+
+        print(
+            f"mcpgen runtime benchmark: python {sys.version.split()[0]}, mcp {version('mcp')}, "
+            f"anyio {version('anyio')}, {os.cpu_count()} CPUs; package generated in {src}"
+        )
+        if "calls" in parts:
+            print(
+                f"\na. per-call overhead: {args.rounds} interleaved rounds x {args.calls} "
+                "sequential echo calls, in-memory Client"
+            )
+            bench = CallBench(
+                {"generated": build, "low-level": build_lowlevel, "MCPServer": build_mcpserver},
+                args.calls,
+            )
+            anyio.run(bench.run, args.rounds)
+            bench.report()
+            if args.profile:
+                profile_generated(build, args.calls, 25)
+        if "cancel" in parts:
+            print(
+                f"\nb. cancellation latency: {args.cancels} cancelled sleep calls per series "
+                "(checkpoint every 10 ms), handler finally - notifications/cancelled sent"
+            )
+            results = anyio.run(run_cancels, build, probe, args.cancels)
+            report_cancels(results)
+        if "cold" in parts:
+            print(
+                f"\nc. cold start: {args.cold_rounds} alternating spawns, stdio, spawn -> initialize answered"
+            )
+            run_cold(src, work, args.cold_rounds)
+    except Exception:
+        traceback.print_exc()
+        print("the benchmark failed, see above")
+        status = 1
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return status
+
+
+async def run_cancels(
+    build: Callable[[], Server[Any]], probe: ModuleType, count: int
+) -> list[CancelResult]:
+    series: list[tuple[str, dict[str, Any]]] = [
+        ("2025 legacy, JSON-RPC streams, sleep", {"mode": "legacy", "tapped": True, "busy": False}),
+        ("2025 legacy, JSON-RPC streams, busy", {"mode": "legacy", "tapped": True, "busy": True}),
+        ("2026 auto, JSON-RPC streams, sleep", {"mode": "auto", "tapped": True, "busy": False}),
+        ("2026 auto, JSON-RPC streams, busy", {"mode": "auto", "tapped": True, "busy": True}),
+        ("2026 direct in-process, sleep", {"mode": "auto", "tapped": False, "busy": False}),
+        ("2026 direct in-process, busy", {"mode": "auto", "tapped": False, "busy": True}),
+    ]
+    results = []
+    for label, options in series:
+        result = await cancel_series(build, probe, label=label, count=count, **options)
+        results.append(result)
+        ms = [x * 1e3 for x in (result.from_notification or result.from_cancel)]
+        print(
+            f"  {label}: p50 {percentile(ms, 50):.2f} ms, p99 {percentile(ms, 99):.2f} ms",
+            flush=True,
+        )
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())
