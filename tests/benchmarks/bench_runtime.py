@@ -37,6 +37,7 @@ import json
 import os
 import pstats
 import random
+import re
 import selectors
 import shutil
 import statistics
@@ -650,7 +651,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: few rounds and calls")
     parser.add_argument("--profile", action="store_true", help="cProfile the generated echo path")
     parser.add_argument(
-        "--only", choices=["calls", "cancel", "cold"], action="append", help="run only these parts"
+        "--only",
+        choices=["calls", "instructions", "cancel", "cold"],
+        action="append",
+        help="run only these parts",
     )
     parser.add_argument(
         "--ref", help="generate with mcpgen as of this git commit (default: the working tree)"
@@ -685,6 +689,12 @@ def main(argv: list[str] | None = None) -> int:
             bench.report()
             if args.profile:
                 profile_generated(build, args.calls, 25)
+        if "instructions" in parts:
+            print(
+                "\na'. per-call overhead in instructions (valgrind --tool=callgrind): the "
+                "same echo calls, counted rather than timed, so the machine's noise drops out"
+            )
+            run_instructions(src)
         if "cancel" in parts:
             print(
                 f"\nb. cancellation latency: {args.cancels} cancelled sleep calls per series "
@@ -707,6 +717,65 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     return status
+
+
+# Runs `echo_round` for one server and era, as a child under callgrind.
+_COUNTED_CALLS = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {here!r})
+import anyio
+import bench_runtime as bench
+build, _ = bench.import_fixture(Path({src!r}))
+server = {{"generated": build, "low-level": bench.build_lowlevel}}[sys.argv[1]]()
+anyio.run(bench.echo_round, server, sys.argv[2], int(sys.argv[3]))
+"""
+
+
+def run_instructions(src: Path, few: int = 50, many: int = 250) -> None:
+    """Instructions per call: (count at `many` calls - count at `few`) / (many - few).
+
+    Start-up, imports and the first call's warm-up are in both counts and cancel out.
+    """
+    if shutil.which("valgrind") is None:
+        print("  valgrind is not installed: skipped")
+        return
+    script = src.parent / "counted_calls.py"
+    script.write_text(_COUNTED_CALLS.format(here=str(HERE), src=str(src)), encoding="utf-8")
+    per_call: dict[tuple[str, str], float] = {}
+    for era in ("auto", "legacy"):
+        for side in ("generated", "low-level"):
+            counts = [_instructions(script, side, era, calls) for calls in (few, many)]
+            per_call[side, era] = (counts[1] - counts[0]) / (many - few)
+    for era, label in (("auto", "2026 (default)"), ("legacy", "2025 (legacy)")):
+        generated, low = per_call["generated", era], per_call["low-level", era]
+        verdict = "ok" if generated / low <= 1.10 else "OVER"
+        print(
+            f"  {label}: generated {generated / 1e3:,.0f}k, low-level {low / 1e3:,.0f}k "
+            f"instructions per call -> {generated / low:.3f}x (target <= 1.10x: {verdict})"
+        )
+
+
+def _instructions(script: Path, side: str, era: str, calls: int) -> int:
+    out = script.parent / f"callgrind.{side}.{era}.{calls}.out"
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            str(script),
+            side,
+            era,
+            str(calls),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    collected = re.search(r"Collected : (\d+)", done.stderr)
+    assert collected is not None, done.stderr
+    return int(collected[1])
 
 
 async def run_cancels(

@@ -68,7 +68,7 @@ from mcp.shared.message import ServerMessageMetadata
 from mcp.shared.path_security import contains_path_traversal, is_absolute_path
 from mcp.shared.subscriptions import SUBSCRIPTION_ID_META_KEY, event_matches, event_to_notification
 from mcp.shared.uri_template import UriTemplate
-from mcp_types.methods import INPUT_REQUIRED_METHODS
+from mcp_types.methods import INPUT_REQUIRED_METHODS, is_input_required
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -113,6 +113,7 @@ __all__ = [
     "Tool",
     "ToolAnnotations",
     "ToolBusy",
+    "ToolChunk",
     "ToolReturn",
     "ToolTimeout",
     "build_server",
@@ -1918,9 +1919,20 @@ class _Boundary:
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: Any) -> Any:
         try:
-            if ctx.method in _INPUT_METHODS:
+            if ctx.method not in _INPUT_METHODS:
+                return await call_next(ctx)
+            if ctx.params is not None and ctx.params.get("requestState") is not None:
                 return await self._state(ctx, call_next)
-            return await call_next(ctx)
+            # Most calls carry no state and need none: only a result asking for input goes
+            # through the sealing boundary (which costs a plain call ~5 µs otherwise).
+            result = await call_next(ctx)
+            if not is_input_required(result):
+                return result
+
+            async def answered(_: ServerRequestContext[Any, Any]) -> Any:
+                return result
+
+            return await self._state(ctx, answered)
         except (MCPError, ValidationError, anyio.get_cancelled_exc_class()):
             raise
         except Exception:
