@@ -201,7 +201,6 @@ def render_files(ir: SpecIR, models_source: str) -> dict[str, RenderedFile]:
         ),
         f"src/{pkg}/py.typed": RenderedFile("", Owner.GENERATOR),
     }
-
     for output, item in _expand(ir):
         ident = getattr(item, "ident", "")
         path = output.path.format(pkg=pkg, ident=ident)

@@ -1867,6 +1867,10 @@ class _Stream:
         text = "".join(self.unsent)
         self.unsent.clear()
         self.sent_at = time.monotonic()
+        task = self.context._task
+        if task is not None:  # no request to stream on: the task's status tells how far
+            await task.set_status(f"{self.count} chunks")
+            return
         if self.as_progress:
             await self.context._request.session.report_progress(self.count, None, text)
         elif text:
