@@ -94,6 +94,8 @@ def test_wheel_carries_the_templates(installed: Installed) -> None:
     with zipfile.ZipFile(installed.wheel) as wheel:
         names = set(wheel.namelist())
     assert "mcpgen/templates/server/runtime.py" in names
+    # `mcpgen init` finds the copier template's root in the package (mcpgen.project).
+    assert "mcpgen/copier.yml" in names
     shipped = {
         n.removeprefix("mcpgen/templates/") for n in names if n.startswith("mcpgen/templates/")
     }

@@ -39,7 +39,8 @@ def main() -> None:
     """Compile an MCP server spec (TOML or JSON) into a typed Python server package.
 
     \b
-    Start with:  mcpgen validate server.toml
+    Start with:  mcpgen init my-server   (a whole project, from the copier template)
+    Or:          mcpgen validate server.toml
     Then:        mcpgen generate server.toml -o my-server
     """
 
@@ -109,6 +110,42 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool) -> None:
         f"{len(plan.unchanged)} unchanged, {len(plan.remove)} removed.",
         err=True,
     )
+
+
+@main.command()
+@click.argument("name", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--spec", type=SPEC, help="Start from this spec (copied in) instead of a starter.")
+@click.option("--defaults", is_flag=True, help="Ask nothing: take every default.")
+@click.option(
+    "--data",
+    "-d",
+    "data",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Answer a template question (project_name, package_name, description, author_name, "
+    "author_email, python_version, spec_file); repeatable.",
+)
+def init(name: Path, spec: Path | None, defaults: bool, data: tuple[str, ...]) -> None:
+    """Create the project NAME from mcpgen's copier template, and generate its server.
+
+    The same as `copier copy <mcpgen> NAME`: pyproject, README, spec, tests, CI, then the
+    generated code. Keep the project in git, and `copier update` brings template changes.
+    """
+    from mcpgen.project import InitError, init_project
+
+    answers: dict[str, str] = {}
+    for item in data:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--data")
+        answers[key.strip()] = value
+    try:
+        project = init_project(name, spec=spec, data=answers, defaults=defaults)
+    except InitError as error:
+        click.echo(f"error: {error}", err=True)
+        click.echo("Nothing was written.", err=True)
+        sys.exit(1)
+    click.echo(f"{project}: a new MCP server project.", err=True)
 
 
 @main.command()

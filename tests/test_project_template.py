@@ -1,0 +1,253 @@
+"""New projects: the copier template through copier's own CLI, `mcpgen init`, `copier update`.
+
+A new project must pass its own checks at once (tests, ruff, mypy --strict, `generate
+--check`), and an update must bring the template's change while the user's README edit,
+handler and spec survive byte for byte. Copier only updates from a git template with
+versions, so the template is copied into a temporary repository and tagged there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from mcpgen.cli import main
+from mcpgen.project import template_root
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+HANDLER = '''"""Handler of the greet tool."""
+
+from __future__ import annotations
+
+from my_server._generated import models, runtime
+
+
+async def greet(ctx: runtime.Context, args: models.GreetInput) -> models.GreetOutput:
+    return models.GreetOutput(greeting=f"Hello, {args.name}!")
+'''
+
+
+def _run(command: list[str | Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **GIT_ENV}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [str(c) for c in command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"{command}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return done
+
+
+def _copier(*args: str | Path, cwd: Path) -> None:
+    _run([sys.executable, "-m", "copier", *args], cwd)
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    """The template alone in a fresh git repository, tagged 0.1.0."""
+    repo = tmp_path / "template"
+    repo.mkdir()
+    shutil.copy2(REPO / "copier.yml", repo / "copier.yml")
+    shutil.copytree(REPO / "templates" / "project", repo / "templates" / "project")
+    _run(["git", "init", "-q", "-b", "main"], repo)
+    _run(["git", "add", "-A"], repo)
+    _run(["git", "commit", "-qm", "template 0.1.0"], repo)
+    _run(["git", "tag", "0.1.0"], repo)
+    return repo
+
+
+def _check_project(project: Path, package: str) -> None:
+    """What the project's CI does, with this interpreter standing in for its venv."""
+    env = {**os.environ, "PYTHONPATH": str(project / "src")}
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-4000:]
+    _run([BIN / "ruff", "check", "--no-cache", "."], project)
+    _run([BIN / "ruff", "format", "--no-cache", "--check", "."], project)
+    _run([sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", os.devnull], project)
+    _run([BIN / "mcpgen", "generate", "spec.toml", "-o", ".", "--check"], project)
+    assert (project / "src" / package / "_generated" / "server.py").is_file()
+
+
+def test_template_root_holds_the_template() -> None:
+    root = template_root()
+    assert (root / "copier.yml").is_file()
+    assert (root / "templates" / "project" / "pyproject.toml.jinja").is_file()
+
+
+@pytest.mark.slow
+def test_copier_copy_makes_a_project_that_passes_its_own_checks(
+    template: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "my-server"
+    _copier(
+        "copy",
+        "--defaults",
+        "--trust",
+        "-d",
+        "project_name=my-server",
+        template,
+        project,
+        cwd=tmp_path,
+    )
+    for path in (
+        "pyproject.toml",
+        "README.md",
+        "spec.toml",
+        ".copier-answers.yml",
+        ".gitattributes",
+        ".gitignore",
+        ".github/workflows/ci.yml",
+        "tests/test_server.py",
+        "tests/test_mcp_surface.py",
+        "src/my_server/handlers/tools/greet.py",
+    ):
+        assert (project / path).is_file(), path
+    assert (
+        "src/my_server/_generated/** linguist-generated=true"
+        in (project / ".gitattributes").read_text()
+    )
+    # copier wrote these before mcpgen ran; mcpgen writes its own only where none exist.
+    assert 'readme = "README.md"' in (project / "pyproject.toml").read_text()
+    assert "copier update" in (project / "README.md").read_text()
+    _check_project(project, "my_server")
+
+
+@pytest.mark.slow
+def test_mcpgen_init_with_the_starter_spec(tmp_path: Path) -> None:
+    project = tmp_path / "starter"
+    result = CliRunner().invoke(main, ["init", str(project), "--defaults"])
+    assert result.exit_code == 0, result.output
+    assert 'package = "starter"' in (project / "spec.toml").read_text()
+    _check_project(project, "starter")
+
+
+@pytest.mark.slow
+def test_mcpgen_init_with_a_spec_copies_it_exactly(tmp_path: Path) -> None:
+    spec = REPO / "specs" / "weather.toml"
+    project = tmp_path / "forecasts"
+    result = CliRunner().invoke(
+        main, ["init", str(project), "--defaults", "--spec", str(spec), "-d", "author_name=Ada"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (project / "spec.toml").read_bytes() == spec.read_bytes()
+    answers = (project / ".copier-answers.yml").read_text()
+    assert "package_name: weather" in answers
+    assert "spec_source" not in answers  # a one-off: an update must not read it again
+    assert 'authors = [{ name = "Ada" }]' in (project / "pyproject.toml").read_text()
+    assert (project / "src" / "weather" / "handlers" / "tools" / "get_forecast.py").is_file()
+
+
+def test_mcpgen_init_refuses_bad_input_and_writes_nothing(tmp_path: Path) -> None:
+    runner = CliRunner()
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("mine")
+    result = runner.invoke(main, ["init", str(taken), "--defaults"])
+    assert result.exit_code == 1
+    assert "not an empty folder" in result.output
+    assert sorted(p.name for p in taken.iterdir()) == ["keep.txt"]
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[server]\nname = 3\n[[tools]]\nname = "x"\n')
+    result = runner.invoke(main, ["init", str(tmp_path / "a"), "--defaults", "--spec", str(bad)])
+    assert result.exit_code == 1
+    assert "bad.toml:2:1" in result.output
+    assert not (tmp_path / "a").exists()
+
+    result = runner.invoke(main, ["init", str(tmp_path / "9lives"), "--defaults"])
+    assert result.exit_code == 1
+    assert "not a usable project name" in result.output
+
+    result = runner.invoke(
+        main, ["init", str(tmp_path / "b"), "--defaults", "-d", "package_name=Not-Valid"]
+    )
+    assert result.exit_code == 1
+    assert "package_name" in result.output
+    assert not (tmp_path / "b").exists()
+    assert not list(tmp_path.glob(".mcpgen-init-*"))
+
+
+@pytest.mark.slow
+def test_copier_update_brings_template_changes_and_keeps_user_edits(
+    template: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "my-server"
+    _copier(
+        "copy",
+        "--defaults",
+        "--trust",
+        "-d",
+        "project_name=my-server",
+        template,
+        project,
+        cwd=tmp_path,
+    )
+    _run(["git", "init", "-q", "-b", "main"], project)
+    _run(["git", "add", "-A"], project)
+    _run(["git", "commit", "-qm", "new project"], project)
+
+    # The user writes the handler, notes something in the README and grows the spec.
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\nNotes of the user.\n")
+    handler = project / "src" / "my_server" / "handlers" / "tools" / "greet.py"
+    handler.write_text(HANDLER)
+    spec = project / "spec.toml"
+    spec.write_text(
+        spec.read_text() + '\n\n[[tools]]\nname = "shout"\ninput.type = "object"\n'
+        'input.properties.text = { type = "string" }\n'
+    )
+    _run([BIN / "mcpgen", "generate", "spec.toml", "-o", "."], project)
+    _run(["git", "add", "-A"], project)
+    _run(["git", "commit", "-qm", "user edits"], project)
+    user_files = {p: p.read_bytes() for p in (readme, handler, spec)}
+
+    # A newer template version changes the README's last section and the .gitignore.
+    readme_template = template / "templates" / "project" / "README.md.jinja"
+    readme_template.write_text(
+        readme_template.read_text().replace("## Change it\n", "## Change it (since 0.2.0)\n")
+    )
+    gitignore = template / "templates" / "project" / ".gitignore"
+    gitignore.write_text(gitignore.read_text() + ".coverage\n")
+    _run(["git", "commit", "-qam", "template 0.2.0"], template)
+    _run(["git", "tag", "0.2.0"], template)
+
+    _copier("update", "--defaults", "--trust", cwd=project)
+
+    updated_readme = readme.read_text()
+    assert "## Change it (since 0.2.0)" in updated_readme
+    assert updated_readme.endswith("\nNotes of the user.\n")
+    assert ".coverage" in (project / ".gitignore").read_text()
+    assert handler.read_bytes() == user_files[handler]
+    assert spec.read_bytes() == user_files[spec]
+    assert "_commit: 0.2.0" in (project / ".copier-answers.yml").read_text()
+    assert not list(project.rglob("*.rej"))
+    # The generated code follows the spec, and the user's handler makes the example pass.
+    assert (project / "src" / "my_server" / "handlers" / "tools" / "shout.py").is_file()
+    _check_project(project, "my_server")
