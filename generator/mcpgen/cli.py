@@ -9,12 +9,15 @@ import json
 import sys
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mcpgen import __version__
 from mcpgen.diagnostics import Diagnostic, SpecError
+
+if TYPE_CHECKING:
+    from mcpgen.emit import Plan
 
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -61,9 +64,16 @@ def main() -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Overwrite generated files even where they were edited by hand.",
+    help="Overwrite generated files even where they were edited by hand "
+    "(each edited file is saved under .mcpgen-backup/ first).",
 )
-def generate(spec: Path, output: Path | None, check: bool, force: bool) -> None:
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Write nothing; print a diff of what generating would change (exit 0).",
+)
+def generate(spec: Path, output: Path | None, check: bool, force: bool, show_diff: bool) -> None:
     """Generate (or update) the server project described by SPEC.
 
     Files under _generated/ are rewritten when their content changes; handler
@@ -71,6 +81,7 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool) -> None:
     """
     from mcpgen import emit
     from mcpgen.pipeline import generate as run_pipeline
+    from mcpgen.signatures import check_handlers
 
     root = output if output is not None else spec.parent
     try:
@@ -79,37 +90,80 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool) -> None:
         _report(error.diagnostics)
         sys.exit(1)
     _report(result.diagnostics)
-    plan = emit.plan(root, result.files, result.ir.server.package)
-    for path in plan.orphans:
-        click.echo(
-            f"warning: {path} handles nothing the spec declares any more; it was kept. "
-            "Delete it, or restore its entry in the spec.",
-            err=True,
-        )
-    for path in plan.kept:
-        click.echo(f"warning: {path} is no longer generated but was edited; it was kept.", err=True)
-    if check:
-        if plan.stale:
-            sys.stdout.write(emit.diff(root, plan))
-            click.echo(f"{root} is not up to date with {spec}.", err=True)
+    try:
+        plan = emit.plan(root, result.files, result.ir.server.package)
+    except emit.EmitError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    _warn_about_user_files(plan)
+    for warning in check_handlers(root, result.ir):
+        click.echo(f"warning: {warning}", err=True)
+    if check or show_diff:
+        sys.stdout.write(emit.diff(root, plan))
+        if not plan.stale:
+            click.echo(f"{root} is up to date.", err=True)
+        elif check:
+            click.echo(f"{root} is not up to date with {spec}: {_summary(plan)}.", err=True)
             sys.exit(1)
-        click.echo(f"{root} is up to date.", err=True)
         return
-    if plan.hand_edited and not force:
+    if plan.conflicts and not force:
+        sys.stdout.write(emit.diff(root, plan, only=plan.conflicts))
         for path in plan.hand_edited:
             click.echo(f"error: {path} was edited by hand since mcpgen wrote it.", err=True)
+        for path in plan.untracked:
+            click.echo(
+                f"error: {path} is in a generated file's place but mcpgen did not write it "
+                f"(it is not in {emit.MANIFEST}).",
+                err=True,
+            )
         click.echo(
             "Generated files are rewritten from the spec: move the change into a handler or "
-            "the spec, or pass --force to overwrite. Nothing was written.",
+            "the spec, or pass --force to overwrite (the diff above is what --force would do; "
+            f"your version is saved under {emit.BACKUP_DIR}/). Nothing was written.",
             err=True,
         )
         sys.exit(1)
-    emit.apply(root, plan, result.ir.spec_sha256)
+    try:
+        emit.apply(root, plan, result.ir.spec_sha256)
+    except emit.EmitError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    for path, backup in sorted(plan.backups.items()):
+        click.echo(f"warning: overwrote {path}; the previous version is in {backup}.", err=True)
     click.echo(
         f"{root}: {len(plan.write)} written, {len(plan.scaffold)} new handler/project files, "
         f"{len(plan.unchanged)} unchanged, {len(plan.remove)} removed.",
         err=True,
     )
+
+
+def _warn_about_user_files(plan: Plan) -> None:
+    """Name every user file a regeneration leaves alone although the spec no longer needs it."""
+    for orphan in plan.orphans:
+        click.echo(
+            f"warning: {orphan.path} handles {orphan.kind} {orphan.name!r}, which the spec no "
+            "longer declares; it was kept. Delete it, or restore the "
+            f"{orphan.kind} in the spec (if it was renamed, move the code into the new handler).",
+            err=True,
+        )
+    for path in plan.kept:
+        click.echo(f"warning: {path} is no longer generated but was edited; it was kept.", err=True)
+    for path in plan.foreign:
+        click.echo(
+            f"warning: {path} was not written by mcpgen; it was left alone. _generated/ "
+            "belongs to mcpgen: move it out.",
+            err=True,
+        )
+
+
+def _summary(plan: Plan) -> str:
+    parts = [
+        (len(plan.write), "generated file", "to write"),
+        (len(plan.scaffold), "new handler/project file", "to create"),
+        (len(plan.remove), "generated file", "to remove"),
+        (len(plan.orphans), "handler", "left by the spec (see the warnings)"),
+    ]
+    return ", ".join(f"{n} {what}{'s' * (n != 1)} {why}" for n, what, why in parts if n)
 
 
 @main.command()

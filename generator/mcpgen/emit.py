@@ -4,6 +4,12 @@ Generator-owned files are rewritten only when their content changes (so untouche
 keep their bytes and modification times); user-owned files are written once and never
 again. A manifest of what we wrote lets us notice hand edits in generated files, and
 remove a generated file only if we made it and nobody changed it since.
+
+Writing is staged so that an interrupted run (killed, disk full, read-only folder) never
+leaves a half-written file and never makes the next run mistake our own output for a hand
+edit: every new text goes to a temporary file beside its target first; only when all are
+staged does the manifest accept both the old and the new hash of each file, and only then
+are the temporaries renamed into place, and the manifest narrowed to the new hashes.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ import difflib
 import hashlib
 import json
 import os
-import tempfile
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +27,34 @@ from mcpgen import __version__
 from mcpgen.render import Owner, RenderedFile
 
 MANIFEST = ".mcpgen-manifest.json"
+BACKUP_DIR = ".mcpgen-backup"
 HANDLER_DIRS = ("tools", "resources", "resource_templates", "prompts")
+HANDLER_KINDS = {
+    "tools": "tool",
+    "resources": "resource",
+    "resource_templates": "resource template",
+    "prompts": "prompt",
+}
+STAGED_SUFFIX = ".mcpgen-tmp"
+# Seconds to sleep after each rename: the seam the interruption tests kill a real run in.
+PAUSE_ENV = "MCPGEN_TEST_PAUSE_BETWEEN_RENAMES"
+
+
+class EmitError(Exception):
+    """The project cannot be written as asked; the message says why and what to do."""
 
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """A user handler module whose spec item is gone: kept, and reported by kind and name."""
+
+    path: str
+    kind: str  # "tool", "resource", "resource template", "prompt", "lifespan"
+    name: str
 
 
 @dataclass
@@ -36,22 +66,67 @@ class Plan:
     unchanged: list[str] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)  # generated earlier, gone from the spec
     hand_edited: list[str] = field(default_factory=list)  # generated files someone changed
+    untracked: list[str] = field(default_factory=list)  # in a generated path, not made by us
     kept: list[str] = field(default_factory=list)  # ours once, edited since: left alone
-    orphans: list[str] = field(default_factory=list)  # handlers whose item left the spec
+    orphans: list[Orphan] = field(default_factory=list)  # handlers whose item left the spec
+    foreign: list[str] = field(default_factory=list)  # files under _generated/ we never wrote
+    leftovers: list[str] = field(default_factory=list)  # temporaries of an interrupted run
+    backups: dict[str, str] = field(default_factory=dict)  # conflicting path -> backup path
     manifest: dict[str, str] = field(default_factory=dict)
+    previous: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def stale(self) -> bool:
         return bool(self.write or self.scaffold or self.remove or self.orphans)
 
+    @property
+    def conflicts(self) -> list[str]:
+        """Generated paths whose current bytes mcpgen cannot vouch for: overwrite needs --force."""
+        return sorted(self.hand_edited + self.untracked)
 
-def read_manifest(root: Path) -> dict[str, str]:
+
+def read_manifest(root: Path) -> dict[str, frozenset[str]]:
+    """Path -> the hashes mcpgen may have left there; {} when there is no manifest yet.
+
+    A value is a list of hashes only while a run is switching files over (see `apply`).
+    A manifest that is there but unreadable raises EmitError: without it a hand edit
+    could not be told from our own output, so guessing would risk clobbering user bytes.
+    """
+    path = root / MANIFEST
     try:
-        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-        files = data["files"]
-    except (OSError, ValueError, KeyError, TypeError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return {}
-    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise _corrupt(path, str(error)) from error
+    try:
+        files = json.loads(text)["files"]
+        if not isinstance(files, dict):
+            raise TypeError("'files' is not an object")
+        manifest: dict[str, frozenset[str]] = {}
+        for name, value in files.items():
+            hashes = [value] if isinstance(value, str) else value
+            if not isinstance(hashes, list) or not all(_is_digest(h) for h in hashes):
+                raise TypeError(f"the entry of {name!r} is not a sha256 digest")
+            manifest[name] = frozenset(hashes)
+    except (ValueError, KeyError, TypeError) as error:
+        raise _corrupt(path, str(error) or type(error).__name__) from error
+    return manifest
+
+
+def _is_digest(value: object) -> bool:
+    return (
+        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def _corrupt(path: Path, reason: str) -> EmitError:
+    return EmitError(
+        f"{path} is corrupt ({reason}), so mcpgen cannot tell its own output from hand "
+        f"edits. Restore it (from version control), or delete it and run `mcpgen generate "
+        f"--force`: generated files are then rewritten and any that differ are backed up "
+        f"under {BACKUP_DIR}/; handler files are never touched. Nothing was written."
+    )
 
 
 def _read(path: Path) -> str | None:
@@ -61,9 +136,28 @@ def _read(path: Path) -> str | None:
         return None
 
 
+def _staged(path: Path) -> Path:
+    return path.with_name(f".{path.name}{STAGED_SUFFIX}")
+
+
+def _inside(root: Path, relative: str) -> None:
+    """Refuse a path that a symlink in the project leads outside it."""
+    real_root = root.resolve()
+    target = (root / relative).resolve()
+    if not target.is_relative_to(real_root):
+        raise EmitError(
+            f"{root / relative} leads outside the project, to {target} (through a symlink); "
+            "mcpgen writes only inside the project. Replace the symlink with a real folder "
+            "or file. Nothing was written."
+        )
+
+
 def plan(root: Path, files: dict[str, RenderedFile], package: str) -> Plan:
+    """Compare the rendered files with the project on disk. Raises EmitError."""
     previous = read_manifest(root)
-    result = Plan()
+    result = Plan(previous=previous)
+    for path in sorted({*files, *previous, MANIFEST}):
+        _inside(root, path)
     for path, rendered in files.items():
         current = _read(root / path)
         if rendered.owner is Owner.USER:
@@ -74,32 +168,97 @@ def plan(root: Path, files: dict[str, RenderedFile], package: str) -> Plan:
         if current == rendered.text:
             result.unchanged.append(path)
             continue
-        if current is not None and path in previous and sha256(current) != previous[path]:
-            result.hand_edited.append(path)
+        if current is not None:
+            if path not in previous:
+                result.untracked.append(path)
+            elif sha256(current) not in previous[path]:
+                result.hand_edited.append(path)
         result.write[path] = rendered.text
-    for path, digest in sorted(previous.items()):
+    for path, digests in sorted(previous.items()):
         if path in files:
             continue
         current = _read(root / path)
         if current is None:
             continue
-        if sha256(current) == digest:
+        if sha256(current) in digests:
             result.remove.append(path)
         else:
             result.kept.append(path)
-    handlers = root / "src" / package / "handlers"
-    for kind in HANDLER_DIRS:
-        for module in sorted((handlers / kind).glob("*.py")):
-            relative = module.relative_to(root).as_posix()
-            if module.name != "__init__.py" and relative not in files:
-                result.orphans.append(relative)
+    result.orphans = _orphans(root, files, package)
+    result.foreign = _foreign(root, files, previous, package)
+    result.leftovers = _leftovers(root, [*files, *previous, MANIFEST])
+    result.backups = _backup_paths(root, result.conflicts)
     return result
 
 
-def diff(root: Path, result: Plan) -> str:
-    """A unified diff of what emitting the plan would change."""
+def _orphans(root: Path, files: dict[str, RenderedFile], package: str) -> list[Orphan]:
+    handlers = root / "src" / package / "handlers"
+    found: list[Orphan] = []
+    for folder in HANDLER_DIRS:
+        for module in sorted((handlers / folder).glob("*.py")):
+            relative = module.relative_to(root).as_posix()
+            if module.name != "__init__.py" and relative not in files:
+                found.append(Orphan(relative, HANDLER_KINDS[folder], module.stem))
+    lifespan = handlers / "lifespan.py"
+    if lifespan.is_file() and lifespan.relative_to(root).as_posix() not in files:
+        found.append(Orphan(lifespan.relative_to(root).as_posix(), "lifespan", "lifespan"))
+    return found
+
+
+def _foreign(
+    root: Path, files: dict[str, RenderedFile], previous: dict[str, frozenset[str]], package: str
+) -> list[str]:
+    """Files someone put under _generated/: not ours to rewrite or delete, so only reported."""
+    generated = root / "src" / package / "_generated"
+    found: list[str] = []
+    for path in sorted(generated.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if (
+            path.is_file()
+            and "__pycache__" not in path.relative_to(generated).parts
+            and not path.name.endswith(STAGED_SUFFIX)
+            and relative not in files
+            and relative not in previous
+        ):
+            found.append(relative)
+    return found
+
+
+def _leftovers(root: Path, paths: Iterable[str]) -> list[str]:
+    """Staged temporaries an interrupted run left beside the files it was replacing."""
+    found = {
+        _staged(root / path).relative_to(root).as_posix()
+        for path in paths
+        if _staged(root / path).is_file()
+    }
+    return sorted(found)
+
+
+def _backup_paths(root: Path, conflicts: list[str]) -> dict[str, str]:
+    """Where --force saves each conflicting file: `.mcpgen-backup/<path>`, numbered if taken.
+
+    The name depends only on what is already there (no timestamps), so the same project
+    gives the same answer; an older, different backup is never overwritten.
+    """
+    backups: dict[str, str] = {}
+    for path in conflicts:
+        current = _read(root / path)
+        candidate, number = f"{BACKUP_DIR}/{path}", 0
+        while (existing := _read(root / candidate)) is not None and existing != current:
+            number += 1
+            candidate = f"{BACKUP_DIR}/{path}.{number}"
+        _inside(root, candidate)
+        backups[path] = candidate
+    return backups
+
+
+def diff(root: Path, result: Plan, only: Iterable[str] | None = None) -> str:
+    """A unified diff of what emitting the plan would change (of the `only` paths if given)."""
+    chosen = None if only is None else set(only)
     chunks: list[str] = []
     for path, text in sorted({**result.write, **result.scaffold}.items()):
+        if chosen is not None and path not in chosen:
+            continue
         old = _read(root / path)
         chunks.extend(
             difflib.unified_diff(
@@ -110,6 +269,8 @@ def diff(root: Path, result: Plan) -> str:
             )
         )
     for path in result.remove:
+        if chosen is not None and path not in chosen:
+            continue
         old = _read(root / path) or ""
         chunks.extend(
             difflib.unified_diff(
@@ -119,34 +280,110 @@ def diff(root: Path, result: Plan) -> str:
     return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
 
 
+def _stage(path: Path, text: str, created: list[Path]) -> Path:
+    """Write `text` durably to the temporary beside `path`; record folders we had to make."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir()
+        created.append(folder)
+    staged = _staged(path)
+    staged.unlink(missing_ok=True)
+    # O_EXCL: never write through whatever (a symlink) might sit at the temporary's name.
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return staged
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file and a rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    staged = _stage(path, text, [])
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        os.replace(staged, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
         raise
 
 
-def apply(root: Path, result: Plan, spec_sha256: str) -> None:
-    """Carry out a plan: write, scaffold, remove, and record the manifest."""
-    for path, text in sorted({**result.write, **result.scaffold}.items()):
-        write_atomic(root / path, text)
-    for path in result.remove:
-        (root / path).unlink()
-        _prune_empty_dirs((root / path).parent, root)
+def _place_new(staged: Path, target: Path) -> None:
+    """Move a scaffold into place only if nothing appeared there since the plan."""
+    try:
+        os.link(staged, target)
+    except FileExistsError:
+        pass
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def _manifest_text(spec_sha256: str, files: dict[str, str | list[str]]) -> str:
     manifest = {
         "mcpgen": __version__,
         "spec_sha256": spec_sha256,
-        "files": dict(sorted(result.manifest.items())),
+        "files": dict(sorted(files.items())),
     }
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    if _read(root / MANIFEST) != text:
-        write_atomic(root / MANIFEST, text)
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+
+
+def apply(root: Path, result: Plan, spec_sha256: str) -> None:
+    """Carry out a plan: back up conflicts, write, scaffold, remove, record the manifest.
+
+    Raises EmitError if the folder cannot be written; when that happens while staging
+    (the usual case: a read-only folder, a full disk) nothing in the project changed.
+    """
+    for path in result.leftovers:
+        (root / path).unlink(missing_ok=True)
+    pending = sorted({**result.write, **result.scaffold}.items())
+    staged: dict[str, Path] = {}
+    created: list[Path] = []
+    try:
+        for path, backup in sorted(result.backups.items()):
+            current = _read(root / path)
+            if current is not None and _read(root / backup) != current:
+                write_atomic(root / backup, current)
+        for path, text in pending:
+            staged[path] = _stage(root / path, text, created)
+    except OSError as error:
+        for temporary in staged.values():
+            temporary.unlink(missing_ok=True)
+        for folder in reversed(created):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        raise EmitError(
+            f"cannot write {error.filename or root}: {error.strerror or error}. "
+            "Nothing in the project was changed."
+        ) from error
+
+    # From here the manifest vouches for the old and the new bytes of every file, so an
+    # interruption leaves only whole files that the next run recognises as its own.
+    switching: dict[str, str | list[str]] = {}
+    for path, digest in result.manifest.items():
+        switching[path] = sorted(result.previous.get(path, frozenset()) | {digest})
+    for path in result.remove:
+        switching[path] = sorted(result.previous[path])
+    pause = float(os.environ.get(PAUSE_ENV, "0"))
+    try:
+        if staged or result.remove:
+            write_atomic(root / MANIFEST, _manifest_text(spec_sha256, switching))
+        for path, temporary in staged.items():
+            if path in result.scaffold:
+                _place_new(temporary, root / path)
+            else:
+                os.replace(temporary, root / path)
+            if pause:
+                time.sleep(pause)
+        for path in result.remove:
+            (root / path).unlink(missing_ok=True)
+            _prune_empty_dirs((root / path).parent, root)
+        final = _manifest_text(spec_sha256, dict(result.manifest))
+        if _read(root / MANIFEST) != final:
+            write_atomic(root / MANIFEST, final)
+    except OSError as error:
+        raise EmitError(
+            f"cannot finish writing {root}: {error}. Every file is whole (old or new) and "
+            "the manifest knows both; run `mcpgen generate` again to finish."
+        ) from error
 
 
 def _prune_empty_dirs(folder: Path, root: Path) -> None:

@@ -1,0 +1,86 @@
+"""A small spec built from data, and views of a project tree, for the regeneration tests."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+from mcpgen.cli import main as mcpgen_cli
+
+PACKAGE = "regen"
+HANDLERS = f"src/{PACKAGE}/handlers"
+GENERATED = f"src/{PACKAGE}/_generated"
+MANIFEST = ".mcpgen-manifest.json"
+
+
+def spec_data(
+    tools: dict[str, dict[str, Any]],
+    resources: tuple[str, ...] = (),
+    templates: tuple[str, ...] = (),
+    prompts: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """`tools` maps a name to {"fields": [...], "output": "Old" | "New" | None}."""
+    data: dict[str, Any] = {
+        "server": {"name": PACKAGE},
+        "types": {
+            "Old": {"type": "object", "properties": {"a": {"type": "string"}}},
+            "New": {"type": "object", "properties": {"b": {"type": "integer"}}},
+        },
+        "tools": [
+            {
+                "name": name,
+                "input": {
+                    "type": "object",
+                    "properties": {field: {"type": "string"} for field in tool.get("fields", [])},
+                },
+                **({"output": {"$ref": f"#/types/{tool['output']}"}} if tool.get("output") else {}),
+            }
+            for name, tool in sorted(tools.items())
+        ],
+    }
+    if resources:
+        data["resources"] = [{"uri": f"regen://{r}", "name": r} for r in resources]
+    if templates:
+        data["resource_templates"] = [
+            {"uri_template": f"regen://{t}/{{id}}", "name": t} for t in templates
+        ]
+    if prompts:
+        data["prompts"] = [{"name": p} for p in prompts]
+    return data
+
+
+def write_spec(path: Path, data: dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def cli(*args: str | Path) -> Result:
+    """The CLI in this process, stdout and stderr apart."""
+    return CliRunner().invoke(mcpgen_cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def stats(root: Path) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, inode) of every file and folder: a rewrite, even of equal bytes, shows."""
+    return {
+        p.relative_to(root).as_posix(): (p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in sorted(root.rglob("*"))
+        if "__pycache__" not in p.parts
+    }
+
+
+def age(root: Path) -> None:
+    """Set every mtime to an old fixed time, so a same-second rewrite cannot hide."""
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
