@@ -68,12 +68,31 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool) -> None:
     Files under _generated/ are rewritten when their content changes; handler
     modules are created once and never overwritten.
     """
-    from mcpgen import emit
-    from mcpgen.pipeline import generate as run_pipeline
+    from mcpgen import fastpath
 
     root = output if output is not None else spec.parent
+    unchanged = fastpath.up_to_date(spec, root)
+    if unchanged is not None:
+        # Nothing changed since the last generation: say what the full run would say.
+        for line in unchanged.diagnostics:
+            click.echo(line, err=True)
+        click.echo(
+            f"{root} is up to date."
+            if check
+            else f"{root}: 0 written, 0 new handler/project files, "
+            f"{unchanged.generated_files} unchanged, 0 removed.",
+            err=True,
+        )
+        return
+
+    from mcpgen import emit
+    from mcpgen.cache import ProjectCache
+    from mcpgen.pipeline import generate as run_pipeline
+    from mcpgen.render import Owner
+
     try:
-        result = run_pipeline(spec)
+        # --check writes nothing, not even the cache.
+        result = run_pipeline(spec, None if check else ProjectCache(root))
     except SpecError as error:
         _report(error.diagnostics)
         sys.exit(1)
@@ -103,7 +122,14 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool) -> None:
             err=True,
         )
         sys.exit(1)
-    emit.apply(root, plan, result.ir.spec_sha256)
+    emit.apply(root, plan, result.ir.spec_sha256, result.refs)
+    fastpath.write_stamp(
+        root,
+        spec,
+        [path for path, f in result.files.items() if f.owner is Owner.USER],
+        [d.render() for d in result.diagnostics],
+        f"src/{result.ir.server.package}/handlers",
+    )
     click.echo(
         f"{root}: {len(plan.write)} written, {len(plan.scaffold)} new handler/project files, "
         f"{len(plan.unchanged)} unchanged, {len(plan.remove)} removed.",

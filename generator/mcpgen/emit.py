@@ -13,14 +13,13 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mcpgen import __version__
+from mcpgen.fastpath import HANDLER_DIRS, MANIFEST
 from mcpgen.render import Owner, RenderedFile
-
-MANIFEST = ".mcpgen-manifest.json"
-HANDLER_DIRS = ("tools", "resources", "resource_templates", "prompts")
 
 
 def sha256(text: str) -> str:
@@ -132,8 +131,14 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def apply(root: Path, result: Plan, spec_sha256: str) -> None:
-    """Carry out a plan: write, scaffold, remove, and record the manifest."""
+def apply(
+    root: Path, result: Plan, spec_sha256: str, refs: Mapping[str, str] | None = None
+) -> None:
+    """Carry out a plan: write, scaffold, remove, and record the manifest.
+
+    `refs` (the files the spec `$ref`s, by path relative to it, and their sha256) go into
+    the manifest so the next `generate` can tell they are unchanged without parsing the spec.
+    """
     for path, text in sorted({**result.write, **result.scaffold}.items()):
         write_atomic(root / path, text)
     for path in result.remove:
@@ -142,6 +147,7 @@ def apply(root: Path, result: Plan, spec_sha256: str) -> None:
     manifest = {
         "mcpgen": __version__,
         "spec_sha256": spec_sha256,
+        **({"refs": dict(sorted(refs.items()))} if refs else {}),
         "files": dict(sorted(result.manifest.items())),
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
