@@ -63,20 +63,26 @@ def cli(*args: str | Path) -> Result:
     return CliRunner().invoke(mcpgen_cli, [str(a) for a in args], catch_exceptions=False)
 
 
+# Not the project's content: bytecode, and mcpgen's own cache of generated models, which a
+# run may refresh even when it refuses to touch the project.
+_NOT_CONTENT = frozenset({"__pycache__", ".mcpgen-cache"})
+
+
+def _content(root: Path) -> list[Path]:
+    return [
+        p for p in sorted(root.rglob("*")) if _NOT_CONTENT.isdisjoint(p.relative_to(root).parts)
+    ]
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
-    }
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in _content(root) if p.is_file()}
 
 
 def stats(root: Path) -> dict[str, tuple[int, int]]:
     """(mtime_ns, inode) of every file and folder: a rewrite, even of equal bytes, shows."""
     return {
         p.relative_to(root).as_posix(): (p.stat().st_mtime_ns, p.stat().st_ino)
-        for p in sorted(root.rglob("*"))
-        if "__pycache__" not in p.parts
+        for p in _content(root)
     }
 
 

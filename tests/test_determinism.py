@@ -594,8 +594,10 @@ def test_check_diff_applies_to_give_what_generate_writes(
     assert done.returncode == 0, done.stderr
     result = cli(["generate", str(spec), "-o", str(root)])
     assert result.exit_code == 0, result.output
-    written = {k: v for k, v in snapshot(root).items() if k != ".mcpgen-manifest.json"}
-    applied = {k: v for k, v in snapshot(patched).items() if k != ".mcpgen-manifest.json"}
+    # The manifest and the cache are mcpgen's bookkeeping, not part of the diff.
+    bookkeeping = (".mcpgen-manifest.json", ".mcpgen-cache/")
+    written = {k: v for k, v in snapshot(root).items() if not k.startswith(bookkeeping)}
+    applied = {k: v for k, v in snapshot(patched).items() if not k.startswith(bookkeeping)}
     assert applied == written, first_difference(applied, written)
 
 

@@ -35,7 +35,8 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def generate_into(spec: Path, out: Path) -> None:
     result = generate(spec)
-    emit.apply(out, emit.plan(out, result.files, result.ir.server.package), result.ir.spec_sha256)
+    plan = emit.plan(out, result.files, result.ir.server.package)
+    emit.apply(out, plan, result.ir.spec_sha256, result.refs)
 
 
 @pytest.mark.parametrize("case", CASES)

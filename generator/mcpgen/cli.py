@@ -79,13 +79,32 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool, show_dif
     Files under _generated/ are rewritten when their content changes; handler
     modules are created once and never overwritten.
     """
-    from mcpgen import emit
-    from mcpgen.pipeline import generate as run_pipeline
-    from mcpgen.signatures import check_handlers
+    from mcpgen import fastpath
 
     root = output if output is not None else spec.parent
+    unchanged = fastpath.up_to_date(spec, root)
+    if unchanged is not None:
+        # Nothing changed since the last generation: say what the full run would say.
+        for line in unchanged.diagnostics:
+            click.echo(line, err=True)
+        click.echo(
+            f"{root} is up to date."
+            if check
+            else f"{root}: 0 written, 0 new handler/project files, "
+            f"{unchanged.generated_files} unchanged, 0 removed.",
+            err=True,
+        )
+        return
+
+    from mcpgen import emit
+    from mcpgen.cache import ProjectCache
+    from mcpgen.pipeline import generate as run_pipeline
+    from mcpgen.render import Owner
+    from mcpgen.signatures import check_handlers
+
     try:
-        result = run_pipeline(spec)
+        # --check writes nothing, not even the cache.
+        result = run_pipeline(spec, None if check else ProjectCache(root))
     except SpecError as error:
         _report(error.diagnostics)
         sys.exit(1)
@@ -96,8 +115,10 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool, show_dif
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     _warn_about_user_files(plan)
-    for warning in check_handlers(root, result.ir):
-        click.echo(f"warning: {warning}", err=True)
+    # Stamped with the spec's diagnostics, so the no-change path repeats them too.
+    handler_warnings = [f"warning: {w}" for w in check_handlers(root, result.ir)]
+    for line in handler_warnings:
+        click.echo(line, err=True)
     if check or show_diff:
         sys.stdout.write(emit.diff(root, plan))
         if not plan.stale:
@@ -113,7 +134,7 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool, show_dif
         for path in plan.untracked:
             click.echo(
                 f"error: {path} is in a generated file's place but mcpgen did not write it "
-                f"(it is not in {emit.MANIFEST}).",
+                f"(it is not in {fastpath.MANIFEST}).",
                 err=True,
             )
         click.echo(
@@ -124,12 +145,19 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool, show_dif
         )
         sys.exit(1)
     try:
-        emit.apply(root, plan, result.ir.spec_sha256)
+        emit.apply(root, plan, result.ir.spec_sha256, result.refs)
     except emit.EmitError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     for path, backup in sorted(plan.backups.items()):
         click.echo(f"warning: overwrote {path}; the previous version is in {backup}.", err=True)
+    fastpath.write_stamp(
+        root,
+        spec,
+        [path for path, f in result.files.items() if f.owner is Owner.USER],
+        [d.render() for d in result.diagnostics] + handler_warnings,
+        f"src/{result.ir.server.package}/handlers",
+    )
     click.echo(
         f"{root}: {len(plan.write)} written, {len(plan.scaffold)} new handler/project files, "
         f"{len(plan.unchanged)} unchanged, {len(plan.remove)} removed.",

@@ -19,16 +19,15 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mcpgen import __version__
+from mcpgen.fastpath import HANDLER_DIRS, MANIFEST
 from mcpgen.render import Owner, RenderedFile
 
-MANIFEST = ".mcpgen-manifest.json"
 BACKUP_DIR = ".mcpgen-backup"
-HANDLER_DIRS = ("tools", "resources", "resource_templates", "prompts")
 HANDLER_KINDS = {
     "tools": "tool",
     "resources": "resource",
@@ -317,18 +316,25 @@ def _place_new(staged: Path, target: Path) -> None:
         staged.unlink(missing_ok=True)
 
 
-def _manifest_text(spec_sha256: str, files: dict[str, str | list[str]]) -> str:
+def _manifest_text(
+    spec_sha256: str, files: dict[str, str | list[str]], refs: Mapping[str, str] | None
+) -> str:
     manifest = {
         "mcpgen": __version__,
         "spec_sha256": spec_sha256,
+        **({"refs": dict(sorted(refs.items()))} if refs else {}),
         "files": dict(sorted(files.items())),
     }
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
-def apply(root: Path, result: Plan, spec_sha256: str) -> None:
+def apply(
+    root: Path, result: Plan, spec_sha256: str, refs: Mapping[str, str] | None = None
+) -> None:
     """Carry out a plan: back up conflicts, write, scaffold, remove, record the manifest.
 
+    `refs` (the files the spec `$ref`s, by path relative to it, and their sha256) go into
+    the manifest so the next `generate` can tell they are unchanged without parsing the spec.
     Raises EmitError if the folder cannot be written; when that happens while staging
     (the usual case: a read-only folder, a full disk) nothing in the project changed.
     """
@@ -365,7 +371,7 @@ def apply(root: Path, result: Plan, spec_sha256: str) -> None:
     pause = float(os.environ.get(PAUSE_ENV, "0"))
     try:
         if staged or result.remove:
-            write_atomic(root / MANIFEST, _manifest_text(spec_sha256, switching))
+            write_atomic(root / MANIFEST, _manifest_text(spec_sha256, switching, refs))
         for path, temporary in staged.items():
             if path in result.scaffold:
                 _place_new(temporary, root / path)
@@ -376,7 +382,7 @@ def apply(root: Path, result: Plan, spec_sha256: str) -> None:
         for path in result.remove:
             (root / path).unlink(missing_ok=True)
             _prune_empty_dirs((root / path).parent, root)
-        final = _manifest_text(spec_sha256, dict(result.manifest))
+        final = _manifest_text(spec_sha256, dict(result.manifest), refs)
         if _read(root / MANIFEST) != final:
             write_atomic(root / MANIFEST, final)
     except OSError as error:

@@ -29,6 +29,7 @@ from mcpgen.diagnostics import (
     by_location,
     did_you_mean,
 )
+from mcpgen.fastpath import spec_digest
 from mcpgen.sourcemap import SourceMap, json_source_map, toml_source_map
 from mcpgen.spec import Spec
 
@@ -63,10 +64,16 @@ class LoadedSpec:
 
     @property
     def sha256(self) -> str:
-        digest = hashlib.sha256(self.document.text.encode())
-        for name in sorted(self.external):
-            digest.update(b"\0" + name.encode() + b"\0" + self.external[name].text.encode())
-        return digest.hexdigest()
+        refs = {name: document.text.encode() for name, document in self.external.items()}
+        return spec_digest(self.document.text.encode(), refs)
+
+    @property
+    def refs_sha256(self) -> dict[str, str]:
+        """Each `$ref`d file's sha256, by its path relative to the spec's folder."""
+        return {
+            name: hashlib.sha256(document.text.encode()).hexdigest()
+            for name, document in sorted(self.external.items())
+        }
 
     def locate(self, spec_path: SpecPath) -> Location:
         return self.document.locate(spec_path)

@@ -1,43 +1,70 @@
 """Stage 3, models: the IR's schemas -> pydantic source, by datamodel-code-generator.
 
-One batched call for every model: each is a `$defs` entry named by its class name, so the
-generator never has to invent (and number) a root name. Every option is explicit, so an
-upgrade of its defaults cannot change our output; the version is pinned in pyproject.
-Its builtin formatter is used inside; ruff formats the whole package afterwards (`format`).
+Each model is a `$defs` entry named by its class name, so the generator never has to
+invent (and number) a root name. Every option is explicit, so an upgrade of its defaults
+cannot change our output; the version is pinned in pyproject. Its builtin formatter is used
+inside; ruff formats the whole package afterwards (`format`).
+
+The generator is most of a generation's time, so its output is cached (`ProjectCache`) in
+chunks, so that changing one tool's schema regenerates one chunk, not 500 tools' models:
+- A small spec is one batched call, one chunk.
+- A large one is split. The models no other model refers to (a tool's input and output,
+  mostly) are cut into runs at content-defined boundaries (where a class name's hash says
+  so), so adding or removing a tool moves no boundary but its own. Every other model (the
+  shared `[types]`, error data) forms a first chunk. A run's call also receives the shared
+  models it refers to, so references resolve; their classes come out again and are
+  dropped, after checking they came out exactly as in the first chunk (else something in
+  the run interfered, say a colliding nested class name, and the whole spec falls back to
+  one batch). The file is the first chunk, then each run, imports merged at the top.
+- Each chunk is keyed by everything the generator reads: its schemas, mcpgen's sources
+  (which hold the options) and the generator's version. The header carries the spec's
+  digest, which changes with every edit, so the generator sees a fixed placeholder comment
+  instead, laid out alike, and the real header goes on afterwards.
+The cache never decides the output, only whether a chunk is computed or read back: the
+output is a function of the spec alone, with or without a cache (tested).
 """
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import json
 import re
 import tempfile
+from collections.abc import Iterable
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
+from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import Diagnostic, SpecError
-from mcpgen.ir import SpecIR
+from mcpgen.fastpath import generator_fingerprint
+from mcpgen.ir import JsonSchema, ModelIR, SpecIR
+
+_HEADER_SLOT = "# mcpgen: the file header goes here"
 
 # A model is a class, or a type alias for a schema that is not an object (an enum, say).
 _DEFINED = re.compile(r"^(?:class (\w+)\(|(\w+)(?:: TypeAlias)? = )", re.MULTILINE)
 
+# On average one run per this many unreferenced models (about 8 tools): smaller runs add
+# per-call overhead to a full generation, larger ones make a one-tool change cost more.
+# Not tuned beyond meeting the 500-tool benchmark's target (bench_regenerate.py).
+_RUN_SIZE = 16
+# Below this many unreferenced models the spec is one batch: chunking pays only when big.
+_CHUNK_FROM = 4 * _RUN_SIZE
 
-def render_models(ir: SpecIR, header: str) -> str:
-    """The source of `_generated/models.py`."""
+
+def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) -> str:
+    """The source of `_generated/models.py`; the same with or without a cache."""
     if not ir.models:
         return f"{header}\n"
-    document = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$defs": {model.class_name: model.schema for model in ir.models},
-    }
-    # Its formatter reads black/isort settings from the pyproject.toml nearest to a
-    # "settings path" (the working directory by default): point it at an empty one of
-    # ours, so the folder mcpgen runs in cannot change the output.
-    with tempfile.TemporaryDirectory(prefix="mcpgen-dmcg-") as settings:
-        (Path(settings) / "pyproject.toml").write_text("", encoding="utf-8")
-        source = _generate(document, header, Path(settings))
-    if not isinstance(source, str):
-        raise TypeError("datamodel-code-generator returned several modules for one schema")
-    source = _escape_invisibles(source)
+    runs = _runs(ir.models)
+    body = None
+    if runs is not None:
+        body = _chunked(ir.models, runs, cache)
+    if body is None:
+        body = _chunk(ir.models, cache).removeprefix(_HEADER_SLOT + "\n")
+    top = header.rstrip("\n")
+    source = _escape_invisibles(f"{top}\n{body}")
     defined = {cls or alias for cls, alias in _DEFINED.findall(source)}
     missing = [m for m in ir.models if m.class_name not in defined]
     if missing:
@@ -56,6 +83,127 @@ def render_models(ir: SpecIR, header: str) -> str:
     return source
 
 
+def _refs(schema: object, into: set[str]) -> set[str]:
+    """The class names a schema refers to (`#/$defs/<name>`)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            into.add(ref.removeprefix("#/$defs/"))
+        for value in schema.values():
+            _refs(value, into)
+    elif isinstance(schema, list):
+        for value in schema:
+            _refs(value, into)
+    return into
+
+
+def _runs(models: tuple[ModelIR, ...]) -> list[list[str]] | None:
+    """The unreferenced models cut into runs, or None when the spec is too small to cut."""
+    referenced = set().union(*(_refs(m.schema, set()) for m in models))
+    free = [m.class_name for m in models if m.class_name not in referenced]
+    if len(free) < _CHUNK_FROM:
+        return None
+    runs: list[list[str]] = [[]]
+    for name in free:
+        runs[-1].append(name)
+        if int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % _RUN_SIZE == 0:
+            runs.append([])
+    return [run for run in runs if run]
+
+
+def _chunked(
+    models: tuple[ModelIR, ...], runs: list[list[str]], cache: ProjectCache | None
+) -> str | None:
+    """The body of models.py from the shared chunk and one chunk per run, or None if a run
+    interfered with the shared models (the caller then makes one batch)."""
+    schemas: dict[str, JsonSchema] = {m.class_name: m.schema for m in models}
+    in_runs = {name for run in runs for name in run}
+    shared = [m for m in models if m.class_name not in in_runs]
+    imports: dict[str, set[str]] = {}
+    bodies: list[str] = []
+    shared_nodes: dict[str, str] = {}
+    if shared:
+        shared_nodes = _split(_chunk(shared, cache), imports)
+        bodies.extend(shared_nodes.values())
+    seen = set(shared_nodes)
+    for run in runs:
+        needed = set(run)
+        pending = list(run)
+        while pending:
+            for ref in _refs(schemas[pending.pop()], set()):
+                if ref not in needed:
+                    needed.add(ref)
+                    pending.append(ref)
+        nodes = _split(_chunk([m for m in models if m.class_name in needed], cache), imports)
+        for name, text in nodes.items():
+            if name in shared_nodes:
+                if text != shared_nodes[name]:
+                    return None
+            elif name in seen:
+                return None
+            else:
+                seen.add(name)
+                bodies.append(text)
+    future = imports.pop("__future__", set())
+    lines = [f"from __future__ import {', '.join(sorted(future))}"] if future else []
+    lines += [
+        f"from {module} import {', '.join(sorted(names))}" if names else module
+        for module, names in sorted(imports.items())
+    ]
+    return "\n" + "\n".join(lines) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
+
+
+def _split(source: str, imports: dict[str, set[str]]) -> dict[str, str]:
+    """A module's top-level definitions by name, in order; its imports go into `imports`."""
+    lines = source.splitlines()
+    nodes: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            imports.setdefault(node.module, set()).update(
+                a.name if a.asname is None else f"{a.name} as {a.asname}" for a in node.names
+            )
+            continue
+        if isinstance(node, ast.Import):
+            # Keyed apart from `from` imports of the same module, rendered as written.
+            imports.setdefault(ast.unparse(node), set())
+            continue
+        if isinstance(node, ast.ClassDef):
+            name = node.name
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            name = node.targets[0].id
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name = node.target.id
+        else:
+            raise TypeError(
+                f"datamodel-code-generator wrote an unexpected statement: {ast.dump(node)[:80]}"
+            )
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        nodes[name] = "\n".join(lines[start - 1 : node.end_lineno])
+    return nodes
+
+
+def _chunk(models: Iterable[ModelIR], cache: ProjectCache | None) -> str:
+    """The generator's output for these models, from the cache if it has it."""
+    document: JsonSchema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": {model.class_name: model.schema for model in models},
+    }
+    text = json.dumps(document, sort_keys=False, ensure_ascii=False)
+    key = hashlib.sha256(
+        "\0".join((text, generator_fingerprint(), version("datamodel-code-generator"))).encode()
+    ).hexdigest()
+    source = cache.model(key) if cache is not None else None
+    if source is None:
+        source = _generate_fresh(text)
+        if cache is not None:
+            cache.put_model(key, source)
+    return source
+
+
 # Characters that change how source reads without being seen: controls, bidi overrides
 # ("Trojan Source"), line separators, BOM. datamodel-code-generator leaves them raw in the
 # docstrings it writes; outside string literals they never occur, so escaping is safe.
@@ -68,7 +216,21 @@ def _escape_invisibles(source: str) -> str:
     return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", source)
 
 
-def _generate(document: dict[str, Any], header: str, settings: Path) -> object:
+def _generate_fresh(document: str) -> str:
+    # Its formatter reads black/isort settings from the pyproject.toml nearest to a
+    # "settings path" (the working directory by default): point it at an empty one of
+    # ours, so the folder mcpgen runs in cannot change the output.
+    with tempfile.TemporaryDirectory(prefix="mcpgen-dmcg-") as settings:
+        (Path(settings) / "pyproject.toml").write_text("", encoding="utf-8")
+        source = _generate(document, Path(settings))
+    if not isinstance(source, str):
+        raise TypeError("datamodel-code-generator returned several modules for one schema")
+    if not source.startswith(_HEADER_SLOT + "\n"):
+        raise TypeError("datamodel-code-generator moved the file header")
+    return source
+
+
+def _generate(document: str, settings: Path) -> object:
     # Imported here: it is the heaviest import of the pipeline (~0.4 s), and commands
     # such as `validate` and `schema` never need it.
     from datamodel_code_generator import LiteralType, generate
@@ -76,12 +238,12 @@ def _generate(document: dict[str, Any], header: str, settings: Path) -> object:
     from datamodel_code_generator.format import Formatter, PythonVersion
 
     return generate(
-        json.dumps(document, sort_keys=False, ensure_ascii=False),
+        document,
         input_file_type=InputFileType.JsonSchema,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
         formatters=[Formatter.BUILTIN],
-        custom_file_header=header.rstrip("\n"),
+        custom_file_header=_HEADER_SLOT,
         disable_timestamp=True,
         skip_root_model=True,
         use_type_alias=True,

@@ -1,6 +1,7 @@
 """The compiler as one pure function: a spec file in, the project's files out.
 
-load -> resolve -> models -> render -> format. Nothing here writes; `emit` does.
+load -> resolve -> models -> render -> format. Nothing here writes to the project but
+its cache, when given; `emit` does the rest.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import Diagnostic
 from mcpgen.format import format_files
 from mcpgen.ir import SpecIR
@@ -22,6 +24,7 @@ class Result:
     ir: SpecIR
     files: dict[str, RenderedFile]
     diagnostics: list[Diagnostic]
+    refs: dict[str, str]  # the files the spec `$ref`s -> their sha256, for the manifest
 
 
 def check(spec_path: Path) -> tuple[SpecIR, list[Diagnostic]]:
@@ -29,9 +32,16 @@ def check(spec_path: Path) -> tuple[SpecIR, list[Diagnostic]]:
     return build_ir(load_spec(spec_path))
 
 
-def generate(spec_path: Path) -> Result:
-    """Every file of the project the spec describes. Raises SpecError."""
-    ir, diagnostics = check(spec_path)
-    models = render_models(ir, header(ir))
+def generate(spec_path: Path, cache: ProjectCache | None = None) -> Result:
+    """Every file of the project the spec describes. Raises SpecError.
+
+    The output does not depend on `cache`: it only saves redoing work an earlier
+    generation of the same project did (schema checks, models).
+    """
+    loaded = load_spec(spec_path)
+    ir, diagnostics = build_ir(loaded, cache)
+    models = render_models(ir, header(ir), cache)
+    if cache is not None:
+        cache.save()
     files = format_files(render_files(ir, models))
-    return Result(ir, files, diagnostics)
+    return Result(ir, files, diagnostics, loaded.refs_sha256)

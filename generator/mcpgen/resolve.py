@@ -25,6 +25,7 @@ from jsonschema.exceptions import SchemaError
 # The published meta-schemas, as jsonschema itself loads them (the package has no types).
 from jsonschema_specifications import REGISTRY as SPECIFICATIONS  # type: ignore[import-untyped]
 
+from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import (
     Diagnostic,
     SpecError,
@@ -106,6 +107,8 @@ class _Resolver:
     )
     # Types that are only a chain of `$ref`s back to themselves: reported once, then skipped.
     broken_types: set[str] = field(default_factory=set)
+    # Schemas that passed the meta-schema check in an earlier generation (see `cache`).
+    cache: ProjectCache | None = None
 
     @property
     def spec(self) -> Spec:
@@ -150,7 +153,11 @@ class _Resolver:
         if not isinstance(schema, dict):
             self.error(path, "a JSON Schema here must be a table (an object)", document=document)
             return False
+        if self.cache is not None and self.cache.known_valid(schema):
+            return True
         if fast_meta_validator().is_valid(schema):
+            if self.cache is not None:
+                self.cache.put_valid(schema)
             return True
         try:
             Draft202012Validator.check_schema(schema)
@@ -502,9 +509,14 @@ def _check_unique(
     return flagged
 
 
-def build_ir(loaded: LoadedSpec) -> tuple[SpecIR, list[Diagnostic]]:
-    """Resolve a loaded spec into the IR and its warnings; raises SpecError on any error."""
-    resolver = _Resolver(loaded)
+def build_ir(
+    loaded: LoadedSpec, cache: ProjectCache | None = None
+) -> tuple[SpecIR, list[Diagnostic]]:
+    """Resolve a loaded spec into the IR and its warnings; raises SpecError on any error.
+
+    `cache` only saves re-checking schemas that passed before; the result is the same.
+    """
+    resolver = _Resolver(loaded, cache=cache)
     spec = loaded.spec
     server = _server(resolver)
 

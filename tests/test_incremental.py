@@ -1,0 +1,299 @@
+"""Regeneration does only the work a change needs, and never changes the output for it.
+
+The fast path (`mcpgen.fastpath`): `generate` on a project nothing has touched since the
+last generation answers from hashes without running the pipeline; any change to the spec,
+a file it `$ref`s, mcpgen's templates, a generated file, a user file or the handler folder
+sends it down the full path, which behaves exactly as before (a hand edit is refused).
+
+The models' cache (`mcpgen.models`): the output is the same bytes with or without it, warm
+or cold, intact or corrupt; a one-tool change regenerates only that tool's chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from mcpgen import fastpath, models, pipeline
+from mcpgen.cache import ProjectCache
+from mcpgen.cli import main as mcpgen_cli
+
+REPO = Path(__file__).resolve().parent.parent
+WEATHER = REPO / "specs" / "weather.toml"
+REFS_CASE = REPO / "tests" / "cases" / "golden" / "refs"
+sys.path.insert(0, str(REPO / "tests" / "benchmarks"))
+
+import synth_spec  # noqa: E402
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(mcpgen_cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def pipeline_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path]]:
+    """The specs the full pipeline ran on since the fixture started."""
+    runs: list[Path] = []
+    original = pipeline.generate
+
+    def spy(spec: Path, cache: ProjectCache | None = None) -> pipeline.Result:
+        runs.append(spec)
+        return original(spec, cache)
+
+    monkeypatch.setattr(pipeline, "generate", spy)
+    yield runs
+
+
+def generated(spec: Path, root: Path) -> None:
+    result = cli("generate", str(spec), "-o", str(root))
+    assert result.exit_code == 0, result.output
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and fastpath.CACHE_DIR not in p.parts
+    }
+
+
+# -- the fast path --------------------------------------------------------------------------
+
+
+def test_nothing_changed_takes_the_fast_path(tmp_path: Path, pipeline_runs: list[Path]) -> None:
+    root = tmp_path / "project"
+    generated(WEATHER, root)
+    assert pipeline_runs == [WEATHER]
+    before = tree(root)
+    again = cli("generate", str(WEATHER), "-o", str(root))
+    check = cli("generate", str(WEATHER), "-o", str(root), "--check")
+    assert pipeline_runs == [WEATHER], "the pipeline ran although nothing changed"
+    assert again.exit_code == 0
+    assert "0 written, 0 new handler/project files, 10 unchanged, 0 removed." in again.output
+    assert check.exit_code == 0
+    assert "is up to date" in check.output
+    assert tree(root) == before
+    assert (root / ".mcpgen-cache" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_fast_path_reports_what_the_full_path_reports(tmp_path: Path) -> None:
+    """Same summary, and the spec's warnings again, whichever path answers."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        WEATHER.read_text(encoding="utf-8").replace('name = "get_forecast"', 'name = "GetForecast"')
+    )
+    root = tmp_path / "project"
+    generated(spec, root)
+    (root / ".mcpgen-cache" / fastpath.STAMP).unlink()
+    full = cli("generate", str(spec), "-o", str(root))
+    fast = cli("generate", str(spec), "-o", str(root))
+    assert fastpath.up_to_date(spec, root) is not None
+    assert fast.output == full.output
+
+
+def _edit_spec(spec: Path, root: Path) -> None:
+    spec.write_text(spec.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+
+
+def _edit_ref(spec: Path, root: Path) -> None:
+    ref = spec.parent / "common.json"
+    data = json.loads(ref.read_text(encoding="utf-8"))
+    ref.write_text(json.dumps(data, indent=4) + "\n", encoding="utf-8")
+
+
+def _delete_handler(spec: Path, root: Path) -> None:
+    next((root / "src").glob("*/handlers/tools/*.py")).unlink()
+
+
+def _add_orphan(spec: Path, root: Path) -> None:
+    folder = next((root / "src").glob("*/handlers/tools"))
+    (folder / "gone_from_the_spec.py").write_text("", encoding="utf-8")
+
+
+def _delete_generated(spec: Path, root: Path) -> None:
+    next((root / "src").glob("*/_generated/server.py")).unlink()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_edit_spec, _edit_ref, _delete_handler, _add_orphan, _delete_generated],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_any_change_takes_the_full_path(
+    change: Any, tmp_path: Path, pipeline_runs: list[Path]
+) -> None:
+    shutil.copytree(REFS_CASE, tmp_path / "case", ignore=shutil.ignore_patterns("expected"))
+    spec, root = tmp_path / "case" / "spec.toml", tmp_path / "project"
+    generated(spec, root)
+    assert json.loads((root / fastpath.MANIFEST).read_text())["refs"].keys() == {"common.json"}
+    change(spec, root)
+    assert fastpath.up_to_date(spec, root) is None
+    generated(spec, root)
+    assert len(pipeline_runs) == 2
+    # An orphaned handler is warned about on every run, so it keeps to the full path.
+    fresh = fastpath.up_to_date(spec, root)
+    assert (fresh is None) if change is _add_orphan else (fresh is not None)
+
+
+def test_a_template_change_takes_the_full_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    generated(WEATHER, root)
+    templates = tmp_path / "templates"
+    shutil.copytree(fastpath.templates_dir(), templates)
+    header = templates / "server" / "_header.jinja"
+    header.write_text(header.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    monkeypatch.setattr(fastpath, "templates_dir", lambda: templates)
+    fastpath.generator_fingerprint.cache_clear()
+    try:
+        assert fastpath.up_to_date(WEATHER, root) is None
+    finally:
+        fastpath.generator_fingerprint.cache_clear()
+
+
+def test_a_hand_edit_is_still_refused(tmp_path: Path, pipeline_runs: list[Path]) -> None:
+    root = tmp_path / "project"
+    generated(WEATHER, root)
+    server = root / "src" / "weather" / "_generated" / "server.py"
+    server.write_text(server.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    result = cli("generate", str(WEATHER), "-o", str(root))
+    assert result.exit_code == 1
+    assert "was edited by hand" in result.output
+    assert server.read_text(encoding="utf-8").endswith("# mine\n")
+    assert len(pipeline_runs) == 2
+
+
+def test_a_corrupt_stamp_or_manifest_takes_the_full_path(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    generated(WEATHER, root)
+    stamp = root / ".mcpgen-cache" / fastpath.STAMP
+    for garbage in ("", "[]", '{"generator": 1}', "\x00\xff"):
+        stamp.write_text(garbage, encoding="utf-8")
+        assert fastpath.up_to_date(WEATHER, root) is None
+    generated(WEATHER, root)
+    manifest = root / fastpath.MANIFEST
+    manifest.write_text(manifest.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert fastpath.up_to_date(WEATHER, root) is None
+
+
+def test_check_writes_no_cache(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    result = cli("generate", str(WEATHER), "-o", str(root), "--check")
+    assert result.exit_code == 1
+    assert not root.exists()
+
+
+# -- the models' cache ----------------------------------------------------------------------
+
+
+def _synthetic(folder: Path, tools: int = 40) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return synth_spec.write_spec(folder, tools)
+
+
+def _change_one_tool(spec: Path, tool: int) -> None:
+    data = json.loads(spec.read_text(encoding="utf-8"))
+    data["tools"][tool]["input"].setdefault("properties", {})["note"] = {"type": "string"}
+    spec.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def _files(result: pipeline.Result) -> dict[str, str]:
+    return {path: f.text for path, f in result.files.items()}
+
+
+@pytest.fixture
+def fresh_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The documents handed to datamodel-code-generator (cache misses)."""
+    calls: list[str] = []
+    original = models._generate_fresh
+
+    def spy(document: str) -> str:
+        calls.append(document)
+        return original(document)
+
+    monkeypatch.setattr(models, "_generate_fresh", spy)
+    return calls
+
+
+@pytest.mark.slow
+def test_cache_never_changes_the_output_and_one_tool_rebuilds_one_chunk(
+    tmp_path: Path, fresh_calls: list[str]
+) -> None:
+    spec = _synthetic(tmp_path / "spec")
+    ir, _ = pipeline.check(spec)
+    runs = models._runs(ir.models)
+    assert runs is not None and len(runs) > 2, "the spec is too small to be cut into runs"
+    cache = ProjectCache(tmp_path / "project")
+
+    cold = _files(pipeline.generate(spec, cache))
+    chunks = len(fresh_calls)
+    assert chunks == len(runs) + 1, "one batch: a run interfered with the shared models"
+    warm = _files(pipeline.generate(spec, ProjectCache(tmp_path / "project")))
+    assert len(fresh_calls) == chunks, "a warm cache still called the generator"
+    assert cold == warm == _files(pipeline.generate(spec))
+
+    _change_one_tool(spec, 20)
+    fresh_calls.clear()
+    changed = _files(pipeline.generate(spec, ProjectCache(tmp_path / "project")))
+    assert len(fresh_calls) == 1, "more than the changed tool's chunk was rebuilt"
+    assert changed == _files(pipeline.generate(spec))
+    assert changed != cold
+
+
+@pytest.mark.slow
+def test_chunked_models_define_what_one_batch_defines(tmp_path: Path) -> None:
+    """Cut into runs or not, the same classes, and the module runs (definition order)."""
+    spec = _synthetic(tmp_path / "spec")
+    ir, _ = pipeline.check(spec)
+    runs = models._runs(ir.models)
+    assert runs is not None
+    chunked = models._chunked(ir.models, runs, None)
+    batch = models._chunk(ir.models, None)
+    assert chunked is not None
+    names: dict[str, set[str]] = {}
+    for label, source in (("chunked", chunked), ("batch", batch)):
+        names[label] = set(models._split(source, {}))
+        namespace: dict[str, Any] = {"__name__": f"models_{label}"}
+        exec(compile(source, f"<{label}>", "exec"), namespace)
+    assert names["chunked"] == names["batch"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda text: text[: len(text) // 2],
+        lambda text: "not json",
+        lambda text: "[]",
+        lambda text: text.replace("class ", "klass ", 1),
+        lambda text: json.dumps(
+            {k: {**v, "source": v["source"] + "\nX = 1\n"} for k, v in json.loads(text).items()}
+        ),
+    ],
+    ids=["truncated", "garbage", "wrong-shape", "edited-source", "appended-source"],
+)
+def test_a_corrupt_cache_is_ignored(corrupt: Any, tmp_path: Path) -> None:
+    spec = _synthetic(tmp_path / "spec")
+    project = tmp_path / "project"
+    expected = _files(pipeline.generate(spec, ProjectCache(project)))
+    path = project / fastpath.CACHE_DIR / ProjectCache.MODELS
+    path.write_text(corrupt(path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert _files(pipeline.generate(spec, ProjectCache(project))) == expected
+
+
+@pytest.mark.slow
+def test_cli_trees_are_identical_with_and_without_cache(tmp_path: Path) -> None:
+    spec = _synthetic(tmp_path / "spec")
+    warm, cold = tmp_path / "warm", tmp_path / "cold"
+    generated(spec, warm)
+    _change_one_tool(spec, 3)
+    generated(spec, warm)
+    generated(spec, cold)
+    assert tree(warm) == tree(cold)
