@@ -447,3 +447,35 @@ def test_a_killed_generation_leaves_whole_files_and_the_next_run_finishes(
         assert finish.returncode == 0, finish.stderr
         assert snapshot(root) == new
     assert kills >= 3, "the kills came too late to test anything"
+
+
+def test_inside_a_project_that_holds_its_spec_no_path_is_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    spec = write_spec(root / "server.json", spec_data(BASE))
+    assert cli("generate", spec).exit_code == 0
+    assert json.loads((root / MANIFEST).read_text(encoding="utf-8"))["spec"] == "server.json"
+    write_spec(spec, spec_data({**BASE, "gamma": {}}))
+    monkeypatch.chdir(root / HANDLERS)  # anywhere inside the project
+    stale = cli("generate", "--check")
+    assert stale.exit_code == 1, stale.output
+    regenerated = cli("generate")
+    assert regenerated.exit_code == 0, regenerated.output
+    assert (root / HANDLERS / "tools" / "gamma.py").is_file()
+    assert cli("generate", "--check").exit_code == 0
+
+
+def test_without_a_spec_path_the_project_must_say_where_its_spec_is(
+    project: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, root = project  # its spec lives outside it: the manifest does not name it
+    assert "spec" not in json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    monkeypatch.chdir(root)
+    outside = cli("generate")
+    assert outside.exit_code == 2
+    assert "does not say where the spec is" in outside.output
+    monkeypatch.chdir(tmp_path / "spec")
+    nowhere = cli("generate")
+    assert nowhere.exit_code == 2
+    assert "no spec given" in nowhere.output

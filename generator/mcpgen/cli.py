@@ -49,7 +49,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("spec", type=SPEC)
+@click.argument("spec", type=SPEC, required=False)
 @click.option(
     "-o",
     "--output",
@@ -73,14 +73,19 @@ def main() -> None:
     is_flag=True,
     help="Write nothing; print a diff of what generating would change (exit 0).",
 )
-def generate(spec: Path, output: Path | None, check: bool, force: bool, show_diff: bool) -> None:
+def generate(
+    spec: Path | None, output: Path | None, check: bool, force: bool, show_diff: bool
+) -> None:
     """Generate (or update) the server project described by SPEC.
 
     Files under _generated/ are rewritten when their content changes; handler
-    modules are created once and never overwritten.
+    modules are created once and never overwritten. Without SPEC, inside a project
+    (or with -o) whose spec lives in it, the spec the last generation used is taken.
     """
     from mcpgen import fastpath
 
+    if spec is None:
+        spec = _project_spec(output if output is not None else Path.cwd())
     root = output if output is not None else spec.parent
     unchanged = fastpath.up_to_date(spec, root)
     if unchanged is not None:
@@ -145,7 +150,7 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool, show_dif
         )
         sys.exit(1)
     try:
-        emit.apply(root, plan, result.ir.spec_sha256, result.refs)
+        emit.apply(root, plan, result.ir.spec_sha256, result.refs, _spec_in(spec, root))
     except emit.EmitError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
@@ -162,6 +167,40 @@ def generate(spec: Path, output: Path | None, check: bool, force: bool, show_dif
         f"{root}: {len(plan.write)} written, {len(plan.scaffold)} new handler/project files, "
         f"{len(plan.unchanged)} unchanged, {len(plan.remove)} removed.",
         err=True,
+    )
+
+
+def _spec_in(spec: Path, root: Path) -> str | None:
+    """The spec's POSIX path relative to the project, if the project holds it."""
+    try:
+        return spec.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _project_spec(start: Path) -> Path:
+    """The spec recorded in the manifest of the project at or above `start` (exit 2 if none)."""
+    from mcpgen import fastpath
+
+    for folder in [start.resolve(), *start.resolve().parents]:
+        manifest = folder / fastpath.MANIFEST
+        if not manifest.is_file():
+            continue
+        try:
+            recorded = json.loads(manifest.read_text(encoding="utf-8")).get("spec")
+        except (OSError, ValueError, AttributeError):
+            recorded = None
+        if not isinstance(recorded, str):
+            raise click.UsageError(
+                f"{manifest} does not say where the spec is (it lives outside the project): "
+                "pass the spec's path"
+            )
+        spec = folder / recorded
+        if not spec.is_file():
+            raise click.UsageError(f"{manifest} names the spec {recorded}, which is missing")
+        return spec
+    raise click.UsageError(
+        f"no spec given, and no {fastpath.MANIFEST} in {start} or above: pass the spec's path"
     )
 
 

@@ -317,10 +317,14 @@ def _place_new(staged: Path, target: Path) -> None:
 
 
 def _manifest_text(
-    spec_sha256: str, files: dict[str, str | list[str]], refs: Mapping[str, str] | None
+    spec_sha256: str,
+    files: dict[str, str | list[str]],
+    refs: Mapping[str, str] | None,
+    spec: str | None,
 ) -> str:
     manifest = {
         "mcpgen": __version__,
+        **({"spec": spec} if spec is not None else {}),
         "spec_sha256": spec_sha256,
         **({"refs": dict(sorted(refs.items()))} if refs else {}),
         "files": dict(sorted(files.items())),
@@ -329,12 +333,18 @@ def _manifest_text(
 
 
 def apply(
-    root: Path, result: Plan, spec_sha256: str, refs: Mapping[str, str] | None = None
+    root: Path,
+    result: Plan,
+    spec_sha256: str,
+    refs: Mapping[str, str] | None = None,
+    spec: str | None = None,
 ) -> None:
     """Carry out a plan: back up conflicts, write, scaffold, remove, record the manifest.
 
     `refs` (the files the spec `$ref`s, by path relative to it, and their sha256) go into
     the manifest so the next `generate` can tell they are unchanged without parsing the spec.
+    `spec` is the spec's path inside the project, when it lives there, so that a plain
+    `mcpgen generate` in the project finds it.
     Raises EmitError if the folder cannot be written; when that happens while staging
     (the usual case: a read-only folder, a full disk) nothing in the project changed.
     """
@@ -371,7 +381,7 @@ def apply(
     pause = float(os.environ.get(PAUSE_ENV, "0"))
     try:
         if staged or result.remove:
-            write_atomic(root / MANIFEST, _manifest_text(spec_sha256, switching, refs))
+            write_atomic(root / MANIFEST, _manifest_text(spec_sha256, switching, refs, spec))
         for path, temporary in staged.items():
             if path in result.scaffold:
                 _place_new(temporary, root / path)
@@ -382,7 +392,7 @@ def apply(
         for path in result.remove:
             (root / path).unlink(missing_ok=True)
             _prune_empty_dirs((root / path).parent, root)
-        final = _manifest_text(spec_sha256, dict(result.manifest), refs)
+        final = _manifest_text(spec_sha256, dict(result.manifest), refs, spec)
         if _read(root / MANIFEST) != final:
             write_atomic(root / MANIFEST, final)
     except OSError as error:

@@ -15,8 +15,8 @@ shared machine hits both sides alike:
   full      in process: `mcpgen.pipeline.generate(spec)` then `emit.plan` + `emit.apply`
             into an empty folder; each stage is timed by wrapping the functions
             `pipeline.generate` calls (load, resolve, models, render, format) plus emit.
-  dmcg-cli  a fresh interpreter that imports dmcg and replays the very `generate(...)`
-            call mcpgen made (input text and keyword arguments captured during warm-up).
+  dmcg-cli  a fresh interpreter that imports dmcg and replays the very `generate(...)` calls
+            mcpgen made (inputs and keyword arguments captured during warm-up).
   mcpgen-cli  `python -m mcpgen generate spec -o <empty folder>`, wall time including
             interpreter start and imports.
 
@@ -68,16 +68,18 @@ PIPELINE_STAGES = {
 
 # mcpgen points dmcg's `settings_path` at a temporary folder holding an empty pyproject.toml
 # (gone by the time the child runs): the child makes its own, as mcpgen does.
+# Replays every dmcg call of a generation (large specs are generated in chunks).
 REPLAY_CHILD = """\
 import pathlib, pickle, sys, tempfile
 with open(sys.argv[1], "rb") as handle:
-    text, kwargs = pickle.load(handle)
+    calls = pickle.load(handle)
 from datamodel_code_generator import generate
 with tempfile.TemporaryDirectory() as settings:
-    if "settings_path" in kwargs:
-        (pathlib.Path(settings) / "pyproject.toml").write_text("", encoding="utf-8")
-        kwargs["settings_path"] = pathlib.Path(settings)
-    generate(text, **kwargs)
+    (pathlib.Path(settings) / "pyproject.toml").write_text("", encoding="utf-8")
+    for text, kwargs in calls:
+        if "settings_path" in kwargs:
+            kwargs["settings_path"] = pathlib.Path(settings)
+        generate(text, **kwargs)
 """
 
 
@@ -207,9 +209,8 @@ class Bench:
         calls: list[tuple[str, dict[str, Any]]] = []
         with capture_dmcg_call(calls):
             first_dmcg = self.dmcg()
-        text, kwargs = calls[-1]
         with self.replay_file.open("wb") as handle:
-            pickle.dump((text, kwargs), handle)
+            pickle.dump(calls, handle)
         first_full = self.full({})
         return first_dmcg, first_full
 
