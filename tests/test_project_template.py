@@ -195,9 +195,9 @@ def test_mcpgen_init_refuses_bad_input_and_writes_nothing(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-def test_copier_update_brings_template_changes_and_keeps_user_edits(
-    template: Path, tmp_path: Path
-) -> None:
+def test_a_project_lifecycle_keeps_every_user_byte(template: Path, tmp_path: Path) -> None:
+    """copy -> handlers -> spec edits (add, rename, remove, a schema) -> regenerate ->
+    a newer template -> copier update: the user's code is intact and the checks pass."""
     project = tmp_path / "my-server"
     _copier(
         "copy",
@@ -219,11 +219,39 @@ def test_copier_update_brings_template_changes_and_keeps_user_edits(
     handler = project / "src" / "my_server" / "handlers" / "tools" / "greet.py"
     handler.write_text(HANDLER)
     spec = project / "spec.toml"
-    spec.write_text(
-        spec.read_text() + '\n\n[[tools]]\nname = "shout"\ninput.type = "object"\n'
-        'input.properties.text = { type = "string" }\n'
-    )
+    tool = '\n\n[[tools]]\nname = "{}"\ninput.type = "object"\ninput.properties.text = {{ type = "string" }}\n'
+    spec.write_text(spec.read_text() + tool.format("shout") + tool.format("whisper"))
     _run([BIN / "mcpgen", "generate", "spec.toml", "-o", "."], project)
+    tools = project / "src" / "my_server" / "handlers" / "tools"
+    assert (tools / "shout.py").is_file() and (tools / "whisper.py").is_file()
+
+    # Then: shout is renamed yell, whisper removed, greet's input grows an optional field.
+    spec.write_text(
+        spec.read_text()
+        .replace('name = "shout"', 'name = "yell"')
+        .replace(tool.format("whisper"), "")
+        .replace(
+            "input.properties.name = {",
+            'input.properties.excited = { type = "boolean", default = false }\n'
+            "input.properties.name = {",
+        )
+    )
+    regenerated = _run([BIN / "mcpgen", "generate", "spec.toml", "-o", "."], project)
+    assert "shout" in regenerated.stderr and "whisper" in regenerated.stderr  # kept, named
+    assert (tools / "shout.py").is_file() and (tools / "whisper.py").is_file()
+    assert (tools / "yell.py").is_file()
+    assert handler.read_text() == HANDLER  # regenerating never touches a handler
+    stale = subprocess.run(
+        [BIN / "mcpgen", "generate", "spec.toml", "-o", ".", "--check"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert stale.returncode == 1  # until the user resolves the handlers the spec dropped
+    (tools / "shout.py").unlink()  # the user moves on: nothing was in those stubs
+    (tools / "whisper.py").unlink()
+    _run([BIN / "mcpgen", "generate", "spec.toml", "-o", ".", "--check"], project)
     _run(["git", "add", "-A"], project)
     _run(["git", "commit", "-qm", "user edits"], project)
     user_files = {p: p.read_bytes() for p in (readme, handler, spec)}
@@ -249,5 +277,5 @@ def test_copier_update_brings_template_changes_and_keeps_user_edits(
     assert "_commit: 0.2.0" in (project / ".copier-answers.yml").read_text()
     assert not list(project.rglob("*.rej"))
     # The generated code follows the spec, and the user's handler makes the example pass.
-    assert (project / "src" / "my_server" / "handlers" / "tools" / "shout.py").is_file()
+    assert (tools / "yell.py").is_file() and not (tools / "shout.py").exists()
     _check_project(project, "my_server")
