@@ -75,6 +75,22 @@ def template(tmp_path: Path) -> Path:
     return repo
 
 
+def _copy_project(template: Path, tmp_path: Path) -> Path:
+    """`copier copy` of the template with its defaults, as the project my-server."""
+    project = tmp_path / "my-server"
+    _copier(
+        "copy",
+        "--defaults",
+        "--trust",
+        "-d",
+        "project_name=my-server",
+        template,
+        project,
+        cwd=tmp_path,
+    )
+    return project
+
+
 def _check_project(project: Path, package: str) -> None:
     """What the project's CI does, with this interpreter standing in for its venv."""
     env = {**os.environ, "PYTHONPATH": str(project / "src")}
@@ -105,17 +121,7 @@ def test_template_root_holds_the_template() -> None:
 def test_copier_copy_makes_a_project_that_passes_its_own_checks(
     template: Path, tmp_path: Path
 ) -> None:
-    project = tmp_path / "my-server"
-    _copier(
-        "copy",
-        "--defaults",
-        "--trust",
-        "-d",
-        "project_name=my-server",
-        template,
-        project,
-        cwd=tmp_path,
-    )
+    project = _copy_project(template, tmp_path)
     for path in (
         "pyproject.toml",
         "README.md",
@@ -198,17 +204,7 @@ def test_mcpgen_init_refuses_bad_input_and_writes_nothing(tmp_path: Path) -> Non
 def test_a_project_lifecycle_keeps_every_user_byte(template: Path, tmp_path: Path) -> None:
     """copy -> handlers -> spec edits (add, rename, remove, a schema) -> regenerate ->
     a newer template -> copier update: the user's code is intact and the checks pass."""
-    project = tmp_path / "my-server"
-    _copier(
-        "copy",
-        "--defaults",
-        "--trust",
-        "-d",
-        "project_name=my-server",
-        template,
-        project,
-        cwd=tmp_path,
-    )
+    project = _copy_project(template, tmp_path)
     _run(["git", "init", "-q", "-b", "main"], project)
     _run(["git", "add", "-A"], project)
     _run(["git", "commit", "-qm", "new project"], project)
