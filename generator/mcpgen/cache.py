@@ -1,9 +1,9 @@
 """A project's `.mcpgen-cache/`: what the last generation computed that the next can reuse.
 
-Two things, each most of a stage's time on a large spec and each a pure function of its
+Three things, each most of a stage's time on a large spec and each a pure function of its
 input, so reusable by content: the model generator's output per chunk of models (keyed by
-the chunk's input, see `models`), and the digests of the schemas that passed the JSON
-Schema meta-schema check (`resolve`). It keeps only what the last generation used, so it
+the chunk's input, see `models`), the digests of the schemas that passed the JSON Schema
+meta-schema check (`resolve`), and each Python file as ruff formatted it (`format`). It keeps only what the last generation used, so it
 stays about as big as one models.py. An entry is used only if it is intact (a model chunk
 must still hash to the digest stored beside it); anything else (missing, truncated,
 edited, another format) is a miss. A bad cache can cost time, never change the output.
@@ -24,24 +24,38 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _read_texts(path: Path) -> dict[str, str]:
+    """Texts by key from a store file; only entries that still hash to their digest."""
+    texts: dict[str, str] = {}
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        for key, entry in entries.items():
+            if _sha256(entry["source"]) == entry["sha256"]:
+                texts[key] = entry["source"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return texts
+
+
+def _texts_json(texts: dict[str, str]) -> str:
+    entries = {key: {"sha256": _sha256(text), "source": text} for key, text in texts.items()}
+    return json.dumps(entries, ensure_ascii=False)
+
+
 class ProjectCache:
     MODELS = "models.json"
     SCHEMAS = "schemas.json"
+    FORMATTED = "formatted.json"
 
     def __init__(self, project: Path) -> None:
         self.project = project
         self.folder = project / CACHE_DIR
-        self._models: dict[str, str] = {}
         self._valid: set[str] = set()
         self.used_models: dict[str, str] = {}
         self.used_valid: set[str] = set()
-        try:
-            entries = json.loads((self.folder / self.MODELS).read_text(encoding="utf-8"))
-            for key, entry in entries.items():
-                if _sha256(entry["source"]) == entry["sha256"]:
-                    self._models[key] = entry["source"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self._models = {}
+        self.used_formatted: dict[str, str] = {}
+        self._models = _read_texts(self.folder / self.MODELS)
+        self._formatted = _read_texts(self.folder / self.FORMATTED)
         try:
             digests = json.loads((self.folder / self.SCHEMAS).read_text(encoding="utf-8"))
             self._valid = {d for d in digests if isinstance(d, str)}
@@ -56,6 +70,16 @@ class ProjectCache:
 
     def put_model(self, key: str, source: str) -> None:
         self.used_models[key] = source
+
+    def formatted(self, key: str) -> str | None:
+        """A Python file as ruff left it, by the key of its input (see `format`)."""
+        text = self._formatted.get(key)
+        if text is not None:
+            self.used_formatted[key] = text
+        return text
+
+    def put_formatted(self, key: str, text: str) -> None:
+        self.used_formatted[key] = text
 
     def known_valid(self, schema: Any) -> bool:
         """Whether this schema passed the meta-schema check before."""
@@ -73,11 +97,9 @@ class ProjectCache:
     def save(self) -> None:
         """Keep what this generation used, where it differs from what is stored."""
         if self.used_models != self._models:
-            entries = {
-                key: {"sha256": _sha256(source), "source": source}
-                for key, source in self.used_models.items()
-            }
-            self._write(self.MODELS, json.dumps(entries, ensure_ascii=False))
+            self._write(self.MODELS, _texts_json(self.used_models))
+        if self.used_formatted != self._formatted:
+            self._write(self.FORMATTED, _texts_json(self.used_formatted))
         if self.used_valid != self._valid:
             self._write(self.SCHEMAS, json.dumps(sorted(self.used_valid)))
 

@@ -7,14 +7,20 @@ own pyproject selects, so the project passes its own `ruff check`.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 # The ruff package ships its binary and this finder, without type information.
 from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
+from mcpgen.cache import ProjectCache
 from mcpgen.render import RenderedFile
+
+# Pinned exactly, but part of every cache key all the same: a different ruff formats differently.
+RUFF_VERSION = version("ruff")
 
 RUFF_CONFIG = """\
 line-length = 100
@@ -31,16 +37,50 @@ class FormatError(RuntimeError):
     """ruff failed: a bug in a template, never the user's fault."""
 
 
-def format_files(files: dict[str, RenderedFile]) -> dict[str, RenderedFile]:
-    """The same files with the Python ones fixed (imports sorted) and formatted."""
+def format_files(
+    files: dict[str, RenderedFile], cache: ProjectCache | None = None
+) -> dict[str, RenderedFile]:
+    """The same files with the Python ones fixed (imports sorted) and formatted.
+
+    Every rule ruff applies here reads one file (and which first-party packages exist, so
+    the folders are always laid out), so a file's result is a function of its path and
+    text: with a cache, only the files not formatted before go through ruff.
+    """
     python = {path: f for path, f in files.items() if path.endswith(".py")}
     if not python:
         return files
+    keys = {path: _format_key(path, f.text) for path, f in python.items()}
+    done: dict[str, RenderedFile] = {}
+    if cache is not None:
+        for path, rendered in python.items():
+            text = cache.formatted(keys[path])
+            if text is not None:
+                done[path] = RenderedFile(text, rendered.owner)
+    todo = {path: f for path, f in python.items() if path not in done}
+    if todo:
+        done.update(_run_ruff(todo, folders={str(Path(p).parent) for p in python}))
+        if cache is not None:
+            for path in todo:
+                cache.put_formatted(keys[path], done[path].text)
+    return {path: done.get(path, rendered) for path, rendered in files.items()}
+
+
+def _format_key(path: str, text: str) -> str:
+    digest = hashlib.sha256()
+    for part in (RUFF_VERSION, RUFF_CONFIG, path, text):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _run_ruff(python: dict[str, RenderedFile], folders: set[str]) -> dict[str, RenderedFile]:
     ruff: str = find_ruff_bin()
     with tempfile.TemporaryDirectory(prefix="mcpgen-format-") as tmp:
         root = Path(tmp)
         config = root / "ruff.toml"
         config.write_text(RUFF_CONFIG, encoding="utf-8")
+        for folder in folders:  # isort tells first-party packages by their folders
+            (root / folder).mkdir(parents=True, exist_ok=True)
         for path, rendered in python.items():
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -62,8 +102,7 @@ def format_files(files: dict[str, RenderedFile]) -> dict[str, RenderedFile]:
             done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise FormatError(f"{' '.join(command[1:2])} failed:\n{done.stderr or done.stdout}")
-        formatted = {
+        return {
             path: RenderedFile((root / path).read_text(encoding="utf-8"), rendered.owner)
             for path, rendered in python.items()
         }
-    return {path: formatted.get(path, rendered) for path, rendered in files.items()}

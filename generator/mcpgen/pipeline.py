@@ -36,12 +36,12 @@ def generate(spec_path: Path, cache: ProjectCache | None = None) -> Result:
     """Every file of the project the spec describes. Raises SpecError.
 
     The output does not depend on `cache`: it only saves redoing work an earlier
-    generation of the same project did (schema checks, models).
+    generation of the same project did (schema checks, models, formatting).
     """
     loaded = load_spec(spec_path)
     ir, diagnostics = build_ir(loaded, cache)
     models = render_models(ir, header(ir), cache)
+    files = format_files(render_files(ir, models), cache)
     if cache is not None:
         cache.save()
-    files = format_files(render_files(ir, models))
     return Result(ir, files, diagnostics, loaded.refs_sha256)
