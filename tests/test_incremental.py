@@ -283,8 +283,9 @@ def test_a_corrupt_cache_is_ignored(corrupt: Any, tmp_path: Path) -> None:
     spec = _synthetic(tmp_path / "spec")
     project = tmp_path / "project"
     expected = _files(pipeline.generate(spec, ProjectCache(project)))
-    path = project / fastpath.CACHE_DIR / ProjectCache.MODELS
-    path.write_text(corrupt(path.read_text(encoding="utf-8")), encoding="utf-8")
+    for store in (ProjectCache.MODELS, ProjectCache.FORMATTED):
+        path = project / fastpath.CACHE_DIR / store
+        path.write_text(corrupt(path.read_text(encoding="utf-8")), encoding="utf-8")
     assert _files(pipeline.generate(spec, ProjectCache(project))) == expected
 
 
