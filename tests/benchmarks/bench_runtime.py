@@ -10,6 +10,9 @@ folder (nothing is installed) and measures, side by side in one run:
      high-level `MCPServer`; in both protocol eras (default mode: 2026-07-28 dispatched
      directly; `mode="legacy"`: the 2025 handshake over in-memory JSON-RPC streams).
      Target: generated / low-level <= 1.10x.
+  a'. the same per-call ratio in instructions, counted under valgrind's callgrind (the
+     counts at 50 and at 250 calls differenced, so start-up cancels out): repeatable on a
+     noisy machine where wall-clock rounds are not. Opt-in (`--only instructions`; slow).
   b. cancellation latency: a `sleep` call (a checkpoint every 10 ms) is cancelled by
      cancelling the anyio scope around `client.call_tool`; the client's write stream is
      tapped to timestamp the `notifications/cancelled` it sends (and to check that it does),
