@@ -131,6 +131,213 @@ Meta = Annotated[
 ]
 
 
+# --- HTTP bindings: a tool that calls an HTTP API (what `mcpgen import openapi` writes) ---
+
+HttpMethod = Literal["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"]
+SecurityRequirements = Annotated[
+    list[list[str]],
+    Field(
+        description="Alternatives, each a list of `http.auth` scheme names that apply together "
+        "(OpenAPI's security requirement). The first alternative whose credentials are all set "
+        "in the environment is used; an empty alternative means no credentials are needed."
+    ),
+]
+EnvVar = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class BearerAuth(_Strict):
+    """`Authorization: Bearer <token>`, the token read from an environment variable."""
+
+    type: Literal["bearer"]
+    env: Annotated[EnvVar, Field(description="Environment variable holding the token.")]
+
+
+class ApiKeyAuth(_Strict):
+    """An API key sent as a header, query parameter or cookie."""
+
+    type: Literal["api_key"]
+    in_: Annotated[Literal["header", "query", "cookie"], Field(alias="in")]
+    name: Annotated[str, Field(min_length=1, description="Header, parameter or cookie name.")]
+    env: Annotated[EnvVar, Field(description="Environment variable holding the key.")]
+
+
+class BasicAuth(_Strict):
+    """HTTP Basic authentication."""
+
+    type: Literal["basic"]
+    username_env: EnvVar
+    password_env: EnvVar
+
+
+class OAuth2ClientCredentials(_Strict):
+    """OAuth 2 client credentials: a token fetched from `token_url`, cached until it expires."""
+
+    type: Literal["oauth2_client_credentials"]
+    token_url: Annotated[str, Field(min_length=1)]
+    scopes: list[str] = Field(default_factory=list)
+    client_id_env: EnvVar
+    client_secret_env: EnvVar
+
+
+HttpAuth = Annotated[
+    BearerAuth | ApiKeyAuth | BasicAuth | OAuth2ClientCredentials, Field(discriminator="type")
+]
+
+
+class HttpSection(_Strict):
+    """The HTTP API that tools with an `http` binding call."""
+
+    base_url: Annotated[
+        str, Field(min_length=1, description="Base URL; operation paths are appended to it.")
+    ]
+    base_url_env: Annotated[
+        EnvVar | None,
+        Field(
+            description="Environment variable that overrides `base_url` (default: "
+            "<PACKAGE>_BASE_URL)."
+        ),
+    ] = None
+    timeout: Annotated[float, Field(gt=0, description="Seconds for each HTTP request.")] = 30.0
+    retries: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="Retries after 429 or 503 answers, with backoff that honours "
+            "`Retry-After`.",
+        ),
+    ] = 2
+    auth: Annotated[
+        dict[str, HttpAuth],
+        Field(description="Credential schemes by name, read from the environment."),
+    ] = Field(default_factory=dict)
+    security: SecurityRequirements = Field(default_factory=list)
+
+
+class HttpParam(_Strict):
+    """Where one input property goes in the request."""
+
+    in_: Annotated[Literal["path", "query", "header", "cookie"], Field(alias="in")]
+    name: Annotated[
+        str | None,
+        Field(min_length=1, description="Name on the wire (default: the input property's name)."),
+    ] = None
+    style: Annotated[
+        Literal[
+            "simple", "label", "matrix", "form", "spaceDelimited", "pipeDelimited", "deepObject"
+        ]
+        | None,
+        Field(
+            description="OpenAPI serialization style (default: simple for path and header, "
+            "form for query and cookie)."
+        ),
+    ] = None
+    explode: Annotated[
+        bool | None, Field(description="OpenAPI explode (default: true for form, else false).")
+    ] = None
+
+
+HttpContentType = Literal[
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/plain",
+    "application/octet-stream",
+]
+
+
+class HttpBody(_Strict):
+    """Where the request body comes from."""
+
+    content_type: HttpContentType = "application/json"
+    property: Annotated[
+        str | None,
+        Field(
+            description="The input property holding the whole body; without it, every input "
+            "property not listed in `params` is a property of the body object."
+        ),
+    ] = None
+
+
+class HttpResponse(_Strict):
+    """How the success response becomes the tool's result."""
+
+    content_type: Annotated[
+        Literal["application/json", "text", "none"],
+        Field(
+            description="application/json: structured content (checked against `output`); "
+            "text: the body as text content; none: no body is expected."
+        ),
+    ] = "application/json"
+    wrap: Annotated[
+        str | None,
+        Field(
+            description="The output schema holds the body under this property (for bodies "
+            "that are not JSON objects: an MCP structured result is an object)."
+        ),
+    ] = None
+
+
+class ToolHttp(_Strict):
+    """The HTTP operation a tool calls; where it came from, and how its input maps to a request."""
+
+    method: HttpMethod
+    path: Annotated[
+        str, Field(pattern=r"^/", description="Path under the base URL with `{name}` parameters.")
+    ]
+    operation_id: Annotated[
+        str | None,
+        Field(description="The OpenAPI operationId, the operation's identity on re-import."),
+    ] = None
+    tags: list[str] = Field(default_factory=list)
+    handler: Annotated[
+        Literal["generated", "custom"],
+        Field(
+            description="generated: mcpgen writes the call; custom: a user-owned handler "
+            "(scaffolded once, calling the generated request) replaces it."
+        ),
+    ] = "generated"
+    params: Annotated[
+        dict[str, HttpParam],
+        Field(description="Input properties sent as path, query, header or cookie parameters."),
+    ] = Field(default_factory=dict)
+    body: HttpBody | None = None
+    response: HttpResponse = Field(default_factory=HttpResponse)
+    errors: Annotated[
+        dict[str, str],
+        Field(
+            description='HTTP status ("404"), range ("4XX") or "default" -> the error type '
+            "(from `errors`) the tool raises for it, with the status and the body as data."
+        ),
+    ] = Field(default_factory=dict)
+    security: Annotated[
+        list[list[str]] | None, Field(description="Overrides `http.security` for this operation.")
+    ] = None
+
+
+class OpenApiSelection(_Strict):
+    tags: list[str] = Field(default_factory=list)
+    paths: Annotated[list[str], Field(description="Glob patterns over paths, like `/pets/*`.")] = (
+        Field(default_factory=list)
+    )
+    operations: Annotated[list[str], Field(description="operationIds, or `METHOD /path`.")] = Field(
+        default_factory=list
+    )
+
+
+class OpenApiSource(_Strict):
+    """Where `mcpgen import openapi` took this spec from; re-import reads it."""
+
+    source: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="The OpenAPI document: a path relative to this spec, or a URL.",
+        ),
+    ]
+    include: OpenApiSelection = Field(default_factory=OpenApiSelection)
+    exclude: OpenApiSelection = Field(default_factory=OpenApiSelection)
+
+
 class Tool(_Limits):
     """A tool: JSON Schema input and (optionally) output, and a typed handler."""
 
@@ -194,6 +401,10 @@ class Tool(_Limits):
         list[dict[str, Any]],
         Field(description="Example arguments; checked against the input schema and used in tests."),
     ] = Field(default_factory=list)
+    http: Annotated[
+        ToolHttp | None,
+        Field(description="The HTTP operation the tool calls (needs the top-level `http`)."),
+    ] = None
 
 
 class Resource(_Strict):
@@ -264,6 +475,8 @@ class Spec(_Strict):
         SPEC_VERSION
     )
     server: ServerSection
+    http: HttpSection | None = None
+    openapi: OpenApiSource | None = None
     types: Annotated[
         dict[str, JsonSchema],
         Field(description='Reusable JSON Schemas, referenced as {"$ref" = "#/types/Name"}.'),
