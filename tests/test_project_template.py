@@ -155,6 +155,30 @@ def test_mcpgen_init_with_the_starter_spec(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_new_project_installs_into_a_fresh_venv_and_passes_its_checks(tmp_path: Path) -> None:
+    """Out of the box, as the project's README says: a venv, `pip install -e '.[test,dev]'`.
+
+    Nothing from this interpreter's site-packages: mcpgen is installed from this checkout
+    (standing in for PyPI, where the `dev` extra finds it), then the project's declared
+    dependencies alone run its tests, lint, type check, `generate --check` and its server.
+    """
+    project = tmp_path / "fresh"
+    result = CliRunner().invoke(main, ["init", str(project), "--defaults"])
+    assert result.exit_code == 0, result.output
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", venv], tmp_path)
+    python, bin_dir = venv / "bin" / "python", venv / "bin"
+    _run([python, "-m", "pip", "install", "-q", REPO], tmp_path)
+    _run([python, "-m", "pip", "install", "-q", "-e", ".[test,dev]"], project)
+    _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    _run([bin_dir / "ruff", "check", "--no-cache", "."], project)
+    _run([python, "-m", "mypy", "--no-incremental", "--cache-dir", os.devnull], project)
+    _run([bin_dir / "mcpgen", "generate", "--check"], project)
+    shown = _run([python, "-m", "fresh", "--help"], project)
+    assert "--transport" in shown.stdout
+
+
+@pytest.mark.slow
 def test_mcpgen_init_with_a_spec_copies_it_exactly(tmp_path: Path) -> None:
     spec = REPO / "specs" / "weather.toml"
     project = tmp_path / "forecasts"
