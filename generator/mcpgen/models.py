@@ -296,4 +296,16 @@ def _generate(document: str, settings: Path) -> object:
         keep_model_order=False,
         settings_path=settings,
         builtin_format_line_length=100,
+        # Formats whose default Python types would change a value on its way through a
+        # model, or need more than mcp and pydantic: EmailStr needs email-validator at
+        # import time; SecretStr serializes as "**********"; Base64Str hands the handler
+        # decoded text (and fails on binary data); Decimal serializes as a JSON string where
+        # the schema says number. They stay plain; the wire schema keeps the format.
+        type_mappings=[
+            "email=string",
+            "idn-email=string",
+            "password=string",
+            "byte=string",
+            "number+decimal=number",
+        ],
     )
