@@ -60,6 +60,65 @@ class ErrorIR:
 
 
 @dataclass(frozen=True)
+class HttpParamIR:
+    """One input property sent as a path, query, header or cookie parameter."""
+
+    property: str  # the input property (its JSON name)
+    name: str  # the name on the wire
+    location: str  # "path" | "query" | "header" | "cookie"
+    style: str  # the OpenAPI style, defaults applied
+    explode: bool
+
+
+@dataclass(frozen=True)
+class HttpErrorIR:
+    """An HTTP status ("404"), range ("4XX") or "default", and the error type it raises."""
+
+    status: str
+    error: ErrorIR
+
+
+@dataclass(frozen=True)
+class HttpOperationIR:
+    """The HTTP request a tool makes, and how its answer becomes the tool's result."""
+
+    method: str
+    path: str
+    operation_id: str | None
+    custom: bool  # a user-owned handler calls the generated request
+    params: tuple[HttpParamIR, ...]
+    body_content_type: str | None  # None: no request body
+    body_property: str | None  # the input property holding the whole body; None: merged
+    body_base64: bool  # an octet-stream body property that holds base64 text
+    response_content_type: str  # "application/json" | "text" | "none"
+    wrap: str | None
+    errors: tuple[HttpErrorIR, ...]  # exact statuses first, then ranges, then "default"
+    security: tuple[tuple[str, ...], ...] | None  # None: the API's
+
+
+@dataclass(frozen=True)
+class HttpAuthIR:
+    """A credential scheme: its name, kind and where its secrets come from."""
+
+    name: str
+    kind: str  # the runtime's class of it: "Bearer" | "ApiKey" | "Basic" | "OAuth2ClientCredentials"
+    # Keyword arguments of the runtime's scheme class, in a fixed order.
+    fields: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class HttpIR:
+    """The HTTP API the server's tools call."""
+
+    base_url: str
+    base_url_env: str
+    timeout: float
+    retries: int
+    auth: tuple[HttpAuthIR, ...]
+    security: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class ToolIR:
     name: str
     ident: PyIdent
@@ -84,6 +143,7 @@ class ToolIR:
     errors: tuple[ErrorIR, ...]
     examples: tuple[dict[str, Any], ...]
     path: SpecPath
+    http: HttpOperationIR | None = None
 
 
 @dataclass(frozen=True)
@@ -155,3 +215,4 @@ class SpecIR:
     prompts: tuple[PromptIR, ...]
     spec_file: str
     spec_sha256: str
+    http: HttpIR | None = None

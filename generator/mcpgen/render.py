@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from mcpgen import __version__, templates_dir
-from mcpgen.ir import SpecIR
+from mcpgen.ir import SpecIR, ToolIR
 from mcpgen.literals import docstring, py_literal
 from mcpgen.names import package_version, to_class_name
 
@@ -55,6 +55,12 @@ OUTPUTS: tuple[Output, ...] = (
     Output("errors.py.jinja", "src/{pkg}/_generated/errors.py", Owner.GENERATOR),
     Output("protocols.py.jinja", "src/{pkg}/_generated/protocols.py", Owner.GENERATOR),
     Output("server.py.jinja", "src/{pkg}/_generated/server.py", Owner.GENERATOR),
+    Output(
+        "operations.py.jinja",
+        "src/{pkg}/_generated/operations.py",
+        Owner.GENERATOR,
+        lambda ir: [None] if uses_http(ir) else [],
+    ),
     Output("test_surface.py.jinja", "tests/test_mcp_surface.py", Owner.GENERATOR),
     Output("scaffold/pyproject.toml.jinja", "pyproject.toml", Owner.USER),
     Output("scaffold/README.md.jinja", "README.md", Owner.USER),
@@ -75,14 +81,14 @@ OUTPUTS: tuple[Output, ...] = (
         "scaffold/package_init.py.jinja",
         "src/{pkg}/handlers/tools/__init__.py",
         Owner.USER,
-        lambda ir: [None] if ir.tools else [],
+        lambda ir: [None] if user_tools(ir) else [],
         lambda _: {"kind": "tools"},
     ),
     Output(
         "scaffold/tool.py.jinja",
         "src/{pkg}/handlers/tools/{ident}.py",
         Owner.USER,
-        lambda ir: list(ir.tools),
+        lambda ir: user_tools(ir),
         lambda tool: {"tool": tool},
     ),
     Output(
@@ -132,6 +138,8 @@ OUTPUTS: tuple[Output, ...] = (
 MODELS_PATH = "src/{pkg}/_generated/models.py"
 RUNTIME_PATH = "src/{pkg}/_generated/runtime.py"
 RUNTIME_SOURCE = "server/runtime.py"
+HTTP_CLIENT_PATH = "src/{pkg}/_generated/http_client.py"
+HTTP_CLIENT_SOURCE = "server/http_client.py"
 
 
 def _comment_safe(text: str) -> str:
@@ -142,6 +150,12 @@ def _comment_safe(text: str) -> str:
 def _toml_string(text: str) -> str:
     """A TOML basic string. JSON's escaping is TOML's, except that TOML also forbids DEL."""
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _py_tuple(value: tuple[Any, ...]) -> str:
+    """A Python tuple literal (nested tuples too) of JSON values."""
+    items = [_py_tuple(v) if isinstance(v, tuple) else py_literal(v) for v in value]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
 @cache
@@ -155,6 +169,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["py"] = py_literal
+    env.filters["py_tuple"] = _py_tuple
     env.filters["docstring"] = docstring
     env.filters["py_comment"] = _comment_safe
     env.filters["toml"] = _toml_string
@@ -178,6 +193,7 @@ def _base_context(ir: SpecIR) -> dict[str, Any]:
         # What handlers annotate their context with: it carries the lifespan state's type.
         "context_type": "runtime.Context[State]" if ir.server.lifespan else "runtime.Context",
         "uses_tasks": uses_tasks(ir),
+        "uses_http": uses_http(ir),
     }
 
 
@@ -187,6 +203,20 @@ def runtime_source() -> str:
 
 def uses_tasks(ir: SpecIR) -> bool:
     return any(tool.task_support != "forbidden" for tool in ir.tools)
+
+
+def uses_http(ir: SpecIR) -> bool:
+    """Whether some tool calls an HTTP operation (the package then gets the HTTP client)."""
+    return any(tool.http is not None for tool in ir.tools)
+
+
+def user_tools(ir: SpecIR) -> list[ToolIR]:
+    """The tools with a user-owned handler: all but those whose HTTP call mcpgen writes."""
+    return [tool for tool in ir.tools if tool.http is None or tool.http.custom]
+
+
+def http_client_source() -> str:
+    return (templates_dir() / HTTP_CLIENT_SOURCE).read_text(encoding="utf-8")
 
 
 def render_files(ir: SpecIR, models_source: str) -> dict[str, RenderedFile]:
@@ -201,6 +231,10 @@ def render_files(ir: SpecIR, models_source: str) -> dict[str, RenderedFile]:
         ),
         f"src/{pkg}/py.typed": RenderedFile("", Owner.GENERATOR),
     }
+    if uses_http(ir):
+        files[HTTP_CLIENT_PATH.format(pkg=pkg)] = RenderedFile(
+            header(ir) + "\n" + http_client_source(), Owner.GENERATOR
+        )
     for output, item in _expand(ir):
         ident = getattr(item, "ident", "")
         path = output.path.format(pkg=pkg, ident=ident)

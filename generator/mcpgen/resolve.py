@@ -38,6 +38,11 @@ from mcpgen.diagnostics import (
 from mcpgen.ir import (
     CompleterIR,
     ErrorIR,
+    HttpAuthIR,
+    HttpErrorIR,
+    HttpIR,
+    HttpOperationIR,
+    HttpParamIR,
     JsonSchema,
     LimitsIR,
     ModelIR,
@@ -62,7 +67,7 @@ from mcpgen.names import (
     to_ident,
     to_package_name,
 )
-from mcpgen.spec import ServerSection, Spec, Tool
+from mcpgen.spec import ApiKeyAuth, BasicAuth, BearerAuth, ServerSection, Spec, Tool
 from mcpgen.uritemplates import (
     QUERY_OPERATORS,
     UriPattern,
@@ -529,6 +534,7 @@ def build_ir(
     resolver.drain_models()
 
     errors = _errors(resolver)
+    http = _http(resolver, server)
     tools = _tools(resolver, errors)
     resources = _resources(resolver)
     templates = _templates(resolver)
@@ -548,6 +554,7 @@ def build_ir(
         prompts=prompts,
         spec_file=loaded.document.path.name,
         spec_sha256=loaded.sha256,
+        http=http,
     )
     return ir, resolver.diagnostics
 
@@ -780,6 +787,9 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
                 )
             elif found not in declared:
                 declared.append(found)
+        http: HttpOperationIR | None = None
+        if tool.http is not None:
+            http = _tool_http(resolver, tool, path, input_schema, output_schema, errors)
         if input_schema and _is_object_schema(input_schema):
             validator = Draft202012Validator(input_schema)
             for position, example in enumerate(tool.examples):
@@ -821,9 +831,318 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
                 errors=tuple(declared),
                 examples=tuple(tool.examples),
                 path=path,
+                http=http,
             )
         )
     return tuple(tools)
+
+
+# The styles OpenAPI allows in each place, the default first.
+_PARAM_STYLES: dict[str, tuple[str, ...]] = {
+    "path": ("simple", "label", "matrix"),
+    "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
+    "header": ("simple",),
+    "cookie": ("form",),
+}
+_HTTP_STATUS_KEY = re.compile(r"[1-5][0-9][0-9]|[1-5]XX|default")
+_PATH_VARIABLE = re.compile(r"\{([^{}]*)\}")
+# The runtime class of each credential scheme.
+_AUTH_CLASSES = {
+    "bearer": "Bearer",
+    "api_key": "ApiKey",
+    "basic": "Basic",
+    "oauth2_client_credentials": "OAuth2ClientCredentials",
+}
+
+
+def _http(resolver: _Resolver, server: ServerIR) -> HttpIR | None:
+    """The `[http]` section: where the API is, and its credential schemes."""
+    section = resolver.spec.http
+    if section is None:
+        return None
+    env = section.base_url_env or f"{server.package.upper()}_BASE_URL"
+    if not re.match(r"^https?://", section.base_url, re.IGNORECASE):
+        resolver.warning(
+            ("http", "base_url"),
+            f"base_url {section.base_url!r} is not an absolute http(s) URL",
+            hint=f"the server needs {env} set to one at run time",
+        )
+    schemes: list[HttpAuthIR] = []
+    for name, scheme in section.auth.items():
+        fields: tuple[tuple[str, Any], ...]
+        if isinstance(scheme, BearerAuth):
+            fields = (("env", scheme.env),)
+        elif isinstance(scheme, ApiKeyAuth):
+            fields = (("location", scheme.in_), ("name", scheme.name), ("env", scheme.env))
+        elif isinstance(scheme, BasicAuth):
+            fields = (("username_env", scheme.username_env), ("password_env", scheme.password_env))
+        else:
+            fields = (
+                ("token_url", scheme.token_url),
+                ("client_id_env", scheme.client_id_env),
+                ("client_secret_env", scheme.client_secret_env),
+            )
+            if scheme.scopes:
+                fields += (("scopes", list(scheme.scopes)),)
+        schemes.append(HttpAuthIR(name, _AUTH_CLASSES[scheme.type], fields))
+    _check_security(resolver, section.security, ("http", "security"))
+    return HttpIR(
+        base_url=section.base_url,
+        base_url_env=env,
+        timeout=section.timeout,
+        retries=section.retries,
+        auth=tuple(schemes),
+        security=tuple(tuple(alternative) for alternative in section.security),
+    )
+
+
+def _check_security(resolver: _Resolver, security: list[list[str]], path: SpecPath) -> None:
+    section = resolver.spec.http
+    if section is None:
+        return
+    for i, alternative in enumerate(security):
+        for j, name in enumerate(alternative):
+            if name not in section.auth:
+                resolver.error(
+                    (*path, i, j),
+                    f"unknown security scheme {name!r}",
+                    hint=did_you_mean(name, section.auth)
+                    or _known("[http.auth] schemes", section.auth),
+                )
+
+
+def _deref(root: JsonSchema, schema: Any) -> Any:
+    """A property's schema, a `$ref` into the root's `$defs` followed."""
+    seen = 0
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 16:
+        name = schema["$ref"].removeprefix("#/$defs/")
+        schema = root.get("$defs", {}).get(name)
+        seen += 1
+    return schema
+
+
+def _tool_http(
+    resolver: _Resolver,
+    tool: Tool,
+    path: SpecPath,
+    input_schema: JsonSchema,
+    output_schema: JsonSchema | None,
+    errors: Mapping[str, ErrorIR],
+) -> HttpOperationIR | None:
+    """A tool's HTTP binding, checked against its input, output and errors."""
+    binding = tool.http
+    assert binding is not None
+    where: SpecPath = (*path, "http")
+    if resolver.spec.http is None:
+        resolver.error(
+            where,
+            "a tool with an http binding needs the top-level [http] section",
+            hint='add [http] with base_url = "https://..."',
+        )
+    if tool.stream:
+        resolver.error(
+            (*path, "stream"),
+            "an http tool's result is the API's answer; it cannot stream",
+            hint="drop `stream`",
+        )
+    # When the input did not resolve, its problem is reported already: check no further.
+    inputs_known = bool(input_schema) and _is_object_schema(input_schema)
+    properties: dict[str, Any] = input_schema.get("properties", {}) if inputs_known else {}
+    required = set(input_schema.get("required", [])) if inputs_known else set()
+
+    in_path = _PATH_VARIABLE.findall(binding.path)
+    if "{" in _PATH_VARIABLE.sub("", binding.path) or "}" in _PATH_VARIABLE.sub("", binding.path):
+        resolver.error((*where, "path"), "unbalanced '{' or '}' in the path")
+    for name in in_path:
+        if not name:
+            resolver.error((*where, "path"), "an empty {} in the path")
+    params: list[HttpParamIR] = []
+    wires: dict[tuple[str, str], str] = {}
+    path_wires: set[str] = set()
+    for key, param in binding.params.items():
+        at: SpecPath = (*where, "params", key)
+        if inputs_known and key not in properties:
+            resolver.error(
+                at,
+                f"{key!r} is not a property of the tool's input",
+                hint=did_you_mean(key, properties) or _known("input properties", properties),
+            )
+        wire = param.name or key
+        allowed = _PARAM_STYLES[param.in_]
+        style = param.style or allowed[0]
+        if style not in allowed:
+            resolver.error(
+                (*at, "style"),
+                f"style {style!r} does not apply to a {param.in_} parameter",
+                hint=f"{param.in_} parameters take {', '.join(allowed)}",
+            )
+        explode = param.explode if param.explode is not None else style == "form"
+        if param.in_ == "path":
+            path_wires.add(wire)
+            if wire not in in_path:
+                resolver.error(
+                    at,
+                    f"path parameter {wire!r} does not appear in the path {binding.path!r}",
+                    hint=did_you_mean(wire, in_path)
+                    or f"write {{{wire}}} in the path, or send it elsewhere",
+                )
+            if inputs_known and key in properties and key not in required:
+                resolver.error(
+                    at,
+                    f"path parameter {key!r} must be a required input property",
+                    hint=f"add {key!r} to input.required",
+                )
+        # Header names are case-insensitive on the wire.
+        slot = (param.in_, wire.lower() if param.in_ == "header" else wire)
+        if slot in wires:
+            resolver.error(
+                at, f"{param.in_} parameter {wire!r} is already sent for {wires[slot]!r}"
+            )
+        wires[slot] = key
+        params.append(HttpParamIR(key, wire, param.in_, style, explode))
+    for name in dict.fromkeys(in_path):
+        if name and name not in path_wires:
+            resolver.error(
+                (*where, "path"),
+                f"{{{name}}} in the path has no parameter",
+                hint=f'add params.{name} = {{ in = "path" }} (a required input property)',
+            )
+
+    body_type: str | None = None
+    body_property: str | None = None
+    body_base64 = False
+    if binding.body is not None:
+        body_type = binding.body.content_type
+        body_property = binding.body.property
+        if body_property is not None:
+            at = (*where, "body", "property")
+            if inputs_known and body_property not in properties:
+                resolver.error(
+                    at,
+                    f"{body_property!r} is not a property of the tool's input",
+                    hint=did_you_mean(body_property, properties)
+                    or _known("input properties", properties),
+                )
+            elif body_property in binding.params:
+                resolver.error(at, f"{body_property!r} is already sent as a parameter")
+            elif inputs_known:
+                schema = _deref(input_schema, properties[body_property])
+                body_base64 = (
+                    body_type == "application/octet-stream"
+                    and isinstance(schema, dict)
+                    and schema.get("contentEncoding") == "base64"
+                )
+        elif body_type in ("text/plain", "application/octet-stream"):
+            resolver.error(
+                (*where, "body"),
+                f"a {body_type} body is one value: name the input property holding it",
+                hint='set body.property = "<property>"',
+            )
+    elif inputs_known:
+        unsent = [name for name in properties if name not in binding.params]
+        if unsent:
+            resolver.warning(
+                where,
+                f"input properties {', '.join(map(repr, unsent))} are sent nowhere: "
+                "they are not parameters, and the operation has no body",
+                hint="list them under http.params, or declare http.body",
+            )
+
+    response = binding.response
+    if response.content_type != "application/json" and tool.output is not None:
+        resolver.error(
+            (*where, "response", "content_type"),
+            f"a {response.content_type!r} answer is not structured content: the tool has no "
+            "output schema",
+            hint='drop `output`, or answer "application/json"',
+        )
+    if response.wrap is not None:
+        at = (*where, "response", "wrap")
+        if response.content_type != "application/json":
+            resolver.error(at, "wrap places a JSON answer in the output; this answer is not JSON")
+        elif tool.output is None:
+            resolver.error(
+                at,
+                f"wrap needs an output schema with the property {response.wrap!r}",
+                hint=f'output = {{ type = "object", required = ["{response.wrap}"], '
+                f"properties.{response.wrap} = <the answer's schema> }}",
+            )
+        elif output_schema is not None and not _unresolved(output_schema):
+            wrapped = output_schema.get("properties", {})
+            if response.wrap not in wrapped:
+                resolver.error(
+                    at,
+                    f"the output schema has no property {response.wrap!r} to hold the answer",
+                    hint=did_you_mean(response.wrap, wrapped) or "add it to output.properties",
+                )
+
+    mapped: list[HttpErrorIR] = []
+    for status, error_name in binding.errors.items():
+        at = (*where, "errors", status)
+        if not _HTTP_STATUS_KEY.fullmatch(status):
+            resolver.error(
+                at,
+                f"{status!r} is not an HTTP status (100-599), a range (1XX-5XX) or 'default'",
+            )
+            continue
+        found = errors.get(error_name)
+        if found is None:
+            resolver.error(
+                at,
+                f"unknown error type {error_name!r}",
+                hint=did_you_mean(error_name, errors) or _known("errors", errors),
+            )
+            continue
+        if error_name not in tool.errors:
+            resolver.error(
+                at,
+                f"error type {error_name!r} is not among the tool's errors",
+                hint=f"add {error_name!r} to the tool's `errors`",
+            )
+            continue
+        if not _fits_http_error(resolver, error_name):
+            resolver.error(
+                at,
+                f"error type {error_name!r} is raised for HTTP answers, so its data is "
+                "{status, body}: it must declare the property `status` and require no "
+                "other than `status` and `body`",
+                hint='data = { type = "object", required = ["status"], properties = '
+                '{ status = { type = "integer" }, body = {} } }',
+            )
+            continue
+        mapped.append(HttpErrorIR(status, found))
+    mapped.sort(key=lambda e: (e.status == "default", "X" in e.status, e.status))
+
+    security = binding.security
+    if security is not None:
+        _check_security(resolver, security, (*where, "security"))
+    return HttpOperationIR(
+        method=binding.method,
+        path=binding.path,
+        operation_id=binding.operation_id,
+        custom=binding.handler == "custom",
+        params=tuple(params),
+        body_content_type=body_type,
+        body_property=body_property,
+        body_base64=body_base64,
+        response_content_type=response.content_type,
+        wrap=response.wrap,
+        errors=tuple(mapped),
+        security=tuple(tuple(a) for a in security) if security is not None else None,
+    )
+
+
+def _fits_http_error(resolver: _Resolver, name: str) -> bool:
+    """Whether the error type's data can be made of an HTTP answer: {status, body}."""
+    data = resolver.spec.errors[name].data
+    if data is None:
+        return False
+    schema = resolver.wire_schema(data, ("errors", name, "data"))
+    if _unresolved(schema):
+        return True  # reported where it failed
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    return "status" in properties and required <= {"status", "body"}
 
 
 def _resources(resolver: _Resolver) -> tuple[ResourceIR, ...]:

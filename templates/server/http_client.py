@@ -1,0 +1,944 @@
+"""The HTTP side of an mcpgen server: tools whose handlers call an HTTP API.
+
+mcpgen copies this one file verbatim into the `_generated` package of a server whose spec
+binds tools to HTTP operations, next to the runtime shim. The spec's operations become a
+table of small descriptors (`Operation`, in `_generated/operations.py`); this module holds
+everything that happens when one of them is called:
+
+- one shared `httpx2.AsyncClient` per server, made on first use and closed at shutdown;
+- the base URL from the spec, overridable by an environment variable;
+- credentials from the environment, by the first security alternative whose variables
+  are all set (bearer, API key in a header, query parameter or cookie, basic, OAuth 2
+  client credentials with the token cached until it expires);
+- parameters placed and serialised per OpenAPI (styles simple, label, matrix, form,
+  spaceDelimited, pipeDelimited, deepObject; path values percent-encoded so that a `/` or
+  a `..` in a value cannot leave its segment);
+- bodies as JSON, form fields, multipart form fields, text or bytes;
+- retries of 429 and 503 answers with exponential backoff and jitter, honouring
+  `Retry-After`; transport failures retried only when the request cannot have reached
+  the server, or when the method is idempotent;
+- the answer checked against the tool's output schema (per `output_validation`), error
+  statuses mapped to the spec's declared error types, anything else to `HttpError`;
+- progress while waiting to retry and while downloading a body of known length, and
+  cancellation: a cancelled tool call closes the connection of its request.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import json
+import os
+import random
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any, Literal, TypeAlias, TypeVar
+from urllib.parse import quote, urlencode
+
+import anyio
+import httpx2
+from pydantic import BaseModel, ValidationError
+
+from . import runtime
+
+__all__ = [
+    "Answer",
+    "Api",
+    "ApiKey",
+    "Basic",
+    "Bearer",
+    "Body",
+    "HttpAuthFailed",
+    "HttpClient",
+    "HttpCredentialsMissing",
+    "HttpError",
+    "HttpRequestFailed",
+    "HttpRequestInvalid",
+    "HttpResponseInvalid",
+    "OAuth2ClientCredentials",
+    "Operation",
+    "Param",
+    "Request",
+]
+
+HTTP_CLIENT_VERSION = "0.1.0"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+StateT = TypeVar("StateT")
+Arguments: TypeAlias = BaseModel | Mapping[str, Any]
+"""What a request is made from: the tool's input model, or its JSON form."""
+
+# Methods a retry cannot do harm with, even if the first attempt reached the server.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+# Methods whose request carries a body even when no property of it was given.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+RETRY_STATUSES = frozenset({429, 503})
+# Backoff before retry n (from 0): BACKOFF_BASE * 2**n seconds, less up to half as jitter.
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 8.0
+# A `Retry-After` longer than this is not waited for: the call fails at once (retryable).
+RETRY_AFTER_MAX = 30.0
+# Downloads at least this large (by Content-Length) report progress.
+PROGRESS_FROM_BYTES = 64 * 1024
+# Error bodies that are not JSON are cut to this many characters in the error's data.
+ERROR_TEXT_MAX = 2000
+# Problems listed when an answer breaks the output schema.
+PROBLEMS_MAX = 10
+# An OAuth 2 token is renewed this many seconds before it expires.
+TOKEN_MARGIN = 30.0
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+class HttpErrorData(BaseModel):
+    status: int
+    method: str
+    path: str
+    body: Any = None
+    retry_after: float | None = None
+
+
+class HttpError(runtime.DeclaredError):
+    """The API answered with an error status for which the spec declares no error type."""
+
+    error_type = "HttpError"
+    code = -32060
+
+    def __init__(self, data: HttpErrorData) -> None:
+        super().__init__(data, message=f"HTTP {data.status} from {data.method} {data.path}")
+
+
+class RetryableHttpError(HttpError):
+    """An `HttpError` worth retrying later: 429 Too Many Requests, or a 5xx."""
+
+    retryable = True
+
+
+class _FailureData(BaseModel):
+    method: str
+    path: str
+    reason: str
+
+
+class HttpRequestFailed(runtime.DeclaredError):
+    """The API could not be reached, or did not answer in time."""
+
+    error_type = "HttpRequestFailed"
+    code = -32061
+    retryable = True
+
+    def __init__(self, method: str, path: str, reason: str) -> None:
+        super().__init__(
+            _FailureData(method=method, path=path, reason=reason),
+            message=f"{method} {path} failed: {reason}",
+        )
+
+
+class _InvalidAnswerData(BaseModel):
+    status: int
+    method: str
+    path: str
+    problems: list[str]
+
+
+class HttpResponseInvalid(runtime.DeclaredError):
+    """The API answered outside the schema the spec declares for the answer."""
+
+    error_type = "HttpResponseInvalid"
+    code = -32062
+
+    def __init__(self, status: int, method: str, path: str, problems: Sequence[str]) -> None:
+        shown = list(problems[:PROBLEMS_MAX])
+        if len(problems) > PROBLEMS_MAX:
+            shown.append(f"... and {len(problems) - PROBLEMS_MAX} more")
+        super().__init__(
+            _InvalidAnswerData(status=status, method=method, path=path, problems=shown),
+            message=f"{method} {path} answered outside its schema:\n- " + "\n- ".join(shown),
+        )
+
+
+class _CredentialsData(BaseModel):
+    alternatives: list[list[str]]
+
+
+class HttpCredentialsMissing(runtime.DeclaredError):
+    """No security alternative of the operation has all its environment variables set."""
+
+    error_type = "HttpCredentialsMissing"
+    code = -32063
+
+    def __init__(self, method: str, path: str, alternatives: list[list[str]]) -> None:
+        wanted = " or ".join(" and ".join(names) for names in alternatives)
+        super().__init__(
+            _CredentialsData(alternatives=alternatives),
+            message=f"{method} {path} needs credentials: set {wanted}",
+        )
+
+
+class _RequestInvalidData(BaseModel):
+    method: str
+    path: str
+    reason: str
+
+
+class HttpRequestInvalid(runtime.DeclaredError):
+    """The arguments (or the configuration) cannot make a valid HTTP request."""
+
+    error_type = "HttpRequestInvalid"
+    code = -32064
+
+    def __init__(self, method: str, path: str, reason: str) -> None:
+        super().__init__(
+            _RequestInvalidData(method=method, path=path, reason=reason),
+            message=f"Cannot send {method} {path}: {reason}",
+        )
+
+
+class _AuthFailedData(BaseModel):
+    scheme: str
+    reason: str
+
+
+class HttpAuthFailed(runtime.DeclaredError):
+    """Credentials were set but could not be turned into a token (OAuth 2)."""
+
+    error_type = "HttpAuthFailed"
+    code = -32065
+
+    def __init__(self, scheme: str, reason: str) -> None:
+        super().__init__(
+            _AuthFailedData(scheme=scheme, reason=reason),
+            message=f"Authentication with {scheme!r} failed: {reason}",
+        )
+
+
+# -- descriptors -------------------------------------------------------------------------
+
+Location: TypeAlias = Literal["path", "query", "header", "cookie"]
+_DEFAULT_STYLE: dict[str, str] = {
+    "path": "simple",
+    "header": "simple",
+    "query": "form",
+    "cookie": "form",
+}
+
+
+class Param:
+    """One input property sent as a parameter: where, under which name, in which style."""
+
+    __slots__ = ("explode", "location", "name", "property", "style")
+
+    def __init__(
+        self,
+        property: str,
+        location: Location,
+        *,
+        name: str | None = None,
+        style: str | None = None,
+        explode: bool | None = None,
+    ) -> None:
+        self.property = property
+        self.location = location
+        self.name = name if name is not None else property
+        self.style = style if style is not None else _DEFAULT_STYLE[location]
+        self.explode = explode if explode is not None else self.style == "form"
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """Where the request body comes from, and how it is encoded."""
+
+    content_type: str = "application/json"
+    property: str | None = None  # None: every input property that is not a parameter
+    base64: bool = False  # an octet-stream body given as base64 text
+
+
+ErrorTypes: TypeAlias = Mapping[str, tuple[type[runtime.DeclaredError], type[BaseModel]]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Operation:
+    """One HTTP operation a tool calls: the request, and how its answer becomes a result."""
+
+    tool: str
+    method: str
+    path: str
+    params: tuple[Param, ...] = ()
+    body: Body | None = None
+    response: Literal["application/json", "text", "none"] = "application/json"
+    wrap: str | None = None
+    # "404" / "4XX" / "default" -> (error class, its data model).
+    errors: ErrorTypes = field(default_factory=dict)
+    security: tuple[tuple[str, ...], ...] | None = None  # None: the API's
+    strict: bool = True  # check the answer against the output schema
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bearer:
+    """`Authorization: Bearer <token>`."""
+
+    env: str
+
+    def env_vars(self) -> list[str]:
+        return [self.env]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiKey:
+    """An API key in a header, a query parameter or a cookie."""
+
+    location: Literal["header", "query", "cookie"]
+    name: str
+    env: str
+
+    def env_vars(self) -> list[str]:
+        return [self.env]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Basic:
+    """HTTP Basic authentication."""
+
+    username_env: str
+    password_env: str
+
+    def env_vars(self) -> list[str]:
+        return [self.username_env, self.password_env]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuth2ClientCredentials:
+    """OAuth 2 client credentials: a token from `token_url`, cached until it expires."""
+
+    token_url: str
+    client_id_env: str
+    client_secret_env: str
+    scopes: Sequence[str] = ()
+
+    def env_vars(self) -> list[str]:
+        return [self.client_id_env, self.client_secret_env]
+
+
+Scheme: TypeAlias = Bearer | ApiKey | Basic | OAuth2ClientCredentials
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Api:
+    """The HTTP API as the spec's `[http]` section declares it."""
+
+    base_url: str
+    base_url_env: str
+    timeout: float = 30.0
+    retries: int = 2
+    auth: Mapping[str, Scheme] = field(default_factory=dict)
+    security: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer, read in full."""
+
+    status: int
+    headers: httpx2.Headers
+    body: bytes
+
+    def text(self) -> str:
+        charset = "utf-8"
+        match = re.search(r"charset=([\w.-]+)", self.headers.get("content-type", ""), re.I)
+        if match:
+            charset = match[1]
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+
+# -- serialisation -----------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """A JSON value as parameter text: JSON's spelling of true/false, integral floats as
+    integers (an input model holds `1` of a `number` property as 1.0), nested values as JSON."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def _encode(text: str) -> str:
+    """Percent-encode everything but unreserved characters (so `/`, `?`, `#`, `&` too)."""
+    return quote(text, safe="")
+
+
+def _encode_path(text: str) -> str:
+    # "." and ".." are dot segments that URL normalisation removes together with the
+    # segment before them; encoded, they stay data.
+    encoded = quote(text, safe="")
+    if encoded and set(encoded) == {"."}:
+        return encoded.replace(".", "%2E")
+    return encoded
+
+
+def _path_value(param: Param, value: Any) -> str:
+    name, style, explode = param.name, param.style, param.explode
+    if isinstance(value, list):
+        items = [_encode_path(_text(v)) for v in value]
+        if style == "label":
+            return "." + ("." if explode else ",").join(items)
+        if style == "matrix":
+            if explode:
+                return "".join(f";{name}={item}" for item in items)
+            return f";{name}=" + ",".join(items)
+        return ",".join(items)
+    if isinstance(value, dict):
+        pairs = [(_encode_path(str(k)), _encode_path(_text(v))) for k, v in value.items()]
+        if explode:
+            joined = [f"{k}={v}" for k, v in pairs]
+            if style == "label":
+                return "." + ".".join(joined)
+            if style == "matrix":
+                return "".join(f";{item}" for item in joined)
+            return ",".join(joined)
+        flat = ",".join(f"{k},{v}" for k, v in pairs)
+        if style == "label":
+            return "." + flat
+        if style == "matrix":
+            return f";{name}={flat}"
+        return flat
+    text = _encode_path(_text(value))
+    if style == "label":
+        return "." + text
+    if style == "matrix":
+        return f";{name}={text}" if text else f";{name}"
+    return text
+
+
+def _query_items(param: Param, value: Any) -> list[str]:
+    """`name=value` items, already percent-encoded, the style's separators literal."""
+    name, style, explode = _encode(param.name), param.style, param.explode
+    if isinstance(value, list):
+        if not value:
+            return []
+        items = [_encode(_text(v)) for v in value]
+        if style == "spaceDelimited":
+            return [f"{name}=" + "%20".join(items)]
+        if style == "pipeDelimited":
+            return [f"{name}=" + "|".join(items)]
+        if explode:
+            return [f"{name}={item}" for item in items]
+        return [f"{name}=" + ",".join(items)]
+    if isinstance(value, dict):
+        pairs = [(_encode(str(k)), _encode(_text(v))) for k, v in value.items()]
+        if style == "deepObject":
+            return [f"{name}[{k}]={v}" for k, v in pairs]
+        if explode:
+            return [f"{k}={v}" for k, v in pairs]
+        return [f"{name}=" + ",".join(f"{k},{v}" for k, v in pairs)]
+    return [f"{name}={_encode(_text(value))}"]
+
+
+def _header_value(param: Param, value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        if param.explode:
+            return ",".join(f"{k}={_text(v)}" for k, v in value.items())
+        return ",".join(f"{k},{_text(v)}" for k, v in value.items())
+    return _text(value)
+
+
+def _form_fields(value: Any) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        raise TypeError("a form body is an object")
+    fields: list[tuple[str, str]] = []
+    for key, item in value.items():
+        if isinstance(item, list):
+            fields.extend((key, _text(v)) for v in item)
+        elif item is not None:
+            fields.append((key, _text(item)))
+    return fields
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """What an operation's request is made of, before credentials."""
+
+    path: str
+    query: list[str]
+    headers: dict[str, str]
+    cookies: list[str]
+    content: bytes | None = None
+    files: list[tuple[str, tuple[None, str]]] | None = None
+
+
+def _prepare(operation: Operation, values: Mapping[str, Any]) -> _Prepared:
+    """Place the arguments (their JSON form) in the request; raises ValueError or TypeError."""
+    path_values: dict[str, str] = {}
+    prepared = _Prepared(path="", query=[], headers={}, cookies=[])
+    placed: set[str] = set()
+    for param in operation.params:
+        placed.add(param.property)
+        if param.property not in values or values[param.property] is None:
+            continue
+        value = values[param.property]
+        if param.location == "path":
+            path_values[param.name] = _path_value(param, value)
+        elif param.location == "query":
+            prepared.query.extend(_query_items(param, value))
+        elif param.location == "header":
+            text = _header_value(param, value)
+            if any(c in text for c in "\r\n\0"):
+                raise ValueError(f"header {param.name!r} cannot hold a line break or NUL")
+            prepared.headers[param.name] = text
+        else:
+            prepared.cookies.append(f"{param.name}={_encode(_header_value(param, value))}")
+
+    def substitute(match: re.Match[str]) -> str:
+        found = path_values.get(match[1])
+        if found is None:
+            raise ValueError(f"path parameter {match[1]!r} has no value")
+        return found
+
+    prepared.path = re.sub(r"\{([^{}]+)\}", substitute, operation.path)
+    body = operation.body
+    if body is None:
+        return prepared
+    if body.property is not None:
+        if body.property not in values:
+            return prepared
+        payload: Any = values[body.property]
+    else:
+        payload = {k: v for k, v in values.items() if k not in placed}
+        if not payload and operation.method not in BODY_METHODS:
+            return prepared
+    kind = body.content_type
+    if kind == "application/json":
+        prepared.content = json.dumps(payload, ensure_ascii=False).encode()
+    elif kind == "application/x-www-form-urlencoded":
+        prepared.content = urlencode(_form_fields(payload)).encode("ascii")
+    elif kind == "multipart/form-data":
+        prepared.files = [(k, (None, v)) for k, v in _form_fields(payload)]
+        kind = ""  # httpx2 writes the header, with its boundary
+    elif kind == "application/octet-stream":
+        text = payload if isinstance(payload, str) else _text(payload)
+        prepared.content = base64.b64decode(text, validate=True) if body.base64 else text.encode()
+    else:
+        prepared.content = (payload if isinstance(payload, str) else _text(payload)).encode()
+        kind = "text/plain; charset=utf-8"
+    if kind:
+        prepared.headers["Content-Type"] = kind
+    return prepared
+
+
+# -- the client --------------------------------------------------------------------------
+
+
+def _no_cookie_jar() -> CookieJar:
+    # The client is shared by every call (and, over HTTP, every MCP client): a cookie one
+    # answer sets must not ride along on another's requests.
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+def _retry_after(headers: httpx2.Headers) -> float | None:
+    """Seconds the server asks to wait: a number, or an HTTP date."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _backoff(attempt: int) -> float:
+    delay = min(BACKOFF_MAX, BACKOFF_BASE * 2.0**attempt)
+    return delay * (0.5 + random.random() / 2)
+
+
+def _error_body(answer: Answer) -> Any:
+    if not answer.body:
+        return None
+    try:
+        return json.loads(answer.body)
+    except ValueError:
+        text = answer.text()
+        return text if len(text) <= ERROR_TEXT_MAX else text[:ERROR_TEXT_MAX] + "..."
+
+
+Handler: TypeAlias = Callable[[runtime.Context[Any], BaseModel], Awaitable[Any]]
+
+
+class HttpClient:
+    """The server's connection to its HTTP API: one per built server.
+
+    `handler(operation)` is the generated handler of a tool; `custom(operation, handler)`
+    gives a user-owned handler the operation's `Request`; `bind(tools)` tells each handler
+    its tool's output schema; `lifespan` (or `around(lifespan)`) closes the connections at
+    shutdown.
+    """
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self._client: httpx2.AsyncClient | None = None
+        self._tools: dict[str, runtime.Tool[Any, Any]] = {}
+        self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
+        self._token_lock: anyio.Lock | None = None
+
+    # -- wiring ----------------------------------------------------------------------
+
+    def bind(self, tools: Sequence[runtime.Tool[Any, Any]]) -> Sequence[runtime.Tool[Any, Any]]:
+        """Remember the tools (their output schemas judge the API's answers); returns them."""
+        self._tools = {tool.name: tool for tool in tools}
+        return tools
+
+    def handler(self, operation: Operation) -> Handler:
+        """The generated handler of the tool that calls `operation`."""
+
+        async def call(ctx: runtime.Context[Any], args: BaseModel) -> Any:
+            request = Request(self, operation, ctx)
+            tool = self._tools.get(operation.tool)
+            if tool is not None and tool.output_schema is not None:
+                return await request.structured(args)
+            return await request.text(args)
+
+        return call
+
+    def custom(
+        self,
+        operation: Operation,
+        handler: Callable[[runtime.Context[Any], ModelT, Request], Awaitable[Any]],
+    ) -> Callable[[runtime.Context[Any], ModelT], Awaitable[Any]]:
+        """A user-owned handler, given the operation's generated request to call."""
+
+        def call(ctx: runtime.Context[Any], args: ModelT) -> Awaitable[Any]:
+            return handler(ctx, args, Request(self, operation, ctx))
+
+        return call
+
+    @asynccontextmanager
+    async def lifespan(self, server: runtime.ServerHandle) -> AsyncIterator[None]:
+        """The server's lifespan: nothing to set up (connections open on first use)."""
+        try:
+            yield None
+        finally:
+            await self.aclose()
+
+    def around(
+        self, inner: Callable[[runtime.ServerHandle], AbstractAsyncContextManager[StateT]]
+    ) -> Callable[[runtime.ServerHandle], AbstractAsyncContextManager[StateT]]:
+        """The user's lifespan, and the connections closed after it."""
+
+        @asynccontextmanager
+        async def both(server: runtime.ServerHandle) -> AsyncIterator[StateT]:
+            try:
+                async with inner(server) as state:
+                    yield state
+            finally:
+                await self.aclose()
+
+        return both
+
+    async def aclose(self) -> None:
+        """Close the connections; the next request opens new ones."""
+        client, self._client = self._client, None
+        self._token_lock = None
+        if client is not None:
+            with anyio.CancelScope(shield=True):
+                await client.aclose()
+
+    # -- sending ---------------------------------------------------------------------
+
+    def _http(self) -> httpx2.AsyncClient:
+        if self._client is None:
+            self._client = httpx2.AsyncClient(
+                timeout=self.api.timeout,
+                follow_redirects=True,
+                cookies=_no_cookie_jar(),
+            )
+        return self._client
+
+    def base_url(self) -> str:
+        """The base URL: the environment's override, else the spec's."""
+        return (os.environ.get(self.api.base_url_env) or self.api.base_url).rstrip("/")
+
+    async def send(
+        self, ctx: runtime.Context[Any], operation: Operation, values: Mapping[str, Any]
+    ) -> Answer:
+        """Send the operation's request made of `values`, retrying as the API allows."""
+        method, path = operation.method, operation.path
+        try:
+            prepared = _prepare(operation, values)
+        except (ValueError, TypeError) as problem:
+            raise HttpRequestInvalid(method, path, str(problem)) from None
+        base = self.base_url()
+        if not re.match(r"^https?://", base, re.I):
+            raise HttpRequestInvalid(
+                method,
+                path,
+                f"the base URL {base!r} is not absolute: set {self.api.base_url_env}",
+            )
+        await self._authorize(operation, prepared)
+        url = base + prepared.path
+        if prepared.query:
+            url += "?" + "&".join(prepared.query)
+        headers = dict(prepared.headers)
+        if prepared.cookies:
+            headers["Cookie"] = "; ".join(prepared.cookies)
+        if operation.response == "application/json":
+            headers.setdefault("Accept", "application/json")
+        client = self._http()
+        retries = self.api.retries
+        attempt = 0
+        while True:
+            request = client.build_request(
+                method, url, headers=headers, content=prepared.content, files=prepared.files
+            )
+            try:
+                answer = await self._exchange(ctx, client, request)
+            except httpx2.TransportError as failure:
+                # A connection never made carried nothing; anything later may have been
+                # received, so only an idempotent request is sent again.
+                unsent = isinstance(
+                    failure, (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
+                )
+                if attempt < retries and (unsent or method in IDEMPOTENT_METHODS):
+                    await self._wait(ctx, attempt, _backoff(attempt), f"{type(failure).__name__}")
+                    attempt += 1
+                    continue
+                raise HttpRequestFailed(method, path, _describe(failure)) from None
+            if answer.status in RETRY_STATUSES and attempt < retries:
+                asked = _retry_after(answer.headers)
+                if asked is None or asked <= RETRY_AFTER_MAX:
+                    delay = asked if asked is not None else _backoff(attempt)
+                    await self._wait(ctx, attempt, delay, f"HTTP {answer.status}")
+                    attempt += 1
+                    continue
+            if answer.status == 401:
+                self._forget_tokens(operation)
+            return answer
+
+    async def _wait(self, ctx: runtime.Context[Any], attempt: int, delay: float, why: str) -> None:
+        await ctx.progress(
+            attempt + 1,
+            None,
+            f"{why}; retry {attempt + 1} of {self.api.retries} in {delay:.1f} s",
+        )
+        await anyio.sleep(delay)
+
+    async def _exchange(
+        self, ctx: runtime.Context[Any], client: httpx2.AsyncClient, request: httpx2.Request
+    ) -> Answer:
+        response = await client.send(request, stream=True)
+        try:
+            length = response.headers.get("content-length")
+            total = int(length) if length and length.isdigit() else None
+            report = total is not None and total >= PROGRESS_FROM_BYTES
+            chunks: list[bytes] = []
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                if report and total is not None:
+                    await ctx.progress(
+                        min(response.num_bytes_downloaded, total), total, "downloading"
+                    )
+            return Answer(response.status_code, response.headers, b"".join(chunks))
+        finally:
+            # Shielded: a cancelled call must still close its connection (the server
+            # then sees the client go), not leave it half-read in the pool.
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
+
+    # -- credentials -----------------------------------------------------------------
+
+    async def _authorize(self, operation: Operation, prepared: _Prepared) -> None:
+        alternatives = operation.security if operation.security is not None else self.api.security
+        if not alternatives:
+            return
+        for alternative in alternatives:
+            schemes = [(name, self.api.auth[name]) for name in alternative]
+            if all(os.environ.get(var) for _, scheme in schemes for var in scheme.env_vars()):
+                for name, scheme in schemes:
+                    await self._apply(name, scheme, prepared)
+                return
+        raise HttpCredentialsMissing(
+            operation.method,
+            operation.path,
+            [
+                [var for name in alternative for var in self.api.auth[name].env_vars()]
+                for alternative in alternatives
+            ],
+        )
+
+    async def _apply(self, name: str, scheme: Scheme, prepared: _Prepared) -> None:
+        env = os.environ
+        if isinstance(scheme, Bearer):
+            prepared.headers["Authorization"] = f"Bearer {env[scheme.env]}"
+        elif isinstance(scheme, ApiKey):
+            key = env[scheme.env]
+            if scheme.location == "header":
+                prepared.headers[scheme.name] = key
+            elif scheme.location == "query":
+                prepared.query.append(f"{_encode(scheme.name)}={_encode(key)}")
+            else:
+                prepared.cookies.append(f"{scheme.name}={_encode(key)}")
+        elif isinstance(scheme, Basic):
+            pair = f"{env[scheme.username_env]}:{env[scheme.password_env]}"
+            prepared.headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode(
+                "ascii"
+            )
+        else:
+            token = await self._token(name, scheme)
+            prepared.headers["Authorization"] = f"Bearer {token}"
+
+    async def _token(self, name: str, scheme: OAuth2ClientCredentials) -> str:
+        client_id = os.environ[scheme.client_id_env]
+        key = (name, client_id)
+        cached = self._tokens.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        if self._token_lock is None:
+            self._token_lock = anyio.Lock()
+        async with self._token_lock:
+            cached = self._tokens.get(key)  # fetched while this call waited for the lock
+            if cached is not None and cached[1] > time.monotonic():
+                return cached[0]
+            form = {"grant_type": "client_credentials"}
+            if scheme.scopes:
+                form["scope"] = " ".join(scheme.scopes)
+            try:
+                response = await self._http().post(
+                    scheme.token_url,
+                    data=form,
+                    auth=(client_id, os.environ[scheme.client_secret_env]),
+                    headers={"Accept": "application/json"},
+                )
+            except httpx2.TransportError as failure:
+                raise HttpAuthFailed(name, _describe(failure)) from None
+            if response.status_code != 200:
+                raise HttpAuthFailed(name, f"the token endpoint answered {response.status_code}")
+            try:
+                grant = response.json()
+                token = str(grant["access_token"])
+                lifetime = float(grant.get("expires_in", 3600))
+            except (ValueError, KeyError, TypeError):
+                raise HttpAuthFailed(name, "the token endpoint's answer has no token") from None
+            self._tokens[key] = (token, time.monotonic() + max(0.0, lifetime - TOKEN_MARGIN))
+            return token
+
+    def _forget_tokens(self, operation: Operation) -> None:
+        # A 401 may mean the token was revoked early: the next call fetches a new one.
+        alternatives = operation.security if operation.security is not None else self.api.security
+        names = {name for alternative in alternatives for name in alternative}
+        for key in [k for k in self._tokens if k[0] in names]:
+            del self._tokens[key]
+
+    def tool(self, name: str) -> runtime.Tool[Any, Any] | None:
+        return self._tools.get(name)
+
+
+def _describe(failure: httpx2.TransportError) -> str:
+    if isinstance(failure, httpx2.TimeoutException):
+        return "no answer in time"
+    if isinstance(failure, httpx2.ConnectError):
+        return "could not connect"
+    return type(failure).__name__
+
+
+class Request:
+    """One operation's generated HTTP request, bound to the server's client and a call.
+
+    A user-owned handler gets one: `await request.structured(args)` (or `.text(args)`)
+    does what the generated handler would; `await request.send(values)` gives the raw
+    answer (after credentials and retries) for handlers that read it themselves.
+    """
+
+    __slots__ = ("_client", "ctx", "operation")
+
+    def __init__(self, client: HttpClient, operation: Operation, ctx: runtime.Context[Any]) -> None:
+        self._client = client
+        self.operation = operation
+        self.ctx = ctx
+
+    async def send(self, args: Arguments) -> Answer:
+        """The API's answer to the request made of `args`, whatever its status."""
+        values = (
+            args.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            if isinstance(args, BaseModel)
+            else dict(args)
+        )
+        return await self._client.send(self.ctx, self.operation, values)
+
+    async def structured(self, args: Arguments) -> dict[str, Any]:
+        """The answer as the tool's structured result; an error status raises its error."""
+        operation = self.operation
+        answer = self._succeeded(await self.send(args))
+        try:
+            value = json.loads(answer.body) if answer.body else None
+        except ValueError:
+            raise self._invalid(answer, ["the answer is not JSON"]) from None
+        if operation.wrap is not None:
+            value = {operation.wrap: value}
+        elif not isinstance(value, dict):
+            raise self._invalid(answer, ["the answer is not a JSON object"])
+        tool = self._client.tool(operation.tool)
+        if operation.strict and tool is not None and tool.output_schema is not None:
+            problems = tool.output_errors(value)
+            if problems:
+                raise self._invalid(answer, problems)
+        return value
+
+    async def text(self, args: Arguments) -> str:
+        """The answer as text; an error status raises its error."""
+        answer = self._succeeded(await self.send(args))
+        if self.operation.response == "none" or not answer.body:
+            return f"{self.operation.method} {self.operation.path}: HTTP {answer.status}"
+        return answer.text()
+
+    def _succeeded(self, answer: Answer) -> Answer:
+        """The answer if its status is 2xx, else raise the error the spec maps it to."""
+        if 200 <= answer.status < 300:
+            return answer
+        operation, status = self.operation, answer.status
+        body = _error_body(answer)
+        errors = operation.errors
+        declared = (
+            errors.get(str(status)) or errors.get(f"{status // 100}XX") or errors.get("default")
+        )
+        if declared is not None:
+            error_class, data_model = declared
+            try:
+                data = data_model.model_validate({"status": status, "body": body})
+            except ValidationError:
+                pass  # the body is not the declared one: say what came, as an HttpError
+            else:
+                raise error_class(data)
+        data_class = RetryableHttpError if status == 429 or status >= 500 else HttpError
+        raise data_class(
+            HttpErrorData(
+                status=status,
+                method=operation.method,
+                path=operation.path,
+                body=body,
+                retry_after=_retry_after(answer.headers),
+            )
+        )
+
+    def _invalid(self, answer: Answer, problems: Sequence[str]) -> HttpResponseInvalid:
+        return HttpResponseInvalid(
+            answer.status, self.operation.method, self.operation.path, problems
+        )
