@@ -1035,7 +1035,7 @@ def _tool_http(
         elif body_type in ("text/plain", "application/octet-stream"):
             resolver.error(
                 (*where, "body"),
-                f"a {body_type} body is one value: name the input property holding it",
+                f"the body ({body_type}) is one value: name the input property holding it",
                 hint='set body.property = "<property>"',
             )
     elif inputs_known:
@@ -1043,8 +1043,8 @@ def _tool_http(
         if unsent:
             resolver.warning(
                 where,
-                f"input properties {', '.join(map(repr, unsent))} are sent nowhere: "
-                "they are not parameters, and the operation has no body",
+                "input properties that go nowhere (no parameter, and no body): "
+                + ", ".join(map(repr, unsent)),
                 hint="list them under http.params, or declare http.body",
             )
 

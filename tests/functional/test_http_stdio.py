@@ -24,9 +24,7 @@ def petstore_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 async def test_stdio_server_calls_the_api(petstore_src: Path) -> None:
     with serve_petstore() as api:
-        env = subprocess_env(
-            petstore_src, PETSTORE_BASE_URL=api.base_url, PETSTORE_API_KEY=API_KEY
-        )
+        env = subprocess_env(petstore_src, PETSTORE_BASE_URL=api.base_url, PETSTORE_API_KEY=API_KEY)
         server = StdioServerParameters(command=sys.executable, args=["-m", PACKAGE], env=env)
         async with Client(server) as client:
             tools = (await client.list_tools()).tools
@@ -84,7 +82,9 @@ async def test_stdio_server_without_credentials_says_which_to_set(petstore_src: 
     assert result.is_error
     [block] = result.content
     assert isinstance(block, types.TextContent)
-    assert block.text == "GET /pet/{petId} needs credentials: set PETSTORE_TOKEN or PETSTORE_API_KEY"
+    assert (
+        block.text == "GET /pet/{petId} needs credentials: set PETSTORE_TOKEN or PETSTORE_API_KEY"
+    )
     assert anonymous.structured_content == api.app.users["ann"]
     assert [s.path for s in api.app.seen] == [f"{PREFIX}/user/ann"]
     assert TOKEN not in str(api.app.seen)
