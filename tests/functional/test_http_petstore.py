@@ -424,3 +424,134 @@ def test_generated_operations_are_a_table(petstore_package: ModuleType) -> None:
     handlers = Path(petstore_package.__file__).parent / "handlers" / "tools"
     # Only the tool whose handler the spec makes custom has a user file.
     assert sorted(p.name for p in handlers.glob("*.py")) == ["__init__.py", "update_pet.py"]
+
+
+# -- the HTTP client shim on its own ---------------------------------------------------------
+
+
+class QuietContext:
+    """The one part of a handler context the HTTP client uses: progress, here ignored."""
+
+    async def progress(self, done: float, total: float | None = None, message: str = "") -> None:
+        return None
+
+
+@pytest.fixture
+def http(petstore_package: ModuleType) -> ModuleType:
+    return importlib.import_module(f"{PACKAGE}._generated.http_client")
+
+
+def test_parameter_styles_follow_openapi(http: ModuleType) -> None:
+    # The examples of the OpenAPI 3.1 specification, "Style Examples".
+    color = ["blue", "black", "brown"]
+    rgb = {"R": 100, "G": 200, "B": 150}
+    cases = [
+        ("simple", False, color, "blue,black,brown"),
+        ("simple", True, rgb, "R=100,G=200,B=150"),
+        ("simple", False, rgb, "R,100,G,200,B,150"),
+        ("label", False, color, ".blue,black,brown"),
+        ("label", True, color, ".blue.black.brown"),
+        ("label", True, rgb, ".R=100.G=200.B=150"),
+        ("matrix", False, "blue", ";color=blue"),
+        ("matrix", True, color, ";color=blue;color=black;color=brown"),
+        ("matrix", False, rgb, ";color=R,100,G,200,B,150"),
+        ("matrix", True, rgb, ";R=100;G=200;B=150"),
+    ]
+    for style, explode, value, expected in cases:
+        param = http.Param("c", "path", name="color", style=style, explode=explode)
+        operation = http.Operation(tool="t", method="GET", path="/x/{color}", params=(param,))
+        assert http._prepare(operation, {"c": value}).path == "/x/" + expected, (style, value)
+    queries = [
+        ("form", True, color, ["color=blue", "color=black", "color=brown"]),
+        ("form", False, color, ["color=blue,black,brown"]),
+        ("form", True, rgb, ["R=100", "G=200", "B=150"]),
+        ("form", False, rgb, ["color=R,100,G,200,B,150"]),
+        ("spaceDelimited", False, color, ["color=blue%20black%20brown"]),
+        ("pipeDelimited", False, color, ["color=blue|black|brown"]),
+        ("deepObject", True, rgb, ["color[R]=100", "color[G]=200", "color[B]=150"]),
+        ("form", True, True, ["color=true"]),
+        ("form", True, 2.0, ["color=2"]),
+        ("form", True, [], []),
+    ]
+    for style, explode, value, expected_items in queries:
+        param = http.Param("c", "query", name="color", style=style, explode=explode)
+        operation = http.Operation(tool="t", method="GET", path="/q", params=(param,))
+        assert http._prepare(operation, {"c": value}).query == expected_items, (style, value)
+
+
+def test_header_values_cannot_break_the_request(http: ModuleType) -> None:
+    operation = http.Operation(
+        tool="t", method="GET", path="/h", params=(http.Param("h", "header", name="X-H"),)
+    )
+    with pytest.raises(ValueError, match="line break"):
+        http._prepare(operation, {"h": "a\r\nInjected: yes"})
+
+
+def test_multipart_body_has_one_part_per_field(http: ModuleType) -> None:
+    import httpx2
+
+    operation = http.Operation(
+        tool="t", method="POST", path="/m", body=http.Body("multipart/form-data")
+    )
+    prepared = http._prepare(operation, {"name": "Rex", "tags": ["a", "b"], "age": 3})
+    request = httpx2.Request("POST", "http://x/m", files=prepared.files)
+    body = request.read().decode()
+    assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert body.count("Content-Disposition: form-data;") == 4
+    assert 'name="tags"\r\n\r\na\r\n' in body and 'name="age"\r\n\r\n3\r\n' in body
+
+
+async def test_oauth2_token_is_fetched_once_and_renewed(
+    http: ModuleType, api: RunningPetstore
+) -> None:
+    scheme = http.OAuth2ClientCredentials(
+        token_url=api.base_url + "/oauth/token",
+        client_id_env="PETSTORE_CLIENT_ID",
+        client_secret_env="PETSTORE_CLIENT_SECRET",
+        scopes=["read:pets"],
+    )
+    settings = http.Api(
+        base_url="https://unused.example",
+        base_url_env="PETSTORE_BASE_URL",
+        auth={"oauth": scheme},
+        security=(("oauth",),),
+    )
+    operation = http.Operation(
+        tool="t", method="GET", path="/pet/{petId}", params=(http.Param("petId", "path"),)
+    )
+    client = http.HttpClient(settings)
+    ctx = QuietContext()
+    with pytest.MonkeyPatch.context() as env:
+        missing = None
+        try:
+            await client.send(ctx, operation, {"petId": 1})
+        except http.HttpCredentialsMissing as error:
+            missing = error
+        assert missing is not None
+        env.setenv("PETSTORE_CLIENT_ID", api.app.client_id)
+        env.setenv("PETSTORE_CLIENT_SECRET", api.app.client_secret)
+        statuses = [(await client.send(ctx, operation, {"petId": i})).status for i in (1, 2)]
+        api.app.token_lifetime = 10  # less than the renewal margin: renewed at every call
+        client._tokens.clear()
+        statuses += [(await client.send(ctx, operation, {"petId": 1})).status for _ in (1, 2)]
+        api.app.client_secret = "rotated"
+        client._tokens.clear()
+        failed = None
+        try:
+            await client.send(ctx, operation, {"petId": 1})
+        except http.HttpAuthFailed as error:
+            failed = error
+    await client.aclose()
+    assert statuses == [200, 200, 200, 200]
+    assert api.app.issued == ["issued-1", "issued-2", "issued-3"]
+    token_requests = api.app.requests_to("/oauth/token")
+    assert len(token_requests) == 4
+    assert token_requests[0].body == b"grant_type=client_credentials&scope=read%3Apets"
+    pet_requests = [s for s in api.app.seen if s.path.startswith(PREFIX + "/pet/")]
+    assert [s.headers["authorization"] for s in pet_requests] == [
+        "Bearer issued-1",
+        "Bearer issued-1",
+        "Bearer issued-2",
+        "Bearer issued-3",
+    ]
+    assert failed is not None and "401" in failed.message

@@ -16,6 +16,7 @@ of its own, and stops it afterwards.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import socket
@@ -68,6 +69,11 @@ class PetstoreApp:
     # Text padding for the logout answer (a body long enough to report download progress).
     padding: int = 0
     next_id: int = 100
+    # OAuth 2 client credentials: the client allowed, the tokens issued, their lifetime.
+    client_id: str = "client-1"
+    client_secret: str = "secret-1"
+    issued: list[str] = field(default_factory=list)
+    token_lifetime: int = 3600
 
     def __post_init__(self) -> None:
         self.pets.update(
@@ -135,6 +141,8 @@ class PetstoreApp:
         segments = [unquote(s) for s in seen.path[len(PREFIX) + 1 :].split("/")]
         method = seen.method
         query = parse_qs(seen.query, keep_blank_values=True)
+        if segments == ["oauth", "token"] and method == "POST":
+            return self.token(seen)
         if segments[0] == "user":
             return self.user(seen, segments[1:], query)
         if segments == ["store", "inventory"] and method == "GET":
@@ -151,10 +159,20 @@ class PetstoreApp:
         return self.pet(seen, segments[1:], query)
 
     def authorized(self, seen: Seen) -> bool:
-        return (
-            seen.headers.get("authorization") == f"Bearer {TOKEN}"
-            or seen.headers.get("api_key") == API_KEY
-        )
+        bearer = seen.headers.get("authorization", "").removeprefix("Bearer ")
+        return bearer == TOKEN or bearer in self.issued or seen.headers.get("api_key") == API_KEY
+
+    def token(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
+        credentials = f"{self.client_id}:{self.client_secret}".encode()
+        expected = "Basic " + base64.b64encode(credentials).decode()
+        form = dict(parse_qsl(seen.body.decode()))
+        if seen.headers.get("authorization") != expected:
+            return 401, {"error": "invalid_client"}, {}
+        if form.get("grant_type") != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}, {}
+        self.issued.append(f"issued-{len(self.issued) + 1}")
+        grant = {"access_token": self.issued[-1], "token_type": "Bearer"}
+        return 200, {**grant, "expires_in": self.token_lifetime}, {}
 
     def pet(
         self, seen: Seen, rest: list[str], query: dict[str, list[str]]
