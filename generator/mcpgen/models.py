@@ -150,20 +150,39 @@ def _chunked(
             else:
                 seen.add(name)
                 bodies.append(text)
+    # `X.model_rebuild()` of recursive models go after every class, as in one batch.
+    rebuilds = [text for text in bodies if _is_rebuild(text)]
+    bodies = [text for text in bodies if not _is_rebuild(text)]
     future = imports.pop("__future__", set())
     lines = [f"from __future__ import {', '.join(sorted(future))}"] if future else []
     lines += [
         f"from {module} import {', '.join(sorted(names))}" if names else module
         for module, names in sorted(imports.items())
     ]
-    return "\n" + "\n".join(lines) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
+    tail = "\n\n\n" + "\n".join(rebuilds) if rebuilds else ""
+    return "\n" + "\n".join(lines) + "\n\n\n" + "\n\n\n".join(bodies) + tail + "\n"
 
 
 def _split(source: str, imports: dict[str, set[str]]) -> dict[str, str]:
-    """A module's top-level definitions by name, in order; its imports go into `imports`."""
+    """A module's top-level definitions by name, in order; its imports go into `imports`.
+
+    The `X.model_rebuild()` call the generator writes after a recursive model `X` is kept
+    under the name `X.model_rebuild()` (`_is_rebuild`), so a run that repeats it is
+    compared with the shared chunk like any definition.
+    """
     lines = source.splitlines()
     nodes: dict[str, str] = {}
     for node in ast.parse(source).body:
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr == "model_rebuild"
+            and isinstance(node.value.func.value, ast.Name)
+        ):
+            call = ast.unparse(node)
+            nodes[call] = call
+            continue
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             imports.setdefault(node.module, set()).update(
                 a.name if a.asname is None else f"{a.name} as {a.asname}" for a in node.names
@@ -190,6 +209,10 @@ def _split(source: str, imports: dict[str, set[str]]) -> dict[str, str]:
         start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         nodes[name] = "\n".join(lines[start - 1 : node.end_lineno])
     return nodes
+
+
+def _is_rebuild(text: str) -> bool:
+    return text.endswith(".model_rebuild()")
 
 
 def _chunk(models: Iterable[ModelIR], cache: ProjectCache | None) -> str:
