@@ -555,3 +555,28 @@ async def test_oauth2_token_is_fetched_once_and_renewed(
         "Bearer issued-3",
     ]
     assert failed is not None and "401" in failed.message
+
+
+async def test_timeouts_retry_idempotent_requests_only(
+    http: ModuleType, api: RunningPetstore
+) -> None:
+    settings = http.Api(
+        base_url=api.base_url, base_url_env="PETSTORE_UNUSED", timeout=0.3, retries=2
+    )
+    client = http.HttpClient(settings)
+    get = http.Operation(tool="t", method="GET", path="/pet/1")
+    post = http.Operation(tool="t", method="POST", path="/pet", body=http.Body())
+    api.app.delay = 2.0
+    failures = []
+    for operation in (get, post):
+        try:
+            await client.send(QuietContext(), operation, {"name": "x", "photoUrls": []})
+        except http.HttpRequestFailed as error:
+            failures.append(error.message)
+    await client.aclose()
+    # The GET may be sent again; the POST may have reached the API, so it is sent once.
+    assert [s.method for s in api.app.seen] == ["GET", "GET", "GET", "POST"]
+    assert failures == [
+        "GET /pet/1 failed: no answer in time",
+        "POST /pet failed: no answer in time",
+    ]
