@@ -21,6 +21,7 @@ from mcpgen.openapi.document import DocumentSet, OpenApiDocument, Pointer, RefEr
 from mcpgen.openapi.naming import (
     Candidate,
     NamedOperation,
+    class_name,
     class_names,
     digest,
     property_name,
@@ -98,12 +99,14 @@ class _Operation:
 
 @dataclass
 class _ErrorUse:
-    wanted: str
-    phrase: str
-    description: str | None
+    """One declared error type: every response with the same name, retryability and data."""
+
+    wanted: str  # PascalCase, ending in Error
     data: JsonSchema
     retryable: bool
-    key: str = ""
+    # Words for the message, from each response met; the least one is used (order-free).
+    descriptions: set[str] = field(default_factory=set)
+    phrases: set[str] = field(default_factory=set)
 
 
 class _Skip(Exception):
@@ -459,7 +462,7 @@ class _Converter:
         schema = self.schemas.convert(raw, target.document, at, "input")
         described = _text(parameter.get("description"))
         if described and "description" not in schema:
-            schema = {"description": described, **schema}
+            schema["description"] = described
         if parameter.get("deprecated") is True:
             schema["deprecated"] = True
         return schema
@@ -562,8 +565,8 @@ class _Converter:
             )
             component = _component_response(raw)
             phrase = _phrase(status)
-            wanted = component or phrase.title().replace(" ", "")
-            description = _text(response.get("description")) if isinstance(response, dict) else ""
+            wanted = class_name(component or phrase.title().replace(" ", ""))
+            wanted = wanted if wanted.endswith("Error") else class_name(wanted + "Error")
             body: JsonSchema = {}
             content = response.get("content") if isinstance(response, dict) else None
             if isinstance(content, dict):
@@ -583,20 +586,15 @@ class _Converter:
                 "properties": {"status": {"type": "integer"}, "body": body},
             }
             retryable = status == "429" or status.startswith("5")
-            use = _ErrorUse(
-                wanted,
-                phrase,
-                description if component else None,
-                data,
-                retryable,
-            )
-            # Everything that shows in the error type is in its key: which operation met it
-            # first can never matter.
-            use.key = json.dumps(
-                [wanted, retryable, use.description, _canonical(data)], sort_keys=True
-            )
-            self.error_uses.setdefault(use.key, use)
-            result[status] = use.key
+            # Everything that shows in the error type's schema is in its key: which operation
+            # met it first can never matter.
+            key = json.dumps([wanted, retryable, _canonical(data)], sort_keys=True)
+            use = self.error_uses.setdefault(key, _ErrorUse(wanted, data, retryable))
+            description = _text(response.get("description")) if isinstance(response, dict) else ""
+            if component and description:
+                use.descriptions.add(description.split("\n", 1)[0].strip()[:200])
+            use.phrases.add(phrase if not component else "HTTP error")
+            result[status] = key
         return result
 
     # -- names of errors and types -------------------------------------------------------
@@ -611,22 +609,11 @@ class _Converter:
         ]
         type_names, type_notes = class_names(type_candidates, taken, "Schema")
         notes.extend(f"type name collision: {line}" for line in type_notes)
-        self.schemas.name_types(type_names)
         self.type_names = type_names
         taken_by_types = dict(taken)
         for identity, name in type_names.items():
             taken_by_types[name] = f"type {identity}"
-        retry_split: defaultdict[str, set[bool]] = defaultdict(set)
-        for use in self.error_uses.values():
-            retry_split[use.wanted].add(use.retryable)
-        candidates = []
-        for key, use in self.error_uses.items():
-            wanted = use.wanted
-            if use.retryable and len(retry_split[wanted]) > 1:
-                wanted += "Retryable"
-            if not wanted.endswith("Error"):
-                wanted += "Error"
-            candidates.append(Candidate(key, wanted))
+        candidates = self._error_candidates(type_names)
         # An error's data model is `<Name>Data`: keep those clear of types too.
         reserved = {**taken_by_types}
         for name in list(taken_by_types):
@@ -635,6 +622,36 @@ class _Converter:
         names, error_notes = class_names(candidates, reserved, "Response")
         notes.extend(f"error name collision: {line}" for line in error_notes)
         return names
+
+    def _error_candidates(self, type_names: dict[str, str]) -> list[Candidate]:
+        """Wanted error names, made distinct by what tells clashing errors apart.
+
+        Errors that want one name but differ: a retryable one says so (`...RetryableError`), one
+        whose body is a shared type names it (`NotFound` + `BasicError`), and the one without a
+        body keeps the plain name; whatever still clashes is numbered by `class_names`.
+        """
+        groups: defaultdict[str, list[str]] = defaultdict(list)
+        for key, use in self.error_uses.items():
+            groups[use.wanted].append(key)
+        candidates: list[Candidate] = []
+        for wanted, keys in groups.items():
+            stem = wanted.removesuffix("Error")
+            retry_split = len({self.error_uses[k].retryable for k in keys}) > 1
+            for key in keys:
+                use = self.error_uses[key]
+                name = f"{stem}Retryable" if use.retryable and retry_split else stem
+                body = use.data["properties"]["body"]
+                label = "no body"
+                if set(body) == {"$ref"}:
+                    type_name = type_names[body["$ref"].identity]
+                    label = f"body {type_name}"
+                    if len(keys) > 1:
+                        name += type_name
+                elif body:
+                    label = "an inline body"
+                name = class_name(name if name.endswith("Error") else name + "Error")
+                candidates.append(Candidate(key, name, preferred=not body, label=label))
+        return candidates
 
     # -- security, servers, the spec ----------------------------------------------------
 
@@ -790,8 +807,6 @@ class _Converter:
             if not any(name in tool.get("errors", ()) for tool in tools):
                 continue
             error: dict[str, Any] = {"code": _ERROR_CODE, "message": _message(use)}
-            if use.description:
-                error["description"] = use.description
             if use.retryable:
                 error["retryable"] = True
             error["data"] = use.data
@@ -802,6 +817,8 @@ class _Converter:
         types = {
             self.type_names[identity]: self.schemas.types[identity].schema for identity in used
         }
+        for schema in [*types.values(), *(e["data"] for e in errors.values()), *tools]:
+            self.schemas.name_refs(schema, self.type_names)
         spec: dict[str, Any] = {"server": server, "openapi": openapi, "http": http_section}
         if types:
             spec["types"] = dict(sorted(types.items()))
@@ -811,31 +828,15 @@ class _Converter:
         return spec
 
     def _reachable(self, schemas: list[JsonSchema]) -> set[str]:
-        pending = [name for schema in schemas for name in _ref_names(schema, self.type_names)]
+        """The identities of every type the schemas use, directly or through other types."""
+        pending = [identity for schema in schemas for identity in self.schemas.refs_of(schema)]
         seen: set[str] = set()
-        by_name = {name: identity for identity, name in self.type_names.items()}
         while pending:
-            identity = by_name[pending.pop()]
-            if identity in seen:
-                continue
-            seen.add(identity)
-            pending.extend(_ref_names(self.schemas.types[identity].schema, self.type_names))
+            identity = pending.pop()
+            if identity not in seen:
+                seen.add(identity)
+                pending.extend(self.schemas.types[identity].uses)
         return seen
-
-
-def _ref_names(schema: Any, type_names: dict[str, str]) -> list[str]:
-    found: list[str] = []
-    stack = [schema]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            ref = value.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/types/"):
-                found.append(ref[len("#/types/") :])
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-    return found
 
 
 def _canonical(value: Any) -> Any:
@@ -908,9 +909,8 @@ def _choose_media(content: dict[str, Any]) -> tuple[str, str] | None:
 
 def _message(use: _ErrorUse) -> str:
     """The error's message template: the response's own words when it is a shared component."""
-    first_line = (use.description or "").split("\n", 1)[0].strip()[:200]
-    text = first_line.replace("{", "{{").replace("}", "}}") if first_line else use.phrase
-    return f"{text} (HTTP {{status}})"
+    text = min(use.descriptions) if use.descriptions else min(use.phrases)
+    return text.replace("{", "{{").replace("}", "}}") + " (HTTP {status})"
 
 
 def _component_response(raw: Any) -> str | None:
@@ -940,8 +940,11 @@ def _text(value: Any) -> str:
     return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= c <= "\udfff" for c in text)
+    return _SURROGATE.search(text) is not None
 
 
 def _server_name(info: Any) -> str:

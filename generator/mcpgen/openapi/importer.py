@@ -109,18 +109,7 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
     documents.load_root(source)
     conversion = convert_document(documents, options)
     new = conversion.spec
-    base_text = (
-        json.dumps(
-            {
-                "mcpgen_openapi_base": BASE_FORMAT,
-                "options": {"max_name_length": max_length, "output_validation": validation},
-                "spec": new,
-            },
-            indent=1,
-            ensure_ascii=False,
-        )
-        + "\n"
-    )
+    base_text = base_json(new, {"max_name_length": max_length, "output_validation": validation})
     merge: MergeReport | None = None
     final = new
     if current is not None:
@@ -141,6 +130,30 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
     if write:
         _write_all({output: spec_text, base_path(output): base_text})
     return ImportResult(summary, [*warnings, *conversion.warnings], spec_text, base_text)
+
+
+def base_json(spec: dict[str, Any], options: dict[str, Any]) -> str:
+    """The base file: JSON with one line per type, error and tool, so that its diffs in
+    version control read like the spec's (and it is written at the C encoder's speed)."""
+
+    def compact(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    sections: list[str] = []
+    for name, value in spec.items():
+        if isinstance(value, list):
+            inner = ",\n".join(f"  {compact(item)}" for item in value)
+            sections.append(f" {compact(name)}:[\n{inner}\n ]" if value else f" {compact(name)}:[]")
+        elif name in ("types", "errors") and isinstance(value, dict) and value:
+            inner = ",\n".join(f"  {compact(k)}:{compact(v)}" for k, v in value.items())
+            sections.append(f" {compact(name)}:{{\n{inner}\n }}")
+        else:
+            sections.append(f" {compact(name)}:{compact(value)}")
+    body = ",\n".join(sections)
+    return (
+        f'{{"mcpgen_openapi_base":{BASE_FORMAT},"options":{compact(options)},"spec":{{\n'
+        f"{body}\n}}}}\n"
+    )
 
 
 def _current_spec(output: Path) -> dict[str, Any]:
@@ -217,12 +230,10 @@ def _header(spec: dict[str, Any], source: str, output: Path) -> str:
 
 
 def _is_section(path: tuple[str, ...]) -> bool:
-    """The tables a spec shows with their own headers, for reading."""
-    if path in (("server",), ("openapi",), ("http",), ("types",), ("errors",), ("tools",)):
-        return True
-    if path in (("http", "auth"),):
-        return True
-    return len(path) == 2 and path[0] in ("types", "errors") or (
+    """The tables a spec shows under their own headers, for reading."""
+    if len(path) == 1:
+        return path[0] in ("server", "openapi", "http", "tools")
+    return (len(path) == 2 and path[0] in ("types", "errors")) or (
         len(path) == 3 and path[:2] == ("http", "auth")
     )
 

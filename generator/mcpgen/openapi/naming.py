@@ -106,6 +106,7 @@ class Candidate:
     identity: str
     wanted: str
     preferred: bool = False
+    label: str = ""  # how a collision note shows it (default: its identity)
 
 
 def class_names(
@@ -117,12 +118,14 @@ def class_names(
     one (a component named exactly so), which keeps the plain name. A name already `taken`
     (a tool's input model, a type) gets `clash_suffix` first.
     """
+    candidates = list(candidates)
     wanted: dict[str, str] = {}
     for candidate in candidates:
         name = class_name(candidate.wanted)
         if name in taken:
             name = class_name(name + clash_suffix)
         wanted[candidate.identity] = name
+    labels = {c.identity: c.label or c.identity for c in candidates}
     preferred = {c.identity for c in candidates if c.preferred and class_name(c.wanted) == c.wanted}
     groups: defaultdict[str, list[str]] = defaultdict(list)
     for identity, name in wanted.items():
@@ -140,7 +143,7 @@ def class_names(
             else:
                 result[identity] = class_name(f"{name}{_number(identity)}")
         if len(identities) > 1:
-            shown = ", ".join(f"{i} -> {result[i]}" for i in sorted(identities))
+            shown = ", ".join(f"{labels[i]} -> {result[i]}" for i in sorted(identities))
             notes.append(f"{name!r} is wanted by {len(identities)}: {shown}")
     final = list(result.values())
     if len(set(final)) != len(final) or set(final) & set(taken):

@@ -159,7 +159,7 @@ def _merge_tools(
                 report.kept_removed.append(f"{base_tool['name']} ({identity})")
             continue
         label = current_tool.get("name", identity)
-        tool = _merge(base_tool, current_tool, new_tool, (f"tools[{label}]",), report)
+        tool = _merge(base_tool, current_tool, new_tool, ("tools", label), report)
         if tool.get("name") == current_tool.get("name") and current_tool.get("name") != (
             base_tool.get("name") if base_tool is not MISSING else new_tool["name"]
         ):

@@ -4,7 +4,8 @@ Every `$ref` to a schema becomes a reference to a spec type (`#/types/Name`): co
 schemas, schemas in other files, anything a `$ref` points at. A type is converted once, when
 first referenced, so recursive and circular schemas stay references (never inlined forever).
 Type names are only known once every type is (collisions are resolved over the whole set, see
-`naming`), so each `$ref` written is recorded and filled in at the end: no second walk.
+`naming`), so a `$ref` is first written as a placeholder that knows its target, and one walk
+over the finished spec writes the names in.
 
 OpenAPI 3.0's dialect is translated (`nullable`, boolean `exclusiveMinimum`/`exclusiveMaximum`,
 `example`); OpenAPI-only keywords (`discriminator`, `xml`, `externalDocs`, `x-*`) are dropped.
@@ -67,8 +68,6 @@ class SchemaType:
     base_name: str  # the name it would like (component name, file stem...)
     is_component: bool  # a root `#/components/schemas/X` (or Swagger `#/definitions/X`)
     schema: JsonSchema = field(default_factory=dict)
-    # Every `{"$ref": ...}` written for it, filled in once names are assigned.
-    sites: list[dict[str, Any]] = field(default_factory=list)
     # The types its schema references (for reachability and tools/list sizes).
     uses: set[str] = field(default_factory=set)
 
@@ -149,16 +148,23 @@ class SchemaConverter:
             entry.schema = _as_table(converted)
             entry.uses = self.refs_of(entry.schema)
 
-    def name_types(self, names: dict[str, str]) -> None:
-        """Write the final `#/types/<Name>` into every reference made."""
-        for identity, entry in self.types.items():
-            ref = f"#/types/{names[identity]}"
-            for site in entry.sites:
-                site["$ref"] = ref
+    @staticmethod
+    def name_refs(value: Any, names: dict[str, str]) -> None:
+        """Write the final `#/types/<Name>` into every placeholder reference in `value`."""
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                ref = item.get("$ref")
+                if isinstance(ref, _TypeRef):
+                    item["$ref"] = f"#/types/{names[ref.identity]}"
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
 
     # -- the walk ---------------------------------------------------------------------
 
-    def _ref(self, ref: str, document: OpenApiDocument, parts: Pointer) -> dict[str, Any] | None:
+    def _ref(self, ref: str, document: OpenApiDocument, parts: Pointer) -> _TypeRef | None:
         try:
             target = self.documents.resolve(ref, document, parts)
         except RefError as error:
@@ -176,9 +182,7 @@ class SchemaConverter:
             )
             self.types[identity] = entry
             self._pending.append(entry)
-        site: dict[str, Any] = {"$ref": _TypeRef(identity)}
-        entry.sites.append(site)
-        return site
+        return _TypeRef(identity)
 
     def _node(
         self, schema: Any, document: OpenApiDocument, parts: Pointer, mode: Mode
@@ -197,16 +201,14 @@ class SchemaConverter:
             if key.startswith("x-") or key in _DROPPED:
                 continue
             if key == "$ref" and isinstance(value, str):
-                site = self._ref(value, document, here)
-                if site is None:
+                target = self._ref(value, document, here)
+                if target is None:
                     continue
                 if len(schema) == 1 or self.openapi_30 and not _keeps_siblings(schema):
                     # OpenAPI 3.0 ignores a $ref's siblings (but `nullable` is kept above).
-                    result = site
+                    result = {"$ref": target}
                     break
-                result["$ref"] = site["$ref"]
-                entry = self.types[site["$ref"].identity]
-                entry.sites[-1] = result
+                result["$ref"] = target
             elif key in _MAP and isinstance(value, dict):
                 converted = {}
                 for name, sub in value.items():

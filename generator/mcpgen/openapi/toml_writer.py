@@ -98,10 +98,44 @@ def dumps(
 def _needs_header(value: Any) -> bool:
     """A table whose content cannot all be written as dotted keys of its parent."""
     if isinstance(value, list):
-        return _is_table_array(value) and len(inline(value)) > WIDTH
+        return _is_table_array(value) and _inline_within(value, WIDTH) is None
     if isinstance(value, dict):
         return any(_needs_header(v) for v in value.values())
     return False
+
+
+def _inline_within(value: Any, budget: int) -> str | None:
+    """`inline(value)` if it takes at most `budget` characters, else None (found out early:
+    a big schema is never rendered whole just to learn that it is too long)."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        parts: list[str] = []
+        used = 4
+        for k, v in value.items():
+            name = key(k)
+            text = _inline_within(v, budget - used - len(name) - 3)
+            if text is None:
+                return None
+            parts.append(f"{name} = {text}")
+            used += len(parts[-1]) + 2
+            if used > budget + 2:
+                return None
+        return "{ " + ", ".join(parts) + " }"
+    if isinstance(value, list):
+        items: list[str] = []
+        used = 2
+        for v in value:
+            text = _inline_within(v, budget - used)
+            if text is None:
+                return None
+            items.append(text)
+            used += len(text) + 2
+            if used > budget + 2:
+                return None
+        return "[" + ", ".join(items) + "]"
+    text = scalar(value)
+    return text if len(text) <= budget else None
 
 
 def _is_table_array(value: list[Any]) -> bool:
@@ -119,9 +153,11 @@ def _table(
     entries: list[str] = []
     later: list[tuple[str, Any]] = []
     for name, value in data.items():
-        own = sections((*path, name)) and (
-            isinstance(value, dict) or (isinstance(value, list) and _is_table_array(value))
-        )
+        here = (*path, name)
+        own = (
+            isinstance(value, dict)
+            and (sections(here) or any(sections((*here, k)) for k in value))
+        ) or (sections(here) and isinstance(value, list) and _is_table_array(value))
         if own or _needs_header(value):
             later.append((name, value))
         else:
@@ -146,14 +182,16 @@ def _entry(dotted: tuple[str, ...], value: Any, lines: list[str]) -> None:
     if isinstance(value, str) and "\n" in value:
         lines.append(f"{name} = {multiline(value)}")
         return
-    one_line = f"{name} = {inline(value)}"
-    if len(one_line) <= WIDTH or not isinstance(value, dict) or not value:
-        if isinstance(value, list) and len(one_line) > WIDTH and value:
+    short = _inline_within(value, WIDTH - len(name) - 3)
+    if short is not None or not isinstance(value, dict) or not value:
+        if short is not None:
+            lines.append(f"{name} = {short}")
+        elif isinstance(value, list) and value:
             lines.append(f"{name} = [")
             lines.extend(f"  {inline(item)}," for item in value)
             lines.append("]")
         else:
-            lines.append(one_line)
+            lines.append(f"{name} = {inline(value)}")
         return
     for sub, item in value.items():
         _entry((*dotted, key(sub)), item, lines)
