@@ -343,12 +343,8 @@ def _selection(tags: tuple[str, ...], paths: tuple[str, ...], operations: tuple[
 @click.option("--name", "server_name", help="Server name (default: from info.title).")
 @click.option("--include-tag", multiple=True, help="Keep operations with this tag (repeatable).")
 @click.option("--exclude-tag", multiple=True, help="Drop operations with this tag (repeatable).")
-@click.option(
-    "--include-path", multiple=True, help="Keep operations whose path matches this glob."
-)
-@click.option(
-    "--exclude-path", multiple=True, help="Drop operations whose path matches this glob."
-)
+@click.option("--include-path", multiple=True, help="Keep operations whose path matches this glob.")
+@click.option("--exclude-path", multiple=True, help="Drop operations whose path matches this glob.")
 @click.option(
     "--include-operation",
     multiple=True,
@@ -417,9 +413,9 @@ def import_openapi(
         include=_selection(include_tag, include_path, include_operation) if selecting else None,
         exclude=_selection(exclude_tag, exclude_path, exclude_operation) if selecting else None,
         max_name_length=max_name_length,
-        output_validation="off" if output_validation == "off" else (
-            "strict" if output_validation == "strict" else None
-        ),
+        output_validation="off"
+        if output_validation == "off"
+        else ("strict" if output_validation == "strict" else None),
         allow_remote_refs=allow_remote_refs,
     )
     try:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from mcpgen.openapi.importer import ImportRequest, ImportResult, run_import
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "openapi"

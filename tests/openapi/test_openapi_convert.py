@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from conftest import FIXTURES, import_spec, load_toml
-
 from mcpgen.pipeline import check
 
 
@@ -156,12 +155,21 @@ def test_petstore_errors_are_shared_and_annotations_follow_the_method(tmp_path: 
 @pytest.mark.parametrize(
     ("options", "kept"),
     [
-        ({"include": {"tags": ["store"]}}, {"getInventory", "placeOrder", "getOrderById", "deleteOrder"}),
         (
-            {"include": {"paths": ["/store/order*"]}, "exclude": {"operations": ["DELETE /store/order/{orderId}"]}},
+            {"include": {"tags": ["store"]}},
+            {"getInventory", "placeOrder", "getOrderById", "deleteOrder"},
+        ),
+        (
+            {
+                "include": {"paths": ["/store/order*"]},
+                "exclude": {"operations": ["DELETE /store/order/{orderId}"]},
+            },
             {"placeOrder", "getOrderById"},
         ),
-        ({"include": {"operations": ["getInventory", "GET /user/login"]}}, {"getInventory", "loginUser"}),
+        (
+            {"include": {"operations": ["getInventory", "GET /user/login"]}},
+            {"getInventory", "loginUser"},
+        ),
     ],
 )
 def test_selection_is_recorded_and_applied(

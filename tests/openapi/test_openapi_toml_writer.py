@@ -7,14 +7,35 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from mcpgen.openapi.toml_writer import dumps, multiline, string
 
 # Any text a TOML file can hold: every code point but the surrogates.
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 awkward = st.sampled_from(
-    ['"""', '""', '"', "\\", "\\n", "a\nb", "\r\n", "\t", "\x00", "\x7f", "é", "🙂", "", " ", "x.y",
-     "[a]", "=", "#", "'''", 'ends with "', 'ends with ""', "\\u0000"]
+    [
+        '"""',
+        '""',
+        '"',
+        "\\",
+        "\\n",
+        "a\nb",
+        "\r\n",
+        "\t",
+        "\x00",
+        "\x7f",
+        "é",
+        "🙂",
+        "",
+        " ",
+        "x.y",
+        "[a]",
+        "=",
+        "#",
+        "'''",
+        'ends with "',
+        'ends with ""',
+        "\\u0000",
+    ]
 )
 strings = st.one_of(text, awkward)
 scalars = st.one_of(

@@ -171,8 +171,7 @@ class _Converter:
         data = self.root.data
         operations = self._operations()
         selectable = {
-            op.route: Selectable(op.method, op.path, op.operation_id, op.tags)
-            for op in operations
+            op.route: Selectable(op.method, op.path, op.operation_id, op.tags) for op in operations
         }
         skipped: list[tuple[str, str]] = []
         kept: list[_Operation] = []
@@ -187,7 +186,9 @@ class _Converter:
         )
         self._security_schemes()
         ids = [op.operation_id for op in operations if op.operation_id]
-        duplicated_ids = {i for i in ids if ids.count(i) > 1} if len(ids) != len(set(ids)) else set()
+        duplicated_ids = (
+            {i for i in ids if ids.count(i) > 1} if len(ids) != len(set(ids)) else set()
+        )
         tools: dict[str, dict[str, Any]] = {}
         tool_errors: dict[str, dict[str, str]] = {}
         for op in kept:
@@ -207,10 +208,7 @@ class _Converter:
             raise SpecError(self.problems)
 
         names = tool_names(
-            [
-                NamedOperation(route, tools[route]["http"].get("operation_id"))
-                for route in tools
-            ],
+            [NamedOperation(route, tools[route]["http"].get("operation_id")) for route in tools],
             self.options.max_name_length,
         )
         notes.extend(f"tool name collision: {line}" for line in names.collisions)
@@ -346,12 +344,18 @@ class _Converter:
                     or parameter.get("in") not in _LOCATIONS
                     or not isinstance(parameter.get("name"), str)
                 ):
-                    if isinstance(parameter, dict) and parameter.get("in") in ("body", "formData"):
-                        raise _Skip(f"Swagger 2.0 parameter (in: {parameter['in']})")
+                    swagger = isinstance(parameter, dict) and parameter.get("in") in (
+                        "body",
+                        "formData",
+                    )
                     self.problems.append(
                         target.document.diagnostic(
                             target.parts,
                             "a parameter needs `name` and `in` (path, query, header or cookie)",
+                            hint="`in: body` and `in: formData` are Swagger 2.0: OpenAPI 3 "
+                            "describes the body under `requestBody`"
+                            if swagger
+                            else None,
                         )
                     )
                     continue
@@ -386,7 +390,9 @@ class _Converter:
                     op.parts, f"path parameter {missing!r} is not declared: taken as a string"
                 )
             )
-            wire_params.append(({"name": missing, "in": "path", "required": True}, Target(op.document, op.parts)))
+            wire_params.append(
+                ({"name": missing, "in": "path", "required": True}, Target(op.document, op.parts))
+            )
 
         body_binding: dict[str, Any] | None = None
         body_schema, content_type, body_required, merge = self._request_body(op)
@@ -490,9 +496,7 @@ class _Converter:
         required = body.get("required") is True
         if raw_schema is None:
             raw_schema = (
-                {"type": "object"}
-                if content_type == "application/json"
-                else {"type": "string"}
+                {"type": "object"} if content_type == "application/json" else {"type": "string"}
             )
         schema = self.schemas.convert(raw_schema, target.document, at, "input")
         if content_type == "application/octet-stream" and "$ref" not in schema:
@@ -557,7 +561,9 @@ class _Converter:
         has_success = any(re.fullmatch(r"2(\d\d|XX)", str(s)) for s in responses)
         result: dict[str, str] = {}
         for status in sorted(str(s) for s in responses):
-            if not (re.fullmatch(r"[45](\d\d|XX)", status) or (status == "default" and has_success)):
+            if not (
+                re.fullmatch(r"[45](\d\d|XX)", status) or (status == "default" and has_success)
+            ):
                 continue
             raw = responses[status]
             response, target = self.documents.follow(
@@ -599,9 +605,7 @@ class _Converter:
 
     # -- names of errors and types -------------------------------------------------------
 
-    def _name_errors_and_types(
-        self, taken: dict[str, str], notes: list[str]
-    ) -> dict[str, str]:
+    def _name_errors_and_types(self, taken: dict[str, str], notes: list[str]) -> dict[str, str]:
         self.schemas.drain()
         type_candidates = [
             Candidate(entry.identity, entry.base_name, entry.is_component)
@@ -700,7 +704,10 @@ class _Converter:
                 if not isinstance(token_url, str) or not token_url:
                     self.unsupported_auth[name] = "oauth2 client credentials without tokenUrl"
                     continue
-                entry: dict[str, Any] = {"type": "oauth2_client_credentials", "token_url": token_url}
+                entry: dict[str, Any] = {
+                    "type": "oauth2_client_credentials",
+                    "token_url": token_url,
+                }
                 scopes = flow.get("scopes")
                 if isinstance(scopes, dict) and scopes:
                     entry["scopes"] = sorted(scopes)
@@ -767,7 +774,9 @@ class _Converter:
         url = re.sub(r"\{([^{}]+)\}", substitute, url)
         if "{" in url:
             self.warnings.append(
-                self.root.warning(("servers", 0, "url"), f"server variable without default in {url!r}")
+                self.root.warning(
+                    ("servers", 0, "url"), f"server variable without default in {url!r}"
+                )
             )
         if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", url):
             self.warnings.append(
@@ -782,7 +791,7 @@ class _Converter:
     def _spec(
         self, tools: list[dict[str, Any]], error_names: dict[str, str], data: dict[str, Any]
     ) -> dict[str, Any]:
-        info = data.get("info") if isinstance(data.get("info"), dict) else {}
+        info: dict[str, Any] = data["info"] if isinstance(data.get("info"), dict) else {}
         server: dict[str, Any] = {"name": self.server_name}
         if info.get("version") is not None:
             server["version"] = str(info["version"])
@@ -791,7 +800,10 @@ class _Converter:
         if _text(info.get("description")):
             server["description"] = _text(info["description"])
         openapi: dict[str, Any] = {"source": self.options.source}
-        for kind, selection in (("include", self.options.include), ("exclude", self.options.exclude)):
+        for kind, selection in (
+            ("include", self.options.include),
+            ("exclude", self.options.exclude),
+        ):
             chosen = {k: v for k, v in selection.model_dump().items() if v}
             if chosen:
                 openapi[kind] = chosen
@@ -811,7 +823,9 @@ class _Converter:
                 error["retryable"] = True
             error["data"] = use.data
             errors[name] = error
-        reachable_from = [t.get("input", {}) for t in tools] + [t.get("output") or {} for t in tools]
+        reachable_from = [t.get("input", {}) for t in tools] + [
+            t.get("output") or {} for t in tools
+        ]
         reachable_from += [e["data"] for e in errors.values()]
         used = self._reachable(reachable_from)
         types = {
@@ -953,4 +967,3 @@ def _server_name(info: Any) -> str:
     if not name or not name[0].isalpha():
         name = f"api-{name}".strip("-") if name else "api"
     return name
-

@@ -98,7 +98,9 @@ class OpenApiDocument:
 
     def warning(self, parts: Pointer, message: str) -> Diagnostic:
         """A warning at `parts` (located the same way as an error)."""
-        return Diagnostic("warning", f"{pointer_text(parts)}: {message}", location=self.locate(parts))
+        return Diagnostic(
+            "warning", f"{pointer_text(parts)}: {message}", location=self.locate(parts)
+        )
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,7 @@ class DocumentSet:
 def fetch_url(url: str) -> bytes:
     """GET an http(s) URL with a timeout and a size cap (raises OSError or ValueError)."""
     request = urllib.request.Request(url, headers={"Accept": "application/json, application/yaml"})
-    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
         body: bytes = response.read(FETCH_LIMIT + 1)
     if len(body) > FETCH_LIMIT:
         raise ValueError(f"the document is larger than {FETCH_LIMIT // (1024 * 1024)} MB")
@@ -293,12 +295,12 @@ def parse_openapi_text(raw: bytes, key: str, display: str) -> OpenApiDocument:
         except RecursionError:
             raise SpecError([Diagnostic("error", f"{display}: nested too deeply")]) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        location = Location(display, mark.line + 1, mark.column + 1) if mark else None
+        where = Location(display, mark.line + 1, mark.column + 1) if mark else None
         message = error.problem or error.context or "syntax error"
-        raise SpecError([Diagnostic("error", f"invalid YAML: {message}", location=location)]) from None
+        raise SpecError([Diagnostic("error", f"invalid YAML: {message}", location=where)]) from None
     except yaml.YAMLError as error:
         raise SpecError([Diagnostic("error", f"{display}: invalid YAML: {error}")]) from None
     except RecursionError:

@@ -75,9 +75,7 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
             )
         recorded_source = current["openapi"]["source"]
         source = (
-            recorded_source
-            if is_remote(recorded_source)
-            else str(output.parent / recorded_source)
+            recorded_source if is_remote(recorded_source) else str(output.parent / recorded_source)
         )
     else:
         recorded_source = (
@@ -174,7 +172,9 @@ def _current_spec(output: Path) -> dict[str, Any]:
     return data
 
 
-def _read_base(output: Path, warnings: list[Diagnostic]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+def _read_base(
+    output: Path, warnings: list[Diagnostic]
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     path = base_path(output)
     if not path.exists():
         warnings.append(
@@ -200,7 +200,9 @@ def _read_base(output: Path, warnings: list[Diagnostic]) -> tuple[dict[str, Any]
     if not isinstance(data, dict) or data.get("mcpgen_openapi_base") != BASE_FORMAT:
         raise SpecError([Diagnostic("error", f"{path} is not an mcpgen import base (format 1)")])
     spec, options = data.get("spec"), data.get("options")
-    return (spec if isinstance(spec, dict) else None), (options if isinstance(options, dict) else {})
+    return (spec if isinstance(spec, dict) else None), (
+        options if isinstance(options, dict) else {}
+    )
 
 
 def _check(spec: dict[str, Any], output: Path) -> None:
@@ -212,9 +214,7 @@ def _check(spec: dict[str, Any], output: Path) -> None:
             Diagnostic("error", f"the merged spec is not valid at {item['loc']}: {item['msg']}")
             for item in error.errors()[:20]
         ]
-        raise SpecError(
-            [*problems, Diagnostic("error", f"{output} was left as it was")]
-        ) from None
+        raise SpecError([*problems, Diagnostic("error", f"{output} was left as it was")]) from None
 
 
 def _header(spec: dict[str, Any], source: str, output: Path) -> str:

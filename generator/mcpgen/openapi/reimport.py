@@ -99,7 +99,10 @@ def merge_specs(
             )
         else:
             value = _merge(
-                base.get(key, MISSING), current.get(key, MISSING), new.get(key, MISSING), path,
+                base.get(key, MISSING),
+                current.get(key, MISSING),
+                new.get(key, MISSING),
+                path,
                 report,
             )
             if value is not MISSING:
@@ -111,7 +114,9 @@ def _union(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
     return [*first, *(k for k in second if k not in first)]
 
 
-def _merge(base: Any, current: Any, new: Any, path: tuple[str | int, ...], report: MergeReport) -> Any:
+def _merge(
+    base: Any, current: Any, new: Any, path: tuple[str | int, ...], report: MergeReport
+) -> Any:
     if _same(current, base):
         if not _same(new, base):
             report.changed.append(format_path(path))
@@ -167,16 +172,16 @@ def _merge_tools(
         merged.append(tool)
     identities = {id(tool): identity for identity, tool in current_by.items()}
     for tool in current:
-        identity = identities.get(id(tool))
-        if identity is None or identity not in base_by:
-            if identity is None or identity not in new_by:
+        own = identities.get(id(tool))
+        if own is None or own not in base_by:
+            if own is None or own not in new_by:
                 # Written by hand (or added by hand for an operation the import does not make).
                 merged.append(tool)
                 from_user.add(len(merged) - 1)
             continue
-        if identity not in new_by:
-            edited = " (it had your edits)" if tool != base_by[identity] else ""
-            report.removed.append(f"{tool.get('name')} ({identity}){edited}")
+        if own not in new_by:
+            edited = " (it had your edits)" if tool != base_by[own] else ""
+            report.removed.append(f"{tool.get('name')} ({own}){edited}")
     _rename_clashes(merged, from_user, report)
     return merged
 

@@ -184,9 +184,7 @@ class SchemaConverter:
             self._pending.append(entry)
         return _TypeRef(identity)
 
-    def _node(
-        self, schema: Any, document: OpenApiDocument, parts: Pointer, mode: Mode
-    ) -> Any:
+    def _node(self, schema: Any, document: OpenApiDocument, parts: Pointer, mode: Mode) -> Any:
         if isinstance(schema, bool):
             return schema
         if not isinstance(schema, dict):
@@ -204,7 +202,7 @@ class SchemaConverter:
                 target = self._ref(value, document, here)
                 if target is None:
                     continue
-                if len(schema) == 1 or self.openapi_30 and not _keeps_siblings(schema):
+                if len(schema) == 1 or (self.openapi_30 and not _keeps_siblings(schema)):
                     # OpenAPI 3.0 ignores a $ref's siblings (but `nullable` is kept above).
                     result = {"$ref": target}
                     break
@@ -286,7 +284,6 @@ class _TypeRef(str):
     identity: str
 
 
-
 def _keeps_siblings(schema: JsonSchema) -> bool:
     # Descriptive siblings are kept even in 3.0: dropping a field's description loses the
     # one thing a model reads about it, and 2020-12 applies them alongside the $ref.
@@ -354,7 +351,12 @@ def _base_name(target: Target) -> str:
     if _is_component(parts):
         return str(parts[-1])
     for part in reversed(parts):
-        if isinstance(part, str) and part not in _UNNAMING and "/" not in part:
-            if not part.isdigit() and not part.startswith("x-"):
-                return part
+        if (
+            isinstance(part, str)
+            and part not in _UNNAMING
+            and "/" not in part
+            and not part.isdigit()
+            and not part.startswith("x-")
+        ):
+            return part
     return PurePosixPath(target.document.key).stem.split(".")[0] or "Schema"

@@ -109,12 +109,12 @@ def tools_list_size(spec: dict[str, Any]) -> int:
         for key in ("title", "description"):
             if tool.get(key):
                 head[key] = tool[key]
-        annotations = {
-            _ANNOTATION_WIRE[k]: v for k, v in (tool.get("annotations") or {}).items()
-        }
+        annotations = {_ANNOTATION_WIRE[k]: v for k, v in (tool.get("annotations") or {}).items()}
         tail = {"annotations": annotations} if annotations else {}
         size = _size(_compact(head)) - 1  # without the closing brace
-        size += _size(',"inputSchema":') + _schema_size(tool.get("input", {"type": "object"}), types)
+        size += _size(',"inputSchema":') + _schema_size(
+            tool.get("input", {"type": "object"}), types
+        )
         if tool.get("output") is not None:
             size += _size(',"outputSchema":') + _schema_size(tool["output"], types)
         if tail:
@@ -147,7 +147,9 @@ class ImportSummary:
                 by_reason[reason].append(route)
             out.append(f"Skipped {len(self.skipped)}:")
             for reason, routes in sorted(by_reason.items()):
-                shown = ", ".join(routes[:5]) + (f", ... ({len(routes) - 5} more)" if len(routes) > 5 else "")
+                shown = ", ".join(routes[:5]) + (
+                    f", ... ({len(routes) - 5} more)" if len(routes) > 5 else ""
+                )
                 out.append(f"  {reason} ({len(routes)}): {shown}")
         for note in self.notes:
             out.append(f"note: {note}")
@@ -175,8 +177,6 @@ def _merge_lines(merge: MergeReport) -> list[str]:
             out.extend(f"  {item}" for item in items[:50])
             if len(items) > 50:
                 out.append(f"  ... ({len(items) - 50} more)")
-    if not any(
-        (merge.added, merge.removed, merge.changed, merge.conflicts, merge.renamed)
-    ):
+    if not any((merge.added, merge.removed, merge.changed, merge.conflicts, merge.renamed)):
         out.append("Re-import: no change from the API.")
     return out

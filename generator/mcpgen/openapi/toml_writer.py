@@ -155,8 +155,7 @@ def _table(
     for name, value in data.items():
         here = (*path, name)
         own = (
-            isinstance(value, dict)
-            and (sections(here) or any(sections((*here, k)) for k in value))
+            isinstance(value, dict) and (sections(here) or any(sections((*here, k)) for k in value))
         ) or (sections(here) and isinstance(value, list) and _is_table_array(value))
         if own or _needs_header(value):
             later.append((name, value))
