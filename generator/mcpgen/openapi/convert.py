@@ -68,8 +68,6 @@ class Conversion:
     skipped: list[tuple[str, str]]  # (route, reason)
     warnings: list[Diagnostic]
     notes: list[str]  # renames and other unlocated remarks
-    present_routes: set[str]  # every operation in the document, selected or not
-    operation_ids: dict[str, str]  # operationId -> route
 
 
 @dataclass
@@ -235,8 +233,6 @@ class _Converter:
             skipped=sorted(skipped, key=lambda s: _route_order(s[0])),
             warnings=self.warnings,
             notes=notes,
-            present_routes={op.route for op in operations},
-            operation_ids={op.operation_id: op.route for op in operations if op.operation_id},
         )
 
     # -- operations -------------------------------------------------------------------

@@ -14,7 +14,6 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -129,7 +128,6 @@ class DocumentSet:
 
     allow_remote_refs: bool = False
     documents: dict[str, OpenApiDocument] = field(default_factory=dict)
-    fetch: Callable[[str], bytes] | None = None
 
     def load_root(self, source: str, base: Path | None = None) -> OpenApiDocument:
         """Load the document the user named (a path, or a URL, which is fetched as asked)."""
@@ -241,9 +239,8 @@ class DocumentSet:
 
     def _read(self, key: str, display: str) -> bytes:
         if is_remote(key):
-            fetch = self.fetch or fetch_url
             try:
-                return fetch(key)
+                return fetch_url(key)
             except (OSError, ValueError) as error:
                 raise SpecError([Diagnostic("error", f"cannot fetch {key}: {error}")]) from None
         try:
