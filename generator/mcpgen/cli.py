@@ -317,3 +317,115 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+@main.group("import")
+def import_group() -> None:
+    """Make a spec from another description of an API."""
+
+
+def _selection(tags: tuple[str, ...], paths: tuple[str, ...], operations: tuple[str, ...]) -> Any:
+    from mcpgen.spec import OpenApiSelection
+
+    return OpenApiSelection(tags=list(tags), paths=list(paths), operations=list(operations))
+
+
+@import_group.command("openapi")
+@click.argument("source", required=False)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The spec to write (or to update, keeping your edits, when it exists).",
+)
+@click.option("--name", "server_name", help="Server name (default: from info.title).")
+@click.option("--include-tag", multiple=True, help="Keep operations with this tag (repeatable).")
+@click.option("--exclude-tag", multiple=True, help="Drop operations with this tag (repeatable).")
+@click.option("--include-path", multiple=True, help="Keep operations whose path matches this glob.")
+@click.option("--exclude-path", multiple=True, help="Drop operations whose path matches this glob.")
+@click.option(
+    "--include-operation",
+    multiple=True,
+    help="Keep this operation: an operationId or 'METHOD /path' (repeatable).",
+)
+@click.option(
+    "--exclude-operation",
+    multiple=True,
+    help="Drop this operation: an operationId or 'METHOD /path' (repeatable).",
+)
+@click.option(
+    "--max-name-length",
+    type=click.IntRange(16, 128),
+    help="Longest tool name (default 48: clients prefix names and cap the whole near 64).",
+)
+@click.option(
+    "--output-validation",
+    type=click.Choice(["strict", "off"]),
+    help="Check API responses against the output schema (strict, the default) or not.",
+)
+@click.option(
+    "--allow-remote-refs",
+    is_flag=True,
+    help="Fetch $refs to http(s) URLs (never done otherwise).",
+)
+def import_openapi(
+    source: str | None,
+    output: Path,
+    server_name: str | None,
+    include_tag: tuple[str, ...],
+    exclude_tag: tuple[str, ...],
+    include_path: tuple[str, ...],
+    exclude_path: tuple[str, ...],
+    include_operation: tuple[str, ...],
+    exclude_operation: tuple[str, ...],
+    max_name_length: int | None,
+    output_validation: str | None,
+    allow_remote_refs: bool,
+) -> None:
+    """Make (or update) the spec OUTPUT from the OpenAPI 3.0/3.1 document SOURCE.
+
+    \b
+    One tool per operation; a later import of the changed API keeps your edits
+    (renames, deletions, descriptions, limits), comparing with the base file the
+    import writes beside the spec. Without SOURCE, the spec's [openapi].source is read.
+    Selection options replace the selection recorded in the spec.
+    """
+    from mcpgen.openapi.importer import ImportRequest, run_import
+
+    selecting = any(
+        (include_tag, exclude_tag, include_path, exclude_path, include_operation, exclude_operation)
+    )
+    if source is None and not output.exists():
+        raise click.UsageError(f"give SOURCE: {output} does not exist yet")
+    if server_name is not None:
+        import re
+
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]{0,99}", server_name):
+            raise click.BadParameter(
+                "a letter, then letters, digits, '.', '_' or '-'", param_hint="--name"
+            )
+    request = ImportRequest(
+        output=output,
+        source=source,
+        server_name=server_name,
+        include=_selection(include_tag, include_path, include_operation) if selecting else None,
+        exclude=_selection(exclude_tag, exclude_path, exclude_operation) if selecting else None,
+        max_name_length=max_name_length,
+        output_validation="off"
+        if output_validation == "off"
+        else ("strict" if output_validation == "strict" else None),
+        allow_remote_refs=allow_remote_refs,
+    )
+    try:
+        result = run_import(request)
+    except SpecError as error:
+        _report(error.diagnostics)
+        if not any(d.level == "error" for d in error.diagnostics):
+            click.echo("Nothing was written.", err=True)
+        sys.exit(1)
+    for warning in result.warnings:
+        click.echo(warning.render(), err=True)
+    for line in result.summary.lines():
+        click.echo(line, err=True)

@@ -1,0 +1,258 @@
+"""`mcpgen import openapi`: load -> convert -> (merge with the curated spec) -> write.
+
+Everything is computed in memory first; files are written only when no error was found, each
+through a temporary file renamed into place, so a failed or interrupted import leaves the
+previous spec and base intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from mcpgen.diagnostics import Diagnostic, SpecError
+from mcpgen.load import load_spec
+from mcpgen.openapi.convert import ImportOptions, convert_document
+from mcpgen.openapi.document import DocumentSet, is_remote
+from mcpgen.openapi.naming import DEFAULT_MAX_NAME_LENGTH
+from mcpgen.openapi.reimport import BASE_FORMAT, MergeReport, merge_specs
+from mcpgen.openapi.summary import ImportSummary, tools_list_size
+from mcpgen.openapi.toml_writer import dumps
+from mcpgen.spec import OpenApiSelection, Spec
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """The command line: what to import, where to, and the choices that override the spec's."""
+
+    output: Path
+    source: str | None = None
+    server_name: str | None = None
+    include: OpenApiSelection | None = None  # None: as recorded in the spec
+    exclude: OpenApiSelection | None = None
+    max_name_length: int | None = None  # None: as last time, else the default
+    output_validation: Literal["strict", "off"] | None = None
+    allow_remote_refs: bool = False
+
+
+@dataclass
+class ImportResult:
+    """What was written and what to tell the user."""
+
+    summary: ImportSummary
+    warnings: list[Diagnostic] = field(default_factory=list)
+    spec_text: str = ""
+    base_text: str = ""
+
+
+def base_path(spec: Path) -> Path:
+    """Where the machine-written base of a spec lives: beside it, `<stem>.openapi-base.json`."""
+    return spec.with_name(f"{spec.stem}.openapi-base.json")
+
+
+def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
+    """Import (or re-import) and write the spec and its base; raises SpecError on any error."""
+    output = request.output
+    current: dict[str, Any] | None = None
+    base: dict[str, Any] | None = None
+    recorded_options: dict[str, Any] = {}
+    warnings: list[Diagnostic] = []
+    if output.exists():
+        current = _current_spec(output)
+        base, recorded_options = _read_base(output, warnings)
+    source = request.source
+    recorded_source: str
+    if source is None:
+        if current is None:
+            raise SpecError(
+                [Diagnostic("error", f"no SOURCE given and {output} does not exist yet")]
+            )
+        recorded_source = current["openapi"]["source"]
+        source = (
+            recorded_source if is_remote(recorded_source) else str(output.parent / recorded_source)
+        )
+    else:
+        recorded_source = (
+            source
+            if is_remote(source)
+            else Path(os.path.relpath(Path(source).resolve(), output.parent.resolve())).as_posix()
+        )
+    previous = current.get("openapi", {}) if current is not None else {}
+    include, exclude = request.include, request.exclude
+    if include is None and exclude is None:
+        include = OpenApiSelection.model_validate(previous.get("include", {}))
+        exclude = OpenApiSelection.model_validate(previous.get("exclude", {}))
+    max_length = request.max_name_length or int(
+        recorded_options.get("max_name_length", DEFAULT_MAX_NAME_LENGTH)
+    )
+    validation = request.output_validation or recorded_options.get("output_validation", "strict")
+    server_name = request.server_name or (
+        current.get("server", {}).get("name") if current is not None else None
+    )
+    options = ImportOptions(
+        source=recorded_source,
+        server_name=server_name,
+        max_name_length=max_length,
+        output_validation="off" if validation == "off" else "strict",
+        include=include or OpenApiSelection(),
+        exclude=exclude or OpenApiSelection(),
+    )
+    documents = DocumentSet(allow_remote_refs=request.allow_remote_refs)
+    documents.load_root(source)
+    conversion = convert_document(documents, options)
+    new = conversion.spec
+    base_text = base_json(new, {"max_name_length": max_length, "output_validation": validation})
+    merge: MergeReport | None = None
+    final = new
+    if current is not None:
+        final, merge = merge_specs(base, current, json.loads(json.dumps(new)))
+    _check(final, output)
+    header = _header(conversion.spec, recorded_source, output)
+    spec_text = dumps(final, header, _is_section)
+    summary = ImportSummary(
+        spec_file=str(output),
+        source=recorded_source,
+        operations=conversion.operations,
+        tools=len(final.get("tools", [])),
+        skipped=conversion.skipped,
+        notes=conversion.notes,
+        list_bytes=tools_list_size(final),
+        merge=merge,
+    )
+    if write:
+        _write_all({output: spec_text, base_path(output): base_text})
+    return ImportResult(summary, [*warnings, *conversion.warnings], spec_text, base_text)
+
+
+def base_json(spec: dict[str, Any], options: dict[str, Any]) -> str:
+    """The base file: JSON with one line per type, error and tool, so that its diffs in
+    version control read like the spec's (and it is written at the C encoder's speed)."""
+
+    def compact(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    sections: list[str] = []
+    for name, value in spec.items():
+        if isinstance(value, list):
+            inner = ",\n".join(f"  {compact(item)}" for item in value)
+            sections.append(f" {compact(name)}:[\n{inner}\n ]" if value else f" {compact(name)}:[]")
+        elif name in ("types", "errors") and isinstance(value, dict) and value:
+            inner = ",\n".join(f"  {compact(k)}:{compact(v)}" for k, v in value.items())
+            sections.append(f" {compact(name)}:{{\n{inner}\n }}")
+        else:
+            sections.append(f" {compact(name)}:{compact(value)}")
+    body = ",\n".join(sections)
+    return (
+        f'{{"mcpgen_openapi_base":{BASE_FORMAT},"options":{compact(options)},"spec":{{\n'
+        f"{body}\n}}}}\n"
+    )
+
+
+def _current_spec(output: Path) -> dict[str, Any]:
+    """The curated spec as the user left it; refused (nothing written) unless it loads."""
+    loaded = load_spec(output)
+    data: dict[str, Any] = loaded.document.data
+    if "openapi" not in data:
+        raise SpecError(
+            [
+                Diagnostic(
+                    "error",
+                    f"{output} has no [openapi] section: it was not made by `mcpgen import "
+                    "openapi`, and importing would overwrite it",
+                    hint="choose another -o",
+                )
+            ]
+        )
+    return data
+
+
+def _read_base(
+    output: Path, warnings: list[Diagnostic]
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    path = base_path(output)
+    if not path.exists():
+        warnings.append(
+            Diagnostic(
+                "warning",
+                f"{path} is missing: every difference from the API is kept as your edit, and "
+                "only new operations are added",
+            )
+        )
+        return None, {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SpecError(
+            [
+                Diagnostic(
+                    "error",
+                    f"{path} cannot be read ({error}); it is written by mcpgen, restore it from "
+                    "version control or delete it",
+                )
+            ]
+        ) from None
+    if not isinstance(data, dict) or data.get("mcpgen_openapi_base") != BASE_FORMAT:
+        raise SpecError([Diagnostic("error", f"{path} is not an mcpgen import base (format 1)")])
+    spec, options = data.get("spec"), data.get("options")
+    return (spec if isinstance(spec, dict) else None), (
+        options if isinstance(options, dict) else {}
+    )
+
+
+def _check(spec: dict[str, Any], output: Path) -> None:
+    """The result must be a spec mcpgen loads; anything else is a bug worth a clear message."""
+    try:
+        Spec.model_validate(spec)
+    except ValidationError as error:
+        problems = [
+            Diagnostic("error", f"the merged spec is not valid at {item['loc']}: {item['msg']}")
+            for item in error.errors()[:20]
+        ]
+        raise SpecError([*problems, Diagnostic("error", f"{output} was left as it was")]) from None
+
+
+def _header(spec: dict[str, Any], source: str, output: Path) -> str:
+    server = spec["server"]
+    about = server.get("title") or server["name"]
+    version = f" {server['version']}" if server.get("version") else ""
+    return (
+        f"# Imported by `mcpgen import openapi` from {source} ({about}{version}).\n"
+        "# Curate it freely (rename, delete or describe tools, add limits): re-importing with\n"
+        f"# `mcpgen import openapi -o {output.name}` keeps your edits, comparing with\n"
+        f"# {base_path(output).name}, which the import writes beside it: commit both.\n"
+    )
+
+
+def _is_section(path: tuple[str, ...]) -> bool:
+    """The tables a spec shows under their own headers, for reading."""
+    if len(path) == 1:
+        return path[0] in ("server", "openapi", "http", "tools")
+    return (len(path) == 2 and path[0] in ("types", "errors")) or (
+        len(path) == 3 and path[:2] == ("http", "auth")
+    )
+
+
+def _write_all(files: dict[Path, str]) -> None:
+    """Write each file through a temporary file in its folder, then rename them all."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+            # mkstemp makes a private file; the spec is an ordinary one.
+            os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+            staged.append((temp, path))
+        for temp, path in staged:
+            os.replace(temp, path)
+    finally:
+        for temp, _ in staged:
+            if os.path.exists(temp):
+                os.unlink(temp)

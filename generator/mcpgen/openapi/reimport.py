@@ -1,0 +1,197 @@
+"""Import stage 3: update a curated spec from a new import without losing the curation.
+
+Three versions meet: the base (what the last import wrote, kept beside the spec as
+`<stem>.openapi-base.json`), the current spec (the base plus the user's edits), and the new
+import. Each field is merged on its own:
+- unchanged by the user (current == base): the new import's value is taken;
+- changed by the user only: the user's value stays;
+- changed by both, differently: the user's value stays and a conflict is reported
+  (tables are merged key by key first, so only the clashing leaves conflict).
+Tools are matched by their operation (operationId, else method and path), so a renamed tool is
+still the same tool; a tool the user deleted stays deleted; tools the user wrote by hand (no
+`http` binding) are kept as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcpgen.diagnostics import format_path
+from mcpgen.openapi.naming import digest
+
+BASE_FORMAT = 1
+
+
+class _Missing:
+    """A key absent from one of the versions."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass
+class MergeReport:
+    """What a re-import did to the spec, for the summary."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept_removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)
+
+
+def tool_identity(tool: Any) -> str | None:
+    """The operation a tool calls (how re-import recognises it), or None for a hand-written tool."""
+    if not isinstance(tool, dict) or not isinstance(tool.get("http"), dict):
+        return None
+    binding = tool["http"]
+    if isinstance(binding.get("operation_id"), str):
+        return f"operation {binding['operation_id']}"
+    return f"{binding.get('method')} {binding.get('path')}"
+
+
+def _route(tool: dict[str, Any]) -> str:
+    binding = tool.get("http", {})
+    return f"{binding.get('method')} {binding.get('path')}"
+
+
+def _keyed(tools: list[Any]) -> dict[str, dict[str, Any]]:
+    """Tools by identity; an operationId used twice (an invalid document) falls back to route."""
+    counts: dict[str, int] = {}
+    for tool in tools:
+        identity = tool_identity(tool)
+        if identity is not None:
+            counts[identity] = counts.get(identity, 0) + 1
+    keyed: dict[str, dict[str, Any]] = {}
+    for tool in tools:
+        identity = tool_identity(tool)
+        if identity is None:
+            continue
+        keyed[_route(tool) if counts[identity] > 1 else identity] = tool
+    return keyed
+
+
+def merge_specs(
+    base: dict[str, Any] | None, current: dict[str, Any], new: dict[str, Any]
+) -> tuple[dict[str, Any], MergeReport]:
+    """The new import with the user's curation of `current` carried over.
+
+    Without a base (it was deleted), every difference counts as the user's: nothing the user
+    has is changed, and only what is new upstream is added.
+    """
+    report = MergeReport()
+    if base is None:
+        base = new
+    merged: dict[str, Any] = {}
+    for key in _union(new, current):
+        path = (key,)
+        if key == "openapi":
+            # Built from the options this import ran with, which came from the spec or the CLI.
+            merged[key] = new[key]
+        elif key == "tools":
+            merged[key] = _merge_tools(
+                base.get(key, []), current.get(key, []), new.get(key, []), report
+            )
+        else:
+            value = _merge(
+                base.get(key, MISSING),
+                current.get(key, MISSING),
+                new.get(key, MISSING),
+                path,
+                report,
+            )
+            if value is not MISSING:
+                merged[key] = value
+    return merged, report
+
+
+def _union(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
+    return [*first, *(k for k in second if k not in first)]
+
+
+def _merge(
+    base: Any, current: Any, new: Any, path: tuple[str | int, ...], report: MergeReport
+) -> Any:
+    if _same(current, base):
+        if not _same(new, base):
+            report.changed.append(format_path(path))
+        return new
+    if _same(new, base) or _same(current, new):
+        return current
+    if isinstance(current, dict) and isinstance(new, dict):
+        base_dict = base if isinstance(base, dict) else {}
+        merged: dict[str, Any] = {}
+        for key in _union(new, current):
+            value = _merge(
+                base_dict.get(key, MISSING),
+                current.get(key, MISSING),
+                new.get(key, MISSING),
+                (*path, key),
+                report,
+            )
+            if value is not MISSING:
+                merged[key] = value
+        return merged
+    report.conflicts.append(format_path(path))
+    return current
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is MISSING or b is MISSING:
+        return a is b
+    return bool(a == b) and type(a) is type(b)
+
+
+def _merge_tools(
+    base: list[Any], current: list[Any], new: list[Any], report: MergeReport
+) -> list[Any]:
+    base_by, current_by, new_by = _keyed(base), _keyed(current), _keyed(new)
+    merged: list[dict[str, Any]] = []
+    from_user: set[int] = set()
+    for identity, new_tool in new_by.items():
+        current_tool = current_by.get(identity)
+        base_tool = base_by.get(identity, MISSING)
+        if current_tool is None:
+            if base_tool is MISSING:
+                report.added.append(new_tool["name"])
+                merged.append(new_tool)
+            else:
+                report.kept_removed.append(f"{base_tool['name']} ({identity})")
+            continue
+        label = current_tool.get("name", identity)
+        tool = _merge(base_tool, current_tool, new_tool, ("tools", label), report)
+        if tool.get("name") == current_tool.get("name") and current_tool.get("name") != (
+            base_tool.get("name") if base_tool is not MISSING else new_tool["name"]
+        ):
+            from_user.add(len(merged))
+        merged.append(tool)
+    identities = {id(tool): identity for identity, tool in current_by.items()}
+    for tool in current:
+        own = identities.get(id(tool))
+        if own is None or own not in base_by:
+            if own is None or own not in new_by:
+                # Written by hand (or added by hand for an operation the import does not make).
+                merged.append(tool)
+                from_user.add(len(merged) - 1)
+            continue
+        if own not in new_by:
+            edited = " (it had your edits)" if tool != base_by[own] else ""
+            report.removed.append(f"{tool.get('name')} ({own}){edited}")
+    _rename_clashes(merged, from_user, report)
+    return merged
+
+
+def _rename_clashes(tools: list[dict[str, Any]], from_user: set[int], report: MergeReport) -> None:
+    """A new tool whose name a user's renamed tool already took gets a hashed suffix."""
+    users = {tools[i].get("name") for i in from_user}
+    for index, tool in enumerate(tools):
+        if index in from_user or tool.get("name") not in users:
+            continue
+        old = tool["name"]
+        tool["name"] = f"{old[:41]}_{digest(_route(tool))}"
+        report.renamed.append(f"{old} -> {tool['name']} (you gave its name to another tool)")

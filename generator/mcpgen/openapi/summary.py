@@ -1,0 +1,182 @@
+"""The import's report: operations kept and skipped, and what `tools/list` will cost a client.
+
+The size is measured, not guessed: for each tool, the JSON object the server would advertise
+(name, title, description, inputSchema and outputSchema each with only the `$defs` they use,
+annotations), serialised compactly as UTF-8. Tokens are estimated as bytes / 4, a common rule
+of thumb for English and JSON with current tokenizers; it is labelled as an estimate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from mcpgen.openapi.reimport import MergeReport
+
+_ANNOTATION_WIRE = {
+    "title": "title",
+    "read_only": "readOnlyHint",
+    "destructive": "destructiveHint",
+    "idempotent": "idempotentHint",
+    "open_world": "openWorldHint",
+}
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _wire_refs(value: Any) -> Any:
+    """`#/types/X` -> `#/$defs/X`, as the generated server advertises them."""
+    if isinstance(value, dict):
+        return {
+            k: (
+                "#/$defs/" + v[len("#/types/") :]
+                if k == "$ref" and isinstance(v, str) and v.startswith("#/types/")
+                else _wire_refs(v)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_wire_refs(v) for v in value]
+    return value
+
+
+def _refs(value: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                found.add(ref[len("#/$defs/") :])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+class _Types:
+    """Each type's wire JSON and direct references, computed once."""
+
+    def __init__(self, types: dict[str, Any]) -> None:
+        self.schema = {name: _wire_refs(schema) for name, schema in types.items()}
+        self.text = {name: _compact(schema) for name, schema in self.schema.items()}
+        self.uses = {name: _refs(schema) for name, schema in self.schema.items()}
+
+    def closure(self, names: set[str]) -> list[str]:
+        seen: set[str] = set()
+        pending = list(names)
+        while pending:
+            name = pending.pop()
+            if name in seen or name not in self.schema:
+                continue
+            seen.add(name)
+            pending.extend(self.uses[name])
+        return sorted(seen)
+
+
+def _schema_size(schema: Any, types: _Types) -> int:
+    """Bytes of a schema with its `$defs` (a bare root `$ref` inlined, as mcpgen does)."""
+    wire = _wire_refs(schema)
+    if isinstance(wire, dict) and set(wire) == {"$ref"} and wire["$ref"].startswith("#/$defs/"):
+        name = wire["$ref"][len("#/$defs/") :]
+        wire = types.schema.get(name, wire)
+    text = _compact(wire)
+    used = types.closure(_refs(wire))
+    if not used:
+        return _size(text)
+    defs = ",".join(f"{_compact(name)}:{types.text[name]}" for name in used)
+    # `{...}` becomes `{...,"$defs":{...}}` (or `{"$defs":{...}}` when it was empty).
+    joiner = "," if text != "{}" else ""
+    return _size(text) + len(joiner) + _size('"$defs":{}') + _size(defs)
+
+
+def tools_list_size(spec: dict[str, Any]) -> int:
+    """Bytes of the `tools/list` result the spec's server would send (all tools, one page)."""
+    types = _Types(spec.get("types", {}))
+    total = _size('{"tools":[]}')
+    tools = spec.get("tools", [])
+    for index, tool in enumerate(tools):
+        head: dict[str, Any] = {"name": tool["name"]}
+        for key in ("title", "description"):
+            if tool.get(key):
+                head[key] = tool[key]
+        annotations = {_ANNOTATION_WIRE[k]: v for k, v in (tool.get("annotations") or {}).items()}
+        tail = {"annotations": annotations} if annotations else {}
+        size = _size(_compact(head)) - 1  # without the closing brace
+        size += _size(',"inputSchema":') + _schema_size(
+            tool.get("input", {"type": "object"}), types
+        )
+        if tool.get("output") is not None:
+            size += _size(',"outputSchema":') + _schema_size(tool["output"], types)
+        if tail:
+            size += 1 + _size(_compact(tail)[1:-1])
+        total += size + 1 + (1 if index else 0)
+    return total
+
+
+@dataclass
+class ImportSummary:
+    """Everything the import prints when it is done."""
+
+    spec_file: str
+    source: str
+    operations: int
+    tools: int
+    skipped: list[tuple[str, str]]
+    notes: list[str]
+    list_bytes: int
+    merge: MergeReport | None
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.spec_file}: {self.tools} tools from {self.operations} operations in "
+            f"{self.source}."
+        ]
+        if self.skipped:
+            by_reason: defaultdict[str, list[str]] = defaultdict(list)
+            for route, reason in self.skipped:
+                by_reason[reason].append(route)
+            out.append(f"Skipped {len(self.skipped)}:")
+            for reason, routes in sorted(by_reason.items()):
+                shown = ", ".join(routes[:5]) + (
+                    f", ... ({len(routes) - 5} more)" if len(routes) > 5 else ""
+                )
+                out.append(f"  {reason} ({len(routes)}): {shown}")
+        for note in self.notes:
+            out.append(f"note: {note}")
+        if self.merge is not None:
+            out.extend(_merge_lines(self.merge))
+        out.append(
+            f"tools/list: {self.list_bytes:,} bytes, ~{self.list_bytes // 4:,} tokens "
+            "(estimate: bytes / 4 of the tool definitions' JSON)."
+        )
+        return out
+
+
+def _merge_lines(merge: MergeReport) -> list[str]:
+    out: list[str] = []
+    for title, items in (
+        ("added", merge.added),
+        ("removed upstream or no longer selected", merge.removed),
+        ("kept removed (you deleted them)", merge.kept_removed),
+        ("updated from the API (fields you had not edited)", merge.changed),
+        ("conflicts (you and the API both changed them; yours kept)", merge.conflicts),
+        ("renamed", merge.renamed),
+    ):
+        if items:
+            out.append(f"Re-import, {title} ({len(items)}):")
+            out.extend(f"  {item}" for item in items[:50])
+            if len(items) > 50:
+                out.append(f"  ... ({len(items) - 50} more)")
+    if not any((merge.added, merge.removed, merge.changed, merge.conflicts, merge.renamed)):
+        out.append("Re-import: no change from the API.")
+    return out

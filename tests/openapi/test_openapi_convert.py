@@ -1,0 +1,190 @@
+"""Conversion semantics: inputs, outputs, errors, annotations, auth, servers, names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES, import_spec, load_toml
+from mcpgen.pipeline import check
+
+
+def _imported(source: Path, tmp_path: Path, **options: Any) -> dict[str, Any]:
+    output = tmp_path / "spec.toml"
+    import_spec(source, output, **options)
+    check(output)  # mcpgen's own loader and resolver accept it
+    return load_toml(output)
+
+
+def _tool(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
+    return next(t for t in spec["tools"] if t["http"].get("operation_id") == operation_id)
+
+
+def test_parameters_of_every_location_merge_with_the_body(tmp_path: Path) -> None:
+    spec = _imported(FIXTURES / "edge" / "clashes.yaml", tmp_path)
+    tool = _tool(spec, "put_item")
+    params = tool["http"]["params"]
+    # The body keeps its property names (it is merged); clashing parameters are renamed
+    # by their location, and the wire name is recorded.
+    assert params["query_status"] == {"in": "query", "name": "status"}
+    assert params["header_status"] == {"in": "header", "name": "status"}
+    assert "status" not in params and "status" in tool["input"]["properties"]
+    # A name clients would refuse is cleaned, and mapped back.
+    assert params["page_size"] == {"in": "query", "name": "page[size]"}
+    assert params["session"] == {"in": "cookie"}
+    # Operation-level parameters override path-level ones of the same name and place.
+    assert tool["input"]["properties"]["verbose"]["type"] == "integer"
+    # Accept is set by the request itself, never an input.
+    assert "Accept" not in tool["input"]["properties"]
+    # Required-ness: path parameters always, required parameters, the required body's required.
+    assert tool["input"]["required"] == ["id", "session", "status"]
+    # readOnly properties are not inputs; the merged body has no `property`.
+    assert "id" not in params or params["id"] == {"in": "path"}
+    assert tool["http"]["body"] == {}
+    assert tool["annotations"] == {"idempotent": True, "open_world": True}
+
+
+def test_recursive_types_stay_shared_and_names_are_unique(tmp_path: Path) -> None:
+    spec = _imported(FIXTURES / "edge" / "clashes.yaml", tmp_path)
+    assert set(spec["types"]) == {"Item", "Item0759"}
+    assert spec["types"]["Item"]["properties"]["next"] == {"$ref": "#/types/Item0759"}
+    assert spec["types"]["Item0759"]["properties"]["parent"] == {"$ref": "#/types/Item"}
+    # A null in an enum cannot be written in TOML: it becomes an alternative.
+    assert spec["types"]["Item0759"]["properties"]["kind"] == {
+        "anyOf": [{"enum": ["a", "b"]}, {"type": "null"}]
+    }
+
+
+def test_tool_name_collisions_are_suffixed_by_each_operations_route(tmp_path: Path) -> None:
+    spec = _imported(FIXTURES / "edge" / "clashes.yaml", tmp_path, max_name_length=40)
+    names = {t["http"]["method"] + " " + t["http"]["path"]: t["name"] for t in spec["tools"]}
+    assert names["PUT /items/{id}"] == "put_item_1d5c4b"
+    assert names["POST /items/{id}"] == "put_item_31ce4a"
+    assert names["GET /items"] == "put_item_e3d0ef"
+    long_name = next(n for r, n in names.items() if r.startswith("GET /a/"))
+    assert len(long_name) <= 40 and long_name.startswith("get_a_very_long_path")
+
+
+def test_bodies_responses_security_and_servers(tmp_path: Path) -> None:
+    spec = _imported(FIXTURES / "edge" / "bodies.yaml", tmp_path)
+    assert spec["http"]["base_url"] == "/relative"
+    assert spec["http"]["security"] == [["token"]]
+    auth = spec["http"]["auth"]
+    assert auth["token"] == {"type": "bearer", "env": "BODIES_TOKEN"}
+    assert auth["basic"]["username_env"] == "BODIES_BASIC_USERNAME"
+    assert auth["key"] == {"type": "api_key", "in": "query", "name": "api_key", "env": "BODIES_KEY"}
+    assert auth["cc"]["scopes"] == ["read", "write"]
+    assert "oidc" not in auth
+
+    form = _tool(spec, "sendForm")
+    assert form["http"]["body"] == {"content_type": "application/x-www-form-urlencoded"}
+    assert set(form["input"]["properties"]) == {"a", "b"}
+
+    upload = _tool(spec, "upload")
+    assert upload["http"]["security"] == [[]]
+    assert upload["http"]["body"] == {"content_type": "multipart/form-data"}
+    assert upload["input"]["properties"]["file"] == {
+        "type": "string",
+        "contentEncoding": "base64",
+    }
+    assert upload["input"]["properties"]["note"] == {"type": ["string", "null"]}
+    assert upload["output"] == {
+        "type": "object",
+        "required": ["result"],
+        "properties": {"result": {"type": "integer"}},
+    }
+    assert upload["http"]["response"] == {"wrap": "result"}
+
+    raw = _tool(spec, "putRaw")
+    assert raw["http"]["body"] == {"content_type": "application/octet-stream", "property": "body"}
+    assert raw["http"]["response"] == {"content_type": "text"}
+    text = _tool(spec, "postText")
+    assert text["http"]["body"] == {"content_type": "text/plain", "property": "body"}
+    # `default` alone is the success response, not an error.
+    assert "errors" not in text
+
+    vendor = _tool(spec, "patchVendor")
+    # A body with additionalProperties cannot merge with parameters: it is one property.
+    assert vendor["http"]["body"] == {"property": "body"}
+    # A nullable object cannot be a structured result: wrapped. 3.0 dialect converted.
+    n = vendor["output"]["properties"]["result"]["properties"]["n"]
+    assert n == {"type": "number", "exclusiveMinimum": 0, "examples": [3]}
+    assert not any(t["http"].get("operation_id") == "postXml" for t in spec["tools"])
+
+
+def test_external_refs_across_files_with_cycles(tmp_path: Path) -> None:
+    spec = _imported(FIXTURES / "edge" / "split" / "openapi.yaml", tmp_path)
+    assert spec["http"]["base_url"] == "https://eu.zoo.example/api"
+    assert set(spec["types"]) == {"Animal", "Keeper", "Problem"}
+    assert spec["types"]["Keeper"]["properties"]["favourite"] == {"$ref": "#/types/Animal"}
+    listing = _tool(spec, "listAnimals")
+    assert listing["http"]["tags"] == ["animals"]
+    get = _tool(spec, "getAnimal")
+    assert get["output"] == {"$ref": "#/types/Animal"}
+    error_name = get["http"]["errors"]["404"]
+    assert error_name == "NotFoundError"
+    error = spec["errors"][error_name]
+    assert error["message"] == "No such animal. (HTTP {status})"
+    assert error["data"]["properties"]["body"] == {"$ref": "#/types/Problem"}
+
+
+def test_petstore_errors_are_shared_and_annotations_follow_the_method(tmp_path: Path) -> None:
+    spec = _imported(FIXTURES / "petstore-3.0.yaml", tmp_path)
+    assert sorted(spec["errors"]) == [
+        "BadRequestError",
+        "MethodNotAllowedError",
+        "NotFoundError",
+        "UnexpectedError",
+    ]
+    delete = _tool(spec, "deletePet")
+    assert delete["annotations"] == {"destructive": True, "idempotent": True, "open_world": True}
+    get = _tool(spec, "getPetById")
+    assert get["annotations"] == {"read_only": True, "open_world": True}
+    assert get["title"] == "Find pet by ID" and get["description"] == "Returns a single pet"
+    assert get["http"]["security"] == [["api_key"]]
+    assert get["errors"] == ["BadRequestError", "NotFoundError", "UnexpectedError"]
+    # Tools read by path, then method.
+    routes = [(t["http"]["path"], t["http"]["method"]) for t in spec["tools"]]
+    assert routes[:2] == [("/pet", "PUT"), ("/pet", "POST")]
+    assert routes == sorted(
+        routes, key=lambda r: (r[0], ["GET", "PUT", "POST", "DELETE", "PATCH"].index(r[1]))
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "kept"),
+    [
+        (
+            {"include": {"tags": ["store"]}},
+            {"getInventory", "placeOrder", "getOrderById", "deleteOrder"},
+        ),
+        (
+            {
+                "include": {"paths": ["/store/order*"]},
+                "exclude": {"operations": ["DELETE /store/order/{orderId}"]},
+            },
+            {"placeOrder", "getOrderById"},
+        ),
+        (
+            {"include": {"operations": ["getInventory", "GET /user/login"]}},
+            {"getInventory", "loginUser"},
+        ),
+    ],
+)
+def test_selection_is_recorded_and_applied(
+    tmp_path: Path, options: dict[str, Any], kept: set[str]
+) -> None:
+    from mcpgen.spec import OpenApiSelection
+
+    selection = {k: OpenApiSelection.model_validate(v) for k, v in options.items()}
+    output = tmp_path / "spec.toml"
+    result = import_spec(FIXTURES / "petstore-3.0.yaml", output, **selection)
+    spec = load_toml(output)
+    assert {t["http"]["operation_id"] for t in spec["tools"]} == kept
+    for kind, value in options.items():
+        assert spec["openapi"][kind] == value
+    assert len(result.summary.skipped) == 20 - len(kept)
+    # A re-import without options applies the recorded selection again.
+    import_spec(FIXTURES / "petstore-3.0.yaml", output)
+    assert {t["http"]["operation_id"] for t in load_toml(output)["tools"]} == kept
