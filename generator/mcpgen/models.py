@@ -192,6 +192,16 @@ def _split(source: str, imports: dict[str, set[str]]) -> dict[str, str]:
             # Keyed apart from `from` imports of the same module, rendered as written.
             imports.setdefault(ast.unparse(node), set())
             continue
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+            and nodes
+        ):
+            # The docstring written under a type alias belongs to the alias before it.
+            name = next(reversed(nodes))
+            nodes[name] += "\n" + "\n".join(lines[node.lineno - 1 : node.end_lineno])
+            continue
         if isinstance(node, ast.ClassDef):
             name = node.name
         elif (
