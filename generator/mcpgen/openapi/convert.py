@@ -105,6 +105,7 @@ class _ErrorUse:
     # Words for the message, from each response met; the least one is used (order-free).
     descriptions: set[str] = field(default_factory=set)
     phrases: set[str] = field(default_factory=set)
+    routes: set[str] = field(default_factory=set)  # the operations that answer with it
 
 
 class _Skip(Exception):
@@ -217,7 +218,7 @@ class _Converter:
             for name in names.names.values()
             for kind in ("Input", "Output")
         }
-        error_names = self._name_errors_and_types(taken, notes)
+        error_names = self._name_errors_and_types(taken, notes, names.names)
         for route, tool in tools.items():
             by_status = {status: error_names[key] for status, key in tool_errors[route].items()}
             if by_status:
@@ -596,12 +597,15 @@ class _Converter:
             if component and description:
                 use.descriptions.add(description.split("\n", 1)[0].strip()[:200])
             use.phrases.add(phrase if not component else "HTTP error")
+            use.routes.add(op.route)
             result[status] = key
         return result
 
     # -- names of errors and types -------------------------------------------------------
 
-    def _name_errors_and_types(self, taken: dict[str, str], notes: list[str]) -> dict[str, str]:
+    def _name_errors_and_types(
+        self, taken: dict[str, str], notes: list[str], tool_names: dict[str, str]
+    ) -> dict[str, str]:
         self.schemas.drain()
         type_candidates = [
             Candidate(entry.identity, entry.base_name, entry.is_component)
@@ -613,7 +617,7 @@ class _Converter:
         taken_by_types = dict(taken)
         for identity, name in type_names.items():
             taken_by_types[name] = f"type {identity}"
-        candidates = self._error_candidates(type_names)
+        candidates = self._error_candidates(type_names, tool_names)
         # An error's data model is `<Name>Data`: keep those clear of types too.
         reserved = {**taken_by_types}
         for name in list(taken_by_types):
@@ -623,12 +627,16 @@ class _Converter:
         notes.extend(f"error name collision: {line}" for line in error_notes)
         return names
 
-    def _error_candidates(self, type_names: dict[str, str]) -> list[Candidate]:
+    def _error_candidates(
+        self, type_names: dict[str, str], tool_names: dict[str, str]
+    ) -> list[Candidate]:
         """Wanted error names, made distinct by what tells clashing errors apart.
 
         Errors that want one name but differ: a retryable one says so (`...RetryableError`), one
-        whose body is a shared type names it (`NotFound` + `BasicError`), and the one without a
-        body keeps the plain name; whatever still clashes is numbered by `class_names`.
+        whose body is a shared type names it (`NotFound` + `BasicError`), one with an inline
+        body that only one operation answers names that operation's tool
+        (`ReposCreate` + `UnprocessableEntityError`), and the one without a body keeps the plain
+        name; whatever still clashes is numbered by `class_names`.
         """
         groups: defaultdict[str, list[str]] = defaultdict(list)
         for key, use in self.error_uses.items():
@@ -649,6 +657,9 @@ class _Converter:
                         name += type_name
                 elif body:
                     label = "an inline body"
+                    if len(keys) > 1 and len(use.routes) == 1:
+                        (route,) = use.routes
+                        name = class_name(tool_names[route]) + name
                 name = class_name(name if name.endswith("Error") else name + "Error")
                 candidates.append(Candidate(key, name, preferred=not body, label=label))
         return candidates
