@@ -113,7 +113,6 @@ __all__ = [
     "TextContent",
     "TextResourceContents",
     "Tool",
-    "ToolAnnotations",
     "ToolBinder",
     "ToolBusy",
     "ToolChunk",
@@ -142,7 +141,6 @@ PromptMessage = types.PromptMessage
 SamplingMessage = types.SamplingMessage
 CreateMessageResult = types.CreateMessageResult
 Root = types.Root
-ToolAnnotations = types.ToolAnnotations
 ContentBlock: TypeAlias = types.ContentBlock
 LogLevel: TypeAlias = types.LoggingLevel
 InputRequest: TypeAlias = types.InputRequest
