@@ -32,8 +32,7 @@ import os
 import random
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Literal, TypeAlias, TypeVar
@@ -68,7 +67,6 @@ __all__ = [
 HTTP_CLIENT_VERSION = "0.1.0"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-StateT = TypeVar("StateT")
 Arguments: TypeAlias = BaseModel | Mapping[str, Any]
 """What a request is made from: the tool's input model, or its JSON form."""
 
@@ -588,24 +586,19 @@ class HttpClient:
     """The server's connection to its HTTP API: one per built server.
 
     `handler(operation)` is the generated handler of a tool; `custom(operation, handler)`
-    gives a user-owned handler the operation's `Request`; `bind(tools)` tells each handler
-    its tool's output schema; `lifespan` (or `around(lifespan)`) closes the connections at
-    shutdown.
+    gives a user-owned handler the operation's `Request`; `tools` are the server's tools,
+    whose output schemas judge the API's answers; `aclose` closes the connections (the
+    server does at shutdown).
     """
 
-    def __init__(self, api: Api) -> None:
+    def __init__(self, api: Api, tools: Mapping[str, runtime.Tool] | None = None) -> None:
         self.api = api
         self._client: httpx2.AsyncClient | None = None
-        self._tools: dict[str, runtime.Tool[Any, Any]] = {}
+        self._tools: Mapping[str, runtime.Tool] = tools if tools is not None else {}
         self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
         self._token_lock: anyio.Lock | None = None
 
     # -- wiring ----------------------------------------------------------------------
-
-    def bind(self, tools: Sequence[runtime.Tool[Any, Any]]) -> Sequence[runtime.Tool[Any, Any]]:
-        """Remember the tools (their output schemas judge the API's answers); returns them."""
-        self._tools = {tool.name: tool for tool in tools}
-        return tools
 
     def handler(self, operation: Operation) -> Handler:
         """The generated handler of the tool that calls `operation`."""
@@ -630,29 +623,6 @@ class HttpClient:
             return handler(ctx, args, Request(self, operation, ctx))
 
         return call
-
-    @asynccontextmanager
-    async def lifespan(self, server: runtime.ServerHandle) -> AsyncIterator[None]:
-        """The server's lifespan: nothing to set up (connections open on first use)."""
-        try:
-            yield None
-        finally:
-            await self.aclose()
-
-    def around(
-        self, inner: Callable[[runtime.ServerHandle], AbstractAsyncContextManager[StateT]]
-    ) -> Callable[[runtime.ServerHandle], AbstractAsyncContextManager[StateT]]:
-        """The user's lifespan, and the connections closed after it."""
-
-        @asynccontextmanager
-        async def both(server: runtime.ServerHandle) -> AsyncIterator[StateT]:
-            try:
-                async with inner(server) as state:
-                    yield state
-            finally:
-                await self.aclose()
-
-        return both
 
     async def aclose(self) -> None:
         """Close the connections; the next request opens new ones."""
@@ -847,7 +817,7 @@ class HttpClient:
         for key in [k for k in self._tokens if k[0] in names]:
             del self._tokens[key]
 
-    def tool(self, name: str) -> runtime.Tool[Any, Any] | None:
+    def tool(self, name: str) -> runtime.Tool | None:
         return self._tools.get(name)
 
 

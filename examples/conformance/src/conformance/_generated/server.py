@@ -2,13 +2,17 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-Each handler is assigned to a variable typed with its protocol, so a handler whose
-signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); their models and handlers are imported by
+`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
+without importing them. Each handler is assigned to a variable typed with its protocol, so
+a handler whose signature no longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
 
-from conformance._generated import models, protocols, runtime
+from typing import TYPE_CHECKING, Any
+
+from conformance._generated import models, runtime
 from conformance.handlers.prompts import (
     test_input_required_result_prompt as prompt_test_input_required_result_prompt,
 )
@@ -23,61 +27,10 @@ from conformance.handlers.prompts import test_simple_prompt as prompt_test_simpl
 from conformance.handlers.resource_templates import template_data as template_template_data
 from conformance.handlers.resources import static_binary as resource_static_binary
 from conformance.handlers.resources import watched_resource as resource_watched_resource
-from conformance.handlers.tools import confirm_delete as tool_confirm_delete
-from conformance.handlers.tools import failing_job as tool_failing_job
-from conformance.handlers.tools import greet as tool_greet
-from conformance.handlers.tools import json_schema_2020_12_tool as tool_json_schema_2020_12_tool
-from conformance.handlers.tools import multi_input as tool_multi_input
-from conformance.handlers.tools import protocol_error_job as tool_protocol_error_job
-from conformance.handlers.tools import slow_compute as tool_slow_compute
-from conformance.handlers.tools import test_audio_content as tool_test_audio_content
-from conformance.handlers.tools import test_elicitation as tool_test_elicitation
-from conformance.handlers.tools import (
-    test_elicitation_sep1034_defaults as tool_test_elicitation_sep1034_defaults,
-)
-from conformance.handlers.tools import (
-    test_elicitation_sep1330_enums as tool_test_elicitation_sep1330_enums,
-)
-from conformance.handlers.tools import test_embedded_resource as tool_test_embedded_resource
-from conformance.handlers.tools import test_error_handling as tool_test_error_handling
-from conformance.handlers.tools import test_image_content as tool_test_image_content
-from conformance.handlers.tools import (
-    test_input_required_result_capabilities as tool_test_input_required_result_capabilities,
-)
-from conformance.handlers.tools import (
-    test_input_required_result_elicitation as tool_test_input_required_result_elicitation,
-)
-from conformance.handlers.tools import (
-    test_input_required_result_list_roots as tool_test_input_required_result_list_roots,
-)
-from conformance.handlers.tools import (
-    test_input_required_result_multi_round as tool_test_input_required_result_multi_round,
-)
-from conformance.handlers.tools import (
-    test_input_required_result_multiple_inputs as tool_test_input_required_result_multiple_inputs,
-)
-from conformance.handlers.tools import (
-    test_input_required_result_request_state as tool_test_input_required_result_request_state,
-)
-from conformance.handlers.tools import (
-    test_input_required_result_sampling as tool_test_input_required_result_sampling,
-)
-from conformance.handlers.tools import (
-    test_input_required_result_tampered_state as tool_test_input_required_result_tampered_state,
-)
-from conformance.handlers.tools import test_missing_capability as tool_test_missing_capability
-from conformance.handlers.tools import (
-    test_multiple_content_types as tool_test_multiple_content_types,
-)
-from conformance.handlers.tools import test_reconnection as tool_test_reconnection
-from conformance.handlers.tools import test_sampling as tool_test_sampling
-from conformance.handlers.tools import test_simple_text as tool_test_simple_text
-from conformance.handlers.tools import test_tool_with_logging as tool_test_tool_with_logging
-from conformance.handlers.tools import test_tool_with_progress as tool_test_tool_with_progress
-from conformance.handlers.tools import test_tool_with_task as tool_test_tool_with_task
-from conformance.handlers.tools import test_trigger_prompt_change as tool_test_trigger_prompt_change
-from conformance.handlers.tools import test_trigger_tool_change as tool_test_trigger_tool_change
-from conformance.handlers.tools import test_x_mcp_header as tool_test_x_mcp_header
+
+if TYPE_CHECKING:
+    # Only for the handlers' types: run time never needs the protocols.
+    from conformance._generated import protocols
 
 INFO = runtime.ServerInfo(
     name="mcp-conformance-test-server",
@@ -91,75 +44,6 @@ INFO = runtime.ServerInfo(
 
 def build_server() -> runtime.SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
-    handle_tool_test_simple_text: protocols.TestSimpleTextHandler = (
-        tool_test_simple_text.test_simple_text
-    )
-    handle_tool_test_image_content: protocols.TestImageContentHandler = (
-        tool_test_image_content.test_image_content
-    )
-    handle_tool_test_audio_content: protocols.TestAudioContentHandler = (
-        tool_test_audio_content.test_audio_content
-    )
-    handle_tool_test_embedded_resource: protocols.TestEmbeddedResourceHandler = (
-        tool_test_embedded_resource.test_embedded_resource
-    )
-    handle_tool_test_multiple_content_types: protocols.TestMultipleContentTypesHandler = (
-        tool_test_multiple_content_types.test_multiple_content_types
-    )
-    handle_tool_test_tool_with_logging: protocols.TestToolWithLoggingHandler = (
-        tool_test_tool_with_logging.test_tool_with_logging
-    )
-    handle_tool_test_tool_with_progress: protocols.TestToolWithProgressHandler = (
-        tool_test_tool_with_progress.test_tool_with_progress
-    )
-    handle_tool_test_error_handling: protocols.TestErrorHandlingHandler = (
-        tool_test_error_handling.test_error_handling
-    )
-    handle_tool_test_missing_capability: protocols.TestMissingCapabilityHandler = (
-        tool_test_missing_capability.test_missing_capability
-    )
-    handle_tool_test_sampling: protocols.TestSamplingHandler = tool_test_sampling.test_sampling
-    handle_tool_test_elicitation: protocols.TestElicitationHandler = (
-        tool_test_elicitation.test_elicitation
-    )
-    handle_tool_test_elicitation_sep1034_defaults: protocols.TestElicitationSep1034DefaultsHandler = tool_test_elicitation_sep1034_defaults.test_elicitation_sep1034_defaults
-    handle_tool_test_elicitation_sep1330_enums: protocols.TestElicitationSep1330EnumsHandler = (
-        tool_test_elicitation_sep1330_enums.test_elicitation_sep1330_enums
-    )
-    handle_tool_test_input_required_result_elicitation: protocols.TestInputRequiredResultElicitationHandler = tool_test_input_required_result_elicitation.test_input_required_result_elicitation
-    handle_tool_test_input_required_result_sampling: protocols.TestInputRequiredResultSamplingHandler = tool_test_input_required_result_sampling.test_input_required_result_sampling
-    handle_tool_test_input_required_result_list_roots: protocols.TestInputRequiredResultListRootsHandler = tool_test_input_required_result_list_roots.test_input_required_result_list_roots
-    handle_tool_test_input_required_result_request_state: protocols.TestInputRequiredResultRequestStateHandler = tool_test_input_required_result_request_state.test_input_required_result_request_state
-    handle_tool_test_input_required_result_multiple_inputs: protocols.TestInputRequiredResultMultipleInputsHandler = tool_test_input_required_result_multiple_inputs.test_input_required_result_multiple_inputs
-    handle_tool_test_input_required_result_multi_round: protocols.TestInputRequiredResultMultiRoundHandler = tool_test_input_required_result_multi_round.test_input_required_result_multi_round
-    handle_tool_test_input_required_result_tampered_state: protocols.TestInputRequiredResultTamperedStateHandler = tool_test_input_required_result_tampered_state.test_input_required_result_tampered_state
-    handle_tool_test_input_required_result_capabilities: protocols.TestInputRequiredResultCapabilitiesHandler = tool_test_input_required_result_capabilities.test_input_required_result_capabilities
-    handle_tool_json_schema_2020_12_tool: protocols.JsonSchema202012ToolHandler = (
-        tool_json_schema_2020_12_tool.json_schema_2020_12_tool
-    )
-    handle_tool_test_x_mcp_header: protocols.TestXMcpHeaderHandler = (
-        tool_test_x_mcp_header.test_x_mcp_header
-    )
-    handle_tool_test_reconnection: protocols.TestReconnectionHandler = (
-        tool_test_reconnection.test_reconnection
-    )
-    handle_tool_test_trigger_tool_change: protocols.TestTriggerToolChangeHandler = (
-        tool_test_trigger_tool_change.test_trigger_tool_change
-    )
-    handle_tool_test_trigger_prompt_change: protocols.TestTriggerPromptChangeHandler = (
-        tool_test_trigger_prompt_change.test_trigger_prompt_change
-    )
-    handle_tool_greet: protocols.GreetHandler = tool_greet.greet
-    handle_tool_slow_compute: protocols.SlowComputeHandler = tool_slow_compute.slow_compute
-    handle_tool_failing_job: protocols.FailingJobHandler = tool_failing_job.failing_job
-    handle_tool_protocol_error_job: protocols.ProtocolErrorJobHandler = (
-        tool_protocol_error_job.protocol_error_job
-    )
-    handle_tool_confirm_delete: protocols.ConfirmDeleteHandler = tool_confirm_delete.confirm_delete
-    handle_tool_multi_input: protocols.MultiInputHandler = tool_multi_input.multi_input
-    handle_tool_test_tool_with_task: protocols.TestToolWithTaskHandler = (
-        tool_test_tool_with_task.test_tool_with_task
-    )
     handle_resource_static_binary: protocols.StaticBinaryResourceHandler = (
         resource_static_binary.static_binary
     )
@@ -184,411 +68,8 @@ def build_server() -> runtime.SdkServer:
         INFO,
         log_namespace="conformance",
         tasks=runtime.Tasks(),
-        tools=[
-            runtime.Tool(
-                name="test_simple_text",
-                title=None,
-                description="Tests simple text content response",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_simple_text,
-            ),
-            runtime.Tool(
-                name="test_image_content",
-                title=None,
-                description="Tests image content response",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_image_content,
-            ),
-            runtime.Tool(
-                name="test_audio_content",
-                title=None,
-                description="Tests audio content response",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_audio_content,
-            ),
-            runtime.Tool(
-                name="test_embedded_resource",
-                title=None,
-                description="Tests embedded resource content response",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_embedded_resource,
-            ),
-            runtime.Tool(
-                name="test_multiple_content_types",
-                title=None,
-                description="Tests response with multiple content types (text, image, resource)",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_multiple_content_types,
-            ),
-            runtime.Tool(
-                name="test_tool_with_logging",
-                title=None,
-                description="Tests tool that emits log messages during execution",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_tool_with_logging,
-            ),
-            runtime.Tool(
-                name="test_tool_with_progress",
-                title=None,
-                description="Tests tool that reports progress notifications",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_tool_with_progress,
-            ),
-            runtime.Tool(
-                name="test_error_handling",
-                title=None,
-                description="Tests error response handling",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_error_handling,
-            ),
-            runtime.Tool(
-                name="test_missing_capability",
-                title=None,
-                description="Fails with a JSON-RPC error unless the client declared the sampling capability",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_missing_capability,
-            ),
-            runtime.Tool(
-                name="test_sampling",
-                title=None,
-                description="Tests server-initiated sampling (LLM completion request)",
-                input_schema={
-                    "type": "object",
-                    "required": ["prompt"],
-                    "properties": {
-                        "prompt": {"type": "string", "description": "What to ask the model"}
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.TestSamplingInput,
-                handler=handle_tool_test_sampling,
-            ),
-            runtime.Tool(
-                name="test_elicitation",
-                title=None,
-                description="Tests server-initiated elicitation (user input request)",
-                input_schema={
-                    "type": "object",
-                    "required": ["message"],
-                    "properties": {
-                        "message": {"type": "string", "description": "What to ask the user"}
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.TestElicitationInput,
-                handler=handle_tool_test_elicitation,
-            ),
-            runtime.Tool(
-                name="test_elicitation_sep1034_defaults",
-                title=None,
-                description="Tests elicitation with default values for all primitive types (SEP-1034)",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_elicitation_sep1034_defaults,
-            ),
-            runtime.Tool(
-                name="test_elicitation_sep1330_enums",
-                title=None,
-                description="Tests elicitation with enum schema variations per SEP-1330",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_elicitation_sep1330_enums,
-            ),
-            runtime.Tool(
-                name="test_input_required_result_elicitation",
-                title=None,
-                description="Tests InputRequiredResult with a single elicitation request",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_input_required_result_elicitation,
-            ),
-            runtime.Tool(
-                name="test_input_required_result_sampling",
-                title=None,
-                description="Tests InputRequiredResult with a single sampling request",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_input_required_result_sampling,
-            ),
-            runtime.Tool(
-                name="test_input_required_result_list_roots",
-                title=None,
-                description="Tests InputRequiredResult with a single roots/list request",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_input_required_result_list_roots,
-            ),
-            runtime.Tool(
-                name="test_input_required_result_request_state",
-                title=None,
-                description="Tests requestState round-tripping in the InputRequiredResult flow",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_input_required_result_request_state,
-            ),
-            runtime.Tool(
-                name="test_input_required_result_multiple_inputs",
-                title=None,
-                description="Tests InputRequiredResult carrying elicitation, sampling and roots requests together",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_input_required_result_multiple_inputs,
-            ),
-            runtime.Tool(
-                name="test_input_required_result_multi_round",
-                title=None,
-                description="Tests a three-round InputRequiredResult flow with evolving requestState",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_input_required_result_multi_round,
-            ),
-            runtime.Tool(
-                name="test_input_required_result_tampered_state",
-                title=None,
-                description="Tests that the server rejects a tampered requestState echo",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_input_required_result_tampered_state,
-            ),
-            runtime.Tool(
-                name="test_input_required_result_capabilities",
-                title=None,
-                description="Tests that inputRequests only include methods the client declared support for",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_input_required_result_capabilities,
-            ),
-            runtime.Tool(
-                name="json_schema_2020_12_tool",
-                title=None,
-                description="Tests JSON Schema 2020-12 keyword preservation in tools/list",
-                input_schema={
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "type": "object",
-                    "$defs": {
-                        "address": {
-                            "$anchor": "addressDef",
-                            "type": "object",
-                            "properties": {
-                                "street": {"type": "string"},
-                                "city": {"type": "string"},
-                            },
-                        }
-                    },
-                    "properties": {
-                        "name": {"type": "string"},
-                        "address": {"$ref": "#/$defs/address"},
-                        "contactMethod": {"type": "string", "enum": ["phone", "email"]},
-                        "phone": {"type": "string"},
-                        "email": {"type": "string"},
-                    },
-                    "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
-                    "if": {
-                        "properties": {"contactMethod": {"const": "phone"}},
-                        "required": ["contactMethod"],
-                    },
-                    "then": {"required": ["phone"]},
-                    "else": {"required": ["email"]},
-                    "additionalProperties": False,
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.JsonSchema202012ToolInput,
-                handler=handle_tool_json_schema_2020_12_tool,
-            ),
-            runtime.Tool(
-                name="test_x_mcp_header",
-                title=None,
-                description="Tests SEP-2243 Mcp-Param-* header validation: region is mirrored into Mcp-Param-Region",
-                input_schema={
-                    "type": "object",
-                    "properties": {
-                        "region": {
-                            "type": "string",
-                            "description": "Mirrored into the Mcp-Param-Region header",
-                            "x-mcp-header": "Region",
-                            "default": "<none>",
-                        }
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.TestXMcpHeaderInput,
-                handler=handle_tool_test_x_mcp_header,
-            ),
-            runtime.Tool(
-                name="test_reconnection",
-                title=None,
-                description="Tests SSE polling by closing the stream mid-call (SEP-1699)",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_reconnection,
-            ),
-            runtime.Tool(
-                name="test_trigger_tool_change",
-                title=None,
-                description="Announces a tool list change to listening clients (SEP-2575)",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_trigger_tool_change,
-            ),
-            runtime.Tool(
-                name="test_trigger_prompt_change",
-                title=None,
-                description="Announces a prompt list change to listening clients (SEP-2575)",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_trigger_prompt_change,
-            ),
-            runtime.Tool(
-                name="greet",
-                title=None,
-                description="Sync-only greeting",
-                input_schema={
-                    "type": "object",
-                    "required": ["name"],
-                    "properties": {"name": {"type": "string"}},
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.GreetInput,
-                handler=handle_tool_greet,
-            ),
-            runtime.Tool(
-                name="slow_compute",
-                title=None,
-                description="Sleeps `seconds` then returns",
-                input_schema={
-                    "type": "object",
-                    "required": ["seconds"],
-                    "properties": {
-                        "seconds": {"type": "number", "minimum": 0},
-                        "label": {"type": "string"},
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.SlowComputeInput,
-                handler=handle_tool_slow_compute,
-                task_support="optional",
-                task_starts="at_once",
-            ),
-            runtime.Tool(
-                name="failing_job",
-                title=None,
-                description="Always reports a tool error after about a second",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_failing_job,
-                task_support="required",
-                task_starts="at_once",
-            ),
-            runtime.Tool(
-                name="protocol_error_job",
-                title=None,
-                description="Fails with a protocol error",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_protocol_error_job,
-                task_support="optional",
-                task_starts="at_once",
-            ),
-            runtime.Tool(
-                name="confirm_delete",
-                title=None,
-                description="Asks for confirmation before deleting a file",
-                input_schema={"type": "object", "properties": {"filename": {"type": "string"}}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.ConfirmDeleteInput,
-                handler=handle_tool_confirm_delete,
-                task_support="optional",
-                task_starts="at_once",
-            ),
-            runtime.Tool(
-                name="multi_input",
-                title=None,
-                description="Asks two questions at once",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_multi_input,
-                task_support="optional",
-                task_starts="at_once",
-            ),
-            runtime.Tool(
-                name="test_tool_with_task",
-                title=None,
-                description="Asks for a name in the request, then goes on as a task",
-                input_schema={"type": "object", "properties": {}},
-                output_schema=None,
-                annotations=None,
-                input_model=models.Empty,
-                handler=handle_tool_test_tool_with_task,
-                task_support="required",
-                task_starts="at_detach",
-            ),
-        ],
+        tools=runtime.load_tools(__package__),
+        bind_tools=bind_tools,
         resources=[
             runtime.Resource(
                 uri="test://static-text",
@@ -691,3 +172,269 @@ def build_server() -> runtime.SdkServer:
             ),
         ],
     )
+
+
+def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+    """How each tool runs: imported on the first tool call, then kept."""
+    from conformance.handlers.tools import confirm_delete as tool_confirm_delete
+    from conformance.handlers.tools import failing_job as tool_failing_job
+    from conformance.handlers.tools import greet as tool_greet
+    from conformance.handlers.tools import json_schema_2020_12_tool as tool_json_schema_2020_12_tool
+    from conformance.handlers.tools import multi_input as tool_multi_input
+    from conformance.handlers.tools import protocol_error_job as tool_protocol_error_job
+    from conformance.handlers.tools import slow_compute as tool_slow_compute
+    from conformance.handlers.tools import test_audio_content as tool_test_audio_content
+    from conformance.handlers.tools import test_elicitation as tool_test_elicitation
+    from conformance.handlers.tools import (
+        test_elicitation_sep1034_defaults as tool_test_elicitation_sep1034_defaults,
+    )
+    from conformance.handlers.tools import (
+        test_elicitation_sep1330_enums as tool_test_elicitation_sep1330_enums,
+    )
+    from conformance.handlers.tools import test_embedded_resource as tool_test_embedded_resource
+    from conformance.handlers.tools import test_error_handling as tool_test_error_handling
+    from conformance.handlers.tools import test_image_content as tool_test_image_content
+    from conformance.handlers.tools import (
+        test_input_required_result_capabilities as tool_test_input_required_result_capabilities,
+    )
+    from conformance.handlers.tools import (
+        test_input_required_result_elicitation as tool_test_input_required_result_elicitation,
+    )
+    from conformance.handlers.tools import (
+        test_input_required_result_list_roots as tool_test_input_required_result_list_roots,
+    )
+    from conformance.handlers.tools import (
+        test_input_required_result_multi_round as tool_test_input_required_result_multi_round,
+    )
+    from conformance.handlers.tools import (
+        test_input_required_result_multiple_inputs as tool_test_input_required_result_multiple_inputs,
+    )
+    from conformance.handlers.tools import (
+        test_input_required_result_request_state as tool_test_input_required_result_request_state,
+    )
+    from conformance.handlers.tools import (
+        test_input_required_result_sampling as tool_test_input_required_result_sampling,
+    )
+    from conformance.handlers.tools import (
+        test_input_required_result_tampered_state as tool_test_input_required_result_tampered_state,
+    )
+    from conformance.handlers.tools import test_missing_capability as tool_test_missing_capability
+    from conformance.handlers.tools import (
+        test_multiple_content_types as tool_test_multiple_content_types,
+    )
+    from conformance.handlers.tools import test_reconnection as tool_test_reconnection
+    from conformance.handlers.tools import test_sampling as tool_test_sampling
+    from conformance.handlers.tools import test_simple_text as tool_test_simple_text
+    from conformance.handlers.tools import test_tool_with_logging as tool_test_tool_with_logging
+    from conformance.handlers.tools import test_tool_with_progress as tool_test_tool_with_progress
+    from conformance.handlers.tools import test_tool_with_task as tool_test_tool_with_task
+    from conformance.handlers.tools import (
+        test_trigger_prompt_change as tool_test_trigger_prompt_change,
+    )
+    from conformance.handlers.tools import test_trigger_tool_change as tool_test_trigger_tool_change
+    from conformance.handlers.tools import test_x_mcp_header as tool_test_x_mcp_header
+
+    handle_tool_test_simple_text: protocols.TestSimpleTextHandler = (
+        tool_test_simple_text.test_simple_text
+    )
+    handle_tool_test_image_content: protocols.TestImageContentHandler = (
+        tool_test_image_content.test_image_content
+    )
+    handle_tool_test_audio_content: protocols.TestAudioContentHandler = (
+        tool_test_audio_content.test_audio_content
+    )
+    handle_tool_test_embedded_resource: protocols.TestEmbeddedResourceHandler = (
+        tool_test_embedded_resource.test_embedded_resource
+    )
+    handle_tool_test_multiple_content_types: protocols.TestMultipleContentTypesHandler = (
+        tool_test_multiple_content_types.test_multiple_content_types
+    )
+    handle_tool_test_tool_with_logging: protocols.TestToolWithLoggingHandler = (
+        tool_test_tool_with_logging.test_tool_with_logging
+    )
+    handle_tool_test_tool_with_progress: protocols.TestToolWithProgressHandler = (
+        tool_test_tool_with_progress.test_tool_with_progress
+    )
+    handle_tool_test_error_handling: protocols.TestErrorHandlingHandler = (
+        tool_test_error_handling.test_error_handling
+    )
+    handle_tool_test_missing_capability: protocols.TestMissingCapabilityHandler = (
+        tool_test_missing_capability.test_missing_capability
+    )
+    handle_tool_test_sampling: protocols.TestSamplingHandler = tool_test_sampling.test_sampling
+    handle_tool_test_elicitation: protocols.TestElicitationHandler = (
+        tool_test_elicitation.test_elicitation
+    )
+    handle_tool_test_elicitation_sep1034_defaults: protocols.TestElicitationSep1034DefaultsHandler = tool_test_elicitation_sep1034_defaults.test_elicitation_sep1034_defaults
+    handle_tool_test_elicitation_sep1330_enums: protocols.TestElicitationSep1330EnumsHandler = (
+        tool_test_elicitation_sep1330_enums.test_elicitation_sep1330_enums
+    )
+    handle_tool_test_input_required_result_elicitation: protocols.TestInputRequiredResultElicitationHandler = tool_test_input_required_result_elicitation.test_input_required_result_elicitation
+    handle_tool_test_input_required_result_sampling: protocols.TestInputRequiredResultSamplingHandler = tool_test_input_required_result_sampling.test_input_required_result_sampling
+    handle_tool_test_input_required_result_list_roots: protocols.TestInputRequiredResultListRootsHandler = tool_test_input_required_result_list_roots.test_input_required_result_list_roots
+    handle_tool_test_input_required_result_request_state: protocols.TestInputRequiredResultRequestStateHandler = tool_test_input_required_result_request_state.test_input_required_result_request_state
+    handle_tool_test_input_required_result_multiple_inputs: protocols.TestInputRequiredResultMultipleInputsHandler = tool_test_input_required_result_multiple_inputs.test_input_required_result_multiple_inputs
+    handle_tool_test_input_required_result_multi_round: protocols.TestInputRequiredResultMultiRoundHandler = tool_test_input_required_result_multi_round.test_input_required_result_multi_round
+    handle_tool_test_input_required_result_tampered_state: protocols.TestInputRequiredResultTamperedStateHandler = tool_test_input_required_result_tampered_state.test_input_required_result_tampered_state
+    handle_tool_test_input_required_result_capabilities: protocols.TestInputRequiredResultCapabilitiesHandler = tool_test_input_required_result_capabilities.test_input_required_result_capabilities
+    handle_tool_json_schema_2020_12_tool: protocols.JsonSchema202012ToolHandler = (
+        tool_json_schema_2020_12_tool.json_schema_2020_12_tool
+    )
+    handle_tool_test_x_mcp_header: protocols.TestXMcpHeaderHandler = (
+        tool_test_x_mcp_header.test_x_mcp_header
+    )
+    handle_tool_test_reconnection: protocols.TestReconnectionHandler = (
+        tool_test_reconnection.test_reconnection
+    )
+    handle_tool_test_trigger_tool_change: protocols.TestTriggerToolChangeHandler = (
+        tool_test_trigger_tool_change.test_trigger_tool_change
+    )
+    handle_tool_test_trigger_prompt_change: protocols.TestTriggerPromptChangeHandler = (
+        tool_test_trigger_prompt_change.test_trigger_prompt_change
+    )
+    handle_tool_greet: protocols.GreetHandler = tool_greet.greet
+    handle_tool_slow_compute: protocols.SlowComputeHandler = tool_slow_compute.slow_compute
+    handle_tool_failing_job: protocols.FailingJobHandler = tool_failing_job.failing_job
+    handle_tool_protocol_error_job: protocols.ProtocolErrorJobHandler = (
+        tool_protocol_error_job.protocol_error_job
+    )
+    handle_tool_confirm_delete: protocols.ConfirmDeleteHandler = tool_confirm_delete.confirm_delete
+    handle_tool_multi_input: protocols.MultiInputHandler = tool_multi_input.multi_input
+    handle_tool_test_tool_with_task: protocols.TestToolWithTaskHandler = (
+        tool_test_tool_with_task.test_tool_with_task
+    )
+    return {
+        "test_simple_text": runtime.Binding(
+            models.Empty,
+            handle_tool_test_simple_text,
+        ),
+        "test_image_content": runtime.Binding(
+            models.Empty,
+            handle_tool_test_image_content,
+        ),
+        "test_audio_content": runtime.Binding(
+            models.Empty,
+            handle_tool_test_audio_content,
+        ),
+        "test_embedded_resource": runtime.Binding(
+            models.Empty,
+            handle_tool_test_embedded_resource,
+        ),
+        "test_multiple_content_types": runtime.Binding(
+            models.Empty,
+            handle_tool_test_multiple_content_types,
+        ),
+        "test_tool_with_logging": runtime.Binding(
+            models.Empty,
+            handle_tool_test_tool_with_logging,
+        ),
+        "test_tool_with_progress": runtime.Binding(
+            models.Empty,
+            handle_tool_test_tool_with_progress,
+        ),
+        "test_error_handling": runtime.Binding(
+            models.Empty,
+            handle_tool_test_error_handling,
+        ),
+        "test_missing_capability": runtime.Binding(
+            models.Empty,
+            handle_tool_test_missing_capability,
+        ),
+        "test_sampling": runtime.Binding(
+            models.TestSamplingInput,
+            handle_tool_test_sampling,
+        ),
+        "test_elicitation": runtime.Binding(
+            models.TestElicitationInput,
+            handle_tool_test_elicitation,
+        ),
+        "test_elicitation_sep1034_defaults": runtime.Binding(
+            models.Empty,
+            handle_tool_test_elicitation_sep1034_defaults,
+        ),
+        "test_elicitation_sep1330_enums": runtime.Binding(
+            models.Empty,
+            handle_tool_test_elicitation_sep1330_enums,
+        ),
+        "test_input_required_result_elicitation": runtime.Binding(
+            models.Empty,
+            handle_tool_test_input_required_result_elicitation,
+        ),
+        "test_input_required_result_sampling": runtime.Binding(
+            models.Empty,
+            handle_tool_test_input_required_result_sampling,
+        ),
+        "test_input_required_result_list_roots": runtime.Binding(
+            models.Empty,
+            handle_tool_test_input_required_result_list_roots,
+        ),
+        "test_input_required_result_request_state": runtime.Binding(
+            models.Empty,
+            handle_tool_test_input_required_result_request_state,
+        ),
+        "test_input_required_result_multiple_inputs": runtime.Binding(
+            models.Empty,
+            handle_tool_test_input_required_result_multiple_inputs,
+        ),
+        "test_input_required_result_multi_round": runtime.Binding(
+            models.Empty,
+            handle_tool_test_input_required_result_multi_round,
+        ),
+        "test_input_required_result_tampered_state": runtime.Binding(
+            models.Empty,
+            handle_tool_test_input_required_result_tampered_state,
+        ),
+        "test_input_required_result_capabilities": runtime.Binding(
+            models.Empty,
+            handle_tool_test_input_required_result_capabilities,
+        ),
+        "json_schema_2020_12_tool": runtime.Binding(
+            models.JsonSchema202012ToolInput,
+            handle_tool_json_schema_2020_12_tool,
+        ),
+        "test_x_mcp_header": runtime.Binding(
+            models.TestXMcpHeaderInput,
+            handle_tool_test_x_mcp_header,
+        ),
+        "test_reconnection": runtime.Binding(
+            models.Empty,
+            handle_tool_test_reconnection,
+        ),
+        "test_trigger_tool_change": runtime.Binding(
+            models.Empty,
+            handle_tool_test_trigger_tool_change,
+        ),
+        "test_trigger_prompt_change": runtime.Binding(
+            models.Empty,
+            handle_tool_test_trigger_prompt_change,
+        ),
+        "greet": runtime.Binding(
+            models.GreetInput,
+            handle_tool_greet,
+        ),
+        "slow_compute": runtime.Binding(
+            models.SlowComputeInput,
+            handle_tool_slow_compute,
+        ),
+        "failing_job": runtime.Binding(
+            models.Empty,
+            handle_tool_failing_job,
+        ),
+        "protocol_error_job": runtime.Binding(
+            models.Empty,
+            handle_tool_protocol_error_job,
+        ),
+        "confirm_delete": runtime.Binding(
+            models.ConfirmDeleteInput,
+            handle_tool_confirm_delete,
+        ),
+        "multi_input": runtime.Binding(
+            models.Empty,
+            handle_tool_multi_input,
+        ),
+        "test_tool_with_task": runtime.Binding(
+            models.Empty,
+            handle_tool_test_tool_with_task,
+            task_starts="at_detach",
+        ),
+    }

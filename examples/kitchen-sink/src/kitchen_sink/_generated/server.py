@@ -2,13 +2,17 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-Each handler is assigned to a variable typed with its protocol, so a handler whose
-signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); their models and handlers are imported by
+`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
+without importing them. Each handler is assigned to a variable typed with its protocol, so
+a handler whose signature no longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
 
-from kitchen_sink._generated import models, protocols, runtime
+from typing import TYPE_CHECKING, Any
+
+from kitchen_sink._generated import models, runtime
 from kitchen_sink.handlers.lifespan import lifespan
 from kitchen_sink.handlers.prompts import summarize as prompt_summarize
 from kitchen_sink.handlers.resource_templates import file as template_file
@@ -16,21 +20,10 @@ from kitchen_sink.handlers.resource_templates import note as template_note
 from kitchen_sink.handlers.resource_templates import readme_section as template_readme_section
 from kitchen_sink.handlers.resource_templates import search as template_search
 from kitchen_sink.handlers.resources import latest as resource_latest
-from kitchen_sink.handlers.tools import add_note as tool_add_note
-from kitchen_sink.handlers.tools import audit as tool_audit
-from kitchen_sink.handlers.tools import bounded_job as tool_bounded_job
-from kitchen_sink.handlers.tools import compact as tool_compact
-from kitchen_sink.handlers.tools import delete_note as tool_delete_note
-from kitchen_sink.handlers.tools import export_archive as tool_export_archive
-from kitchen_sink.handlers.tools import get_note as tool_get_note
-from kitchen_sink.handlers.tools import ping_upstream as tool_ping_upstream
-from kitchen_sink.handlers.tools import read_aloud as tool_read_aloud
-from kitchen_sink.handlers.tools import reindex as tool_reindex
-from kitchen_sink.handlers.tools import slow_export as tool_slow_export
-from kitchen_sink.handlers.tools import stats as tool_stats
-from kitchen_sink.handlers.tools import suggest_title as tool_suggest_title
-from kitchen_sink.handlers.tools import wait_for as tool_wait_for
-from kitchen_sink.handlers.tools import word_counts as tool_word_counts
+
+if TYPE_CHECKING:
+    # Only for the handlers' types: run time never needs the protocols.
+    from kitchen_sink._generated import protocols
 
 INFO = runtime.ServerInfo(
     name="kitchen-sink",
@@ -44,21 +37,6 @@ INFO = runtime.ServerInfo(
 
 def build_server() -> runtime.SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
-    handle_tool_get_note: protocols.GetNoteHandler = tool_get_note.get_note
-    handle_tool_add_note: protocols.AddNoteHandler = tool_add_note.add_note
-    handle_tool_stats: protocols.StatsHandler = tool_stats.stats
-    handle_tool_reindex: protocols.ReindexHandler = tool_reindex.reindex
-    handle_tool_slow_export: protocols.SlowExportHandler = tool_slow_export.slow_export
-    handle_tool_wait_for: protocols.WaitForHandler = tool_wait_for.wait_for
-    handle_tool_bounded_job: protocols.BoundedJobHandler = tool_bounded_job.bounded_job
-    handle_tool_read_aloud: protocols.ReadAloudHandler = tool_read_aloud.read_aloud
-    handle_tool_word_counts: protocols.WordCountsHandler = tool_word_counts.word_counts
-    handle_tool_compact: protocols.CompactHandler = tool_compact.compact
-    handle_tool_ping_upstream: protocols.PingUpstreamHandler = tool_ping_upstream.ping_upstream
-    handle_tool_export_archive: protocols.ExportArchiveHandler = tool_export_archive.export_archive
-    handle_tool_audit: protocols.AuditHandler = tool_audit.audit
-    handle_tool_suggest_title: protocols.SuggestTitleHandler = tool_suggest_title.suggest_title
-    handle_tool_delete_note: protocols.DeleteNoteHandler = tool_delete_note.delete_note
     handle_resource_latest: protocols.LatestResourceHandler = resource_latest.latest
     handle_template_readme_section: protocols.ReadmeSectionTemplateHandler = (
         template_readme_section.readme_section
@@ -73,296 +51,8 @@ def build_server() -> runtime.SdkServer:
         tasks=runtime.Tasks(),
         lifespan=lifespan,
         limits=runtime.Limits(max_concurrency=32, rate_limit=None, when_busy="wait", max_wait=30.0),
-        tools=[
-            runtime.Tool(
-                name="get_note",
-                title="Get a note",
-                description="One note, by id.",
-                input_schema={
-                    "type": "object",
-                    "required": ["id"],
-                    "properties": {
-                        "id": {"type": "integer", "minimum": 1, "description": "The note's number."}
-                    },
-                },
-                output_schema={
-                    "type": "object",
-                    "description": "A note in the notebook.",
-                    "required": ["id", "title", "body", "tags"],
-                    "properties": {
-                        "id": {"type": "integer", "minimum": 1},
-                        "title": {"type": "string", "minLength": 1},
-                        "body": {"type": "string"},
-                        "tags": {"type": "array", "items": {"type": "string"}},
-                    },
-                },
-                annotations=runtime.ToolAnnotations(
-                    read_only_hint=True,
-                    idempotent_hint=True,
-                    open_world_hint=False,
-                ),
-                input_model=models.NoteId,
-                handler=handle_tool_get_note,
-                meta={"dev.mcpgen.example/category": "read"},
-            ),
-            runtime.Tool(
-                name="add_note",
-                title=None,
-                description="Adds a note and tells subscribers of notes://latest.",
-                input_schema={
-                    "type": "object",
-                    "required": ["title"],
-                    "properties": {
-                        "title": {"type": "string", "minLength": 1},
-                        "body": {"type": "string", "default": ""},
-                        "tags": {"type": "array", "items": {"type": "string"}, "default": []},
-                    },
-                },
-                output_schema={
-                    "type": "object",
-                    "description": "A note in the notebook.",
-                    "required": ["id", "title", "body", "tags"],
-                    "properties": {
-                        "id": {"type": "integer", "minimum": 1},
-                        "title": {"type": "string", "minLength": 1},
-                        "body": {"type": "string"},
-                        "tags": {"type": "array", "items": {"type": "string"}},
-                    },
-                },
-                annotations=runtime.ToolAnnotations(
-                    destructive_hint=False,
-                    idempotent_hint=False,
-                ),
-                input_model=models.AddNoteInput,
-                handler=handle_tool_add_note,
-            ),
-            runtime.Tool(
-                name="stats",
-                title=None,
-                description="Counts of the notebook, as an open-ended report (output validation off).",
-                input_schema={"type": "object"},
-                output_schema={
-                    "type": "object",
-                    "required": ["notes"],
-                    "properties": {"notes": {"type": "integer"}, "words": {"type": "integer"}},
-                },
-                annotations=runtime.ToolAnnotations(
-                    read_only_hint=True,
-                ),
-                input_model=models.StatsInput,
-                handler=handle_tool_stats,
-                validate_output=False,
-            ),
-            runtime.Tool(
-                name="reindex",
-                title=None,
-                description="Rebuilds the search index step by step, reporting progress (rate-limited).",
-                input_schema={
-                    "type": "object",
-                    "properties": {
-                        "steps": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 100000,
-                            "default": 1000,
-                        }
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.ReindexInput,
-                handler=handle_tool_reindex,
-            ),
-            runtime.Tool(
-                name="slow_export",
-                title=None,
-                description="Exports the notebook slowly, checking for cancellation as it goes.",
-                input_schema={
-                    "type": "object",
-                    "properties": {
-                        "seconds": {"type": "number", "minimum": 0, "maximum": 60, "default": 1}
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.SlowExportInput,
-                handler=handle_tool_slow_export,
-            ),
-            runtime.Tool(
-                name="wait_for",
-                title=None,
-                description="Waits without checkpoints: a cancellation stops it at its next await.",
-                input_schema={
-                    "type": "object",
-                    "properties": {
-                        "seconds": {"type": "number", "minimum": 0, "maximum": 60, "default": 1}
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.WaitForInput,
-                handler=handle_tool_wait_for,
-            ),
-            runtime.Tool(
-                name="bounded_job",
-                title=None,
-                description="Works for as long as asked, but the spec gives it half a second.",
-                input_schema={
-                    "type": "object",
-                    "properties": {
-                        "seconds": {"type": "number", "minimum": 0, "maximum": 60, "default": 1}
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.BoundedJobInput,
-                handler=handle_tool_bounded_job,
-                timeout=0.5,
-            ),
-            runtime.Tool(
-                name="read_aloud",
-                title=None,
-                description="Streams a note's body word by word; the result is the whole text.",
-                input_schema={
-                    "type": "object",
-                    "required": ["id"],
-                    "properties": {
-                        "id": {"type": "integer", "minimum": 1, "description": "The note's number."}
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.NoteId,
-                handler=handle_tool_read_aloud,
-                stream=True,
-            ),
-            runtime.Tool(
-                name="word_counts",
-                title=None,
-                description="Counts the words of several notes at once, a few at a time.",
-                input_schema={
-                    "type": "object",
-                    "required": ["ids"],
-                    "properties": {
-                        "ids": {
-                            "type": "array",
-                            "items": {"type": "integer", "minimum": 1},
-                            "maxItems": 100,
-                        },
-                        "concurrency": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 16,
-                            "default": 4,
-                        },
-                    },
-                },
-                output_schema={
-                    "type": "object",
-                    "required": ["counts"],
-                    "properties": {"counts": {"type": "array", "items": {"type": "integer"}}},
-                },
-                annotations=None,
-                input_model=models.WordCountsInput,
-                handler=handle_tool_word_counts,
-            ),
-            runtime.Tool(
-                name="compact",
-                title=None,
-                description="Compacts storage; one at a time, and a second call is refused at once.",
-                input_schema={
-                    "type": "object",
-                    "properties": {
-                        "seconds": {"type": "number", "minimum": 0, "maximum": 10, "default": 0.2}
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.CompactInput,
-                handler=handle_tool_compact,
-                limits=runtime.Limits(
-                    max_concurrency=1, rate_limit=None, when_busy="reject", max_wait=30.0
-                ),
-            ),
-            runtime.Tool(
-                name="ping_upstream",
-                title=None,
-                description="Calls a rate-limited upstream: three calls a second, waiting at most 0.2 s.",
-                input_schema={"type": "object"},
-                output_schema=None,
-                annotations=None,
-                input_model=models.PingUpstreamInput,
-                handler=handle_tool_ping_upstream,
-                limits=runtime.Limits(
-                    max_concurrency=None, rate_limit=(3, 1.0), when_busy="wait", max_wait=0.2
-                ),
-            ),
-            runtime.Tool(
-                name="export_archive",
-                title=None,
-                description="Packs the notebook into an archive; a task the client polls, if it asks for one.",
-                input_schema={
-                    "type": "object",
-                    "properties": {
-                        "seconds": {"type": "number", "minimum": 0, "maximum": 60, "default": 0.5}
-                    },
-                },
-                output_schema={
-                    "type": "object",
-                    "required": ["notes", "with_tags"],
-                    "properties": {"notes": {"type": "integer"}, "with_tags": {"type": "boolean"}},
-                },
-                annotations=None,
-                input_model=models.ExportArchiveInput,
-                handler=handle_tool_export_archive,
-                task_support="optional",
-                task_starts="at_once",
-            ),
-            runtime.Tool(
-                name="audit",
-                title=None,
-                description="Logs what it checks, with ctx.log and with the standard logging module.",
-                input_schema={"type": "object"},
-                output_schema=None,
-                annotations=None,
-                input_model=models.AuditInput,
-                handler=handle_tool_audit,
-            ),
-            runtime.Tool(
-                name="suggest_title",
-                title=None,
-                description="Asks the client's model for a title for a note.",
-                input_schema={
-                    "type": "object",
-                    "required": ["id"],
-                    "properties": {
-                        "id": {"type": "integer", "minimum": 1, "description": "The note's number."}
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.NoteId,
-                handler=handle_tool_suggest_title,
-            ),
-            runtime.Tool(
-                name="delete_note",
-                title=None,
-                description="Deletes a note after the user confirms it.",
-                input_schema={
-                    "type": "object",
-                    "required": ["id"],
-                    "properties": {
-                        "id": {"type": "integer", "minimum": 1, "description": "The note's number."}
-                    },
-                },
-                output_schema=None,
-                annotations=runtime.ToolAnnotations(
-                    destructive_hint=True,
-                ),
-                input_model=models.NoteId,
-                handler=handle_tool_delete_note,
-            ),
-        ],
+        tools=runtime.load_tools(__package__),
+        bind_tools=bind_tools,
         resources=[
             runtime.Resource(
                 uri="notes://about",
@@ -451,3 +141,109 @@ def build_server() -> runtime.SdkServer:
             ),
         ],
     )
+
+
+def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+    """How each tool runs: imported on the first tool call, then kept."""
+    from kitchen_sink.handlers.tools import add_note as tool_add_note
+    from kitchen_sink.handlers.tools import audit as tool_audit
+    from kitchen_sink.handlers.tools import bounded_job as tool_bounded_job
+    from kitchen_sink.handlers.tools import compact as tool_compact
+    from kitchen_sink.handlers.tools import delete_note as tool_delete_note
+    from kitchen_sink.handlers.tools import export_archive as tool_export_archive
+    from kitchen_sink.handlers.tools import get_note as tool_get_note
+    from kitchen_sink.handlers.tools import ping_upstream as tool_ping_upstream
+    from kitchen_sink.handlers.tools import read_aloud as tool_read_aloud
+    from kitchen_sink.handlers.tools import reindex as tool_reindex
+    from kitchen_sink.handlers.tools import slow_export as tool_slow_export
+    from kitchen_sink.handlers.tools import stats as tool_stats
+    from kitchen_sink.handlers.tools import suggest_title as tool_suggest_title
+    from kitchen_sink.handlers.tools import wait_for as tool_wait_for
+    from kitchen_sink.handlers.tools import word_counts as tool_word_counts
+
+    handle_tool_get_note: protocols.GetNoteHandler = tool_get_note.get_note
+    handle_tool_add_note: protocols.AddNoteHandler = tool_add_note.add_note
+    handle_tool_stats: protocols.StatsHandler = tool_stats.stats
+    handle_tool_reindex: protocols.ReindexHandler = tool_reindex.reindex
+    handle_tool_slow_export: protocols.SlowExportHandler = tool_slow_export.slow_export
+    handle_tool_wait_for: protocols.WaitForHandler = tool_wait_for.wait_for
+    handle_tool_bounded_job: protocols.BoundedJobHandler = tool_bounded_job.bounded_job
+    handle_tool_read_aloud: protocols.ReadAloudHandler = tool_read_aloud.read_aloud
+    handle_tool_word_counts: protocols.WordCountsHandler = tool_word_counts.word_counts
+    handle_tool_compact: protocols.CompactHandler = tool_compact.compact
+    handle_tool_ping_upstream: protocols.PingUpstreamHandler = tool_ping_upstream.ping_upstream
+    handle_tool_export_archive: protocols.ExportArchiveHandler = tool_export_archive.export_archive
+    handle_tool_audit: protocols.AuditHandler = tool_audit.audit
+    handle_tool_suggest_title: protocols.SuggestTitleHandler = tool_suggest_title.suggest_title
+    handle_tool_delete_note: protocols.DeleteNoteHandler = tool_delete_note.delete_note
+    return {
+        "get_note": runtime.Binding(
+            models.NoteId,
+            handle_tool_get_note,
+        ),
+        "add_note": runtime.Binding(
+            models.AddNoteInput,
+            handle_tool_add_note,
+        ),
+        "stats": runtime.Binding(
+            models.StatsInput,
+            handle_tool_stats,
+            validate_output=False,
+        ),
+        "reindex": runtime.Binding(
+            models.ReindexInput,
+            handle_tool_reindex,
+        ),
+        "slow_export": runtime.Binding(
+            models.SlowExportInput,
+            handle_tool_slow_export,
+        ),
+        "wait_for": runtime.Binding(
+            models.WaitForInput,
+            handle_tool_wait_for,
+        ),
+        "bounded_job": runtime.Binding(
+            models.BoundedJobInput,
+            handle_tool_bounded_job,
+            timeout=0.5,
+        ),
+        "read_aloud": runtime.Binding(
+            models.NoteId,
+            handle_tool_read_aloud,
+            stream=True,
+        ),
+        "word_counts": runtime.Binding(
+            models.WordCountsInput,
+            handle_tool_word_counts,
+        ),
+        "compact": runtime.Binding(
+            models.CompactInput,
+            handle_tool_compact,
+            limits=runtime.Limits(
+                max_concurrency=1, rate_limit=None, when_busy="reject", max_wait=30.0
+            ),
+        ),
+        "ping_upstream": runtime.Binding(
+            models.PingUpstreamInput,
+            handle_tool_ping_upstream,
+            limits=runtime.Limits(
+                max_concurrency=None, rate_limit=(3, 1.0), when_busy="wait", max_wait=0.2
+            ),
+        ),
+        "export_archive": runtime.Binding(
+            models.ExportArchiveInput,
+            handle_tool_export_archive,
+        ),
+        "audit": runtime.Binding(
+            models.AuditInput,
+            handle_tool_audit,
+        ),
+        "suggest_title": runtime.Binding(
+            models.NoteId,
+            handle_tool_suggest_title,
+        ),
+        "delete_note": runtime.Binding(
+            models.NoteId,
+            handle_tool_delete_note,
+        ),
+    }

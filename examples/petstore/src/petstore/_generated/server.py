@@ -2,14 +2,21 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-Each handler is assigned to a variable typed with its protocol, so a handler whose
-signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); their models and handlers are imported by
+`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
+without importing them. Each handler is assigned to a variable typed with its protocol, so
+a handler whose signature no longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
 
-from petstore._generated import http_client, models, operations, protocols, runtime
-from petstore.handlers.tools import update_pet as tool_update_pet
+from typing import TYPE_CHECKING, Any
+
+from petstore._generated import runtime
+
+if TYPE_CHECKING:
+    # Only for the handlers' types: run time never needs the protocols.
+    from petstore._generated import protocols
 
 INFO = runtime.ServerInfo(
     name="petstore",
@@ -23,616 +30,66 @@ INFO = runtime.ServerInfo(
 
 def build_server() -> runtime.SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
-    api = http_client.HttpClient(operations.api)
-    handle_tool_update_pet: protocols.UpdatePetHandler = tool_update_pet.update_pet
     return runtime.build_server(
         INFO,
         log_namespace="petstore",
-        lifespan=api.lifespan,
-        tools=api.bind(
-            [
-                runtime.Tool(
-                    name="findPetsByStatus",
-                    title="Finds Pets by status",
-                    description="Multiple status values can be provided with comma separated strings.",
-                    input_schema={
-                        "type": "object",
-                        "properties": {
-                            "status": {
-                                "type": "array",
-                                "items": {
-                                    "type": "string",
-                                    "enum": ["available", "pending", "sold"],
-                                },
-                                "description": "Status values that need to be considered for filter",
-                            }
-                        },
-                    },
-                    output_schema={
-                        "type": "object",
-                        "required": ["result"],
-                        "properties": {
-                            "result": {"type": "array", "items": {"$ref": "#/$defs/Pet"}}
-                        },
-                        "$defs": {
-                            "Category": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "parent": {"$ref": "#/$defs/Category"},
-                                },
-                            },
-                            "Owner": {
-                                "type": "object",
-                                "required": ["name"],
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "pets": {"type": "array", "items": {"$ref": "#/$defs/Pet"}},
-                                },
-                            },
-                            "Pet": {
-                                "type": "object",
-                                "required": ["name", "photoUrls"],
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "category": {"$ref": "#/$defs/Category"},
-                                    "photoUrls": {"type": "array", "items": {"type": "string"}},
-                                    "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                                    "status": {
-                                        "type": "string",
-                                        "enum": ["available", "pending", "sold"],
-                                        "description": "pet status in the store",
-                                    },
-                                    "owner": {"$ref": "#/$defs/Owner"},
-                                },
-                            },
-                            "Tag": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                    annotations=runtime.ToolAnnotations(
-                        read_only_hint=True,
-                        open_world_hint=True,
-                    ),
-                    input_model=models.FindPetsByStatusInput,
-                    handler=api.handler(operations.FIND_PETS_BY_STATUS),
-                    validate_output=False,
-                ),
-                runtime.Tool(
-                    name="findPetsByTags",
-                    title="Finds Pets by tags",
-                    description="Multiple tags can be provided; each is a query parameter of its own.",
-                    input_schema={
-                        "type": "object",
-                        "required": ["tags"],
-                        "properties": {
-                            "tags": {
-                                "type": "array",
-                                "items": {"type": "string"},
-                                "minItems": 1,
-                                "description": "Tags to filter by",
-                            },
-                            "limit": {
-                                "type": "integer",
-                                "minimum": 1,
-                                "description": "At most this many pets",
-                            },
-                        },
-                    },
-                    output_schema={
-                        "type": "object",
-                        "required": ["result"],
-                        "properties": {
-                            "result": {"type": "array", "items": {"$ref": "#/$defs/Pet"}}
-                        },
-                        "$defs": {
-                            "Category": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "parent": {"$ref": "#/$defs/Category"},
-                                },
-                            },
-                            "Owner": {
-                                "type": "object",
-                                "required": ["name"],
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "pets": {"type": "array", "items": {"$ref": "#/$defs/Pet"}},
-                                },
-                            },
-                            "Pet": {
-                                "type": "object",
-                                "required": ["name", "photoUrls"],
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "category": {"$ref": "#/$defs/Category"},
-                                    "photoUrls": {"type": "array", "items": {"type": "string"}},
-                                    "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                                    "status": {
-                                        "type": "string",
-                                        "enum": ["available", "pending", "sold"],
-                                        "description": "pet status in the store",
-                                    },
-                                    "owner": {"$ref": "#/$defs/Owner"},
-                                },
-                            },
-                            "Tag": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                    annotations=runtime.ToolAnnotations(
-                        read_only_hint=True,
-                        open_world_hint=True,
-                    ),
-                    input_model=models.FindPetsByTagsInput,
-                    handler=api.handler(operations.FIND_PETS_BY_TAGS),
-                ),
-                runtime.Tool(
-                    name="getPetById",
-                    title="Find pet by ID",
-                    description="Returns a single pet.",
-                    input_schema={
-                        "type": "object",
-                        "required": ["petId"],
-                        "properties": {
-                            "petId": {"type": "integer", "description": "ID of pet to return"}
-                        },
-                    },
-                    output_schema={
-                        "type": "object",
-                        "required": ["name", "photoUrls"],
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "name": {"type": "string"},
-                            "category": {"$ref": "#/$defs/Category"},
-                            "photoUrls": {"type": "array", "items": {"type": "string"}},
-                            "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                            "status": {
-                                "type": "string",
-                                "enum": ["available", "pending", "sold"],
-                                "description": "pet status in the store",
-                            },
-                            "owner": {"$ref": "#/$defs/Owner"},
-                        },
-                        "$defs": {
-                            "Category": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "parent": {"$ref": "#/$defs/Category"},
-                                },
-                            },
-                            "Owner": {
-                                "type": "object",
-                                "required": ["name"],
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "pets": {"type": "array", "items": {"$ref": "#/$defs/Pet"}},
-                                },
-                            },
-                            "Pet": {
-                                "type": "object",
-                                "required": ["name", "photoUrls"],
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "category": {"$ref": "#/$defs/Category"},
-                                    "photoUrls": {"type": "array", "items": {"type": "string"}},
-                                    "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                                    "status": {
-                                        "type": "string",
-                                        "enum": ["available", "pending", "sold"],
-                                        "description": "pet status in the store",
-                                    },
-                                    "owner": {"$ref": "#/$defs/Owner"},
-                                },
-                            },
-                            "Tag": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                    annotations=runtime.ToolAnnotations(
-                        read_only_hint=True,
-                        open_world_hint=True,
-                    ),
-                    input_model=models.GetPetByIdInput,
-                    handler=api.handler(operations.GET_PET_BY_ID),
-                ),
-                runtime.Tool(
-                    name="addPet",
-                    title="Add a new pet to the store",
-                    description=None,
-                    input_schema={
-                        "type": "object",
-                        "required": ["name", "photoUrls"],
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "name": {"type": "string", "minLength": 1},
-                            "category": {"$ref": "#/$defs/Category"},
-                            "photoUrls": {"type": "array", "items": {"type": "string"}},
-                            "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                            "status": {"type": "string", "enum": ["available", "pending", "sold"]},
-                        },
-                        "$defs": {
-                            "Category": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "parent": {"$ref": "#/$defs/Category"},
-                                },
-                            },
-                            "Tag": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                    output_schema={
-                        "type": "object",
-                        "required": ["name", "photoUrls"],
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "name": {"type": "string"},
-                            "category": {"$ref": "#/$defs/Category"},
-                            "photoUrls": {"type": "array", "items": {"type": "string"}},
-                            "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                            "status": {
-                                "type": "string",
-                                "enum": ["available", "pending", "sold"],
-                                "description": "pet status in the store",
-                            },
-                            "owner": {"$ref": "#/$defs/Owner"},
-                        },
-                        "$defs": {
-                            "Category": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "parent": {"$ref": "#/$defs/Category"},
-                                },
-                            },
-                            "Owner": {
-                                "type": "object",
-                                "required": ["name"],
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "pets": {"type": "array", "items": {"$ref": "#/$defs/Pet"}},
-                                },
-                            },
-                            "Pet": {
-                                "type": "object",
-                                "required": ["name", "photoUrls"],
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "category": {"$ref": "#/$defs/Category"},
-                                    "photoUrls": {"type": "array", "items": {"type": "string"}},
-                                    "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                                    "status": {
-                                        "type": "string",
-                                        "enum": ["available", "pending", "sold"],
-                                        "description": "pet status in the store",
-                                    },
-                                    "owner": {"$ref": "#/$defs/Owner"},
-                                },
-                            },
-                            "Tag": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                    annotations=runtime.ToolAnnotations(
-                        open_world_hint=True,
-                    ),
-                    input_model=models.AddPetInput,
-                    handler=api.handler(operations.ADD_PET),
-                ),
-                runtime.Tool(
-                    name="updatePet",
-                    title="Update an existing pet",
-                    description="Update an existing pet by Id.",
-                    input_schema={
-                        "type": "object",
-                        "required": ["id", "name", "photoUrls"],
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "name": {"type": "string", "minLength": 1},
-                            "photoUrls": {"type": "array", "items": {"type": "string"}},
-                            "status": {"type": "string", "enum": ["available", "pending", "sold"]},
-                        },
-                    },
-                    output_schema={
-                        "type": "object",
-                        "required": ["name", "photoUrls"],
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "name": {"type": "string"},
-                            "category": {"$ref": "#/$defs/Category"},
-                            "photoUrls": {"type": "array", "items": {"type": "string"}},
-                            "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                            "status": {
-                                "type": "string",
-                                "enum": ["available", "pending", "sold"],
-                                "description": "pet status in the store",
-                            },
-                            "owner": {"$ref": "#/$defs/Owner"},
-                        },
-                        "$defs": {
-                            "Category": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "parent": {"$ref": "#/$defs/Category"},
-                                },
-                            },
-                            "Owner": {
-                                "type": "object",
-                                "required": ["name"],
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "pets": {"type": "array", "items": {"$ref": "#/$defs/Pet"}},
-                                },
-                            },
-                            "Pet": {
-                                "type": "object",
-                                "required": ["name", "photoUrls"],
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "category": {"$ref": "#/$defs/Category"},
-                                    "photoUrls": {"type": "array", "items": {"type": "string"}},
-                                    "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                                    "status": {
-                                        "type": "string",
-                                        "enum": ["available", "pending", "sold"],
-                                        "description": "pet status in the store",
-                                    },
-                                    "owner": {"$ref": "#/$defs/Owner"},
-                                },
-                            },
-                            "Tag": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                    annotations=runtime.ToolAnnotations(
-                        idempotent_hint=True,
-                        open_world_hint=True,
-                    ),
-                    input_model=models.UpdatePetInput,
-                    handler=api.custom(operations.UPDATE_PET, handle_tool_update_pet),
-                ),
-                runtime.Tool(
-                    name="updatePetWithForm",
-                    title="Updates a pet in the store with form data",
-                    description=None,
-                    input_schema={
-                        "type": "object",
-                        "required": ["petId"],
-                        "properties": {
-                            "petId": {"type": "integer"},
-                            "name": {"type": "string"},
-                            "status": {"type": "string"},
-                        },
-                    },
-                    output_schema={
-                        "type": "object",
-                        "required": ["name", "photoUrls"],
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "name": {"type": "string"},
-                            "category": {"$ref": "#/$defs/Category"},
-                            "photoUrls": {"type": "array", "items": {"type": "string"}},
-                            "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                            "status": {
-                                "type": "string",
-                                "enum": ["available", "pending", "sold"],
-                                "description": "pet status in the store",
-                            },
-                            "owner": {"$ref": "#/$defs/Owner"},
-                        },
-                        "$defs": {
-                            "Category": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "parent": {"$ref": "#/$defs/Category"},
-                                },
-                            },
-                            "Owner": {
-                                "type": "object",
-                                "required": ["name"],
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "pets": {"type": "array", "items": {"$ref": "#/$defs/Pet"}},
-                                },
-                            },
-                            "Pet": {
-                                "type": "object",
-                                "required": ["name", "photoUrls"],
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "category": {"$ref": "#/$defs/Category"},
-                                    "photoUrls": {"type": "array", "items": {"type": "string"}},
-                                    "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
-                                    "status": {
-                                        "type": "string",
-                                        "enum": ["available", "pending", "sold"],
-                                        "description": "pet status in the store",
-                                    },
-                                    "owner": {"$ref": "#/$defs/Owner"},
-                                },
-                            },
-                            "Tag": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                    annotations=runtime.ToolAnnotations(
-                        open_world_hint=True,
-                    ),
-                    input_model=models.UpdatePetWithFormInput,
-                    handler=api.handler(operations.UPDATE_PET_WITH_FORM),
-                ),
-                runtime.Tool(
-                    name="deletePet",
-                    title="Deletes a pet",
-                    description=None,
-                    input_schema={
-                        "type": "object",
-                        "required": ["petId"],
-                        "properties": {
-                            "petId": {"type": "integer"},
-                            "request_id": {
-                                "type": "string",
-                                "description": "Quoted in the API's logs",
-                            },
-                        },
-                    },
-                    output_schema=None,
-                    annotations=runtime.ToolAnnotations(
-                        destructive_hint=True,
-                        idempotent_hint=True,
-                        open_world_hint=True,
-                    ),
-                    input_model=models.DeletePetInput,
-                    handler=api.handler(operations.DELETE_PET),
-                ),
-                runtime.Tool(
-                    name="uploadFile",
-                    title="Uploads an image",
-                    description=None,
-                    input_schema={
-                        "type": "object",
-                        "required": ["petId", "image"],
-                        "properties": {
-                            "petId": {"type": "integer"},
-                            "additionalMetadata": {"type": "string"},
-                            "image": {
-                                "type": "string",
-                                "contentEncoding": "base64",
-                                "description": "The image, base64-encoded",
-                            },
-                        },
-                    },
-                    output_schema={
-                        "type": "object",
-                        "properties": {
-                            "code": {"type": "integer"},
-                            "type": {"type": "string"},
-                            "message": {"type": "string"},
-                        },
-                    },
-                    annotations=runtime.ToolAnnotations(
-                        open_world_hint=True,
-                    ),
-                    input_model=models.UploadFileInput,
-                    handler=api.handler(operations.UPLOAD_FILE),
-                ),
-                runtime.Tool(
-                    name="getInventory",
-                    title="Returns pet inventories by status",
-                    description="A map of status codes to quantities.",
-                    input_schema={"type": "object"},
-                    output_schema={"type": "object", "additionalProperties": {"type": "integer"}},
-                    annotations=runtime.ToolAnnotations(
-                        read_only_hint=True,
-                        open_world_hint=True,
-                    ),
-                    input_model=models.GetInventoryInput,
-                    handler=api.handler(operations.GET_INVENTORY),
-                ),
-                runtime.Tool(
-                    name="getUserByName",
-                    title="Get user by user name",
-                    description=None,
-                    input_schema={
-                        "type": "object",
-                        "required": ["username"],
-                        "properties": {
-                            "username": {
-                                "type": "string",
-                                "description": "The name that needs to be fetched",
-                            }
-                        },
-                    },
-                    output_schema={
-                        "type": "object",
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "username": {"type": "string"},
-                            "firstName": {"type": "string"},
-                            "lastName": {"type": "string"},
-                            "email": {"type": "string"},
-                            "userStatus": {"type": "integer", "description": "User Status"},
-                        },
-                    },
-                    annotations=runtime.ToolAnnotations(
-                        read_only_hint=True,
-                        open_world_hint=True,
-                    ),
-                    input_model=models.GetUserByNameInput,
-                    handler=api.handler(operations.GET_USER_BY_NAME),
-                ),
-                runtime.Tool(
-                    name="logoutUser",
-                    title="Logs out current logged in user session",
-                    description=None,
-                    input_schema={
-                        "type": "object",
-                        "properties": {
-                            "session": {"type": "string", "description": "The session to end"}
-                        },
-                    },
-                    output_schema=None,
-                    annotations=runtime.ToolAnnotations(
-                        read_only_hint=True,
-                        open_world_hint=True,
-                    ),
-                    input_model=models.LogoutUserInput,
-                    handler=api.handler(operations.LOGOUT_USER),
-                ),
-            ]
-        ),
+        tools=runtime.load_tools(__package__),
+        bind_tools=bind_tools,
     )
+
+
+def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+    """How each tool runs: imported on the first tool call, then kept."""
+    from petstore._generated import http_client, models, operations
+    from petstore.handlers.tools import update_pet as tool_update_pet
+
+    api = http_client.HttpClient(operations.api, server.tools)
+    server.at_exit(api.aclose)
+    handle_tool_update_pet: protocols.UpdatePetHandler = tool_update_pet.update_pet
+    return {
+        "findPetsByStatus": runtime.Binding(
+            models.FindPetsByStatusInput,
+            api.handler(operations.FIND_PETS_BY_STATUS),
+            validate_output=False,
+        ),
+        "findPetsByTags": runtime.Binding(
+            models.FindPetsByTagsInput,
+            api.handler(operations.FIND_PETS_BY_TAGS),
+        ),
+        "getPetById": runtime.Binding(
+            models.GetPetByIdInput,
+            api.handler(operations.GET_PET_BY_ID),
+        ),
+        "addPet": runtime.Binding(
+            models.AddPetInput,
+            api.handler(operations.ADD_PET),
+        ),
+        "updatePet": runtime.Binding(
+            models.UpdatePetInput,
+            api.custom(operations.UPDATE_PET, handle_tool_update_pet),
+        ),
+        "updatePetWithForm": runtime.Binding(
+            models.UpdatePetWithFormInput,
+            api.handler(operations.UPDATE_PET_WITH_FORM),
+        ),
+        "deletePet": runtime.Binding(
+            models.DeletePetInput,
+            api.handler(operations.DELETE_PET),
+        ),
+        "uploadFile": runtime.Binding(
+            models.UploadFileInput,
+            api.handler(operations.UPLOAD_FILE),
+        ),
+        "getInventory": runtime.Binding(
+            models.GetInventoryInput,
+            api.handler(operations.GET_INVENTORY),
+        ),
+        "getUserByName": runtime.Binding(
+            models.GetUserByNameInput,
+            api.handler(operations.GET_USER_BY_NAME),
+        ),
+        "logoutUser": runtime.Binding(
+            models.LogoutUserInput,
+            api.handler(operations.LOGOUT_USER),
+        ),
+    }

@@ -2,19 +2,24 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-Each handler is assigned to a variable typed with its protocol, so a handler whose
-signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); their models and handlers are imported by
+`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
+without importing them. Each handler is assigned to a variable typed with its protocol, so
+a handler whose signature no longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
 
-from weather._generated import models, protocols, runtime
+from typing import TYPE_CHECKING, Any
+
+from weather._generated import models, runtime
 from weather.handlers.prompts import plan_trip as prompt_plan_trip
 from weather.handlers.resource_templates import forecast_by_day as template_forecast_by_day
 from weather.handlers.resources import cities as resource_cities
-from weather.handlers.tools import get_conditions as tool_get_conditions
-from weather.handlers.tools import get_forecast as tool_get_forecast
-from weather.handlers.tools import list_cities as tool_list_cities
+
+if TYPE_CHECKING:
+    # Only for the handlers' types: run time never needs the protocols.
+    from weather._generated import protocols
 
 INFO = runtime.ServerInfo(
     name="weather",
@@ -28,9 +33,6 @@ INFO = runtime.ServerInfo(
 
 def build_server() -> runtime.SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
-    handle_tool_get_forecast: protocols.GetForecastHandler = tool_get_forecast.get_forecast
-    handle_tool_get_conditions: protocols.GetConditionsHandler = tool_get_conditions.get_conditions
-    handle_tool_list_cities: protocols.ListCitiesHandler = tool_list_cities.list_cities
     handle_resource_cities: protocols.CitiesResourceHandler = resource_cities.cities
     handle_template_forecast_by_day: protocols.ForecastByDayTemplateHandler = (
         template_forecast_by_day.forecast_by_day
@@ -39,121 +41,8 @@ def build_server() -> runtime.SdkServer:
     return runtime.build_server(
         INFO,
         log_namespace="weather",
-        tools=[
-            runtime.Tool(
-                name="get_forecast",
-                title="Daily forecast",
-                description="Daily forecast for a city, up to 7 days ahead.",
-                input_schema={
-                    "type": "object",
-                    "required": ["city"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "city": {
-                            "type": "string",
-                            "minLength": 1,
-                            "description": 'City name, e.g. "Lisbon".',
-                        },
-                        "days": {"type": "integer", "minimum": 1, "maximum": 7, "default": 3},
-                        "unit": {"$ref": "#/$defs/Unit", "default": "celsius"},
-                    },
-                    "$defs": {
-                        "Unit": {
-                            "type": "string",
-                            "enum": ["celsius", "fahrenheit"],
-                            "description": "Temperature unit.",
-                        }
-                    },
-                },
-                output_schema={
-                    "type": "object",
-                    "required": ["city", "unit", "days"],
-                    "properties": {
-                        "city": {"type": "string"},
-                        "unit": {"$ref": "#/$defs/Unit"},
-                        "days": {"type": "array", "items": {"$ref": "#/$defs/DailyForecast"}},
-                    },
-                    "$defs": {
-                        "DailyForecast": {
-                            "type": "object",
-                            "description": "The forecast for one day.",
-                            "required": ["date", "summary", "high", "low", "precipitation_chance"],
-                            "properties": {
-                                "date": {"type": "string", "format": "date"},
-                                "summary": {"type": "string"},
-                                "high": {
-                                    "type": "number",
-                                    "description": "Daily high, in the requested unit.",
-                                },
-                                "low": {
-                                    "type": "number",
-                                    "description": "Daily low, in the requested unit.",
-                                },
-                                "precipitation_chance": {
-                                    "type": "integer",
-                                    "minimum": 0,
-                                    "maximum": 100,
-                                },
-                            },
-                        },
-                        "Unit": {
-                            "type": "string",
-                            "enum": ["celsius", "fahrenheit"],
-                            "description": "Temperature unit.",
-                        },
-                    },
-                },
-                annotations=runtime.ToolAnnotations(
-                    read_only_hint=True,
-                    idempotent_hint=True,
-                    open_world_hint=False,
-                ),
-                input_model=models.GetForecastInput,
-                handler=handle_tool_get_forecast,
-                limits=runtime.Limits(
-                    max_concurrency=4, rate_limit=None, when_busy="wait", max_wait=30.0
-                ),
-            ),
-            runtime.Tool(
-                name="get_conditions",
-                title="Current conditions",
-                description="Current conditions in a city.",
-                input_schema={
-                    "type": "object",
-                    "required": ["city"],
-                    "properties": {"city": {"type": "string", "minLength": 1}},
-                },
-                output_schema={
-                    "type": "object",
-                    "required": ["city", "temperature_c", "humidity", "wind_kph", "summary"],
-                    "properties": {
-                        "city": {"type": "string"},
-                        "temperature_c": {"type": "number"},
-                        "humidity": {"type": "integer", "minimum": 0, "maximum": 100},
-                        "wind_kph": {"type": "number", "minimum": 0},
-                        "summary": {"type": "string"},
-                    },
-                },
-                annotations=runtime.ToolAnnotations(
-                    read_only_hint=True,
-                    open_world_hint=False,
-                ),
-                input_model=models.GetConditionsInput,
-                handler=handle_tool_get_conditions,
-            ),
-            runtime.Tool(
-                name="list_cities",
-                title=None,
-                description="The cities this server knows, as text.",
-                input_schema={"type": "object"},
-                output_schema=None,
-                annotations=runtime.ToolAnnotations(
-                    read_only_hint=True,
-                ),
-                input_model=models.ListCitiesInput,
-                handler=handle_tool_list_cities,
-            ),
-        ],
+        tools=runtime.load_tools(__package__),
+        bind_tools=bind_tools,
         resources=[
             runtime.Resource(
                 uri="weather://about",
@@ -212,3 +101,31 @@ def build_server() -> runtime.SdkServer:
             ),
         ],
     )
+
+
+def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+    """How each tool runs: imported on the first tool call, then kept."""
+    from weather.handlers.tools import get_conditions as tool_get_conditions
+    from weather.handlers.tools import get_forecast as tool_get_forecast
+    from weather.handlers.tools import list_cities as tool_list_cities
+
+    handle_tool_get_forecast: protocols.GetForecastHandler = tool_get_forecast.get_forecast
+    handle_tool_get_conditions: protocols.GetConditionsHandler = tool_get_conditions.get_conditions
+    handle_tool_list_cities: protocols.ListCitiesHandler = tool_list_cities.list_cities
+    return {
+        "get_forecast": runtime.Binding(
+            models.GetForecastInput,
+            handle_tool_get_forecast,
+            limits=runtime.Limits(
+                max_concurrency=4, rate_limit=None, when_busy="wait", max_wait=30.0
+            ),
+        ),
+        "get_conditions": runtime.Binding(
+            models.GetConditionsInput,
+            handle_tool_get_conditions,
+        ),
+        "list_cities": runtime.Binding(
+            models.ListCitiesInput,
+            handle_tool_list_cities,
+        ),
+    }

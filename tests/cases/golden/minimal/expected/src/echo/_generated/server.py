@@ -2,14 +2,21 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-Each handler is assigned to a variable typed with its protocol, so a handler whose
-signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); their models and handlers are imported by
+`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
+without importing them. Each handler is assigned to a variable typed with its protocol, so
+a handler whose signature no longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
 
-from echo._generated import models, protocols, runtime
-from echo.handlers.tools import ping as tool_ping
+from typing import TYPE_CHECKING, Any
+
+from echo._generated import runtime
+
+if TYPE_CHECKING:
+    # Only for the handlers' types: run time never needs the protocols.
+    from echo._generated import protocols
 
 INFO = runtime.ServerInfo(
     name="echo",
@@ -23,20 +30,23 @@ INFO = runtime.ServerInfo(
 
 def build_server() -> runtime.SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
-    handle_tool_ping: protocols.PingHandler = tool_ping.ping
     return runtime.build_server(
         INFO,
         log_namespace="echo",
-        tools=[
-            runtime.Tool(
-                name="ping",
-                title=None,
-                description="Answers pong.",
-                input_schema={"type": "object"},
-                output_schema=None,
-                annotations=None,
-                input_model=models.PingInput,
-                handler=handle_tool_ping,
-            ),
-        ],
+        tools=runtime.load_tools(__package__),
+        bind_tools=bind_tools,
     )
+
+
+def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+    """How each tool runs: imported on the first tool call, then kept."""
+    from echo._generated import models
+    from echo.handlers.tools import ping as tool_ping
+
+    handle_tool_ping: protocols.PingHandler = tool_ping.ping
+    return {
+        "ping": runtime.Binding(
+            models.PingInput,
+            handle_tool_ping,
+        ),
+    }

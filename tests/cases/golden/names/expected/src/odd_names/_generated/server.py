@@ -2,20 +2,24 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-Each handler is assigned to a variable typed with its protocol, so a handler whose
-signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); their models and handlers are imported by
+`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
+without importing them. Each handler is assigned to a variable typed with its protocol, so
+a handler whose signature no longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
 
-from odd_names._generated import models, protocols, runtime
+from typing import TYPE_CHECKING, Any
+
+from odd_names._generated import models, runtime
 from odd_names.handlers.prompts import type_ as prompt_type_
 from odd_names.handlers.resource_templates import by_path as template_by_path
 from odd_names.handlers.resource_templates import search as template_search
-from odd_names.handlers.tools import files_read_v2 as tool_files_read_v2
-from odd_names.handlers.tools import get_http_status as tool_get_http_status
-from odd_names.handlers.tools import import_ as tool_import_
-from odd_names.handlers.tools import list_ as tool_list_
+
+if TYPE_CHECKING:
+    # Only for the handlers' types: run time never needs the protocols.
+    from odd_names._generated import protocols
 
 INFO = runtime.ServerInfo(
     name="odd-names.server",
@@ -29,75 +33,14 @@ INFO = runtime.ServerInfo(
 
 def build_server() -> runtime.SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
-    handle_tool_import_: protocols.ImportHandler = tool_import_.import_
-    handle_tool_list_: protocols.ListHandler = tool_list_.list_
-    handle_tool_files_read_v2: protocols.FilesReadV2Handler = tool_files_read_v2.files_read_v2
-    handle_tool_get_http_status: protocols.GetHttpStatusHandler = (
-        tool_get_http_status.get_http_status
-    )
     handle_template_search: protocols.SearchTemplateHandler = template_search.search
     handle_template_by_path: protocols.ByPathTemplateHandler = template_by_path.by_path
     handle_prompt_type_: protocols.TypePromptHandler = prompt_type_.type_
     return runtime.build_server(
         INFO,
         log_namespace="odd_names",
-        tools=[
-            runtime.Tool(
-                name="import",
-                title=None,
-                description="A Python keyword as a tool name.",
-                input_schema={
-                    "type": "object",
-                    "properties": {
-                        "from": {"type": "string"},
-                        "class": {"type": "integer"},
-                        "list": {"type": "array", "items": {"type": "string"}},
-                    },
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.ImportInput,
-                handler=handle_tool_import_,
-            ),
-            runtime.Tool(
-                name="list",
-                title=None,
-                description="A builtin as a tool name.",
-                input_schema={"type": "object"},
-                output_schema=None,
-                annotations=None,
-                input_model=models.ListInput,
-                handler=handle_tool_list_,
-            ),
-            runtime.Tool(
-                name="files.read-v2",
-                title=None,
-                description="Dots and dashes.",
-                input_schema={
-                    "type": "object",
-                    "required": ["path"],
-                    "properties": {"path": {"type": "string"}},
-                },
-                output_schema=None,
-                annotations=None,
-                input_model=models.FilesReadV2Input,
-                handler=handle_tool_files_read_v2,
-            ),
-            runtime.Tool(
-                name="getHTTPStatus",
-                title=None,
-                description="camelCase with an acronym.",
-                input_schema={"type": "object"},
-                output_schema={
-                    "type": "object",
-                    "required": ["status"],
-                    "properties": {"status": {"type": "integer"}},
-                },
-                annotations=None,
-                input_model=models.GetHttpStatusInput,
-                handler=handle_tool_get_http_status,
-            ),
-        ],
+        tools=runtime.load_tools(__package__),
+        bind_tools=bind_tools,
         # Most specific first: the first template that matches a URI serves it.
         resource_templates=[
             runtime.ResourceTemplate(
@@ -141,3 +84,36 @@ def build_server() -> runtime.SdkServer:
             ),
         ],
     )
+
+
+def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+    """How each tool runs: imported on the first tool call, then kept."""
+    from odd_names.handlers.tools import files_read_v2 as tool_files_read_v2
+    from odd_names.handlers.tools import get_http_status as tool_get_http_status
+    from odd_names.handlers.tools import import_ as tool_import_
+    from odd_names.handlers.tools import list_ as tool_list_
+
+    handle_tool_import_: protocols.ImportHandler = tool_import_.import_
+    handle_tool_list_: protocols.ListHandler = tool_list_.list_
+    handle_tool_files_read_v2: protocols.FilesReadV2Handler = tool_files_read_v2.files_read_v2
+    handle_tool_get_http_status: protocols.GetHttpStatusHandler = (
+        tool_get_http_status.get_http_status
+    )
+    return {
+        "import": runtime.Binding(
+            models.ImportInput,
+            handle_tool_import_,
+        ),
+        "list": runtime.Binding(
+            models.ListInput,
+            handle_tool_list_,
+        ),
+        "files.read-v2": runtime.Binding(
+            models.FilesReadV2Input,
+            handle_tool_files_read_v2,
+        ),
+        "getHTTPStatus": runtime.Binding(
+            models.GetHttpStatusInput,
+            handle_tool_get_http_status,
+        ),
+    }

@@ -2,15 +2,21 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-Each handler is assigned to a variable typed with its protocol, so a handler whose
-signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); their models and handlers are imported by
+`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
+without importing them. Each handler is assigned to a variable typed with its protocol, so
+a handler whose signature no longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
 
-from inventory._generated import models, protocols, runtime
-from inventory.handlers.tools import categories as tool_categories
-from inventory.handlers.tools import get_item as tool_get_item
+from typing import TYPE_CHECKING, Any
+
+from inventory._generated import runtime
+
+if TYPE_CHECKING:
+    # Only for the handlers' types: run time never needs the protocols.
+    from inventory._generated import protocols
 
 INFO = runtime.ServerInfo(
     name="inventory",
@@ -24,75 +30,11 @@ INFO = runtime.ServerInfo(
 
 def build_server() -> runtime.SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
-    handle_tool_get_item: protocols.GetItemHandler = tool_get_item.get_item
-    handle_tool_categories: protocols.CategoriesHandler = tool_categories.categories
     return runtime.build_server(
         INFO,
         log_namespace="inventory",
-        tools=[
-            runtime.Tool(
-                name="get_item",
-                title=None,
-                description=None,
-                input_schema={
-                    "type": "object",
-                    "required": ["sku"],
-                    "properties": {"sku": {"type": "string"}},
-                },
-                output_schema={
-                    "type": "object",
-                    "required": ["sku", "price"],
-                    "properties": {
-                        "sku": {"type": "string", "pattern": "^[A-Z]{3}-[0-9]{4}$"},
-                        "price": {"$ref": "#/$defs/Money"},
-                        "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
-                    },
-                    "$defs": {
-                        "Currency": {"type": "string", "enum": ["EUR", "USD", "GBP"]},
-                        "Money": {
-                            "type": "object",
-                            "required": ["amount", "currency"],
-                            "properties": {
-                                "amount": {"type": "number", "minimum": 0},
-                                "currency": {"$ref": "#/$defs/Currency"},
-                            },
-                        },
-                    },
-                },
-                annotations=None,
-                input_model=models.GetItemInput,
-                handler=handle_tool_get_item,
-            ),
-            runtime.Tool(
-                name="categories",
-                title=None,
-                description=None,
-                input_schema={"type": "object"},
-                output_schema={
-                    "type": "object",
-                    "required": ["roots"],
-                    "properties": {
-                        "roots": {"type": "array", "items": {"$ref": "#/$defs/Category"}}
-                    },
-                    "$defs": {
-                        "Category": {
-                            "type": "object",
-                            "required": ["name"],
-                            "properties": {
-                                "name": {"type": "string"},
-                                "children": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/$defs/Category"},
-                                },
-                            },
-                        }
-                    },
-                },
-                annotations=None,
-                input_model=models.CategoriesInput,
-                handler=handle_tool_categories,
-            ),
-        ],
+        tools=runtime.load_tools(__package__),
+        bind_tools=bind_tools,
         resources=[
             runtime.Resource(
                 uri="inventory://readme",
@@ -104,3 +46,23 @@ def build_server() -> runtime.SdkServer:
             ),
         ],
     )
+
+
+def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+    """How each tool runs: imported on the first tool call, then kept."""
+    from inventory._generated import models
+    from inventory.handlers.tools import categories as tool_categories
+    from inventory.handlers.tools import get_item as tool_get_item
+
+    handle_tool_get_item: protocols.GetItemHandler = tool_get_item.get_item
+    handle_tool_categories: protocols.CategoriesHandler = tool_categories.categories
+    return {
+        "get_item": runtime.Binding(
+            models.GetItemInput,
+            handle_tool_get_item,
+        ),
+        "categories": runtime.Binding(
+            models.CategoriesInput,
+            handle_tool_categories,
+        ),
+    }

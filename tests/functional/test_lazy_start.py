@@ -1,0 +1,129 @@
+"""Start-up: `tools/list` is answered from data; models and handlers wait for a tool call.
+
+A server of a thousand tools (GitHub's API) spent seconds importing its models and
+handlers before it could list anything. Now the definitions are `tools.json` and
+`bind_tools` runs on the first call. These tests check both halves in a fresh interpreter
+(what is imported when), and that the file's shared `$defs` give back every definition.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from functional_support import Project
+from mcpgen import emit
+from mcpgen.pipeline import generate
+from mcpgen.render import tool_definition
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Lists the tools, calls one, and prints which of `watched` were imported after each step.
+PROBE = textwrap.dedent(
+    """\
+    import json, sys
+
+    import anyio
+    from mcp.client import Client
+
+    package, tool, arguments, watched = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4:]
+    build_server = __import__(package).build_server
+
+
+    def imported():
+        return sorted(name for name in watched if name in sys.modules)
+
+
+    async def main():
+        report = {}
+        async with Client(build_server(), mode="legacy") as client:
+            report["tools"] = len((await client.list_tools()).tools)
+            report["after_list"] = imported()
+            result = await client.call_tool(tool, arguments)
+            report["call_text"] = [c.text for c in result.content if c.type == "text"]
+            report["after_call"] = imported()
+        print(json.dumps(report))
+
+
+    anyio.run(main)
+    """
+)
+
+
+def probe(
+    src: Path,
+    package: str,
+    tool: str,
+    arguments: dict[str, object],
+    watched: list[str],
+    **env_vars: str,
+) -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": str(src), **env_vars}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, package, tool, json.dumps(arguments), *watched],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return report
+
+
+def test_listing_imports_no_tool_handler_until_a_call(project: Project) -> None:
+    watched = [f"{project.package}.handlers.tools.echo", f"{project.package}.handlers.tools.whois"]
+    report = probe(project.src, project.package, "echo", {"text": "hi"}, watched)
+    assert report["after_list"] == []
+    assert report["call_text"] == ["hi"]
+    # The first call binds every tool: one import of the handlers, then none.
+    assert report["after_call"] == watched
+
+
+def test_http_tools_list_without_models_or_the_http_layer() -> None:
+    generated = "petstore._generated"
+    watched = [f"{generated}.{name}" for name in ("http_client", "models", "operations")]
+    # No credentials and nothing on port 9: the call fails (as a result) after binding.
+    report = probe(
+        REPO / "examples" / "petstore" / "src",
+        "petstore",
+        "getPetById",
+        {"petId": 1},
+        watched,
+        PETSTORE_BASE_URL="http://127.0.0.1:9",
+    )
+    assert report["tools"] == 11
+    assert report["after_list"] == []
+    assert report["after_call"] == watched
+
+
+@pytest.mark.parametrize("case", ["refs", "minimal"])
+def test_tools_json_gives_back_every_definition(case: str, tmp_path: Path) -> None:
+    result = generate(REPO / "tests" / "cases" / "golden" / case / "spec.toml")
+    package = result.ir.server.package
+    plan = emit.plan(tmp_path, result.files, package)
+    emit.apply(tmp_path, plan, result.ir.spec_sha256, result.refs)
+    stored = json.loads((tmp_path / "src" / package / "_generated" / "tools.json").read_bytes())
+    uses = [
+        schema["$defs"]
+        for tool in stored["tools"]
+        for schema in (tool["inputSchema"], tool.get("outputSchema") or {})
+        if "$defs" in schema
+    ]
+    # Each entry once, however many schemas use it.
+    assert sorted({at for used in uses for at in used.values()}) == list(range(len(stored["defs"])))
+    sys.path.insert(0, str(tmp_path / "src"))
+    try:
+        runtime = __import__(f"{package}._generated.runtime", fromlist=["load_tools"])
+        loaded = runtime.load_tools(f"{package}._generated")
+    finally:
+        sys.path.remove(str(tmp_path / "src"))
+        for name in [m for m in sys.modules if m.split(".")[0] == package]:
+            del sys.modules[name]
+    assert loaded == [tool_definition(tool) for tool in result.ir.tools]
