@@ -210,7 +210,8 @@ def _files(result: pipeline.Result) -> dict[str, str]:
 
 @pytest.fixture
 def fresh_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The documents handed to datamodel-code-generator (cache misses)."""
+    """The documents handed to datamodel-code-generator (cache misses), all in this process."""
+    monkeypatch.setattr(models, "WORKERS", 1)
     calls: list[str] = []
     original = models._generate_fresh
 

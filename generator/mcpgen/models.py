@@ -27,11 +27,15 @@ output is a function of the spec alone, with or without a cache (tested).
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -55,6 +59,42 @@ _DEFINED = re.compile(r"^(?:class (\w+)\(|(\w+)(?:: TypeAlias)? = )", re.MULTILI
 # A cut by length moves with insertions only up to the run's next hash boundary.
 _RUN_SIZE = 16
 _RUN_MAX = 2 * _RUN_SIZE
+# The names the generator's imports bind under our options, that a field of the same name
+# would hide: the first guess of `_chunked`'s fixed point (a miss costs time, not output).
+_SHADOWABLE = frozenset(
+    [
+        "date",
+        "datetime",
+        "time",
+        "timedelta",
+        "UUID",
+        "Decimal",
+        "Path",
+        "IPv4Address",
+        "IPv6Address",
+        "IPv4Network",
+        "IPv6Network",
+        "Any",
+        "Annotated",
+        "Literal",
+        "TypeAlias",
+        "Enum",
+        "StrEnum",
+        "IntEnum",
+        "AnyUrl",
+        "AwareDatetime",
+        "BaseModel",
+        "ConfigDict",
+        "Field",
+        "RootModel",
+    ]
+)
+# The model that carries them. Should a spec's class take its name, the generator numbers
+# one of the two, and the chunks fall back to one batch (`_chunked`).
+_SHADOWS = "McpgenShadowingFieldNames"
+_SHADOWS_NUMBERED = re.compile(_SHADOWS + r"\d+")
+# Processes that make a large spec's chunks: the output never depends on it (tested).
+WORKERS = min(2, os.cpu_count() or 1)
 # Below this many unreferenced models the spec is one batch: chunking pays only when big.
 _CHUNK_FROM = 4 * _RUN_SIZE
 
@@ -122,39 +162,114 @@ def _runs(models: tuple[ModelIR, ...]) -> list[list[str]] | None:
 def _chunked(
     models: tuple[ModelIR, ...], runs: list[list[str]], cache: ProjectCache | None
 ) -> str | None:
-    """The body of models.py from the shared chunk and one chunk per run, or None if a run
-    interfered with the shared models (the caller then makes one batch)."""
+    """The body of models.py from the shared chunk and one chunk per group of runs, or None
+    if a group interfered with the shared models or `_SHADOWS` (the caller then makes one
+    batch).
+
+    The generator writes every model of a call knowing all the others, and two of its
+    decisions reach across models; each chunk is made to decide as one batch would:
+    - A field name hides an import of the same name, which it then aliases (a field `date`
+      makes every `date` type `date_aliased`). Each chunk also carries a model whose fields
+      are the spec's field names that some chunk imports or defines.
+    - A class it derives from a nested schema is named after the schema (`Result` for an
+      `allOf` under `result`), numbered when the name is taken. Two runs deriving the same
+      name for different classes are made again as one group, where it numbers them; the
+      same class derived twice is written once.
+    Both show only in the output: the field names start from a guess (`_SHADOWABLE`), the
+    groups from the runs, and the chunks are made again until neither changes. Each step is
+    a function of the spec, so the output is too; chunks made once are not made again.
+    """
     schemas: dict[str, JsonSchema] = {m.class_name: m.schema for m in models}
     in_runs = {name for run in runs for name in run}
     shared = [m for m in models if m.class_name not in in_runs]
-    imports: dict[str, set[str]] = {}
-    bodies: list[str] = []
-    shared_nodes: dict[str, str] = {}
-    if shared:
-        shared_nodes = _chunk_nodes(shared, cache, imports)
-        bodies.extend(shared_nodes.values())
-    seen = set(shared_nodes)
-    for run in runs:
-        needed = set(run)
-        pending = list(run)
-        while pending:
-            for ref in _refs(schemas[pending.pop()], set()):
-                if ref not in needed:
-                    needed.add(ref)
-                    pending.append(ref)
-        nodes = _chunk_nodes([m for m in models if m.class_name in needed], cache, imports)
-        for name, text in nodes.items():
-            if name in shared_nodes:
-                if text != shared_nodes[name]:
-                    return None
-            elif name in seen:
-                return None
-            else:
-                seen.add(name)
-                bodies.append(text)
+    fields = _field_names(models)
+    shadowing = fields & _SHADOWABLE
+    groups = [list(run) for run in runs]
+    made: dict[str, _Split] = {}
+    while True:
+        chunks = [shared] if shared else []
+        chunks += [_with_references(group, models, schemas) for group in groups]
+        splits = _chunk_splits(chunks, shadowing, cache, made)
+        if any(_SHADOWS_NUMBERED.fullmatch(name) for _, nodes in splits for name, _ in nodes):
+            return None
+        shared_split: _Split = splits.pop(0) if shared else ({}, [])
+        shared_nodes = {name: text for name, text in shared_split[1] if name != _SHADOWS}
+        bodies = list(shared_nodes.values())
+        owners: dict[str, tuple[int, str]] = {}
+        clashes: list[tuple[int, int]] = []
+        for group, (_, nodes) in enumerate(splits):
+            for name, text in nodes:
+                if name == _SHADOWS:
+                    continue
+                if name in shared_nodes:
+                    if text != shared_nodes[name]:
+                        return None
+                elif name not in owners:
+                    owners[name] = (group, text)
+                    bodies.append(text)
+                elif owners[name][1] != text:
+                    clashes.append((owners[name][0], group))
+        imports: dict[str, set[str]] = {}
+        for chunk_imports, _ in [shared_split, *splits]:
+            for module, names in chunk_imports.items():
+                imports.setdefault(module, set()).update(names)
+        # `from __future__ import annotations` is a directive: no field hides it.
+        bound = {
+            name.split(" as ")[0]
+            for module, names in imports.items()
+            if module != "__future__"
+            for name in names
+        }
+        bound.update(shared_nodes, owners)
+        if not clashes and bound & fields <= shadowing:
+            return _assemble(imports, bodies)
+        shadowing |= bound & fields
+        groups = _joined(groups, clashes)
+
+
+# A chunk's output as `_split` leaves it: its imports, and its definitions by name, in order.
+_Split = tuple[dict[str, list[str]], list[tuple[str, str]]]
+
+
+def _with_references(
+    names: list[str], models: tuple[ModelIR, ...], schemas: dict[str, JsonSchema]
+) -> list[ModelIR]:
+    """The models named, and the ones they refer to, directly or not, in spec order."""
+    needed = set(names)
+    pending = list(names)
+    while pending:
+        for ref in _refs(schemas[pending.pop()], set()):
+            if ref not in needed:
+                needed.add(ref)
+                pending.append(ref)
+    return [m for m in models if m.class_name in needed]
+
+
+def _joined(groups: list[list[str]], clashes: list[tuple[int, int]]) -> list[list[str]]:
+    """The groups with each clashing pair made one, in the order of their first run."""
+    leader = list(range(len(groups)))
+
+    def find(group: int) -> int:
+        while leader[group] != group:
+            group = leader[group]
+        return group
+
+    for one, other in clashes:
+        first, second = sorted((find(one), find(other)))
+        leader[second] = first
+    joined: dict[int, list[str]] = {}
+    for index, group in enumerate(groups):
+        joined.setdefault(find(index), []).extend(group)
+    return list(joined.values())
+
+
+def _assemble(imports: dict[str, set[str]], bodies: list[str]) -> str:
+    """The body of models.py: the merged imports, then the definitions."""
     # `X.model_rebuild()` of recursive models go after every class, as in one batch.
     rebuilds = [text for text in bodies if _is_rebuild(text)]
     bodies = [text for text in bodies if not _is_rebuild(text)]
+    # The shadowing fields' model is dropped; its base class, its only import, is imported
+    # by every chunk of a spec that has fields at all.
     future = imports.pop("__future__", set())
     lines = [f"from __future__ import {', '.join(sorted(future))}"] if future else []
     lines += [
@@ -163,6 +278,23 @@ def _chunked(
     ]
     tail = "\n\n\n" + "\n".join(rebuilds) if rebuilds else ""
     return "\n" + "\n".join(lines) + "\n\n\n" + "\n\n\n".join(bodies) + tail + "\n"
+
+
+def _field_names(models: Iterable[ModelIR]) -> frozenset[str]:
+    """Every property name of the models' schemas, nested ones included (a superset: a
+    property named `properties` adds its schema's keywords, which shadow nothing)."""
+    names: set[str] = set()
+    pending: list[object] = [m.schema for m in models]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            properties = value.get("properties")
+            if isinstance(properties, dict):
+                names.update(properties)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return frozenset(names)
 
 
 def _split(source: str, imports: dict[str, set[str]]) -> dict[str, str]:
@@ -238,35 +370,70 @@ def _chunk(models: Iterable[ModelIR], cache: ProjectCache | None) -> str:
     return source
 
 
-def _chunk_nodes(
-    models: Iterable[ModelIR], cache: ProjectCache | None, imports: dict[str, set[str]]
-) -> dict[str, str]:
-    """`_split` of a chunk's output. The cache keeps the split form: parsing fifty cached
-    chunks again on every run was a tenth of a one-tool change."""
-    models = list(models)
-    key = "split:" + _chunk_input(models)[1]
-    stored = cache.model(key) if cache is not None else None
-    if stored is not None:
-        chunk_imports, nodes = json.loads(stored)
-        for module, names in chunk_imports.items():
-            imports.setdefault(module, set()).update(names)
-        return dict(nodes)
-    chunk_imports = {}
-    nodes = _split(_chunk(models, cache), chunk_imports)
-    if cache is not None:
-        # A list of pairs keeps the definitions' order through JSON.
-        split = [{m: sorted(n) for m, n in chunk_imports.items()}, list(nodes.items())]
-        cache.put_model(key, json.dumps(split, ensure_ascii=False))
-    for module, names in chunk_imports.items():
-        imports.setdefault(module, set()).update(names)
-    return nodes
+def _chunk_splits(
+    chunks: list[list[ModelIR]],
+    shadowing: frozenset[str],
+    cache: ProjectCache | None,
+    made: dict[str, _Split],
+) -> list[_Split]:
+    """`_split` of each chunk's output, in order; the ones neither `made` nor the cache
+    holds are made on up to WORKERS processes. The cache keeps the split form: parsing
+    fifty cached chunks again on every run was a tenth of a one-tool change."""
+    inputs = [_chunk_input(chunk, shadowing) for chunk in chunks]
+    for _, key in inputs:
+        stored = cache.model("split:" + key) if cache is not None else None
+        if stored is not None and key not in made:
+            chunk_imports, nodes = json.loads(stored)
+            made[key] = chunk_imports, [(name, text) for name, text in nodes]
+    todo = {key: text for text, key in inputs if key not in made}
+    for key, split in zip(todo, _generate_splits(list(todo.values())), strict=True):
+        made[key] = split
+        if cache is not None:
+            # A list of pairs keeps the definitions' order through JSON.
+            cache.put_model("split:" + key, json.dumps(split, ensure_ascii=False))
+    return [made[key] for _, key in inputs]
 
 
-def _chunk_input(models: Iterable[ModelIR]) -> tuple[str, str]:
+def _generate_splits(documents: list[str]) -> list[_Split]:
+    """`_generate_split` of each document, in order, whatever process made which."""
+    workers = min(WORKERS, len(documents))
+    if workers <= 1:
+        return [_generate_split(document) for document in documents]
+    _import_generator()  # once here, not once per worker: a forked worker inherits it
+    # Biggest first, so that no worker is left with a long chunk at the end.
+    order = sorted(range(len(documents)), key=lambda i: -len(documents[i]))
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # The workers run the generator only: the parent's objects they inherit are left
+    # where the garbage collector will not touch them, and so copy them.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = {i: pool.submit(_generate_split, documents[i]) for i in order}
+            return [futures[i].result() for i in range(len(documents))]
+    finally:
+        gc.unfreeze()
+
+
+def _generate_split(document: str) -> _Split:
+    imports: dict[str, set[str]] = {}
+    nodes = list(_split(_generate_fresh(document), imports).items())
+    return {module: sorted(names) for module, names in imports.items()}, nodes
+
+
+def _chunk_input(
+    models: Iterable[ModelIR], shadowing: frozenset[str] = frozenset()
+) -> tuple[str, str]:
     """The generator's input document for these models, and its cache key."""
+    defs: JsonSchema = {model.class_name: model.schema for model in models}
+    if shadowing:
+        defs[_SHADOWS] = {
+            "type": "object",
+            "properties": {name: {"type": "string"} for name in sorted(shadowing)},
+        }
     document: JsonSchema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$defs": {model.class_name: model.schema for model in models},
+        "$defs": defs,
     }
     text = json.dumps(document, sort_keys=False, ensure_ascii=False)
     key = hashlib.sha256(
@@ -301,9 +468,13 @@ def _generate_fresh(document: str) -> str:
     return source
 
 
-def _generate(document: str, settings: Path) -> object:
-    # Imported here: it is the heaviest import of the pipeline (~0.4 s), and commands
+def _import_generator() -> None:
+    # Imported late: it is the heaviest import of the pipeline (~0.4 s), and commands
     # such as `validate` and `schema` never need it.
+    import datamodel_code_generator  # noqa: F401
+
+
+def _generate(document: str, settings: Path) -> object:
     from datamodel_code_generator import LiteralType, generate
     from datamodel_code_generator.enums import DataModelType, InputFileType
     from datamodel_code_generator.format import Formatter, PythonVersion
