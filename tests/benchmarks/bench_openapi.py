@@ -90,20 +90,34 @@ def peers_python() -> Path:
     return python
 
 
+# Runs the command and reports its wall time and the largest RSS among it and its
+# descendants. A small interpreter of its own does the spawning: a child forked from this
+# process (large after a tools/list of 12 MB) would count this process's pages as its own.
+_MEASURE = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+elapsed = time.perf_counter() - start
+if done.returncode:
+    sys.stderr.buffer.write(done.stderr[-3000:])
+    sys.exit(done.returncode)
+print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
 def run_timed(command: list[str], env: dict[str, str] | None = None) -> Timed:
-    """Wall time and peak RSS of a command (from wait4: the process, or the largest of the
-    children it waited for)."""
-    with tempfile.TemporaryFile() as output:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            output.seek(0)
-            tail = output.read().decode(errors="replace")[-3000:]
-            raise RuntimeError(f"{command[:4]} failed ({process.returncode}):\n{tail}")
-    return Timed(elapsed, usage.ru_maxrss / 1024)
+    """Wall time and peak RSS (KB -> MB) of a command."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[:4]} failed ({done.returncode}):\n{done.stderr}")
+    elapsed, peak_kb = done.stdout.split()
+    return Timed(float(elapsed), int(peak_kb) / 1024)
 
 
 def mcpgen_env() -> dict[str, str]:
