@@ -27,15 +27,17 @@ output is a function of the spec alone, with or without a cache (tested).
 from __future__ import annotations
 
 import ast
-import gc
+import contextlib
 import hashlib
 import json
 import multiprocessing
 import os
 import re
 import tempfile
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+import threading
+import traceback
+from collections import deque
+from collections.abc import Iterable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -106,10 +108,11 @@ def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) ->
     models = _without_narrowing_subclasses(ir.models)
     runs = _runs(models)
     body = None
-    if runs is not None:
-        body = _chunked(models, runs, cache)
-    if body is None:
-        body = _chunk(models, cache).removeprefix(_HEADER_SLOT + "\n")
+    with generator_helpers():
+        if runs is not None:
+            body = _chunked(models, runs, cache)
+        if body is None:
+            body = _chunk(models, cache).removeprefix(_HEADER_SLOT + "\n")
     top = header.rstrip("\n")
     source = _escape_invisibles(f"{top}\n{body}")
     defined = {cls or alias for cls, alias in _DEFINED.findall(source)}
@@ -364,7 +367,7 @@ def _chunk(models: Iterable[ModelIR], cache: ProjectCache | None) -> str:
     text, key = _chunk_input(models)
     source = cache.model(key) if cache is not None else None
     if source is None:
-        source = _generate_fresh(text)
+        source = _HELPERS[0].generate(text) if _HELPERS else _generate_fresh(text)
         if cache is not None:
             cache.put_model(key, source)
     return source
@@ -395,29 +398,122 @@ def _chunk_splits(
 
 
 def _generate_splits(documents: list[str]) -> list[_Split]:
-    """`_generate_split` of each document, in order, whatever process made which."""
-    workers = min(WORKERS, len(documents))
-    if workers <= 1:
+    """`_generate_split` of each document, in order, whatever process made which.
+
+    The helpers take the biggest first; this process works too when there are more
+    documents than helpers (a one-tool change has one: a warm helper makes it).
+    """
+    helpers = list(_HELPERS or ())
+    if not helpers:
         return [_generate_split(document) for document in documents]
-    _import_generator()  # once here, not once per worker: a forked worker inherits it
-    # Biggest first, so that no worker is left with a long chunk at the end.
-    order = sorted(range(len(documents)), key=lambda i: -len(documents[i]))
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    # The workers run the generator only: the parent's objects they inherit are left
-    # where the garbage collector will not touch them, and so copy them.
-    gc.freeze()
+    pending = deque(sorted(range(len(documents)), key=lambda i: -len(documents[i])))
+    made: dict[int, _Split] = {}
+    failures: list[BaseException] = []
+
+    def feed(helper: _Helper) -> None:
+        try:
+            while pending and not failures:
+                index = pending.popleft()  # atomic: each document goes to one worker
+                made[index] = _split_source(helper.generate(documents[index]))
+        except IndexError:
+            return
+        except BaseException as error:  # re-raised below, in this thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=feed, args=(helper,)) for helper in helpers]
+    for thread in threads:
+        thread.start()
     try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = {i: pool.submit(_generate_split, documents[i]) for i in order}
-            return [futures[i].result() for i in range(len(documents))]
+        while len(pending) > len(helpers) and not failures:
+            index = pending.pop()  # the smallest: the helpers are on the big ones
+            made[index] = _generate_split(documents[index])
     finally:
-        gc.unfreeze()
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    return [made[index] for index in range(len(documents))]
+
+
+# Processes that imported the model generator while the pipeline was loading and resolving
+# the spec (`generator_helpers`); None when none run.
+_HELPERS: list[_Helper] | None = None
+
+
+class _Helper:
+    """A process that imports the model generator at once, then generates what it is sent.
+
+    The import takes about half a second; started before `load`, a helper has it done by the
+    time the models stage needs it, on the other core (a one-tool change of a large spec
+    spent a fifth of its time there).
+    """
+
+    def __init__(self) -> None:
+        self.connection, theirs = multiprocessing.Pipe()
+        # Forked where the platform can: the helper starts without importing mcpgen again.
+        if "fork" in multiprocessing.get_all_start_methods():
+            fork = multiprocessing.get_context("fork")
+            self.process: multiprocessing.process.BaseProcess = fork.Process(
+                target=_serve, args=(theirs,), daemon=True
+            )
+        else:
+            spawn = multiprocessing.get_context("spawn")
+            self.process = spawn.Process(target=_serve, args=(theirs,), daemon=True)
+        self.process.start()
+        theirs.close()
+
+    def generate(self, document: str) -> str:
+        """`_generate_fresh(document)`, made by the helper."""
+        self.connection.send(document)
+        ok, value = self.connection.recv()
+        if not ok:
+            raise RuntimeError(f"datamodel-code-generator failed in a helper process:\n{value}")
+        return str(value)
+
+    def close(self) -> None:
+        # Nothing in a helper is worth a clean exit; one may still be importing.
+        self.connection.close()
+        self.process.terminate()
+        self.process.join()
+
+
+def _serve(connection: Any) -> None:
+    _import_generator()
+    while True:
+        try:
+            document = connection.recv()
+        except EOFError:
+            return
+        try:
+            connection.send((True, _generate_fresh(document)))
+        except Exception:
+            connection.send((False, traceback.format_exc()))
+
+
+@contextlib.contextmanager
+def generator_helpers() -> Iterator[None]:
+    """WORKERS - 1 helper processes for the model generator while the block runs; a block
+    inside another shares its helpers. The output never depends on them (tested)."""
+    global _HELPERS
+    if _HELPERS is not None or WORKERS <= 1:
+        yield
+        return
+    _HELPERS = [_Helper() for _ in range(WORKERS - 1)]
+    try:
+        yield
+    finally:
+        helpers, _HELPERS = _HELPERS, None
+        for helper in helpers:
+            helper.close()
 
 
 def _generate_split(document: str) -> _Split:
+    return _split_source(_generate_fresh(document))
+
+
+def _split_source(source: str) -> _Split:
     imports: dict[str, set[str]] = {}
-    nodes = list(_split(_generate_fresh(document), imports).items())
+    nodes = list(_split(source, imports).items())
     return {module: sorted(names) for module, names in imports.items()}, nodes
 
 

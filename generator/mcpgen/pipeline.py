@@ -14,7 +14,7 @@ from mcpgen.diagnostics import Diagnostic
 from mcpgen.format import format_files
 from mcpgen.ir import SpecIR
 from mcpgen.load import load_spec
-from mcpgen.models import render_models
+from mcpgen.models import generator_helpers, render_models
 from mcpgen.render import RenderedFile, header, render_files
 from mcpgen.resolve import build_ir
 
@@ -38,9 +38,11 @@ def generate(spec_path: Path, cache: ProjectCache | None = None) -> Result:
     The output does not depend on `cache`: it only saves redoing work an earlier
     generation of the same project did (schema checks, models, formatting).
     """
-    loaded = load_spec(spec_path)
-    ir, diagnostics = build_ir(loaded, cache)
-    models = render_models(ir, header(ir), cache)
+    # The model generator's helpers start now, so that its import overlaps load and resolve.
+    with generator_helpers():
+        loaded = load_spec(spec_path)
+        ir, diagnostics = build_ir(loaded, cache)
+        models = render_models(ir, header(ir), cache)
     files = format_files(render_files(ir, models), cache)
     if cache is not None:
         cache.save()
