@@ -65,3 +65,24 @@ def test_formatted_values_survive_the_models_without_extra_packages(tmp_path: Pa
     # A URL comes back normalised by pydantic (a trailing slash at most); the rest exactly.
     assert back.pop("uri").rstrip("/") == sent.pop("uri").rstrip("/")
     assert back == sent
+
+
+def test_the_model_generators_warnings_stay_out_of_the_terminal(tmp_path: Path) -> None:
+    """A format it does not know, a constraint a pydantic type cannot carry: the model
+    generator warns, naming its own source lines. The advertised schema keeps both (and the
+    runtime checks against it), so `mcpgen generate` prints nothing about them."""
+    spec = tmp_path / "quiet.toml"
+    spec.write_text(
+        '[server]\nname = "quiet"\n\n[[tools]]\nname = "t"\ninput.type = "object"\n'
+        'input.properties.small = { type = "integer", format = "int16" }\n'
+        'input.properties.site = { type = "string", format = "uri", maxLength = 99 }\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mcpgen", "generate", str(spec), "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr, done.stderr

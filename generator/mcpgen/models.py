@@ -36,6 +36,7 @@ import re
 import tempfile
 import threading
 import traceback
+import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
 from importlib.metadata import version
@@ -556,7 +557,13 @@ def _generate_fresh(document: str) -> str:
     # ours, so the folder mcpgen runs in cannot change the output.
     with tempfile.TemporaryDirectory(prefix="mcpgen-dmcg-") as settings:
         (Path(settings) / "pyproject.toml").write_text("", encoding="utf-8")
-        source = _generate(document, Path(settings))
+        # Its UserWarnings (a format it maps to a plain type, a constraint a pydantic type
+        # cannot carry) point at its own source lines and would reach the user's terminal;
+        # nothing is lost: arguments and results are checked against the advertised schema,
+        # which keeps every format and constraint.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            source = _generate(document, Path(settings))
     if not isinstance(source, str):
         raise TypeError("datamodel-code-generator returned several modules for one schema")
     if not source.startswith(_HEADER_SLOT + "\n"):
