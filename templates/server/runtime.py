@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, Ty
 import anyio
 import anyio.abc
 import anyio.lowlevel
+import anyio.to_thread
 import mcp_types as types
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import Server
@@ -1482,6 +1483,7 @@ class _Dispatcher:
         self.tools = {tool.name: tool for tool in map(Tool, tools)}
         self.binder = ToolBinder(self.tools)
         self._bind_tools = bind_tools
+        self._binding: anyio.Lock | None = None  # made in the loop that first binds
         self.resources = {r.uri: r for r in resources}
         # The generator orders templates most specific first, so the first match wins.
         self.templates = list(templates)
@@ -1559,18 +1561,27 @@ class _Dispatcher:
     ) -> dict[str, Any]:
         return self._tool_list
 
-    def _bound(self, tool: Tool) -> Binding[Any]:
-        """How `tool` runs; the first call of any tool binds them all."""
-        if tool.binding is None:
-            if self._bind_tools is None:
-                raise RuntimeError("the server has tools but no bind_tools")
-            for name, binding in self._bind_tools(self.binder).items():
-                self.tools[name].binding = binding
-                if binding.limits is not None:
-                    self.limiters[name] = _Limiter(f"tool {name!r}", binding.limits)
+    async def _bind(self, tool: Tool) -> Binding[Any]:
+        """How `tool` runs, on its first call: the first call of any tool binds them all.
+
+        Binding imports the models and the handler modules (seconds, for a server of a
+        thousand tools), so it runs in a worker thread: the event loop goes on answering
+        other requests meanwhile.
+        """
+        if self._binding is None:
+            self._binding = anyio.Lock()  # the first calls, arriving together, bind once
+        async with self._binding:
+            if tool.binding is None:
+                if self._bind_tools is None:
+                    raise RuntimeError("the server has tools but no bind_tools")
+                bindings = await anyio.to_thread.run_sync(self._bind_tools, self.binder)
+                for name, binding in bindings.items():
+                    self.tools[name].binding = binding
+                    if binding.limits is not None:
+                        self.limiters[name] = _Limiter(f"tool {name!r}", binding.limits)
             if tool.binding is None:
                 raise RuntimeError(f"bind_tools did not bind the tool {tool.name!r}")
-        return tool.binding
+            return tool.binding
 
     def tool_input_schema(self, name: str) -> Mapping[str, Any] | None:
         tool = self.tools.get(name)
@@ -1593,7 +1604,7 @@ class _Dispatcher:
                 f"Invalid arguments for tool {tool.name!r}:\n- " + "\n- ".join(problems),
                 is_error=True,
             )
-        binding = self._bound(tool)
+        binding = tool.binding or await self._bind(tool)
         try:
             args = binding.input_model.model_validate(arguments)
         except ValidationError as error:

@@ -127,3 +127,70 @@ def test_tools_json_gives_back_every_definition(case: str, tmp_path: Path) -> No
         for name in [m for m in sys.modules if m.split(".")[0] == package]:
             del sys.modules[name]
     assert loaded == [tool_definition(tool) for tool in result.ir.tools]
+
+
+# The first call's binding is slowed down (the handler module takes a second to import, as
+# a thousand tools' models do); meanwhile the same client lists the tools.
+SLOW_BINDING = textwrap.dedent(
+    """\
+    import importlib.abc, json, sys, time
+
+    import anyio
+    from mcp.client import Client
+
+    package, slow = sys.argv[1], sys.argv[2]
+
+
+    class SlowImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == slow:
+                time.sleep(1.0)
+            return None
+
+
+    sys.meta_path.insert(0, SlowImport())
+    build_server = __import__(package).build_server
+
+
+    async def main():
+        done = {}
+        async with Client(build_server(), mode="legacy") as client:
+            await client.list_tools()
+            start = time.perf_counter()
+
+            async def call():
+                await client.call_tool("echo", {"text": "hi"})
+                done["call"] = time.perf_counter() - start
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(call)
+                await anyio.sleep(0.1)
+                await client.list_tools()
+                done["list"] = time.perf_counter() - start
+        print(json.dumps(done))
+
+
+    anyio.run(main)
+    """
+)
+
+
+def test_the_loop_answers_while_the_first_call_binds(project: Project) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SLOW_BINDING,
+            project.package,
+            f"{project.package}.handlers.tools.echo",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(project.src)},
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    times = json.loads(done.stdout.splitlines()[-1])
+    assert times["call"] >= 1.0  # the binding really was slow
+    assert times["list"] < times["call"] - 0.5  # and the list did not wait for it
