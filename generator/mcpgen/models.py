@@ -13,9 +13,13 @@ chunks, so that changing one tool's schema regenerates one chunk, not 500 tools'
   so), so adding or removing a tool moves no boundary but its own. Every other model (the
   shared `[types]`, error data) forms a first chunk. A run's call also receives the shared
   models it refers to, so references resolve; their classes come out again and are
-  dropped, after checking they came out exactly as in the first chunk (else something in
-  the run interfered, say a colliding nested class name, and the whole spec falls back to
-  one batch). The file is the first chunk, then each run, imports merged at the top.
+  dropped, after checking they came out exactly as in the first chunk. The generator's
+  decisions that reach across models are made alike in every chunk (`_chunked`); should a
+  run still interfere, the whole spec falls back to one batch. The file is the first chunk,
+  then each run, imports merged at the top.
+- Chunks the cache lacks are made on WORKERS processes: helpers started with the pipeline
+  (`generator_helpers`) import the generator while the spec is loaded and resolved, then
+  take the biggest chunks while this process takes the rest.
 - Each chunk is keyed by everything the generator reads: its schemas, mcpgen's sources
   (which hold the options) and the generator's version. The header carries the spec's
   digest, which changes with every edit, so the generator sees a fixed placeholder comment
@@ -412,14 +416,15 @@ def _generate_splits(documents: list[str]) -> list[_Split]:
     failures: list[BaseException] = []
 
     def feed(helper: _Helper) -> None:
-        try:
-            while pending and not failures:
+        while not failures:
+            try:
                 index = pending.popleft()  # atomic: each document goes to one worker
+            except IndexError:
+                return
+            try:
                 made[index] = _split_source(helper.generate(documents[index]))
-        except IndexError:
-            return
-        except BaseException as error:  # re-raised below, in this thread
-            failures.append(error)
+            except BaseException as error:  # re-raised below, in the calling thread
+                failures.append(error)
 
     threads = [threading.Thread(target=feed, args=(helper,)) for helper in helpers]
     for thread in threads:

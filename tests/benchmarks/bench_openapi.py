@@ -9,7 +9,7 @@ the noise of a shared machine hits every side alike:
   generate   `mcpgen import openapi` + `mcpgen generate` (a typed server package) against
              `openapi-python-client generate` (a typed client package) from the same
              document. Target: openapi-python-client / mcpgen >= 1.5x. Peak memory of each
-             command (the largest process, from wait4) is printed; mcpgen's must stay < 1 GB.
+             command (its largest process, read by a small spawner) is printed; mcpgen's must stay < 1 GB.
   first list spawn -> `initialize` -> first `tools/list` answered, over stdio: the generated
              server against FastMCP's `FastMCP.from_openapi` on the same document.
              Target: FastMCP / mcpgen >= 5x.
