@@ -102,3 +102,104 @@ def test_workers_and_cache_leave_no_trace(
         outputs[f"{workers} filling"] = _models_py(interfering_spec, ProjectCache(project))
         outputs[f"{workers} warm"] = _models_py(interfering_spec, ProjectCache(project))
     assert len(set(outputs.values())) == 1, sorted(outputs)
+
+
+# Shared types a run refers to by a cut-down stand-in: each shape that decides how a
+# reference is written (null from a type list, an anyOf member, `nullable` or an enum; an
+# alias of an alias; an array alias; recursion; a free or empty object; a constrained or
+# formatted scalar; properties beside an anyOf of `required`s, from which the generator
+# derives classes), a discriminated union.
+TRICKY_TYPES: dict[str, Any] = {
+    "MaybeMoney": {"anyOf": [{"$ref": "#/types/Money"}, {"type": "null"}]},
+    "MaybeBox": {"type": ["object", "null"], "properties": {"label": {"type": "string"}}},
+    "LegacyNullable": {
+        "type": "object",
+        "nullable": True,
+        "properties": {"inner": {"$ref": "#/types/GeoPoint"}},
+    },
+    "Mood": {"type": ["string", "null"], "enum": ["calm", "tense", None]},
+    "AliasOfMoney": {"$ref": "#/types/Money"},
+    "Tags": {"type": "array", "items": {"$ref": "#/types/Tag"}},
+    "Tag": {"type": "object", "required": ["key"], "properties": {"key": {"type": "string"}}},
+    "Tree": {
+        "type": "object",
+        "description": "A node and its children.",
+        "properties": {"children": {"type": "array", "items": {"$ref": "#/types/Tree"}}},
+    },
+    "Meta": {"type": "object"},
+    "Anything": {},
+    "Code": {"type": "string", "pattern": "^[A-Z]{2,4}$", "minLength": 2},
+    "When": {"type": "string", "format": "date-time"},
+    "PatchOneOf": {
+        "type": "object",
+        "properties": {"a": {"type": "string"}, "b": {"type": "integer"}},
+        "anyOf": [{"required": ["a"]}, {"required": ["b"]}],
+    },
+    "Cat": {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {"kind": {"const": "cat"}, "lives": {"type": "integer"}},
+    },
+    "Dog": {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {"kind": {"const": "dog"}, "good": {"type": "boolean"}},
+    },
+    "Pet": {
+        "oneOf": [{"$ref": "#/types/Cat"}, {"$ref": "#/types/Dog"}],
+        "discriminator": {"propertyName": "kind"},
+    },
+}
+
+
+@pytest.fixture
+def stand_in_spec(tmp_path: Path) -> Path:
+    """The synthetic spec whose tools, spread over several runs, refer to `TRICKY_TYPES`."""
+    data = synth_spec.build_spec(TOOLS)
+    data["types"].update(json.loads(json.dumps(TRICKY_TYPES)))
+    for index in (0, TOOLS // 3, 2 * TOOLS // 3, TOOLS - 1):
+        properties = data["tools"][index]["input"]["properties"]
+        for name in TRICKY_TYPES:
+            properties[f"tricky_{name.lower()}"] = {"$ref": f"#/types/{name}"}
+        properties["with_default"] = {
+            "$ref": "#/types/Money",
+            "default": {"amount_minor": 100, "currency": "EUR"},
+        }
+        properties["required_code"] = {"$ref": "#/types/Code"}
+        required = data["tools"][index]["input"].setdefault("required", [])
+        required.append("required_code")
+        if index == TOOLS // 3:  # required, a reference's nullability shows
+            required.extend(f"tricky_{name.lower()}" for name in TRICKY_TYPES)
+        data["tools"][index].pop("examples", None)
+    # A run's own discriminated union rewrites the models it names: they come in whole.
+    data["tools"][0]["input"]["properties"]["own_pet"] = {
+        "oneOf": [{"$ref": "#/types/Cat"}, {"$ref": "#/types/Dog"}],
+        "discriminator": {"propertyName": "kind"},
+    }
+    spec = tmp_path / "spec" / "server.json"
+    spec.parent.mkdir()
+    spec.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return spec
+
+
+def _definitions(source: str) -> list[str]:
+    return sorted(text for text, _ in models._split(source, {}).values())
+
+
+@pytest.mark.slow
+def test_stand_ins_change_no_definition(stand_in_spec: Path) -> None:
+    """Runs made against stand-ins of the shared models define, to the character, what one
+    batch made with every model whole defines."""
+    ir, _ = pipeline.check(stand_in_spec)
+    runs = models._runs(ir.models)
+    assert runs is not None
+    schemas = {m.class_name: m.schema for m in ir.models}
+    cut = [models._with_references(run, ir.models, schemas)[1] for run in runs]
+    assert {"MaybeMoney", "Mood", "Tree", "PatchOneOf", "AliasOfMoney", "Pet"} <= set().union(*cut)
+    first = next(i for i, run in enumerate(runs) if ir.tools[0].input_model in run)
+    assert {"Cat", "Dog"}.isdisjoint(cut[first]), "an own discriminator's models were cut"
+
+    chunked = models._chunked(ir.models, runs, None)
+    assert chunked is not None, "the chunks fell back to one batch"
+    batch = models._chunk(ir.models, None)
+    assert _definitions(chunked) == _definitions(batch)

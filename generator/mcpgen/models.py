@@ -2,8 +2,8 @@
 
 Each model is a `$defs` entry named by its class name, so the generator never has to
 invent (and number) a root name. Every option is explicit, so an upgrade of its defaults
-cannot change our output; the version is pinned in pyproject. Its builtin formatter is used
-inside; ruff formats the whole package afterwards (`format`).
+cannot change our output; the version is pinned in pyproject. It formats nothing: ruff
+formats the whole package afterwards (`format`).
 
 The generator is most of a generation's time, so its output is cached (`ProjectCache`) in
 chunks, so that changing one tool's schema regenerates one chunk, not 500 tools' models:
@@ -37,14 +37,12 @@ import json
 import multiprocessing
 import os
 import re
-import tempfile
 import threading
 import traceback
 import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 from mcpgen.cache import ProjectCache
@@ -196,22 +194,27 @@ def _chunked(
     made: dict[str, _Split] = {}
     while True:
         chunks = [shared] if shared else []
-        chunks += [_with_references(group, models, schemas) for group in groups]
+        with_references = [_with_references(group, models, schemas) for group in groups]
+        chunks += [chunk for chunk, _ in with_references]
         splits = _chunk_splits(chunks, shadowing, cache, made)
-        if any(_SHADOWS_NUMBERED.fullmatch(name) for _, nodes in splits for name, _ in nodes):
+        if any(_SHADOWS_NUMBERED.fullmatch(node[0]) for _, nodes in splits for node in nodes):
             return None
         shared_split: _Split = splits.pop(0) if shared else ({}, [])
-        shared_nodes = {name: text for name, text in shared_split[1] if name != _SHADOWS}
+        shared_nodes = {name: text for name, text, _ in shared_split[1] if name != _SHADOWS}
         bodies = list(shared_nodes.values())
         owners: dict[str, tuple[int, str]] = {}
         clashes: list[tuple[int, int]] = []
         for group, (_, nodes) in enumerate(splits):
-            for name, text in nodes:
-                if name == _SHADOWS:
+            chunk, stand_ins = with_references[group]
+            whole = {str(m.class_name) for m in chunk} - stand_ins - set(groups[group])
+            for name, text, whose in _attributed(nodes, groups[group], whole, stand_ins):
+                if name == _SHADOWS or whose == "stand-in":
                     continue
                 if name in shared_nodes:
                     if text != shared_nodes[name]:
                         return None
+                elif whose == "shared":
+                    return None  # a shared model's class that the shared chunk did not make
                 elif name not in owners:
                     owners[name] = (group, text)
                     bodies.append(text)
@@ -235,22 +238,170 @@ def _chunked(
         groups = _joined(groups, clashes)
 
 
-# A chunk's output as `_split` leaves it: its imports, and its definitions by name, in order.
-_Split = tuple[dict[str, list[str]], list[tuple[str, str]]]
+# A chunk's output as `_split` leaves it: its imports, and its definitions in order, each
+# with its name, its text and the names of the chunk's definitions it refers to.
+_Node = tuple[str, str, list[str]]
+_Split = tuple[dict[str, list[str]], list[_Node]]
+
+
+def _attributed(
+    nodes: list[_Node], own: list[str], whole: set[str], stand_ins: frozenset[str]
+) -> Iterator[tuple[str, str, str]]:
+    """Each definition of a run's output with whose it is: the run's ("run": its models and
+    the classes derived from them), a whole shared model's ("shared") or a stand-in's
+    ("stand-in", made from a cut-down schema: to be dropped unchecked).
+
+    A derived class belongs to the models that refer to it; a shared model's name ends the
+    walk from the run's models (the chunk's names are unique: the generator numbers clashes).
+    """
+    refers = {name: refs for name, _, refs in nodes}
+    theirs = _reached(refers, own, stop=whole | stand_ins)
+    shared = _reached(refers, whole, stop=stand_ins) - theirs
+    for name, text, _ in nodes:
+        model = name.removesuffix(_REBUILD)
+        whose = "run" if model in theirs else "shared" if model in shared else "stand-in"
+        yield name, text, whose
+
+
+def _reached(refers: dict[str, list[str]], starts: Iterable[str], stop: Iterable[str]) -> set[str]:
+    """`starts` and the definitions reached from them by references, short of `stop`."""
+    stopped = set(stop)
+    seen = set(starts)
+    pending = list(seen)
+    while pending:
+        for ref in refers.get(pending.pop(), ()):
+            if ref not in seen and ref not in stopped:
+                seen.add(ref)
+                pending.append(ref)
+    return seen
 
 
 def _with_references(
     names: list[str], models: tuple[ModelIR, ...], schemas: dict[str, JsonSchema]
-) -> list[ModelIR]:
-    """The models named, and the ones they refer to, directly or not, in spec order."""
-    needed = set(names)
-    pending = list(names)
+) -> tuple[list[ModelIR], frozenset[str]]:
+    """The models named, with the shared models they refer to (in spec order), and which
+    of those are stand-ins (`_stand_in`).
+
+    A run refers to a shared model by its class name, so the generator needs the model to
+    exist, not all of it: a stand-in keeps what decides how a reference to it is written
+    (its top-level keywords: type, enum, format, nullability, its property names) and drops
+    the rest, which also cuts the closure it would drag in (on GitHub's API a run's
+    references were 2.5 MB of 4 MB of schema). A model extended by `allOf` is written from
+    its fields, and a `discriminator` rewrites the models it names, so those references
+    come in whole, with everything they refer to. Both kinds come out of the run again and
+    are dropped: whole ones after checking they came out as in the shared chunk.
+    """
+    whole: set[str] = set(names)
+    loose: set[str] = set()
+    for name in names:
+        if _mentions_discriminator(schemas[name]):
+            whole.update(_refs(schemas[name], set()))
+        else:
+            _refs_by_use(schemas[name], whole, loose)
+    pending = list(whole.difference(names))
     while pending:
         for ref in _refs(schemas[pending.pop()], set()):
-            if ref not in needed:
-                needed.add(ref)
+            if ref not in whole:
+                whole.add(ref)
                 pending.append(ref)
-    return [m for m in models if m.class_name in needed]
+    stand_ins: dict[str, JsonSchema] = {}
+    pending = [ref for ref in loose if ref not in whole]
+    while pending:
+        name = pending.pop()
+        if name in stand_ins or name in whole:
+            continue
+        stand_ins[name] = _stand_in(schemas[name])
+        pending.extend(_refs(stand_ins[name], set()))
+    chunk = [
+        m if m.class_name in whole else ModelIR(m.class_name, stand_ins[m.class_name], m.origin)
+        for m in models
+        if m.class_name in whole or m.class_name in stand_ins
+    ]
+    return chunk, frozenset(stand_ins)
+
+
+def _mentions_discriminator(schema: object) -> bool:
+    if isinstance(schema, dict):
+        return "discriminator" in schema or any(map(_mentions_discriminator, schema.values()))
+    if isinstance(schema, list):
+        return any(map(_mentions_discriminator, schema))
+    return False
+
+
+def _refs_by_use(schema: object, whole: set[str], loose: set[str], extends: bool = False) -> None:
+    """Sort the class names a schema refers to: under an `allOf` into `whole`, else `loose`."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            (whole if extends else loose).add(ref.removeprefix("#/$defs/"))
+        for key, value in schema.items():
+            _refs_by_use(value, whole, loose, extends or key == "allOf")
+    elif isinstance(schema, list):
+        for value in schema:
+            _refs_by_use(value, whole, loose, extends)
+
+
+# What a stand-in's properties and inline subschemas become: a type that needs no import
+# and derives no class, so a stand-in adds neither to its run's output.
+_PLAIN: JsonSchema = {"type": "string"}
+# Keywords that only document a schema.
+_DOCUMENTING = frozenset(
+    ["description", "title", "examples", "example", "$comment", "deprecated", "externalDocs"]
+)
+# Keywords holding one subschema, or a list of them; `allOf` is taken apart in `_stand_in`.
+_SUBSCHEMA = frozenset(
+    [
+        "items",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "contains",
+        "propertyNames",
+        "not",
+        "if",
+        "then",
+        "else",
+    ]
+)
+_SUBSCHEMAS = frozenset(["anyOf", "oneOf", "prefixItems"])
+# Keywords holding subschemas by name, which only shape the model's own class.
+_NAMED_SUBSCHEMAS = frozenset(["patternProperties", "dependentSchemas", "$defs", "definitions"])
+
+
+def _stand_in(schema: JsonSchema) -> JsonSchema:
+    """A shared model cut down to what a reference to it is written from: its keywords
+    at the top (and in its `allOf` parts), its property names (each a plain string), and
+    its references; documentation, nested schemas and property types are dropped."""
+    out: JsonSchema = {}
+    for key, value in schema.items():
+        if key in _DOCUMENTING or key in _NAMED_SUBSCHEMAS:
+            continue
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: _PLAIN for name in value}
+        elif key == "allOf" and isinstance(value, list):
+            out[key] = [_stand_in(part) if isinstance(part, dict) else part for part in value]
+        elif key in _SUBSCHEMAS and isinstance(value, list):
+            # A member typed null makes a reference to the union admit None: kept as such.
+            out[key] = [_null_or(part, _reference_or_plain(part)) for part in value]
+        elif key in _SUBSCHEMA:
+            out[key] = _reference_or_plain(value)
+        else:
+            out[key] = value
+    return out
+
+
+def _null_or(schema: object, otherwise: object) -> object:
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return {"type": "null"} if kind == "null" else {"type": ["string", "null"]}
+    return otherwise
+
+
+def _reference_or_plain(schema: object) -> object:
+    if not isinstance(schema, dict):
+        return schema  # `additionalProperties: false`, say
+    ref = schema.get("$ref")
+    return {"$ref": ref} if isinstance(ref, str) else _PLAIN
 
 
 def _joined(groups: list[list[str]], clashes: list[tuple[int, int]]) -> list[list[str]]:
@@ -305,8 +456,9 @@ def _field_names(models: Iterable[ModelIR]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _split(source: str, imports: dict[str, set[str]]) -> dict[str, str]:
-    """A module's top-level definitions by name, in order; its imports go into `imports`.
+def _split(source: str, imports: dict[str, set[str]]) -> dict[str, tuple[str, list[str]]]:
+    """A module's top-level definitions by name, in order, each with the names of the
+    module's definitions it refers to; its imports go into `imports`.
 
     The `X.model_rebuild()` call the generator writes after a recursive model `X` is kept
     under the name `X.model_rebuild()` (`_is_rebuild`), so a run that repeats it is
@@ -314,6 +466,7 @@ def _split(source: str, imports: dict[str, set[str]]) -> dict[str, str]:
     """
     lines = source.splitlines()
     nodes: dict[str, str] = {}
+    names: dict[str, set[str]] = {}
     for node in ast.parse(source).body:
         if (
             isinstance(node, ast.Expr)
@@ -324,6 +477,7 @@ def _split(source: str, imports: dict[str, set[str]]) -> dict[str, str]:
         ):
             call = ast.unparse(node)
             nodes[call] = call
+            names[call] = {node.value.func.value.id}
             continue
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             imports.setdefault(node.module, set()).update(
@@ -360,11 +514,17 @@ def _split(source: str, imports: dict[str, set[str]]) -> dict[str, str]:
             )
         start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         nodes[name] = "\n".join(lines[start - 1 : node.end_lineno])
-    return nodes
+        names[name] = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {
+        name: (text, sorted(names[name] & nodes.keys() - {name})) for name, text in nodes.items()
+    }
+
+
+_REBUILD = ".model_rebuild()"
 
 
 def _is_rebuild(text: str) -> bool:
-    return text.endswith(".model_rebuild()")
+    return text.endswith(_REBUILD)
 
 
 def _chunk(models: Iterable[ModelIR], cache: ProjectCache | None) -> str:
@@ -392,7 +552,7 @@ def _chunk_splits(
         stored = cache.model("split:" + key) if cache is not None else None
         if stored is not None and key not in made:
             chunk_imports, nodes = json.loads(stored)
-            made[key] = chunk_imports, [(name, text) for name, text in nodes]
+            made[key] = chunk_imports, [(name, text, refs) for name, text, refs in nodes]
     todo = {key: text for text, key in inputs if key not in made}
     for key, split in zip(todo, _generate_splits(list(todo.values())), strict=True):
         made[key] = split
@@ -519,7 +679,7 @@ def _generate_split(document: str) -> _Split:
 
 def _split_source(source: str) -> _Split:
     imports: dict[str, set[str]] = {}
-    nodes = list(_split(source, imports).items())
+    nodes = [(name, text, refs) for name, (text, refs) in _split(source, imports).items()]
     return {module: sorted(names) for module, names in imports.items()}, nodes
 
 
@@ -557,18 +717,13 @@ def _escape_invisibles(source: str) -> str:
 
 
 def _generate_fresh(document: str) -> str:
-    # Its formatter reads black/isort settings from the pyproject.toml nearest to a
-    # "settings path" (the working directory by default): point it at an empty one of
-    # ours, so the folder mcpgen runs in cannot change the output.
-    with tempfile.TemporaryDirectory(prefix="mcpgen-dmcg-") as settings:
-        (Path(settings) / "pyproject.toml").write_text("", encoding="utf-8")
-        # Its UserWarnings (a format it maps to a plain type, a constraint a pydantic type
-        # cannot carry) point at its own source lines and would reach the user's terminal;
-        # nothing is lost: arguments and results are checked against the advertised schema,
-        # which keeps every format and constraint.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            source = _generate(document, Path(settings))
+    # Its UserWarnings (a format it maps to a plain type, a constraint a pydantic type
+    # cannot carry) point at its own source lines and would reach the user's terminal;
+    # nothing is lost: arguments and results are checked against the advertised schema,
+    # which keeps every format and constraint.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        source = _generate(document)
     if not isinstance(source, str):
         raise TypeError("datamodel-code-generator returned several modules for one schema")
     if not source.startswith(_HEADER_SLOT + "\n"):
@@ -582,17 +737,19 @@ def _import_generator() -> None:
     import datamodel_code_generator  # noqa: F401
 
 
-def _generate(document: str, settings: Path) -> object:
+def _generate(document: str) -> object:
     from datamodel_code_generator import LiteralType, generate
     from datamodel_code_generator.enums import DataModelType, InputFileType
-    from datamodel_code_generator.format import Formatter, PythonVersion
+    from datamodel_code_generator.format import PythonVersion
 
     return generate(
         document,
         input_file_type=InputFileType.JsonSchema,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
-        formatters=[Formatter.BUILTIN],
+        # No formatter: ruff formats the whole package afterwards (`format`), and the
+        # generator's own (a third of its time) reads settings from the working directory.
+        formatters=[],
         custom_file_header=_HEADER_SLOT,
         disable_timestamp=True,
         skip_root_model=True,
@@ -608,8 +765,6 @@ def _generate(document: str, settings: Path) -> object:
         enum_field_as_literal=LiteralType.All,
         capitalise_enum_members=False,
         keep_model_order=False,
-        settings_path=settings,
-        builtin_format_line_length=100,
         # Formats whose default Python types would change a value on its way through a
         # model, or need more than mcp and pydantic: EmailStr needs email-validator at
         # import time; SecretStr serializes as "**********"; Base64Str hands the handler
