@@ -12,8 +12,9 @@ chunks, so that changing one tool's schema regenerates one chunk, not 500 tools'
   mostly) are cut into runs at content-defined boundaries (where a class name's hash says
   so), so adding or removing a tool moves no boundary but its own. Every other model (the
   shared `[types]`, error data) forms a first chunk. A run's call also receives the shared
-  models it refers to, so references resolve; their classes come out again and are
-  dropped, after checking they came out exactly as in the first chunk. The generator's
+  models it refers to, so references resolve, mostly as cut-down stand-ins
+  (`_with_references`); their classes come out again and are dropped, the whole ones after
+  checking they came out exactly as in the first chunk. The generator's
   decisions that reach across models are made alike in every chunk (`_chunked`); should a
   run still interfere, the whole spec falls back to one batch. The file is the first chunk,
   then each run, imports merged at the top.
