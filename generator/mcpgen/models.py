@@ -18,9 +18,9 @@ chunks, so that changing one tool's schema regenerates one chunk, not 500 tools'
   decisions that reach across models are made alike in every chunk (`_chunked`); should a
   run still interfere, the whole spec falls back to one batch. The file is the first chunk,
   then each run, imports merged at the top.
-- Chunks the cache lacks are made on WORKERS processes: helpers started with the pipeline
-  (`generator_helpers`) import the generator while the spec is loaded and resolved, then
-  take the biggest chunks while this process takes the rest.
+- Chunks the cache lacks are made by WORKERS helper processes started with the pipeline
+  (`generator_helpers`): they warm the generator up while the spec is loaded and resolved,
+  then make and split the chunks, the biggest first.
 - Each chunk is keyed by everything the generator reads: its schemas, mcpgen's sources
   (which hold the options) and the generator's version. The header carries the spec's
   digest, which changes with every edit, so the generator sees a fixed placeholder comment
@@ -566,8 +566,8 @@ def _chunk_splits(
 def _generate_splits(documents: list[str]) -> list[_Split]:
     """`_generate_split` of each document, in order, whatever process made which.
 
-    The helpers take the biggest first; this process works too when there are more
-    documents than helpers (a one-tool change has one: a warm helper makes it).
+    With helpers, they make every chunk, the biggest first, and split it too: this process
+    only waits (its first call to the generator would cost what a helper's warm-up did).
     """
     helpers = list(_HELPERS or ())
     if not helpers:
@@ -579,40 +579,35 @@ def _generate_splits(documents: list[str]) -> list[_Split]:
     def feed(helper: _Helper) -> None:
         while not failures:
             try:
-                index = pending.popleft()  # atomic: each document goes to one worker
+                index = pending.popleft()  # atomic: each document goes to one helper
             except IndexError:
                 return
             try:
-                made[index] = _split_source(helper.generate(documents[index]))
+                made[index] = helper.split(documents[index])
             except BaseException as error:  # re-raised below, in the calling thread
                 failures.append(error)
 
     threads = [threading.Thread(target=feed, args=(helper,)) for helper in helpers]
     for thread in threads:
         thread.start()
-    try:
-        while len(pending) > len(helpers) and not failures:
-            index = pending.pop()  # the smallest: the helpers are on the big ones
-            made[index] = _generate_split(documents[index])
-    finally:
-        for thread in threads:
-            thread.join()
+    for thread in threads:
+        thread.join()
     if failures:
         raise failures[0]
     return [made[index] for index in range(len(documents))]
 
 
-# Processes that imported the model generator while the pipeline was loading and resolving
+# Processes that warmed the model generator up while the pipeline was loading and resolving
 # the spec (`generator_helpers`); None when none run.
 _HELPERS: list[_Helper] | None = None
 
 
 class _Helper:
-    """A process that imports the model generator at once, then generates what it is sent.
+    """A process that warms the model generator up at once, then generates what it is sent.
 
-    The import takes about half a second; started before `load`, a helper has it done by the
-    time the models stage needs it, on the other core (a one-tool change of a large spec
-    spent a fifth of its time there).
+    The generator's first call takes about half a second (it imports and compiles lazily);
+    started before `load`, a helper has paid it by the time the models stage needs it (a
+    one-tool change of a large spec spent a fifth of its time there).
     """
 
     def __init__(self) -> None:
@@ -631,41 +626,51 @@ class _Helper:
 
     def generate(self, document: str) -> str:
         """`_generate_fresh(document)`, made by the helper."""
-        self.connection.send(document)
+        return str(self._ask(document, split=False))
+
+    def split(self, document: str) -> _Split:
+        """`_generate_split(document)`, made by the helper."""
+        split: _Split = self._ask(document, split=True)
+        return split
+
+    def _ask(self, document: str, split: bool) -> Any:
+        self.connection.send((document, split))
         ok, value = self.connection.recv()
         if not ok:
             raise RuntimeError(f"datamodel-code-generator failed in a helper process:\n{value}")
-        return str(value)
+        return value
 
     def close(self) -> None:
-        # Nothing in a helper is worth a clean exit; one may still be importing.
+        # Nothing in a helper is worth a clean exit; one may still be warming up.
         self.connection.close()
         self.process.terminate()
         self.process.join()
 
 
 def _serve(connection: Any) -> None:
-    _import_generator()
+    _warm_up()
     while True:
         try:
-            document = connection.recv()
+            document, split = connection.recv()
         except EOFError:
             return
         try:
-            connection.send((True, _generate_fresh(document)))
+            made = _generate_split(document) if split else _generate_fresh(document)
+            connection.send((True, made))
         except Exception:
             connection.send((False, traceback.format_exc()))
 
 
 @contextlib.contextmanager
 def generator_helpers() -> Iterator[None]:
-    """WORKERS - 1 helper processes for the model generator while the block runs; a block
-    inside another shares its helpers. The output never depends on them (tested)."""
+    """WORKERS helper processes for the model generator while the block runs (none on one
+    core); a block inside another shares its helpers. The output never depends on them
+    (tested)."""
     global _HELPERS
     if _HELPERS is not None or WORKERS <= 1:
         yield
         return
-    _HELPERS = [_Helper() for _ in range(WORKERS - 1)]
+    _HELPERS = [_Helper() for _ in range(WORKERS)]
     try:
         yield
     finally:
@@ -732,10 +737,31 @@ def _generate_fresh(document: str) -> str:
     return source
 
 
-def _import_generator() -> None:
-    # Imported late: it is the heaviest import of the pipeline (~0.4 s), and commands
-    # such as `validate` and `schema` never need it.
-    import datamodel_code_generator  # noqa: F401
+# What a helper generates first: classes, an alias, an enum, a union, formats and bounds,
+# so that the generator's lazy imports and template compiling are done before real work.
+_WARM_UP = json.dumps(
+    {
+        "$defs": {
+            "Warm": {
+                "type": "object",
+                "description": "Warm-up.",
+                "required": ["at"],
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}},
+                    "mode": {"enum": ["a", "b"]},
+                    "count": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]},
+                },
+            },
+            "Item": {"type": "object", "properties": {"nested": {"type": "object"}}},
+            "Kind": {"type": "string", "enum": ["x", "y"]},
+        }
+    }
+)
+
+
+def _warm_up() -> None:
+    _generate_fresh(_WARM_UP)
 
 
 def _generate(document: str) -> object:
