@@ -171,6 +171,23 @@ def stand_in_spec(tmp_path: Path) -> Path:
         if index == TOOLS // 3:  # required, a reference's nullability shows
             required.extend(f"tricky_{name.lower()}" for name in TRICKY_TYPES)
         data["tools"][index].pop("examples", None)
+    # The generator names a class derived from an object nested in an allOf after its
+    # property alone: here a shared model's name, which one batch numbers, in two runs.
+    for index in (1, TOOLS - 2):
+        data["tools"][index]["output"] = {
+            "type": "object",
+            "allOf": [
+                {
+                    "type": "object",
+                    "properties": {
+                        "address": {
+                            "type": "object",
+                            "properties": {f"line_{index}": {"type": "string"}},
+                        }
+                    },
+                }
+            ],
+        }
     # A run's own discriminated union rewrites the models it names: they come in whole.
     data["tools"][0]["input"]["properties"]["own_pet"] = {
         "oneOf": [{"$ref": "#/types/Cat"}, {"$ref": "#/types/Dog"}],

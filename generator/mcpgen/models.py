@@ -181,7 +181,8 @@ def _chunked(
     - A class it derives from a nested schema is named after the schema (`Result` for an
       `allOf` under `result`), numbered when the name is taken. Two runs deriving the same
       name for different classes are made again as one group, where it numbers them; the
-      same class derived twice is written once.
+      same class derived twice is written once. A run deriving a shared model's name is
+      made again with that model defined (a stand-in), so that it numbers its own class.
     Both show only in the output: the field names start from a guess (`_SHADOWABLE`), the
     groups from the runs, and the chunks are made again until neither changes. Each step is
     a function of the spec, so the output is too; chunks made once are not made again.
@@ -192,10 +193,15 @@ def _chunked(
     fields = _field_names(models)
     shadowing = fields & _SHADOWABLE
     groups = [list(run) for run in runs]
+    # Shared models a run's group must define although it does not refer to them, by run.
+    defining: dict[str, set[str]] = {}
     made: dict[str, _Split] = {}
     while True:
         chunks = [shared] if shared else []
-        with_references = [_with_references(group, models, schemas) for group in groups]
+        with_references = [
+            _with_references(group, models, schemas, _defined_for(group, defining))
+            for group in groups
+        ]
         chunks += [chunk for chunk, _ in with_references]
         splits = _chunk_splits(chunks, shadowing, cache, made)
         if any(_SHADOWS_NUMBERED.fullmatch(node[0]) for _, nodes in splits for node in nodes):
@@ -205,15 +211,24 @@ def _chunked(
         bodies = list(shared_nodes.values())
         owners: dict[str, tuple[int, str]] = {}
         clashes: list[tuple[int, int]] = []
+        redo = False
         for group, (_, nodes) in enumerate(splits):
             chunk, stand_ins = with_references[group]
-            whole = {str(m.class_name) for m in chunk} - stand_ins - set(groups[group])
+            in_chunk = {str(m.class_name) for m in chunk}
+            whole = in_chunk - stand_ins - set(groups[group])
             for name, text, whose in _attributed(nodes, groups[group], whole, stand_ins):
                 if name == _SHADOWS or whose == "stand-in":
                     continue
                 if name in shared_nodes:
-                    if text != shared_nodes[name]:
-                        return None
+                    if text == shared_nodes[name]:
+                        continue
+                    if whose == "run" and name in schemas and name not in in_chunk:
+                        # Derived under a shared model's name, which one batch numbers:
+                        # made again with that model (a stand-in) defined beside it.
+                        defining.setdefault(groups[group][0], set()).add(name)
+                        redo = True
+                        continue
+                    return None
                 elif whose == "shared":
                     return None  # a shared model's class that the shared chunk did not make
                 elif name not in owners:
@@ -233,7 +248,7 @@ def _chunked(
             for name in names
         }
         bound.update(shared_nodes, owners)
-        if not clashes and bound & fields <= shadowing:
+        if not clashes and not redo and bound & fields <= shadowing:
             return _assemble(imports, bodies)
         shadowing |= bound & fields
         groups = _joined(groups, clashes)
@@ -277,11 +292,18 @@ def _reached(refers: dict[str, list[str]], starts: Iterable[str], stop: Iterable
     return seen
 
 
+def _defined_for(group: list[str], defining: dict[str, set[str]]) -> frozenset[str]:
+    return frozenset().union(*(defining.get(name, ()) for name in group))
+
+
 def _with_references(
-    names: list[str], models: tuple[ModelIR, ...], schemas: dict[str, JsonSchema]
+    names: list[str],
+    models: tuple[ModelIR, ...],
+    schemas: dict[str, JsonSchema],
+    defined: frozenset[str] = frozenset(),
 ) -> tuple[list[ModelIR], frozenset[str]]:
-    """The models named, with the shared models they refer to (in spec order), and which
-    of those are stand-ins (`_stand_in`).
+    """The models named, with the shared models they refer to (and those `defined`, in
+    spec order), and which of those are stand-ins (`_stand_in`).
 
     A run refers to a shared model by its class name, so the generator needs the model to
     exist, not all of it: a stand-in keeps what decides how a reference to it is written
@@ -306,7 +328,7 @@ def _with_references(
                 whole.add(ref)
                 pending.append(ref)
     stand_ins: dict[str, JsonSchema] = {}
-    pending = [ref for ref in loose if ref not in whole]
+    pending = [ref for ref in loose | defined if ref not in whole]
     while pending:
         name = pending.pop()
         if name in stand_ins or name in whole:

@@ -188,3 +188,56 @@ def test_selection_is_recorded_and_applied(
     # A re-import without options applies the recorded selection again.
     import_spec(FIXTURES / "petstore-3.0.yaml", output)
     assert {t["http"]["operation_id"] for t in load_toml(output)["tools"]} == kept
+
+
+ALL_OF_RESPONSES = """\
+openapi: 3.1.0
+info: {title: Tasks, version: "1"}
+paths:
+  /tasks/{id}:
+    get:
+      operationId: getTask
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: The task.
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: "#/components/schemas/Base"
+                  - {type: object, properties: {state: {type: string}}}
+  /versions/{id}:
+    get:
+      operationId: getVersion
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: A version.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Version"}
+components:
+  schemas:
+    Base: {type: object, required: [id], properties: {id: {type: string}}}
+    Version:
+      allOf:
+        - $ref: "#/components/schemas/Base"
+        - {type: object, properties: {number: {type: integer}}}
+"""
+
+
+def test_an_all_of_of_objects_is_a_structured_result(tmp_path: Path) -> None:
+    """An allOf whose parts are all objects is an object: the output itself, not wrapped,
+    typed as one at its root (as MCP wants), inline or shared."""
+    source = tmp_path / "tasks.yaml"
+    source.write_text(ALL_OF_RESPONSES, encoding="utf-8")
+    spec = _imported(source, tmp_path)
+    task = _tool(spec, "getTask")
+    assert "wrap" not in task["http"].get("response", {})
+    assert task["output"]["type"] == "object"
+    assert task["output"]["allOf"][0] == {"$ref": "#/types/Base"}
+    version = _tool(spec, "getVersion")
+    assert "wrap" not in version["http"].get("response", {})
+    assert version["output"] == {"$ref": "#/types/Version"}
+    assert spec["types"]["Version"]["type"] == "object"

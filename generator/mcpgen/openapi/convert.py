@@ -542,9 +542,11 @@ class _Converter:
         if raw is None:
             return None, {"content_type": "text"}
         schema = self.schemas.convert(raw, target.document, at, "output")
-        if self.schemas.is_object(raw, target.document, at) and (
-            "$ref" in schema or schema.get("type") == "object"
-        ):
+        if self.schemas.is_object(raw, target.document, at):
+            if "$ref" not in schema and "type" not in schema:
+                # An allOf of objects: says so at its root, as MCP's outputSchema must
+                # (a shared one is typed where it is defined).
+                schema = {"type": "object", **schema}
             return schema, {}
         return (
             {"type": "object", "required": ["result"], "properties": {"result": schema}},

@@ -111,24 +111,42 @@ class SchemaConverter:
 
     def target_schema(self, schema: Any, document: OpenApiDocument, parts: Pointer) -> Any:
         """The raw schema behind a chain of bare `$ref`s (to tell what kind of value it is)."""
+        return self._behind_refs(schema, document, parts)[0]
+
+    def _behind_refs(
+        self, schema: Any, document: OpenApiDocument, parts: Pointer
+    ) -> tuple[Any, OpenApiDocument, Pointer]:
         seen = 0
         while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 50:
             try:
                 target = self.documents.resolve(schema["$ref"], document, (*parts, "$ref"))
             except RefError:
-                return {}
+                return {}, document, parts
             document, parts = target.document, target.parts
             schema = self.documents.value(target)
             seen += 1
-        return schema
+        return schema, document, parts
 
-    def is_object(self, schema: Any, document: OpenApiDocument, parts: Pointer) -> bool:
-        """The schema (after its `$ref`s) is `type: object`, not nullable: an MCP object."""
-        raw = self.target_schema(schema, document, parts)
+    def is_object(
+        self, schema: Any, document: OpenApiDocument, parts: Pointer, depth: int = 0
+    ) -> bool:
+        """The schema (after its `$ref`s) is `type: object`, not nullable, or an `allOf` of
+        such schemas with no other type: an MCP object."""
+        raw, document, parts = self._behind_refs(schema, document, parts)
+        if not isinstance(raw, dict) or (self.openapi_30 and raw.get("nullable") is True):
+            return False
+        if raw.get("type") == "object":
+            return True
+        every = raw.get("allOf")
         return (
-            isinstance(raw, dict)
-            and raw.get("type") == "object"
-            and not (self.openapi_30 and raw.get("nullable") is True)
+            "type" not in raw
+            and isinstance(every, list)
+            and bool(every)
+            and depth < 50
+            and all(
+                self.is_object(part, document, (*parts, "allOf", index), depth + 1)
+                for index, part in enumerate(every)
+            )
         )
 
     def drain(self) -> None:
@@ -146,6 +164,11 @@ class SchemaConverter:
                 )
                 converted = {}
             entry.schema = _as_table(converted)
+            if "type" not in entry.schema and self.is_object(
+                raw, entry.target.document, entry.target.parts
+            ):
+                # An allOf of objects: typed as one, so that it can be a tool's output.
+                entry.schema = {"type": "object", **entry.schema}
             entry.uses = self.refs_of(entry.schema)
 
     @staticmethod
