@@ -62,6 +62,11 @@ class ProjectCache:
         except (OSError, ValueError, TypeError):
             self._valid = set()
 
+    @property
+    def holds_models(self) -> bool:
+        """Whether an earlier generation left models here: this one is likely a small change."""
+        return bool(self._models)
+
     def model(self, key: str) -> str | None:
         source = self._models.get(key)
         if source is not None:

@@ -588,8 +588,9 @@ def _chunk_splits(
 def _generate_splits(documents: list[str]) -> list[_Split]:
     """`_generate_split` of each document, in order, whatever process made which.
 
-    With helpers, they make every chunk, the biggest first, and split it too: this process
-    only waits (its first call to the generator would cost what a helper's warm-up did).
+    The helpers make the chunks, the biggest first, and split them too. This process
+    makes the smallest as well only when there are fewer helpers than WORKERS and more
+    chunks than helpers (its first call to the generator costs what a warm-up does).
     """
     helpers = list(_HELPERS or ())
     if not helpers:
@@ -612,8 +613,16 @@ def _generate_splits(documents: list[str]) -> list[_Split]:
     threads = [threading.Thread(target=feed, args=(helper,)) for helper in helpers]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        while len(helpers) < WORKERS and len(pending) > len(helpers) and not failures:
+            try:
+                index = pending.pop()  # the smallest: the helpers are on the big ones
+            except IndexError:  # the helpers took the last ones meanwhile
+                break
+            made[index] = _generate_split(documents[index])
+    finally:
+        for thread in threads:
+            thread.join()
     if failures:
         raise failures[0]
     return [made[index] for index in range(len(documents))]
@@ -684,15 +693,15 @@ def _serve(connection: Any) -> None:
 
 
 @contextlib.contextmanager
-def generator_helpers() -> Iterator[None]:
-    """WORKERS helper processes for the model generator while the block runs (none on one
-    core); a block inside another shares its helpers. The output never depends on them
-    (tested)."""
+def generator_helpers(count: int | None = None) -> Iterator[None]:
+    """`count` (WORKERS) helper processes for the model generator while the block runs (none
+    on one core); a block inside another shares its helpers. The output never depends on
+    them (tested)."""
     global _HELPERS
     if _HELPERS is not None or WORKERS <= 1:
         yield
         return
-    _HELPERS = [_Helper() for _ in range(WORKERS)]
+    _HELPERS = [_Helper() for _ in range(min(count or WORKERS, WORKERS))]
     try:
         yield
     finally:

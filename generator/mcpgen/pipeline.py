@@ -14,7 +14,7 @@ from mcpgen.diagnostics import Diagnostic
 from mcpgen.format import format_files
 from mcpgen.ir import SpecIR
 from mcpgen.load import load_spec
-from mcpgen.models import generator_helpers, render_models
+from mcpgen.models import WORKERS, generator_helpers, render_models
 from mcpgen.render import RenderedFile, header, render_files
 from mcpgen.resolve import build_ir
 
@@ -38,8 +38,10 @@ def generate(spec_path: Path, cache: ProjectCache | None = None) -> Result:
     The output does not depend on `cache`: it only saves redoing work an earlier
     generation of the same project did (schema checks, models, formatting).
     """
-    # The model generator's helpers start now, so that its import overlaps load and resolve.
-    with generator_helpers():
+    # The model generator's helpers start now, so that their warm-up overlaps load and
+    # resolve. Regenerating, most chunks are cached: one helper, which leaves this process
+    # the other core for load and resolve.
+    with generator_helpers(1 if cache is not None and cache.holds_models else WORKERS):
         loaded = load_spec(spec_path)
         ir, diagnostics = build_ir(loaded, cache)
         models = render_models(ir, header(ir), cache)
