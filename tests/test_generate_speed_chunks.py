@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcpgen import models, pipeline
+from mcpgen import models, pipeline, resolve
 from mcpgen.cache import ProjectCache
+from mcpgen.diagnostics import SpecError
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "benchmarks"))
@@ -220,3 +221,29 @@ def test_stand_ins_change_no_definition(stand_in_spec: Path) -> None:
     assert chunked is not None, "the chunks fell back to one batch"
     batch = models._chunk(ir.models, None)
     assert _definitions(chunked) == _definitions(batch)
+
+
+@pytest.mark.slow
+def test_schemas_checked_on_the_helpers_report_as_resolve_does(tmp_path: Path) -> None:
+    """From scratch, the helpers check the spec's schemas against the meta-schema ahead of
+    resolve; a bad one is still reported by resolve, where it is, as `validate` does."""
+    data = synth_spec.build_spec(TOOLS)
+    data["tools"][TOOLS // 2]["input"]["properties"]["broken"] = {"type": "strng"}
+    data["types"]["Money"]["properties"]["amount_minor"]["minimum"] = "zero"
+    spec = tmp_path / "spec" / "server.json"
+    spec.parent.mkdir()
+    spec.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    schemas = [schema for _, schema in resolve.own_schemas(pipeline.load_spec(spec).spec)]
+    assert len(schemas) > 64, "too few schemas to be shared out"
+    with models.generator_helpers():
+        verdicts = models.in_helpers(resolve.meets_meta_schema, schemas)
+    assert verdicts == [resolve.meets_meta_schema(schema) for schema in schemas]
+    assert verdicts.count(False) == 2
+
+    with pytest.raises(SpecError) as generating:
+        pipeline.generate(spec)
+    with pytest.raises(SpecError) as checking:
+        pipeline.check(spec)
+    reported = [str(d) for d in generating.value.diagnostics]
+    assert reported == [str(d) for d in checking.value.diagnostics]
+    assert len(reported) == 2 and all("invalid JSON Schema" in line for line in reported)

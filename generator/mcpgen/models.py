@@ -42,9 +42,9 @@ import threading
 import traceback
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import version
-from typing import Any
+from typing import Any, TypeVar
 
 from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import Diagnostic, SpecError
@@ -52,6 +52,7 @@ from mcpgen.fastpath import generator_fingerprint
 from mcpgen.ir import JsonSchema, ModelIR, SpecIR
 
 _HEADER_SLOT = "# mcpgen: the file header goes here"
+T = TypeVar("T")
 
 # A model is a class, or a type alias for a schema that is not an object (an enum, say).
 _DEFINED = re.compile(r"^(?:class (\w+)\(|(\w+)(?:: TypeAlias)? = )", re.MULTILINE)
@@ -657,18 +658,23 @@ class _Helper:
 
     def generate(self, document: str) -> str:
         """`_generate_fresh(document)`, made by the helper."""
-        return str(self._ask(document, split=False))
+        return str(self._ask(_generate_fresh, document))
 
     def split(self, document: str) -> _Split:
         """`_generate_split(document)`, made by the helper."""
-        split: _Split = self._ask(document, split=True)
+        split: _Split = self._ask(_generate_split, document)
         return split
 
-    def _ask(self, document: str, split: bool) -> Any:
-        self.connection.send((document, split))
+    def map(self, function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        """`[function(item) for item in items]`, computed by the helper."""
+        return list(self._ask(_map, (function, items)))
+
+    def _ask(self, function: Callable[[Any], Any], argument: Any) -> Any:
+        # Functions travel by name (pickle): module-level ones only.
+        self.connection.send((function, argument))
         ok, value = self.connection.recv()
         if not ok:
-            raise RuntimeError(f"datamodel-code-generator failed in a helper process:\n{value}")
+            raise RuntimeError(f"a helper process failed:\n{value}")
         return value
 
     def close(self) -> None:
@@ -682,14 +688,58 @@ def _serve(connection: Any) -> None:
     _warm_up()
     while True:
         try:
-            document, split = connection.recv()
+            function, argument = connection.recv()
         except EOFError:
             return
         try:
-            made = _generate_split(document) if split else _generate_fresh(document)
-            connection.send((True, made))
+            connection.send((True, function(argument)))
         except Exception:
             connection.send((False, traceback.format_exc()))
+
+
+def _map(work: tuple[Callable[[Any], Any], list[Any]]) -> list[Any]:
+    function, items = work
+    return [function(item) for item in items]
+
+
+def in_helpers(function: Callable[[Any], T], items: list[Any], batch: int = 64) -> list[T]:
+    """`[function(item) for item in items]`, in order, computed by the helpers (when they
+    are running, and free: a helper still warming up takes its first batch later) and by
+    this process, batch by batch. `function` must be a module-level function."""
+    helpers = list(_HELPERS or ())
+    if not helpers or len(items) <= batch:
+        return [function(item) for item in items]
+    pending = deque(range(0, len(items), batch))
+    done: dict[int, list[T]] = {}
+    failures: list[BaseException] = []
+
+    def feed(helper: _Helper) -> None:
+        while not failures:
+            try:
+                start = pending.popleft()
+            except IndexError:
+                return
+            try:
+                done[start] = helper.map(function, items[start : start + batch])
+            except BaseException as error:  # re-raised below, in the calling thread
+                failures.append(error)
+
+    threads = [threading.Thread(target=feed, args=(helper,)) for helper in helpers]
+    for thread in threads:
+        thread.start()
+    try:
+        while not failures:
+            try:
+                start = pending.pop()
+            except IndexError:
+                break
+            done[start] = [function(item) for item in items[start : start + batch]]
+    finally:
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    return [result for start in sorted(done) for result in done[start]]
 
 
 @contextlib.contextmanager

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mcpgen.cache import ProjectCache
-from mcpgen.diagnostics import Diagnostic
+from mcpgen.diagnostics import Diagnostic, SpecPath
 from mcpgen.format import format_files
 from mcpgen.ir import SpecIR
 from mcpgen.load import load_spec
-from mcpgen.models import WORKERS, generator_helpers, render_models
+from mcpgen.models import WORKERS, generator_helpers, in_helpers, render_models
 from mcpgen.render import RenderedFile, header, render_files
-from mcpgen.resolve import build_ir
+from mcpgen.resolve import build_ir, meets_meta_schema, own_schemas
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,19 @@ def generate(spec_path: Path, cache: ProjectCache | None = None) -> Result:
     The output does not depend on `cache`: it only saves redoing work an earlier
     generation of the same project did (schema checks, models, formatting).
     """
-    # The model generator's helpers start now, so that their warm-up overlaps load and
-    # resolve. Regenerating, most chunks are cached: one helper, which leaves this process
-    # the other core for load and resolve.
-    with generator_helpers(1 if cache is not None and cache.holds_models else WORKERS):
+    # The model generator's helpers start now, so that their warm-up overlaps load. From
+    # scratch, they also check the spec's schemas against the meta-schema, most of resolve's
+    # time, with this process. Regenerating, the cache knows those schemas, and most model
+    # chunks: one helper, which leaves this process the other core.
+    regenerating = cache is not None and cache.holds_models
+    with generator_helpers(1 if regenerating else WORKERS):
         loaded = load_spec(spec_path)
-        ir, diagnostics = build_ir(loaded, cache)
+        valid: frozenset[SpecPath] = frozenset()
+        if not regenerating:
+            schemas = own_schemas(loaded.spec)
+            verdicts = in_helpers(meets_meta_schema, [schema for _, schema in schemas])
+            valid = frozenset(path for (path, _), ok in zip(schemas, verdicts, strict=True) if ok)
+        ir, diagnostics = build_ir(loaded, cache, valid)
         models = render_models(ir, header(ir), cache)
     files = format_files(render_files(ir, models), cache)
     if cache is not None:

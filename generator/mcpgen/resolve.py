@@ -114,6 +114,8 @@ class _Resolver:
     broken_types: set[str] = field(default_factory=set)
     # Schemas that passed the meta-schema check in an earlier generation (see `cache`).
     cache: ProjectCache | None = None
+    # Paths in the spec's own file of schemas found to pass it ahead (`own_schemas`).
+    valid: frozenset[SpecPath] = frozenset()
 
     @property
     def spec(self) -> Spec:
@@ -160,7 +162,7 @@ class _Resolver:
             return False
         if self.cache is not None and self.cache.known_valid(schema):
             return True
-        if fast_meta_validator().is_valid(schema):
+        if (not document and path in self.valid) or meets_meta_schema(schema):
             if self.cache is not None:
                 self.cache.put_valid(schema)
             return True
@@ -398,6 +400,27 @@ class _Resolver:
         return None
 
 
+def own_schemas(spec: Spec) -> list[tuple[SpecPath, JsonSchema]]:
+    """The schemas written in the spec's own file that resolve checks against the
+    meta-schema, by path: most of its checking, which `build_ir` can be told the outcome of."""
+    found: list[tuple[SpecPath, Any]] = [(("types", name), s) for name, s in spec.types.items()]
+    found += [
+        (("errors", name, "data"), error.data)
+        for name, error in spec.errors.items()
+        if error.data is not None
+    ]
+    for index, tool in enumerate(spec.tools):
+        found.append((("tools", index, "input"), tool.input))
+        if tool.output is not None:
+            found.append((("tools", index, "output"), tool.output))
+    return [(path, schema) for path, schema in found if isinstance(schema, dict)]
+
+
+def meets_meta_schema(schema: Any) -> bool:
+    """Whether `schema` is a valid JSON Schema (2020-12); no diagnostics."""
+    return fast_meta_validator().is_valid(schema)
+
+
 @cache
 def fast_meta_validator() -> Draft202012Validator:
     """The 2020-12 meta-schema flattened into one schema: the same verdicts, ~5x faster.
@@ -515,13 +538,17 @@ def _check_unique(
 
 
 def build_ir(
-    loaded: LoadedSpec, cache: ProjectCache | None = None
+    loaded: LoadedSpec,
+    cache: ProjectCache | None = None,
+    valid: frozenset[SpecPath] = frozenset(),
 ) -> tuple[SpecIR, list[Diagnostic]]:
     """Resolve a loaded spec into the IR and its warnings; raises SpecError on any error.
 
-    `cache` only saves re-checking schemas that passed before; the result is the same.
+    `cache` only saves re-checking schemas that passed before, `valid` the schemas of
+    `own_schemas` found to meet the meta-schema ahead (`meets_meta_schema`, elsewhere);
+    the result is the same.
     """
-    resolver = _Resolver(loaded, cache=cache)
+    resolver = _Resolver(loaded, cache=cache, valid=valid)
     spec = loaded.spec
     server = _server(resolver)
 
