@@ -107,9 +107,10 @@ def test_bodies_responses_security_and_servers(tmp_path: Path) -> None:
     vendor = _tool(spec, "patchVendor")
     # A body with additionalProperties cannot merge with parameters: it is one property.
     assert vendor["http"]["body"] == {"property": "body"}
-    # A nullable object cannot be a structured result: wrapped. 3.0 dialect converted.
+    # A nullable object cannot be a structured result: wrapped. 3.0 dialect converted;
+    # an output's examples left out.
     n = vendor["output"]["properties"]["result"]["properties"]["n"]
-    assert n == {"type": "number", "exclusiveMinimum": 0, "examples": [3]}
+    assert n == {"type": "number", "exclusiveMinimum": 0}
     assert not any(t["http"].get("operation_id") == "postXml" for t in spec["tools"])
 
 
@@ -241,3 +242,63 @@ def test_an_all_of_of_objects_is_a_structured_result(tmp_path: Path) -> None:
     assert "wrap" not in version["http"].get("response", {})
     assert version["output"] == {"$ref": "#/types/Version"}
     assert spec["types"]["Version"]["type"] == "object"
+
+
+EXAMPLES = """\
+openapi: 3.0.3
+info: {title: Examples, version: "1"}
+paths:
+  /pets:
+    post:
+      operationId: addPet
+      parameters: [{name: dry_run, in: query, schema: {type: boolean, example: true}}]
+      requestBody:
+        content: {application/json: {schema: {$ref: "#/components/schemas/Pet"}}}
+      responses:
+        "200":
+          description: The pet.
+          content: {application/json: {schema: {$ref: "#/components/schemas/Pet"}}}
+  /reports/{id}:
+    get:
+      operationId: getReport
+      parameters: [{name: id, in: path, required: true, schema: {type: string, example: r1}}]
+      responses:
+        "200":
+          description: A report.
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  score: {type: integer, example: 7}
+                  report: {$ref: "#/components/schemas/Report"}
+        "404":
+          description: Not found.
+          content: {application/json: {schema: {$ref: "#/components/schemas/Problem"}}}
+components:
+  schemas:
+    Pet: {type: object, properties: {name: {type: string, example: Rex}}}
+    Report:
+      type: object
+      example: {title: Q3}
+      properties: {title: {type: string, examples: [Q3, Q4]}}
+    Problem: {type: object, properties: {detail: {type: string, example: gone}}}
+"""
+
+
+def test_examples_stay_in_inputs_and_leave_outputs(tmp_path: Path) -> None:
+    """Examples help a model write arguments, not read results: kept in inputs and in
+    the types inputs use, left out of outputs, error bodies and the types only they use."""
+    source = tmp_path / "examples.yaml"
+    source.write_text(EXAMPLES, encoding="utf-8")
+    spec = _imported(source, tmp_path)
+    types = spec["types"]
+    assert types["Pet"]["properties"]["name"]["examples"] == ["Rex"]  # input and output
+    assert "examples" not in types["Report"]
+    assert "examples" not in types["Report"]["properties"]["title"]
+    assert "examples" not in types["Problem"]["properties"]["detail"]
+    report = _tool(spec, "getReport")
+    assert report["input"]["properties"]["id"]["examples"] == ["r1"]
+    assert report["output"]["properties"]["score"] == {"type": "integer"}
+    add = _tool(spec, "addPet")
+    assert add["input"]["properties"]["dry_run"]["examples"] == [True]

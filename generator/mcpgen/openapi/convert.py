@@ -28,7 +28,7 @@ from mcpgen.openapi.naming import (
     snake,
     tool_names,
 )
-from mcpgen.openapi.schema import JsonSchema, SchemaConverter
+from mcpgen.openapi.schema import JsonSchema, SchemaConverter, without_examples
 from mcpgen.openapi.select import Selectable, unused_criteria, why_skipped
 from mcpgen.spec import OpenApiSelection
 
@@ -837,8 +837,13 @@ class _Converter:
         ]
         reachable_from += [e["data"] for e in errors.values()]
         used = self._reachable(reachable_from)
+        in_inputs = self._reachable([t.get("input", {}) for t in tools])
         types = {
-            self.type_names[identity]: self.schemas.types[identity].schema for identity in used
+            self.type_names[identity]: (
+                entry.schema if identity in in_inputs else without_examples(entry.schema)
+            )
+            for identity in used
+            for entry in [self.schemas.types[identity]]
         }
         for schema in [*types.values(), *(e["data"] for e in errors.values()), *tools]:
             self.schemas.name_refs(schema, self.type_names)

@@ -248,6 +248,8 @@ class SchemaConverter:
                 ]
             elif key in _ONE and isinstance(value, (dict, bool)):
                 result[key] = self._node(value, document, here, mode)
+            elif key in ("example", "examples") and mode == "output":
+                continue  # see `without_examples`
             elif key == "example":
                 if value is not None:
                     result.setdefault("examples", [_no_nulls(value)])
@@ -311,6 +313,31 @@ def _keeps_siblings(schema: JsonSchema) -> bool:
     # Descriptive siblings are kept even in 3.0: dropping a field's description loses the
     # one thing a model reads about it, and 2020-12 applies them alongside the $ref.
     return any(k in ("description", "title", "default", "readOnly", "writeOnly") for k in schema)
+
+
+def without_examples(schema: Any) -> Any:
+    """`schema` without its `examples`, its subschemas' neither.
+
+    Examples of a result tell a client nothing it checks, and a model reads real results:
+    in the outputs of a large API they were a fifth of what `tools/list` carries (GitHub:
+    1.75 of 8.8 MB). The types only outputs use and the outputs' own schemas leave them out;
+    the description still has them, for a curator to add back where they help.
+    """
+    if not isinstance(schema, dict):
+        return schema
+    result: JsonSchema = {}
+    for key, value in schema.items():
+        if key == "examples":
+            continue
+        if key in _MAP and isinstance(value, dict):
+            result[key] = {name: without_examples(sub) for name, sub in value.items()}
+        elif key in _LIST and isinstance(value, list):
+            result[key] = [without_examples(sub) for sub in value]
+        elif key in _ONE:
+            result[key] = without_examples(value)
+        else:
+            result[key] = value
+    return result
 
 
 def _hidden(schema: Any, mode: Mode) -> bool:
