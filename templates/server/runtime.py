@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextvars
+import gc
 import itertools
 import json
 import logging
@@ -2809,7 +2810,11 @@ async def serve_http(
 
 
 def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None = None) -> None:
-    """The command line of a generated server: `python -m <package> [--transport http]`."""
+    """The command line of a generated server: `python -m <package> [--transport http]`.
+
+    The garbage collector is on once the server is built (`__main__` keeps it off while
+    the SDK is imported and the server built).
+    """
     parser = argparse.ArgumentParser(prog=name, description=f"Run the {name} MCP server.")
     parser.add_argument(
         "--transport",
@@ -2840,6 +2845,10 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
     # stdout belongs to the protocol on stdio: the server's own log goes to stderr.
     logging.basicConfig(level=options.log_level, stream=sys.stderr)
     server = build()
+    # What start-up made lives as long as the process: frozen, it is left out of the
+    # collector's passes from now on.
+    gc.freeze()
+    gc.enable()
     transport: Literal["stdio", "http"] = options.transport
     try:
         if transport == "http":

@@ -254,3 +254,58 @@ def test_tools_list_sends_what_the_sdk_would(project: Project, version: str) -> 
     listed = stdio_tools_list(project.src, project.package, version)
     # Parsed in order: the same keys in the same order, the same values.
     assert json.dumps(listed["result"]) == json.dumps(expected)
+
+
+# Records whether the garbage collector was on when the SDK's packages were first imported,
+# then runs the command line (`__main__.main`) on an empty stdin, which returns at once.
+GC_PROBE = textwrap.dedent(
+    """\
+    import gc, importlib.abc, json, sys
+
+    package = sys.argv[1]
+    report = {}
+
+
+    class Watch(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name in ("mcp", "mcp_types", "pydantic") and name not in report:
+                report[name] = gc.isenabled()
+            return None
+
+
+    sys.meta_path.insert(0, Watch())
+    __import__(package)
+    report["sdk_with_the_package"] = "mcp" in sys.modules
+    main = __import__(f"{package}.__main__", fromlist=["main"]).main
+    sys.argv = [package]
+    main()
+    report["collector_after"] = gc.isenabled()
+    report["frozen"] = gc.get_freeze_count() > 0
+    print(json.dumps(report))
+    """
+)
+
+
+def test_start_up_runs_without_the_garbage_collector(project: Project) -> None:
+    # Importing the SDK and building the server allocate much and free next to nothing:
+    # `python -m <package>` keeps the collector off until the server is built, then
+    # freezes what start-up made, so later passes skip it.
+    done = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, project.package],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(project.src)},
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report == {
+        "sdk_with_the_package": False,  # importing the package imports no SDK
+        "pydantic": False,
+        "mcp_types": False,
+        "mcp": False,
+        "collector_after": True,
+        "frozen": True,
+    }
