@@ -141,7 +141,7 @@ def test_a_member_the_sdk_changes_sends_that_tool_through_the_sdk(
     real = runtime.serialize_server_result
 
     def meddling(method: str, version: str, data: dict[str, Any]) -> dict[str, Any]:
-        result = real(method, version, data)
+        result: dict[str, Any] = real(method, version, data)
         for tool in result["tools"]:
             properties = tool["inputSchema"].get("properties")
             if tool["name"] == "touched" and properties is not None:
