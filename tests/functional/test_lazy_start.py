@@ -194,3 +194,118 @@ def test_the_loop_answers_while_the_first_call_binds(project: Project) -> None:
     times = json.loads(done.stdout.splitlines()[-1])
     assert times["call"] >= 1.0  # the binding really was slow
     assert times["list"] < times["call"] - 0.5  # and the list did not wait for it
+
+
+def stdio_tools_list(src: Path, package: str, version: str) -> dict[str, object]:
+    """The `tools/list` response of `python -m <package>`, read off its stdout as sent."""
+    requests = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": version,
+                "capabilities": {},
+                "clientInfo": {"name": "test", "version": "0"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+    ]
+    with subprocess.Popen(
+        [sys.executable, "-m", package],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(src)},
+    ) as server:
+        assert server.stdin is not None and server.stdout is not None
+        server.stdin.write(b"".join(json.dumps(r).encode() + b"\n" for r in requests))
+        server.stdin.flush()
+        # stdin stays open until the answers are in: at its end the server stops.
+        responses = [json.loads(server.stdout.readline()) for _ in range(2)]
+        server.stdin.close()
+        assert server.wait(timeout=60) == 0
+    assert [r.get("id") for r in responses] == [1, 2]
+    assert responses[0]["result"]["protocolVersion"] == version
+    listed: dict[str, object] = responses[1]
+    return listed
+
+
+@pytest.mark.parametrize("version", ["2024-11-05", "2025-11-25"])
+def test_tools_list_sends_what_the_sdk_would(project: Project, version: str) -> None:
+    # The runtime passes the SDK an empty list and puts the tools into the envelope it made
+    # (runtime.sieve_tools): the wire must be the SDK's own check and dump of the whole list.
+    from mcp_types.methods import serialize_server_result
+
+    stored = json.loads((project.src / project.package / "_generated" / "tools.json").read_bytes())
+    tools = [
+        {
+            **tool,
+            **{
+                key: {**tool[key], "$defs": {n: stored["defs"][at] for n, at in used.items()}}
+                for key in ("inputSchema", "outputSchema")
+                if (used := (tool.get(key) or {}).get("$defs"))
+            },
+        }
+        for tool in stored["tools"]
+    ]
+    expected = serialize_server_result("tools/list", version, {"tools": tools})
+    listed = stdio_tools_list(project.src, project.package, version)
+    # Parsed in order: the same keys in the same order, the same values.
+    assert json.dumps(listed["result"]) == json.dumps(expected)
+
+
+# Records whether the garbage collector was on when the SDK's packages were first imported,
+# then runs the command line (`__main__.main`) on an empty stdin, which returns at once.
+GC_PROBE = textwrap.dedent(
+    """\
+    import gc, importlib.abc, json, sys
+
+    package = sys.argv[1]
+    report = {}
+
+
+    class Watch(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name in ("mcp", "mcp_types", "pydantic") and name not in report:
+                report[name] = gc.isenabled()
+            return None
+
+
+    sys.meta_path.insert(0, Watch())
+    __import__(package)
+    report["sdk_with_the_package"] = "mcp" in sys.modules
+    main = __import__(f"{package}.__main__", fromlist=["main"]).main
+    sys.argv = [package]
+    main()
+    report["collector_after"] = gc.isenabled()
+    report["frozen"] = gc.get_freeze_count() > 0
+    print(json.dumps(report))
+    """
+)
+
+
+def test_start_up_runs_without_the_garbage_collector(project: Project) -> None:
+    # Importing the SDK and building the server allocate much and free next to nothing:
+    # `python -m <package>` keeps the collector off until the server is built, then
+    # freezes what start-up made, so later passes skip it.
+    done = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, project.package],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(project.src)},
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report == {
+        "sdk_with_the_package": False,  # importing the package imports no SDK
+        "pydantic": False,
+        "mcp_types": False,
+        "mcp": False,
+        "collector_after": True,
+        "frozen": True,
+    }
