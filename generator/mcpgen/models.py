@@ -57,14 +57,16 @@ T = TypeVar("T")
 # A model is a class, or a type alias for a schema that is not an object (an enum, say).
 _DEFINED = re.compile(r"^(?:class (\w+)\(|(\w+)(?:: TypeAlias)? = )", re.MULTILINE)
 
-# On average one run per this many unreferenced models (about 8 tools): smaller runs add
-# per-call overhead to a full generation, larger ones make a one-tool change cost more.
+# On average one run per this many unreferenced models (about 16 tools): smaller runs add
+# work to a full generation (a call to the generator costs more per model the smaller it
+# is, and each run repeats its stand-ins), larger ones make a one-tool change cost more.
+# From 16 to 32: GitHub's models 11.3 -> 9.0 s; bench_regenerate (500 tools) full 10.1 s,
+# one-tool 2.2 s (21.6%), where 16 had one-tool at up to 34% of a full generation.
 # Hash boundaries alone give runs of geometric length, and a changed model most likely sits
-# in a long one (on the 500-tool benchmark spec, runs of up to 61 models): a run is also cut
-# at _RUN_MAX models, which takes the expected size of the run a one-tool change rebuilds
-# from 45 to 35 models (with their shared references) for 7% more work in a full generation.
-# A cut by length moves with insertions only up to the run's next hash boundary.
-_RUN_SIZE = 16
+# in a long one: a run is also cut at _RUN_MAX models, which shortens the run a one-tool
+# change rebuilds for a little more work in a full generation. A cut by length moves with
+# insertions only up to the run's next hash boundary.
+_RUN_SIZE = 32
 _RUN_MAX = 2 * _RUN_SIZE
 # The names the generator's imports bind under our options, that a field of the same name
 # would hide: the first guess of `_chunked`'s fixed point (a miss costs time, not output).
@@ -103,7 +105,7 @@ _SHADOWS_NUMBERED = re.compile(_SHADOWS + r"\d+")
 # Processes that make a large spec's chunks: the output never depends on it (tested).
 WORKERS = min(2, os.cpu_count() or 1)
 # Below this many unreferenced models the spec is one batch: chunking pays only when big.
-_CHUNK_FROM = 4 * _RUN_SIZE
+_CHUNK_FROM = 64
 
 
 def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) -> str:
