@@ -196,8 +196,14 @@ def _chunked(
     fields = _field_names(models)
     shadowing = fields & _SHADOWABLE
     groups = [list(run) for run in runs]
-    # Shared models a run's group must define although it does not refer to them, by run.
+    # Shared models a run's group must define although it does not refer to them, by run;
+    # first guessed from the names its nested objects may get (a miss costs a pass).
     defining: dict[str, set[str]] = {}
+    shared_names = {str(m.class_name) for m in shared}
+    for run in runs:
+        named = set().union(*(_nested_object_names(schemas[name]) for name in run))
+        if named & shared_names:
+            defining[run[0]] = named & shared_names
     made: dict[str, _Split] = {}
     while True:
         chunks = [shared] if shared else []
@@ -293,6 +299,27 @@ def _reached(refers: dict[str, list[str]], starts: Iterable[str], stop: Iterable
                 seen.add(ref)
                 pending.append(ref)
     return seen
+
+
+def _nested_object_names(schema: object) -> set[str]:
+    """The class names of a schema's object properties, as the generator names a class
+    derived from one by its property name alone (an object nested in an `allOf`)."""
+    names: set[str] = set()
+    pending = [schema]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            properties = value.get("properties")
+            if isinstance(properties, dict):
+                names.update(
+                    "".join(part[:1].upper() + part[1:] for part in re.split(r"\W|_", name))
+                    for name, sub in properties.items()
+                    if isinstance(sub, dict) and isinstance(sub.get("properties"), dict)
+                )
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return names
 
 
 def _defined_for(group: list[str], defining: dict[str, set[str]]) -> frozenset[str]:
