@@ -842,6 +842,10 @@ def _generate_fresh(document: str) -> str:
         source = _generate(document)
     if not isinstance(source, str):
         raise TypeError("datamodel-code-generator returned several modules for one schema")
+    # What its own formatter did first and ruff's does not do inside a docstring: newlines
+    # made LF, and no line ending in blanks (a description's trailing space fails W291).
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    source = "\n".join(line.rstrip() for line in lines)
     if not source.startswith(_HEADER_SLOT + "\n"):
         raise TypeError("datamodel-code-generator moved the file header")
     return source
