@@ -250,7 +250,8 @@ def test_cache_never_changes_the_output_and_one_tool_rebuilds_one_chunk(
 
 @pytest.mark.slow
 def test_chunked_models_define_what_one_batch_defines(tmp_path: Path) -> None:
-    """Cut into runs or not, the same classes, and the module runs (definition order)."""
+    """Cut into runs or not, the same definitions to the character, and the module runs
+    (definition order)."""
     spec = _synthetic(tmp_path / "spec")
     ir, _ = pipeline.check(spec)
     runs = models._runs(ir.models)
@@ -258,12 +259,12 @@ def test_chunked_models_define_what_one_batch_defines(tmp_path: Path) -> None:
     chunked = models._chunked(ir.models, runs, None)
     batch = models._chunk(ir.models, None)
     assert chunked is not None
-    names: dict[str, set[str]] = {}
+    definitions: dict[str, list[str]] = {}
     for label, source in (("chunked", chunked), ("batch", batch)):
-        names[label] = set(models._split(source, {}))
+        definitions[label] = sorted(text for text, _ in models._split(source, {}).values())
         namespace: dict[str, Any] = {"__name__": f"models_{label}"}
         exec(compile(source, f"<{label}>", "exec"), namespace)
-    assert names["chunked"] == names["batch"]
+    assert definitions["chunked"] == definitions["batch"]
 
 
 @pytest.mark.slow
