@@ -53,6 +53,7 @@ from mcpgen.ir import JsonSchema, ModelIR, SpecIR
 
 _HEADER_SLOT = "# mcpgen: the file header goes here"
 T = TypeVar("T")
+R = TypeVar("R")
 
 # A model is a class, or a type alias for a schema that is not an object (an enum, say).
 _DEFINED = re.compile(r"^(?:class (\w+)\(|(\w+)(?:: TypeAlias)? = )", re.MULTILINE)
@@ -625,37 +626,56 @@ def _generate_splits(documents: list[str]) -> list[_Split]:
     helpers = list(_HELPERS or ())
     if not helpers:
         return [_generate_split(document) for document in documents]
-    pending = deque(sorted(range(len(documents)), key=lambda i: -len(documents[i])))
-    made: dict[int, _Split] = {}
+    biggest_first = sorted(range(len(documents)), key=lambda i: -len(documents[i]))
+    made = _shared_out(
+        biggest_first,
+        lambda helper, index: helper.split(documents[index]),
+        lambda index: _generate_split(documents[index]),
+        leave=len(helpers) if len(helpers) < WORKERS else None,
+    )
+    return [made[index] for index in range(len(documents))]
+
+
+def _shared_out(
+    tasks: list[int],
+    on_helper: Callable[[_Helper, int], R],
+    here: Callable[[int], R],
+    leave: int | None,
+) -> dict[int, R]:
+    """Each task's result: the helpers take tasks from the front, each in a thread of this
+    process that waits for it, and this process works on them from the back while more
+    than `leave` are left (never if None)."""
+    pending = deque(tasks)
+    done: dict[int, R] = {}
     failures: list[BaseException] = []
 
     def feed(helper: _Helper) -> None:
         while not failures:
             try:
-                index = pending.popleft()  # atomic: each document goes to one helper
+                task = pending.popleft()  # atomic: each task goes to one worker
             except IndexError:
                 return
             try:
-                made[index] = helper.split(documents[index])
+                done[task] = on_helper(helper, task)
             except BaseException as error:  # re-raised below, in the calling thread
                 failures.append(error)
 
-    threads = [threading.Thread(target=feed, args=(helper,)) for helper in helpers]
+    threads = [threading.Thread(target=feed, args=(helper,)) for helper in _HELPERS or ()]
     for thread in threads:
         thread.start()
     try:
-        while len(helpers) < WORKERS and len(pending) > len(helpers) and not failures:
+        while leave is not None and len(pending) > leave and not failures:
             try:
-                index = pending.pop()  # the smallest: the helpers are on the big ones
+                task = pending.pop()
             except IndexError:  # the helpers took the last ones meanwhile
                 break
-            made[index] = _generate_split(documents[index])
+            done[task] = here(task)
     finally:
         for thread in threads:
             thread.join()
     if failures:
         raise failures[0]
-    return [made[index] for index in range(len(documents))]
+    return done
 
 
 # Processes that warmed the model generator up while the pipeline was loading and resolving
@@ -735,39 +755,14 @@ def in_helpers(function: Callable[[Any], T], items: list[Any], batch: int = 64) 
     """`[function(item) for item in items]`, in order, computed by the helpers (when they
     are running, and free: a helper still warming up takes its first batch later) and by
     this process, batch by batch. `function` must be a module-level function."""
-    helpers = list(_HELPERS or ())
-    if not helpers or len(items) <= batch:
+    if not _HELPERS or len(items) <= batch:
         return [function(item) for item in items]
-    pending = deque(range(0, len(items), batch))
-    done: dict[int, list[T]] = {}
-    failures: list[BaseException] = []
-
-    def feed(helper: _Helper) -> None:
-        while not failures:
-            try:
-                start = pending.popleft()
-            except IndexError:
-                return
-            try:
-                done[start] = helper.map(function, items[start : start + batch])
-            except BaseException as error:  # re-raised below, in the calling thread
-                failures.append(error)
-
-    threads = [threading.Thread(target=feed, args=(helper,)) for helper in helpers]
-    for thread in threads:
-        thread.start()
-    try:
-        while not failures:
-            try:
-                start = pending.pop()
-            except IndexError:
-                break
-            done[start] = [function(item) for item in items[start : start + batch]]
-    finally:
-        for thread in threads:
-            thread.join()
-    if failures:
-        raise failures[0]
+    done = _shared_out(
+        list(range(0, len(items), batch)),
+        lambda helper, start: helper.map(function, items[start : start + batch]),
+        lambda start: [function(item) for item in items[start : start + batch]],
+        leave=0,
+    )
     return [result for start in sorted(done) for result in done[start]]
 
 
