@@ -61,8 +61,9 @@ _DEFINED = re.compile(r"^(?:class (\w+)\(|(\w+)(?:: TypeAlias)? = )", re.MULTILI
 # On average one run per this many unreferenced models (about 16 tools): smaller runs add
 # work to a full generation (a call to the generator costs more per model the smaller it
 # is, and each run repeats its stand-ins), larger ones make a one-tool change cost more.
-# From 16 to 32: GitHub's models 11.3 -> 9.0 s; bench_regenerate (500 tools) full 10.1 s,
-# one-tool 2.2 s (21.6%), where 16 had one-tool at up to 34% of a full generation.
+# At 32, bench_regenerate (500 tools): full 10.1 s, one-tool 2.2 s (21.6%); 16 had a
+# one-tool change at up to 34% of a full generation. GitHub's generation took the same
+# time at 16 and 32 in paired runs (within the noise).
 # Hash boundaries alone give runs of geometric length, and a changed model most likely sits
 # in a long one: a run is also cut at _RUN_MAX models, which shortens the run a one-tool
 # change rebuilds for a little more work in a full generation. A cut by length moves with
@@ -628,6 +629,7 @@ def _generate_splits(documents: list[str]) -> list[_Split]:
         return [_generate_split(document) for document in documents]
     biggest_first = sorted(range(len(documents)), key=lambda i: -len(documents[i]))
     made = _shared_out(
+        helpers,
         biggest_first,
         lambda helper, index: helper.split(documents[index]),
         lambda index: _generate_split(documents[index]),
@@ -637,6 +639,7 @@ def _generate_splits(documents: list[str]) -> list[_Split]:
 
 
 def _shared_out(
+    helpers: list[_Helper],
     tasks: list[int],
     on_helper: Callable[[_Helper, int], R],
     here: Callable[[int], R],
@@ -660,7 +663,7 @@ def _shared_out(
             except BaseException as error:  # re-raised below, in the calling thread
                 failures.append(error)
 
-    threads = [threading.Thread(target=feed, args=(helper,)) for helper in _HELPERS or ()]
+    threads = [threading.Thread(target=feed, args=(helper,)) for helper in helpers]
     for thread in threads:
         thread.start()
     try:
@@ -755,9 +758,11 @@ def in_helpers(function: Callable[[Any], T], items: list[Any], batch: int = 64) 
     """`[function(item) for item in items]`, in order, computed by the helpers (when they
     are running, and free: a helper still warming up takes its first batch later) and by
     this process, batch by batch. `function` must be a module-level function."""
-    if not _HELPERS or len(items) <= batch:
+    helpers = list(_HELPERS or ())
+    if not helpers or len(items) <= batch:
         return [function(item) for item in items]
     done = _shared_out(
+        helpers,
         list(range(0, len(items), batch)),
         lambda helper, start: helper.map(function, items[start : start + batch]),
         lambda start: [function(item) for item in items[start : start + batch]],
