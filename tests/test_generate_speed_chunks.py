@@ -18,6 +18,7 @@ import pytest
 from mcpgen import models, pipeline, resolve
 from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import SpecError
+from mcpgen.load import load_spec
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "benchmarks"))
@@ -233,7 +234,7 @@ def test_schemas_checked_on_the_helpers_report_as_resolve_does(tmp_path: Path) -
     spec = tmp_path / "spec" / "server.json"
     spec.parent.mkdir()
     spec.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    schemas = [schema for _, schema in resolve.own_schemas(pipeline.load_spec(spec).spec)]
+    schemas = [schema for _, schema in resolve.own_schemas(load_spec(spec).spec)]
     assert len(schemas) > 64, "too few schemas to be shared out"
     with models.generator_helpers():
         verdicts = models.in_helpers(resolve.meets_meta_schema, schemas)
@@ -247,3 +248,22 @@ def test_schemas_checked_on_the_helpers_report_as_resolve_does(tmp_path: Path) -
     reported = [str(d) for d in generating.value.diagnostics]
     assert reported == [str(d) for d in checking.value.diagnostics]
     assert len(reported) == 2 and all("invalid JSON Schema" in line for line in reported)
+
+
+def test_the_schemas_checked_ahead_are_the_ones_resolve_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`own_schemas` names schemas by the paths resolve checks them at; a path that drifted
+    would only be checked twice, so it is held here."""
+    loaded = load_spec(REPO / "specs" / "kitchen-sink.toml")
+    checked: list[tuple[str, tuple[object, ...]]] = []
+    original = resolve._Resolver.check_schema
+
+    def spy(self: Any, schema: Any, path: Any, document: str = "") -> bool:
+        checked.append((document, tuple(path)))
+        return original(self, schema, path, document)
+
+    monkeypatch.setattr(resolve._Resolver, "check_schema", spy)
+    ahead = [path for path, _ in resolve.own_schemas(loaded.spec)]
+    resolve.build_ir(loaded, None, frozenset(ahead))
+    assert ahead and set(ahead) <= {path for document, path in checked if not document}
