@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from functional_support import Project
@@ -63,17 +64,22 @@ def probe(
     watched: list[str],
     **env_vars: str,
 ) -> dict[str, object]:
-    env = {**os.environ, "PYTHONPATH": str(src), **env_vars}
+    return run_script(src, PROBE, package, tool, json.dumps(arguments), *watched, **env_vars)
+
+
+def run_script(src: Path, script: str, *args: str, **env_vars: str) -> dict[str, Any]:
+    """What `script` reports (its last line, JSON), run in a fresh interpreter on `src`."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, package, tool, json.dumps(arguments), *watched],
+        [sys.executable, "-c", script, *args],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(src), **env_vars},
         check=False,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    report: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    report: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return report
 
 
@@ -176,22 +182,9 @@ SLOW_BINDING = textwrap.dedent(
 
 
 def test_the_loop_answers_while_the_first_call_binds(project: Project) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            SLOW_BINDING,
-            project.package,
-            f"{project.package}.handlers.tools.echo",
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(project.src)},
-        check=False,
-        timeout=120,
+    times = run_script(
+        project.src, SLOW_BINDING, project.package, f"{project.package}.handlers.tools.echo"
     )
-    assert done.returncode == 0, done.stderr
-    times = json.loads(done.stdout.splitlines()[-1])
     assert times["call"] >= 1.0  # the binding really was slow
     assert times["list"] < times["call"] - 0.5  # and the list did not wait for it
 
@@ -290,17 +283,7 @@ def test_start_up_runs_without_the_garbage_collector(project: Project) -> None:
     # Importing the SDK and building the server allocate much and free next to nothing:
     # `python -m <package>` keeps the collector off until the server is built, then
     # freezes what start-up made, so later passes skip it.
-    done = subprocess.run(
-        [sys.executable, "-c", GC_PROBE, project.package],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(project.src)},
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.splitlines()[-1])
+    report = run_script(project.src, GC_PROBE, project.package)
     assert report == {
         "sdk_with_the_package": False,  # importing the package imports no SDK
         "pydantic": False,
