@@ -15,6 +15,7 @@ import json
 import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,15 @@ from click.testing import CliRunner, Result
 from mcpgen import fastpath, models, pipeline
 from mcpgen.cache import ProjectCache
 from mcpgen.cli import main as mcpgen_cli
+from mcpgen.format import format_files
+from mcpgen.load import load_spec
+from mcpgen.models import render_models
+from mcpgen.render import header, render_files
+from mcpgen.resolve import build_ir
 
 REPO = Path(__file__).resolve().parent.parent
 WEATHER = REPO / "specs" / "weather.toml"
+KITCHEN_SINK = REPO / "specs" / "kitchen-sink.toml"
 REFS_CASE = REPO / "tests" / "cases" / "golden" / "refs"
 sys.path.insert(0, str(REPO / "tests" / "benchmarks"))
 
@@ -289,6 +296,21 @@ def test_a_corrupt_cache_is_ignored(corrupt: Any, tmp_path: Path) -> None:
         path = project / fastpath.CACHE_DIR / store
         path.write_text(corrupt(path.read_text(encoding="utf-8")), encoding="utf-8")
     assert _files(pipeline.generate(spec, ProjectCache(project))) == expected
+
+
+def test_a_file_formatted_alone_comes_out_as_among_all(tmp_path: Path) -> None:
+    """A warm cache sends only the changed files through ruff. Its isort once sorted an import
+    of a handler module left out of such a run as third-party, and the cache kept the result."""
+    ir, _ = build_ir(load_spec(KITCHEN_SINK))
+    files = render_files(ir, render_models(ir, header(ir)))
+    server = f"src/{ir.server.package}/_generated/server.py"
+    assert f"from {ir.server.package}.handlers.lifespan import" in files[server].text
+    first = ProjectCache(tmp_path)
+    format_files(files, first)
+    first.save()
+    changed = {**files, server: replace(files[server], text=files[server].text + "\n# edited\n")}
+    alone = format_files(changed, ProjectCache(tmp_path))[server].text
+    assert alone == format_files(changed)[server].text
 
 
 @pytest.mark.slow

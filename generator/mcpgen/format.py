@@ -8,6 +8,7 @@ own pyproject selects, so the project passes its own `ruff check`.
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import tempfile
 from importlib.metadata import version
@@ -42,14 +43,15 @@ def format_files(
 ) -> dict[str, RenderedFile]:
     """The same files with the Python ones fixed (imports sorted) and formatted.
 
-    Every rule ruff applies here reads one file (and which first-party packages exist, so
-    the folders are always laid out), so a file's result is a function of its path and
-    text: with a cache, only the files not formatted before go through ruff.
+    Every rule ruff applies here reads one file, and the config names the first-party
+    packages, so a file's result is a function of the config, its path and its text: with
+    a cache, only the files not formatted before go through ruff.
     """
     python = {path: f for path, f in files.items() if path.endswith(".py")}
     if not python:
         return files
-    keys = {path: _format_key(path, f.text) for path, f in python.items()}
+    config = _ruff_config(python)
+    keys = {path: _format_key(config, path, f.text) for path, f in python.items()}
     done: dict[str, RenderedFile] = {}
     if cache is not None:
         for path, rendered in python.items():
@@ -58,29 +60,35 @@ def format_files(
                 done[path] = RenderedFile(text, rendered.owner)
     todo = {path: f for path, f in python.items() if path not in done}
     if todo:
-        done.update(_run_ruff(todo, folders={str(Path(p).parent) for p in python}))
+        done.update(_run_ruff(todo, config))
         if cache is not None:
             for path in todo:
                 cache.put_formatted(keys[path], done[path].text)
     return {path: done.get(path, rendered) for path, rendered in files.items()}
 
 
-def _format_key(path: str, text: str) -> str:
+def _ruff_config(python: dict[str, RenderedFile]) -> str:
+    """The config, with the project's packages named first-party. Left to find them, ruff's
+    isort looks for each imported module's file: a generated module that imports a handler
+    module not among the files formatted (a cached run) would sort differently."""
+    packages = sorted({parts[1] for parts in (p.split("/") for p in python) if parts[0] == "src"})
+    return f"{RUFF_CONFIG}\n[lint.isort]\nknown-first-party = {json.dumps(packages)}\n"
+
+
+def _format_key(config: str, path: str, text: str) -> str:
     digest = hashlib.sha256()
-    for part in (RUFF_VERSION, RUFF_CONFIG, path, text):
+    for part in (RUFF_VERSION, config, path, text):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
 
 
-def _run_ruff(python: dict[str, RenderedFile], folders: set[str]) -> dict[str, RenderedFile]:
+def _run_ruff(python: dict[str, RenderedFile], config_text: str) -> dict[str, RenderedFile]:
     ruff: str = find_ruff_bin()
     with tempfile.TemporaryDirectory(prefix="mcpgen-format-") as tmp:
         root = Path(tmp)
         config = root / "ruff.toml"
-        config.write_text(RUFF_CONFIG, encoding="utf-8")
-        for folder in folders:  # isort tells first-party packages by their folders
-            (root / folder).mkdir(parents=True, exist_ok=True)
+        config.write_text(config_text, encoding="utf-8")
         for path, rendered in python.items():
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
