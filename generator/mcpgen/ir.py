@@ -127,7 +127,9 @@ class ToolIR:
     description: str | None
     # Keyword arguments of `ToolAnnotations`, in a fixed order.
     annotations: tuple[tuple[str, Any], ...]
-    input_model: ClassName
+    # The models a user-owned handler takes and returns. A generated HTTP handler sends the
+    # arguments on as they came (checked against `input_schema`), so its tool has neither.
+    input_model: ClassName | None
     output_model: ClassName | None
     input_schema: JsonSchema
     output_schema: JsonSchema | None

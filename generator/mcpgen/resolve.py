@@ -14,7 +14,7 @@ import re
 import string
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -571,9 +571,10 @@ def build_ir(
     resolver.diagnostics.sort(key=by_location)
     if has_errors(resolver.diagnostics):
         raise SpecError(resolver.diagnostics)
+    models, tools = _models_read(resolver.models, tools, errors, templates, prompts)
     ir = SpecIR(
         server=server,
-        models=tuple(resolver.models),
+        models=models,
         errors=tuple(errors.values()),
         tools=tools,
         resources=resources,
@@ -584,6 +585,46 @@ def build_ir(
         http=http,
     )
     return ir, resolver.diagnostics
+
+
+def _models_read(
+    models: list[ModelIR],
+    tools: tuple[ToolIR, ...],
+    errors: Mapping[str, ErrorIR],
+    templates: tuple[TemplateIR, ...],
+    prompts: tuple[PromptIR, ...],
+) -> tuple[tuple[ModelIR, ...], tuple[ToolIR, ...]]:
+    """The models some code reads, and the tools with the models of generated handlers dropped.
+
+    User-owned handlers read their models, error classes their data, the runtime a template's
+    parameters and a prompt's arguments; a type nothing refers to is there for the user's own
+    code. A generated HTTP handler reads none: it sends the arguments on as they came, checked
+    against the input schema, and checks the answer against the output schema. Importing a
+    large API, that is most of its models: GitHub's 1,223 operations make ~3,000 classes that
+    would take most of generation and seconds of a server's first tool call. Names were claimed
+    before this, so switching a tool's handler renames no other model.
+    """
+    read: set[str] = {e.data_model for e in errors.values() if e.data_model}
+    read.update(t.params_model for t in templates)
+    read.update(p.arguments_model for p in prompts)
+    used = {m for t in tools for m in (t.input_model, t.output_model) if m} | read
+    used.update(ref for m in models for ref in _refs_in(m.schema) if ref != m.class_name)
+    read.update(m.class_name for m in models if m.origin[0] == "types" and m.class_name not in used)
+    kept: list[ToolIR] = []
+    for tool in tools:
+        if tool.http is None or tool.http.custom:
+            read.update(m for m in (tool.input_model, tool.output_model) if m)
+            kept.append(tool)
+        else:
+            kept.append(replace(tool, input_model=None, output_model=None))
+    schemas = {m.class_name: m.schema for m in models}
+    queue = list(read)
+    while queue:
+        for ref in _refs_in(schemas.get(ClassName(queue.pop()))):
+            if ref not in read:
+                read.add(ref)
+                queue.append(ref)
+    return tuple(m for m in models if m.class_name in read), tuple(kept)
 
 
 def _report_ref_cycles(resolver: _Resolver) -> None:

@@ -1,6 +1,7 @@
 """Recursive and mutually recursive `[types]`, as imported API descriptions are full of, in a
 spec large enough that the models are generated in chunks: the models import, validate
-nested values, and the wire schemas carry every definition they refer to."""
+nested values, and the wire schemas carry every definition they refer to. The handlers are
+the user's: a generated HTTP handler reads no models, so none would be made for it."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ name = "op_{i}"
 input.type = "object"
 input.properties.root = {{ "$ref" = "#/types/Node" }}
 output = {{ "$ref" = "#/types/{output}" }}
-http = {{ method = "POST", path = "/op/{i}", body = {{}} }}
+http = {{ method = "POST", path = "/op/{i}", body = {{}}, handler = "custom" }}
 """
 
 

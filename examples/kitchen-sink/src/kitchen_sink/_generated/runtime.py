@@ -160,6 +160,9 @@ ResourceReturn: TypeAlias = str | bytes
 PromptReturn: TypeAlias = str | Sequence[PromptMessage]
 """What a prompt handler returns: text becomes one user message."""
 
+Arguments: TypeAlias = BaseModel | Mapping[str, Any]
+"""A tool's arguments as its handler gets them: its input model, or as they came."""
+
 INVALID_PARAMS = types.INVALID_PARAMS
 INTERNAL_ERROR = types.INTERNAL_ERROR
 # `_meta` flag on the result of a tool whose handler is still the scaffolded stub, so tests
@@ -757,9 +760,11 @@ class Binding(Generic[ModelT]):
 
     A server binds its tools on the first tool call, not at start-up: a large API's models
     and handler modules take seconds to import, and listing the tools needs none of them.
+    Without an input model (`None`), the handler gets the arguments as they came, already
+    checked against the tool's input schema: a generated HTTP handler sends them on so.
     """
 
-    input_model: type[ModelT]
+    input_model: type[ModelT] | None
     handler: Callable[[Context[Any], ModelT], Any]
     _: KW_ONLY
     limits: Limits | None = None
@@ -1669,14 +1674,16 @@ class _Dispatcher:
                 is_error=True,
             )
         binding = tool.binding or await self._bind(tool)
-        try:
-            args = binding.input_model.model_validate(arguments)
-        except ValidationError as error:
-            return _text_result(
-                f"Invalid arguments for tool {tool.name!r}:\n- "
-                + "\n- ".join(_pydantic_errors(error)),
-                is_error=True,
-            )
+        args: Arguments = arguments
+        if binding.input_model is not None:
+            try:
+                args = binding.input_model.model_validate(arguments)
+            except ValidationError as error:
+                return _text_result(
+                    f"Invalid arguments for tool {tool.name!r}:\n- "
+                    + "\n- ".join(_pydantic_errors(error)),
+                    is_error=True,
+                )
         if tool.task_support != "forbidden" and self.tasks is not None:
             started = await self.tasks.call(
                 ctx,
@@ -1695,7 +1702,7 @@ class _Dispatcher:
         params: types.CallToolRequestParams,
         tool: Tool,
         binding: Binding[Any],
-        args: BaseModel,
+        args: Arguments,
         mode: TaskHandle | Detacher | None,
     ) -> types.CallToolResult | types.InputRequiredResult:
         """Run the tool's handler, under its limits, and make its result or its error."""
@@ -1956,7 +1963,7 @@ class _Dispatcher:
 
 
 def _invoke(
-    name: str, binding: Binding[Any], context: Context[Any], args: BaseModel
+    name: str, binding: Binding[Any], context: Context[Any], args: Arguments
 ) -> Awaitable[Any]:
     """The handler's call; the plain case is the handler's own coroutine, with no wrapper."""
     if binding.timeout is None and not binding.stream:
@@ -1965,7 +1972,7 @@ def _invoke(
 
 
 async def _invoke_with_care(
-    name: str, binding: Binding[Any], context: Context[Any], args: BaseModel
+    name: str, binding: Binding[Any], context: Context[Any], args: Arguments
 ) -> Any:
     if binding.timeout is None:
         return await _produce(binding, context, args)
@@ -1976,7 +1983,7 @@ async def _invoke_with_care(
     raise AssertionError("unreachable: the scope only ends early when it times out")
 
 
-async def _produce(binding: Binding[Any], context: Context[Any], args: BaseModel) -> Any:
+async def _produce(binding: Binding[Any], context: Context[Any], args: Arguments) -> Any:
     if not binding.stream:
         return await binding.handler(context, args)
     return await _Stream(context).drain(binding.handler(context, args))

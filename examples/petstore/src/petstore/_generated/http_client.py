@@ -70,7 +70,7 @@ __all__ = [
 HTTP_CLIENT_VERSION = "0.1.0"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-Arguments: TypeAlias = BaseModel | Mapping[str, Any]
+Arguments: TypeAlias = runtime.Arguments
 """What a request is made from: the tool's input model, or its JSON form."""
 
 # Methods a retry cannot do harm with, even if the first attempt reached the server.
@@ -606,7 +606,7 @@ class HttpClient:
     def handler(self, operation: Operation) -> Handler:
         """The generated handler of the tool that calls `operation`."""
 
-        async def call(ctx: runtime.Context[Any], args: BaseModel) -> Any:
+        async def call(ctx: runtime.Context[Any], args: Arguments) -> Any:
             request = Request(self, operation, ctx)
             tool = self._tools.get(operation.tool)
             if tool is not None and tool.output_schema is not None:

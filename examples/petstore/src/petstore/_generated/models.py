@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
-from typing_extensions import TypeAliasType
 
 
 class Category(BaseModel):
@@ -18,15 +17,6 @@ class Category(BaseModel):
 class Tag(BaseModel):
     id: int | None = None
     name: str | None = None
-
-
-class User(BaseModel):
-    id: int | None = None
-    username: str | None = None
-    firstName: str | None = None
-    lastName: str | None = None
-    email: str | None = None
-    userStatus: Annotated[int | None, Field(description="User Status")] = None
 
 
 class ApiResponse(BaseModel):
@@ -55,73 +45,11 @@ class ApiFailureData(BaseModel):
     body: Any | None = None
 
 
-class FindPetsByStatusInput(BaseModel):
-    status: Annotated[
-        list[Literal["available", "pending", "sold"]] | None,
-        Field(description="Status values that need to be considered for filter"),
-    ] = None
-
-
-class FindPetsByTagsInput(BaseModel):
-    tags: Annotated[list[str], Field(description="Tags to filter by", min_length=1)]
-    limit: Annotated[int | None, Field(description="At most this many pets", ge=1)] = None
-
-
-class GetPetByIdInput(BaseModel):
-    petId: Annotated[int, Field(description="ID of pet to return")]
-
-
-class AddPetInput(BaseModel):
-    id: int | None = None
-    name: Annotated[str, Field(min_length=1)]
-    category: Category | None = None
-    photoUrls: list[str]
-    tags: list[Tag] | None = None
-    status: Literal["available", "pending", "sold"] | None = None
-
-
 class UpdatePetInput(BaseModel):
     id: int
     name: Annotated[str, Field(min_length=1)]
     photoUrls: list[str]
     status: Literal["available", "pending", "sold"] | None = None
-
-
-class UpdatePetWithFormInput(BaseModel):
-    petId: int
-    name: str | None = None
-    status: str | None = None
-
-
-class DeletePetInput(BaseModel):
-    petId: int
-    request_id: Annotated[str | None, Field(description="Quoted in the API's logs")] = None
-
-
-class UploadFileInput(BaseModel):
-    petId: int
-    additionalMetadata: str | None = None
-    image: Annotated[
-        str,
-        Field(
-            description="The image, base64-encoded", json_schema_extra={"contentEncoding": "base64"}
-        ),
-    ]
-
-
-class GetInventoryInput(BaseModel):
-    pass
-
-
-GetInventoryOutput = TypeAliasType("GetInventoryOutput", dict[str, int])
-
-
-class GetUserByNameInput(BaseModel):
-    username: Annotated[str, Field(description="The name that needs to be fetched")]
-
-
-class LogoutUserInput(BaseModel):
-    session: Annotated[str | None, Field(description="The session to end")] = None
 
 
 class Pet(BaseModel):
@@ -139,14 +67,6 @@ class Pet(BaseModel):
 class Owner(BaseModel):
     name: str
     pets: list[Pet] | None = None
-
-
-class FindPetsByStatusOutput(BaseModel):
-    result: list[Pet]
-
-
-class FindPetsByTagsOutput(BaseModel):
-    result: list[Pet]
 
 
 Category.model_rebuild()

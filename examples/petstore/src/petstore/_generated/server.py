@@ -48,20 +48,20 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
     handle_tool_update_pet: protocols.UpdatePetHandler = tool_update_pet.update_pet
     return {
         "findPetsByStatus": runtime.Binding(
-            models.FindPetsByStatusInput,
+            None,
             api.handler(operations.FIND_PETS_BY_STATUS),
             validate_output=False,
         ),
         "findPetsByTags": runtime.Binding(
-            models.FindPetsByTagsInput,
+            None,
             api.handler(operations.FIND_PETS_BY_TAGS),
         ),
         "getPetById": runtime.Binding(
-            models.GetPetByIdInput,
+            None,
             api.handler(operations.GET_PET_BY_ID),
         ),
         "addPet": runtime.Binding(
-            models.AddPetInput,
+            None,
             api.handler(operations.ADD_PET),
         ),
         "updatePet": runtime.Binding(
@@ -69,27 +69,27 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
             api.custom(operations.UPDATE_PET, handle_tool_update_pet),
         ),
         "updatePetWithForm": runtime.Binding(
-            models.UpdatePetWithFormInput,
+            None,
             api.handler(operations.UPDATE_PET_WITH_FORM),
         ),
         "deletePet": runtime.Binding(
-            models.DeletePetInput,
+            None,
             api.handler(operations.DELETE_PET),
         ),
         "uploadFile": runtime.Binding(
-            models.UploadFileInput,
+            None,
             api.handler(operations.UPLOAD_FILE),
         ),
         "getInventory": runtime.Binding(
-            models.GetInventoryInput,
+            None,
             api.handler(operations.GET_INVENTORY),
         ),
         "getUserByName": runtime.Binding(
-            models.GetUserByNameInput,
+            None,
             api.handler(operations.GET_USER_BY_NAME),
         ),
         "logoutUser": runtime.Binding(
-            models.LogoutUserInput,
+            None,
             api.handler(operations.LOGOUT_USER),
         ),
     }
