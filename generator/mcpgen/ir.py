@@ -85,6 +85,7 @@ class HttpOperationIR:
     method: str
     path: str
     operation_id: str | None
+    base_url: str | None  # None: the API's
     custom: bool  # a user-owned handler calls the generated request
     params: tuple[HttpParamIR, ...]
     body_content_type: str | None  # None: no request body

@@ -1184,10 +1184,17 @@ def _tool_http(
     security = binding.security
     if security is not None:
         _check_security(resolver, security, (*where, "security"))
+    if binding.base_url is not None and not re.match(r"^https?://", binding.base_url, re.I):
+        resolver.error(
+            (*where, "base_url"),
+            f"base_url {binding.base_url!r} is not an absolute http(s) URL",
+            hint="drop it to call the API's [http].base_url",
+        )
     return HttpOperationIR(
         method=binding.method,
         path=binding.path,
         operation_id=binding.operation_id,
+        base_url=binding.base_url.rstrip("/") if binding.base_url else None,
         custom=binding.handler == "custom",
         params=tuple(params),
         body_content_type=body_type,

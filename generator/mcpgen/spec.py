@@ -288,6 +288,15 @@ class ToolHttp(_Strict):
         str | None,
         Field(description="The OpenAPI operationId, the operation's identity on re-import."),
     ] = None
+    base_url: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            description="Where this operation is served, when not at `http.base_url` (an "
+            "OpenAPI operation's or path's own `servers`). The `base_url_env` override, when "
+            "set, still sends every request to its address.",
+        ),
+    ] = None
     tags: list[str] = Field(default_factory=list)
     handler: Annotated[
         Literal["generated", "custom"],

@@ -266,6 +266,7 @@ class Operation:
     tool: str
     method: str
     path: str
+    base_url: str | None = None  # None: the API's
     params: tuple[Param, ...] = ()
     body: Body | None = None
     response: Literal["application/json", "text", "none"] = "application/json"
@@ -643,9 +644,15 @@ class HttpClient:
             )
         return self._client
 
-    def base_url(self) -> str:
-        """The base URL: the environment's override, else the spec's."""
-        return (os.environ.get(self.api.base_url_env) or self.api.base_url).rstrip("/")
+    def base_url(self, operation: Operation | None = None) -> str:
+        """The base URL: the environment's override, else the operation's, else the API's.
+
+        The override sends every request to its address, operations with their own included:
+        it points the whole API somewhere else (a test server, a proxy, an enterprise host),
+        and credentials never go where the one who set it did not say.
+        """
+        configured = (operation.base_url if operation else None) or self.api.base_url
+        return (os.environ.get(self.api.base_url_env) or configured).rstrip("/")
 
     async def send(
         self, ctx: runtime.Context[Any], operation: Operation, values: Mapping[str, Any]
@@ -656,7 +663,7 @@ class HttpClient:
             prepared = _prepare(operation, values)
         except (ValueError, TypeError) as problem:
             raise HttpRequestInvalid(method, path, str(problem)) from None
-        base = self.base_url()
+        base = self.base_url(operation)
         if not re.match(r"^https?://", base, re.I):
             raise HttpRequestInvalid(
                 method,

@@ -580,3 +580,21 @@ async def test_timeouts_retry_idempotent_requests_only(
         "GET /pet/1 failed: no answer in time",
         "POST /pet failed: no answer in time",
     ]
+
+
+async def test_an_operation_served_elsewhere_goes_there_unless_overridden(
+    http: ModuleType, api: RunningPetstore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serve_petstore() as uploads:
+        settings = http.Api(base_url=api.base_url, base_url_env="PETSTORE_ELSEWHERE")
+        client = http.HttpClient(settings)
+        elsewhere = http.Operation(tool="t", method="GET", path="/pet/1", base_url=uploads.base_url)
+        here = http.Operation(tool="t", method="GET", path="/pet/1")
+        for operation in (elsewhere, here):
+            await client.send(QuietContext(), operation, {})
+        assert (len(uploads.app.seen), len(api.app.seen)) == (1, 1)
+        # The override points the whole API somewhere: operations with their own address too.
+        monkeypatch.setenv("PETSTORE_ELSEWHERE", api.base_url)
+        await client.send(QuietContext(), elsewhere, {})
+        await client.aclose()
+        assert (len(uploads.app.seen), len(api.app.seen)) == (1, 2)

@@ -114,6 +114,25 @@ def test_bodies_responses_security_and_servers(tmp_path: Path) -> None:
     assert not any(t["http"].get("operation_id") == "postXml" for t in spec["tools"])
 
 
+def test_operations_served_elsewhere_keep_their_server(tmp_path: Path) -> None:
+    output = tmp_path / "spec.toml"
+    result = import_spec(FIXTURES / "edge" / "servers.yaml", output)
+    check(output)
+    spec = load_toml(output)
+    assert spec["http"]["base_url"] == "https://eu.api.example.com/v1"
+    base_urls = {t["http"]["operation_id"]: t["http"].get("base_url") for t in spec["tools"]}
+    assert base_urls == {
+        "uploadAsset": "https://uploads.example.com/v1",  # its path's servers
+        "listAssets": "https://cdn.example.com/",  # its own, over its path's
+        "sameServer": None,  # the API's own address, but for a slash
+        "relativeServer": None,  # not an address a request can go to: reported
+        "plain": None,
+    }
+    [warning] = [w.message for w in result.warnings if "/elsewhere" in w.message]
+    assert "'/elsewhere' is not an absolute http(s) URL" in warning
+    assert "/paths/~1relative/get/servers/0/url" in warning
+
+
 def test_external_refs_across_files_with_cycles(tmp_path: Path) -> None:
     spec = _imported(FIXTURES / "edge" / "split" / "openapi.yaml", tmp_path)
     assert spec["http"]["base_url"] == "https://eu.zoo.example/api"

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 DOCUMENTS = sorted(
     [p for p in FIXTURES.glob("*.yaml") if "swagger" not in p.name]
     + [FIXTURES / "petstore-separate" / "spec" / "openapi.yaml"]
-    + [FIXTURES / "edge" / name for name in ("clashes.yaml", "bodies.yaml")]
+    + [FIXTURES / "edge" / name for name in ("clashes.yaml", "bodies.yaml", "servers.yaml")]
     + [FIXTURES / "edge" / "split" / "openapi.yaml"]
 )
 

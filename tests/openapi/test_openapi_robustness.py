@@ -21,7 +21,7 @@ from mcpgen.pipeline import check
 GOOD = sorted(
     [p for p in FIXTURES.glob("*.yaml") if "swagger" not in p.name]
     + [FIXTURES / "petstore-separate" / "spec" / "openapi.yaml"]
-    + [FIXTURES / "edge" / name for name in ("clashes.yaml", "bodies.yaml")]
+    + [FIXTURES / "edge" / name for name in ("clashes.yaml", "bodies.yaml", "servers.yaml")]
     + [FIXTURES / "edge" / "split" / "openapi.yaml"]
 )
 BAD = sorted([*(FIXTURES / "edge" / "bad").iterdir(), FIXTURES / "petstore-swagger-2.0.yaml"])

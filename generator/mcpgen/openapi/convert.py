@@ -13,6 +13,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from mcpgen.diagnostics import Diagnostic, SpecError
@@ -45,6 +46,8 @@ _REQUEST_TYPES = (
     "application/octet-stream",
 )
 _ERROR_CODE = -32000
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -258,13 +261,6 @@ class _Converter:
             if not isinstance(item, dict):
                 self.problems.append(self.root.diagnostic(at, "a path item must be an object"))
                 continue
-            if "servers" in item:
-                self.warnings.append(
-                    target.document.warning(
-                        (*target.parts, "servers"),
-                        "path-level servers are ignored: every tool uses [http].base_url",
-                    )
-                )
             for method in METHODS:
                 operation = item.get(method)
                 if operation is None:
@@ -299,6 +295,9 @@ class _Converter:
         binding: dict[str, Any] = {"method": op.method, "path": op.path}
         if op.operation_id:
             binding["operation_id"] = op.operation_id
+        base_url = self._operation_base_url(op)
+        if base_url is not None:
+            binding["base_url"] = base_url
         if op.tags:
             binding["tags"] = list(op.tags)
         tool["input"], params, body = self._input(op)
@@ -763,13 +762,54 @@ class _Converter:
         top = self._requirements(self.root.data.get("security"))
         return None if own == top else own
 
+    @cached_property
     def _base_url(self) -> str:
-        servers = self.root.data.get("servers")
-        if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+        """The API's base URL: its first server's (once: it warns)."""
+        url = self._server_url(self.root.data.get("servers"), Target(self.root, ()))
+        if url is None:
             self.warnings.append(
                 self.root.warning(("servers",), "no servers: base_url is '/' (set it in [http])")
             )
             return "/"
+        if not _ABSOLUTE.match(url):
+            self.warnings.append(
+                self.root.warning(
+                    ("servers", 0, "url"),
+                    f"the server URL {url!r} is relative: set the API's address in "
+                    f"[http].base_url or in ${self.env_prefix}_BASE_URL",
+                )
+            )
+        return url
+
+    def _operation_base_url(self, op: _Operation) -> str | None:
+        """Where an operation with `servers` of its own (or of its path) is served, when that
+        is not the API's base URL: GitHub uploads release assets to another host, say."""
+        for owner, at in (
+            (op.value, Target(op.document, op.parts)),
+            (op.path_item, op.path_item_at),
+        ):
+            if "servers" in owner:
+                url = self._server_url(owner["servers"], at)
+                break
+        else:
+            return None
+        if url is None or url.rstrip("/") == self._base_url.rstrip("/"):
+            return None
+        if not _HTTP_URL.match(url):
+            self.warnings.append(
+                at.document.warning(
+                    (*at.parts, "servers", 0, "url"),
+                    f"the server URL {url!r} is not an absolute http(s) URL: the tool calls "
+                    "[http].base_url",
+                )
+            )
+            return None
+        return url
+
+    def _server_url(self, servers: Any, at: Target) -> str | None:
+        """The first of `servers`' URL, its variables at their defaults; None: no server."""
+        if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+            return None
         server = servers[0]
         url = str(server.get("url") or "/")
         variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
@@ -783,16 +823,8 @@ class _Converter:
         url = re.sub(r"\{([^{}]+)\}", substitute, url)
         if "{" in url:
             self.warnings.append(
-                self.root.warning(
-                    ("servers", 0, "url"), f"server variable without default in {url!r}"
-                )
-            )
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", url):
-            self.warnings.append(
-                self.root.warning(
-                    ("servers", 0, "url"),
-                    f"the server URL {url!r} is relative: set the API's address in "
-                    f"[http].base_url or in ${self.env_prefix}_BASE_URL",
+                at.document.warning(
+                    (*at.parts, "servers", 0, "url"), f"server variable without default in {url!r}"
                 )
             )
         return url
@@ -816,7 +848,7 @@ class _Converter:
             chosen = {k: v for k, v in selection.model_dump().items() if v}
             if chosen:
                 openapi[kind] = chosen
-        http_section: dict[str, Any] = {"base_url": self._base_url()}
+        http_section: dict[str, Any] = {"base_url": self._base_url}
         top = self._requirements(data.get("security"))
         if top and top != [[]]:
             http_section["security"] = top
@@ -894,7 +926,16 @@ def _reorder(tool: dict[str, Any]) -> None:
     tool.update(front)
     tool.update(rest)
     binding = tool["http"]
-    http_order = ("method", "path", "operation_id", "tags", "params", "body", "response")
+    http_order = (
+        "method",
+        "path",
+        "operation_id",
+        "base_url",
+        "tags",
+        "params",
+        "body",
+        "response",
+    )
     front = {k: binding.pop(k) for k in http_order if k in binding}
     tail = dict(binding)
     binding.clear()
