@@ -324,10 +324,17 @@ def import_group() -> None:
     """Make a spec from another description of an API."""
 
 
-def _selection(tags: tuple[str, ...], paths: tuple[str, ...], operations: tuple[str, ...]) -> Any:
+def _selection(
+    tags: tuple[str, ...],
+    paths: tuple[str, ...],
+    operations: tuple[str, ...],
+    deprecated: bool = False,
+) -> Any:
     from mcpgen.spec import OpenApiSelection
 
-    return OpenApiSelection(tags=list(tags), paths=list(paths), operations=list(operations))
+    return OpenApiSelection(
+        tags=list(tags), paths=list(paths), operations=list(operations), deprecated=deprecated
+    )
 
 
 @import_group.command("openapi")
@@ -356,6 +363,11 @@ def _selection(tags: tuple[str, ...], paths: tuple[str, ...], operations: tuple[
     help="Drop this operation: an operationId or 'METHOD /path' (repeatable).",
 )
 @click.option(
+    "--exclude-deprecated",
+    is_flag=True,
+    help="Drop the operations the API marks deprecated.",
+)
+@click.option(
     "--max-name-length",
     type=click.IntRange(16, 128),
     help="Longest tool name (default 48: clients prefix names and cap the whole near 64).",
@@ -380,6 +392,7 @@ def import_openapi(
     exclude_path: tuple[str, ...],
     include_operation: tuple[str, ...],
     exclude_operation: tuple[str, ...],
+    exclude_deprecated: bool,
     max_name_length: int | None,
     output_validation: str | None,
     allow_remote_refs: bool,
@@ -395,7 +408,15 @@ def import_openapi(
     from mcpgen.openapi.importer import ImportRequest, run_import
 
     selecting = any(
-        (include_tag, exclude_tag, include_path, exclude_path, include_operation, exclude_operation)
+        (
+            include_tag,
+            exclude_tag,
+            include_path,
+            exclude_path,
+            include_operation,
+            exclude_operation,
+            exclude_deprecated,
+        )
     )
     if source is None and not output.exists():
         raise click.UsageError(f"give SOURCE: {output} does not exist yet")
@@ -411,7 +432,9 @@ def import_openapi(
         source=source,
         server_name=server_name,
         include=_selection(include_tag, include_path, include_operation) if selecting else None,
-        exclude=_selection(exclude_tag, exclude_path, exclude_operation) if selecting else None,
+        exclude=_selection(exclude_tag, exclude_path, exclude_operation, exclude_deprecated)
+        if selecting
+        else None,
         max_name_length=max_name_length,
         output_validation="off"
         if output_validation == "off"

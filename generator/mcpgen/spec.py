@@ -298,6 +298,9 @@ class ToolHttp(_Strict):
         ),
     ] = None
     tags: list[str] = Field(default_factory=list)
+    deprecated: Annotated[
+        bool, Field(description="The API marks the operation deprecated (kept as metadata).")
+    ] = False
     handler: Annotated[
         Literal["generated", "custom"],
         Field(
@@ -331,6 +334,9 @@ class OpenApiSelection(_Strict):
     operations: Annotated[list[str], Field(description="operationIds, or `METHOD /path`.")] = Field(
         default_factory=list
     )
+    deprecated: Annotated[
+        bool, Field(description="Operations the API marks deprecated (`deprecated: true`).")
+    ] = False
 
 
 class OpenApiSource(_Strict):

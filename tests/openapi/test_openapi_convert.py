@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from conftest import FIXTURES, import_spec, load_toml
+from mcpgen.cli import main
 from mcpgen.pipeline import check
 
 
@@ -131,6 +133,43 @@ def test_operations_served_elsewhere_keep_their_server(tmp_path: Path) -> None:
     [warning] = [w.message for w in result.warnings if "/elsewhere" in w.message]
     assert "'/elsewhere' is not an absolute http(s) URL" in warning
     assert "/paths/~1relative/get/servers/0/url" in warning
+
+
+DEPRECATED = """\
+openapi: 3.0.3
+info: {title: Old, version: "1"}
+servers: [{url: "https://old.example.com"}]
+paths:
+  /old:
+    get: {operationId: oldList, summary: List the old way, deprecated: true, responses: {"204": {description: ok}}}
+    delete: {operationId: oldDrop, deprecated: true, responses: {"204": {description: ok}}}
+  /new:
+    get: {operationId: newList, summary: List, responses: {"204": {description: ok}}}
+"""
+
+
+def test_deprecated_operations_say_so_and_can_be_left_out(tmp_path: Path) -> None:
+    source = tmp_path / "old.yaml"
+    source.write_text(DEPRECATED, encoding="utf-8")
+    spec = _imported(source, tmp_path)
+    old, drop, new = (_tool(spec, op) for op in ("oldList", "oldDrop", "newList"))
+    assert (old["description"], old["http"]["deprecated"]) == ("Deprecated. List the old way", True)
+    assert (drop["description"], drop["http"]["deprecated"]) == ("Deprecated.", True)
+    assert "deprecated" not in new["http"] and new["description"] == "List"
+
+    output = tmp_path / "cut.toml"
+    run = CliRunner().invoke(
+        main, ["import", "openapi", str(source), "-o", str(output), "--exclude-deprecated"]
+    )
+    assert run.exit_code == 0, run.output
+    assert "excluded by deprecated (2)" in run.output
+    cut = load_toml(output)
+    assert [t["http"]["operation_id"] for t in cut["tools"]] == ["newList"]
+    assert cut["openapi"]["exclude"] == {"deprecated": True}
+    # A re-import applies the recorded selection again.
+    again = CliRunner().invoke(main, ["import", "openapi", "-o", str(output)])
+    assert again.exit_code == 0, again.output
+    assert [t["http"]["operation_id"] for t in load_toml(output)["tools"]] == ["newList"]
 
 
 def test_external_refs_across_files_with_cycles(tmp_path: Path) -> None:

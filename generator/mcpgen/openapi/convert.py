@@ -97,6 +97,10 @@ class _Operation:
         tags = self.value.get("tags")
         return tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
 
+    @property
+    def deprecated(self) -> bool:
+        return self.value.get("deprecated") is True
+
 
 @dataclass
 class _ErrorUse:
@@ -173,7 +177,8 @@ class _Converter:
         data = self.root.data
         operations = self._operations()
         selectable = {
-            op.route: Selectable(op.method, op.path, op.operation_id, op.tags) for op in operations
+            op.route: Selectable(op.method, op.path, op.operation_id, op.tags, op.deprecated)
+            for op in operations
         }
         skipped: list[tuple[str, str]] = []
         kept: list[_Operation] = []
@@ -289,6 +294,9 @@ class _Converter:
             tool["title"] = summary
         if description or summary:
             tool["description"] = description or summary
+        if op.deprecated:
+            # A model reads the description: it should reach for another tool first.
+            tool["description"] = " ".join(("Deprecated.", tool.get("description", ""))).strip()
         tool["annotations"] = _annotations(op.method)
         if self.options.output_validation == "off":
             tool["output_validation"] = "off"
@@ -300,6 +308,8 @@ class _Converter:
             binding["base_url"] = base_url
         if op.tags:
             binding["tags"] = list(op.tags)
+        if op.deprecated:
+            binding["deprecated"] = True
         tool["input"], params, body = self._input(op)
         if params:
             binding["params"] = params
@@ -932,6 +942,7 @@ def _reorder(tool: dict[str, Any]) -> None:
         "operation_id",
         "base_url",
         "tags",
+        "deprecated",
         "params",
         "body",
         "response",

@@ -1,4 +1,5 @@
-"""Import stage: which operations become tools (include/exclude by tag, path glob, operation).
+"""Import stage: which operations become tools (include/exclude by tag, path glob, operation,
+deprecation).
 
 An operation is kept when it matches some include criterion (or there is none) and no exclude
 criterion. The criteria live in the spec's `[openapi]` section, so a re-import applies them again.
@@ -20,6 +21,7 @@ class Selectable:
     path: str
     operation_id: str | None
     tags: tuple[str, ...]
+    deprecated: bool = False
 
 
 def _matches(selection: OpenApiSelection, op: Selectable) -> str | None:
@@ -33,6 +35,8 @@ def _matches(selection: OpenApiSelection, op: Selectable) -> str | None:
     for wanted in selection.operations:
         if _same_operation(wanted, op):
             return f"operation {wanted!r}"
+    if selection.deprecated and op.deprecated:
+        return "deprecated"
     return None
 
 
@@ -44,7 +48,7 @@ def _same_operation(wanted: str, op: Selectable) -> bool:
 
 
 def _is_empty(selection: OpenApiSelection) -> bool:
-    return not (selection.tags or selection.paths or selection.operations)
+    return not (selection.tags or selection.paths or selection.operations or selection.deprecated)
 
 
 def why_skipped(include: OpenApiSelection, exclude: OpenApiSelection, op: Selectable) -> str | None:
@@ -72,4 +76,6 @@ def unused_criteria(
         for wanted in selection.operations:
             if not any(_same_operation(wanted, op) for op in ops):
                 unused.append(f"{kind} operation {wanted!r} matches no operation")
+        if selection.deprecated and not any(op.deprecated for op in ops):
+            unused.append(f"{kind} deprecated: no operation is deprecated")
     return unused
