@@ -172,6 +172,34 @@ def test_deprecated_operations_say_so_and_can_be_left_out(tmp_path: Path) -> Non
     assert [t["http"]["operation_id"] for t in load_toml(output)["tools"]] == ["newList"]
 
 
+SENDS = """\
+openapi: 3.1.0
+info: {title: Hooks, version: "1"}
+servers: [{url: "https://hooks.example.com"}]
+paths:
+  /subscriptions:
+    post:
+      operationId: subscribe
+      callbacks:
+        event: {"{$request.body#/url}": {post: {responses: {"204": {description: ok}}}}}
+      responses: {"201": {description: subscribed}}
+webhooks:
+  newPet: {post: {responses: {"200": {description: ok}}}}
+  lostPet: {post: {responses: {"200": {description: ok}}}}
+"""
+
+
+def test_webhooks_and_callbacks_are_reported_not_made_tools(tmp_path: Path) -> None:
+    source = tmp_path / "hooks.yaml"
+    source.write_text(SENDS, encoding="utf-8")
+    result = import_spec(source, tmp_path / "spec.toml")
+    assert [t["name"] for t in load_toml(tmp_path / "spec.toml")["tools"]] == ["subscribe"]
+    assert result.summary.notes == [
+        "webhooks (2): requests the API sends, not tools",
+        "callbacks (on POST /subscriptions): requests the API sends, not tools",
+    ]
+
+
 def test_external_refs_across_files_with_cycles(tmp_path: Path) -> None:
     spec = _imported(FIXTURES / "edge" / "split" / "openapi.yaml", tmp_path)
     assert spec["http"]["base_url"] == "https://eu.zoo.example/api"

@@ -211,6 +211,7 @@ class _Converter:
             tool_errors[op.route] = errors
         for op_id in sorted(duplicated_ids):
             notes.append(f"operationId {op_id!r} is used by several operations: matched by route")
+        notes.extend(_requests_the_api_makes(data, kept))
         if self.problems:
             raise SpecError(self.problems)
 
@@ -925,6 +926,22 @@ def _route_order(route: str) -> tuple[str, int]:
     """Tools read by path, then method in OpenAPI's order (a path's operations together)."""
     method, _, path = route.partition(" ")
     return (path, METHODS.index(method.lower()))
+
+
+def _requests_the_api_makes(data: dict[str, Any], kept: list[_Operation]) -> list[str]:
+    """Webhooks and callbacks are requests the API sends, not operations a client calls: no
+    tools, but the user should know the document describes them."""
+    notes: list[str] = []
+    webhooks = data.get("webhooks")
+    if isinstance(webhooks, dict) and webhooks:
+        notes.append(f"webhooks ({len(webhooks)}): requests the API sends, not tools")
+    with_callbacks = [op.route for op in kept if isinstance(op.value.get("callbacks"), dict)]
+    if with_callbacks:
+        shown = ", ".join(with_callbacks[:3]) + (", ..." if len(with_callbacks) > 3 else "")
+        if len(with_callbacks) > 1:
+            shown = f"{len(with_callbacks)} operations: {shown}"
+        notes.append(f"callbacks (on {shown}): requests the API sends, not tools")
+    return notes
 
 
 def _reorder(tool: dict[str, Any]) -> None:
