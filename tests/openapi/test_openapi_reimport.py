@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 from conftest import FIXTURES, import_spec, load_toml
 from mcpgen.diagnostics import SpecError
+from mcpgen.openapi.comments import carry_comments
 from mcpgen.openapi.importer import base_path
 from mcpgen.openapi.toml_writer import dumps
 from mcpgen.pipeline import check
@@ -171,3 +173,122 @@ def test_a_user_name_wins_over_a_new_tools_name(project: tuple[Path, Path]) -> N
     assert names.count("get_pet_age") == 1
     assert result.summary.merge is not None and len(result.summary.merge.renamed) == 1
     check(output)
+
+
+def _commented(text: str, replacements: list[tuple[str, str]]) -> str:
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_comments_stay_where_they_were(project: tuple[Path, Path]) -> None:
+    source, output = project
+    text = output.read_text(encoding="utf-8")
+    start = text.index('name = "get_pet_by_id"')
+    get_pet = text[text.rindex("[[tools]]", 0, start) : text.index("\n\n", start)]
+    edited = _commented(
+        text,
+        [
+            ("[server]\n", "# Ours: the shop's API, curated.\n[server]\n"),
+            (
+                get_pet,
+                _commented(
+                    get_pet,
+                    [
+                        ("[[tools]]\n", "# The one the front page calls.\n[[tools]]\n"),
+                        ('name = "get_pet_by_id"', 'name = "fetch_pet"'),
+                        ('title = "Find pet by ID"', 'title = "Find pet by ID"  # keep it short'),
+                        ("http.method", "# Sent as is; see the API's notes.\nhttp.method"),
+                        ('"Returns a single pet"', '"Returns a pet # by id"'),
+                    ],
+                ),
+            ),
+            ('[[tools]]\nname = "delete_pet"', '# Gone soon.\n[[tools]]\nname = "delete_pet"'),
+            ("[types.Category]\n", "[types.Category]\n# Fixed by the shop.\n"),
+        ],
+    )
+    output.write_text(edited + "\n# Last words.\n", encoding="utf-8")
+
+    def change_api(document: dict[str, Any]) -> None:
+        paths = document["paths"]
+        paths["/pet/{petId}"]["get"]["summary"] = "Find a pet by its ID"
+        del paths["/pet/{petId}"]["delete"]
+
+    _edit_document(source, change_api)
+    result = import_spec(source, output)
+    check(output)
+    lines = output.read_text(encoding="utf-8").split("\n")
+
+    def below(comment: str) -> str:
+        return lines[lines.index(comment) + 1]
+
+    assert below("# Ours: the shop's API, curated.") == "[server]"
+    # The renamed tool is known by its operation; its title came from the API and kept the
+    # comment after it; a `#` in a string is no comment.
+    assert below("# The one the front page calls.") == "[[tools]]"
+    assert lines[lines.index("# The one the front page calls.") + 2] == 'name = "fetch_pet"'
+    assert 'title = "Find a pet by its ID"  # keep it short' in lines
+    assert below("# Sent as is; see the API's notes.") == 'http.method = "GET"'
+    assert 'description = "Returns a pet # by id"' in lines
+    assert below("# Fixed by the shop.").startswith("type = ")
+    assert lines[-2:] == ["# Last words.", ""]
+    merge = result.summary.merge
+    assert merge is not None
+    line = edited.split("\n").index("# Gone soon.") + 1
+    assert merge.comments_lost == [f"line {line}: # Gone soon."]
+    again = output.read_bytes()
+    import_spec(source, output)
+    assert output.read_bytes() == again
+
+
+def test_comments_follow_keys_whatever_the_layout() -> None:
+    old_text = '''\
+[server]
+name = "s"
+
+[[tools]]
+name = "a"
+description = """
+Says # not a comment,
+and an escaped \\""" quote."""  # after the string
+input.type = "object"
+
+[tools.http]  # the call
+# Read only.
+method = "GET"
+path = "/a"
+operation_id = "a"
+tags = [
+  "x",  # the main one
+  "y",
+]
+
+[tools.input.properties.q]
+# Free text.
+type = "string"
+'''
+    old = tomllib.loads(old_text)
+    new_text = dumps(old, sections=lambda path: path in (("server",), ("tools",)))
+    carried, lost = carry_comments(old_text, old, new_text, old)
+    assert lost == []
+    # The new layout writes both tables inline: their comments go to the nearest key left.
+    # A `#` in a string is no comment; a comment on a value of several lines goes above it.
+    expected = '''\
+[server]
+name = "s"
+
+[[tools]]
+name = "a"
+# after the string
+description = """
+Says # not a comment,
+and an escaped \\"\\"" quote."""
+# Free text.
+input = { type = "object", properties = { q = { type = "string" } } }
+# Read only.
+# the main one
+http = { method = "GET", path = "/a", operation_id = "a", tags = ["x", "y"] }  # the call
+'''
+    assert carried == expected
+    assert tomllib.loads(carried) == old

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from mcpgen.diagnostics import Diagnostic, SpecError
 from mcpgen.load import load_spec
+from mcpgen.openapi.comments import carry_comments
 from mcpgen.openapi.convert import ImportOptions, convert_document
 from mcpgen.openapi.document import DocumentSet, is_remote
 from mcpgen.openapi.naming import DEFAULT_MAX_NAME_LENGTH
@@ -60,11 +61,12 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
     """Import (or re-import) and write the spec and its base; raises SpecError on any error."""
     output = request.output
     current: dict[str, Any] | None = None
+    current_text = ""
     base: dict[str, Any] | None = None
     recorded_options: dict[str, Any] = {}
     warnings: list[Diagnostic] = []
     if output.exists():
-        current = _current_spec(output)
+        current, current_text = _current_spec(output)
         base, recorded_options = _read_base(output, warnings)
     source = request.source
     recorded_source: str
@@ -115,6 +117,8 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
     _check(final, output)
     header = _header(conversion.spec, recorded_source, output)
     spec_text = dumps(final, header, _is_section)
+    if current is not None and merge is not None:
+        spec_text, merge.comments_lost = carry_comments(current_text, current, spec_text, final)
     summary = ImportSummary(
         spec_file=str(output),
         source=recorded_source,
@@ -154,8 +158,9 @@ def base_json(spec: dict[str, Any], options: dict[str, Any]) -> str:
     )
 
 
-def _current_spec(output: Path) -> dict[str, Any]:
-    """The curated spec as the user left it; refused (nothing written) unless it loads."""
+def _current_spec(output: Path) -> tuple[dict[str, Any], str]:
+    """The curated spec as the user left it, and its text; refused (nothing written) unless
+    it loads."""
     loaded = load_spec(output)
     data: dict[str, Any] = loaded.document.data
     if "openapi" not in data:
@@ -169,7 +174,7 @@ def _current_spec(output: Path) -> dict[str, Any]:
                 )
             ]
         )
-    return data
+    return data, loaded.document.text
 
 
 def _read_base(

@@ -43,6 +43,8 @@ class MergeReport:
     changed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     renamed: list[str] = field(default_factory=list)
+    # The user's comments whose tool or table is gone ("line N: # text" of the spec as it was).
+    comments_lost: list[str] = field(default_factory=list)
 
 
 def tool_identity(tool: Any) -> str | None:

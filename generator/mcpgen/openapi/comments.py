@@ -1,0 +1,303 @@
+"""Re-import stage: the user's comments, carried from the spec as it was into the spec as written.
+
+The merge works on data, and the spec is written afresh from it, so comments would be lost:
+they are carried over by what they sit on. A comment on its own line belongs to the statement
+below it (a table header or a key), a comment after a value to that value's line. A statement is
+known by its full path, whatever the layout: `[tools.http]` then `method = ...` and
+`http.method = ...` in `[[tools]]` are the same key, and an element of `[[tools]]` is known by
+its operation (a tool the user renamed keeps its comments). Where a path is gone from the new
+spec, a comment goes to the nearest statement above it in the tree that is still there (a key
+now written inline in its table); a comment whose tool or table is gone entirely is reported.
+
+The first comment block of the file, up to its first blank line, is the import's own header,
+written afresh each time.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcpgen.openapi.reimport import tool_identity
+
+# A statement's place: table and key names, and ("#", identity) for an element of an array of
+# tables.
+Anchor = tuple[Any, ...]
+END: Anchor = ("<end>",)
+
+
+@dataclass
+class _Statement:
+    """A table header or a key, and the lines its value takes."""
+
+    line: int  # the index of its first line
+    last: int  # the index of its last line
+    anchor: Anchor
+    comments: list[str]  # those on its lines, from `#`, in order
+
+    @property
+    def trailing(self) -> str | None:
+        """The comment after a one-line statement."""
+        return self.comments[0] if self.comments and self.line == self.last else None
+
+
+@dataclass
+class _Comments:
+    """The user's comments by the statement they sit on."""
+
+    above: dict[Anchor, list[str]] = field(default_factory=lambda: defaultdict(list))
+    trailing: dict[Anchor, str] = field(default_factory=dict)
+    first_line: dict[Anchor, int] = field(default_factory=dict)  # for reporting, 1-based
+
+
+# The first line of the comment block `mcpgen import openapi` opens a spec with.
+HEADER_START = "# Imported by `mcpgen import openapi`"
+
+
+def carry_comments(
+    old_text: str, old_data: dict[str, Any], new_text: str, new_data: dict[str, Any]
+) -> tuple[str, list[str]]:
+    """`new_text` with the comments of `old_text` in their places, and the comments that have
+    none left ("line N: # text"), for the report."""
+    comments = _collect(old_text, old_data)
+    if not comments.above and not comments.trailing:
+        return new_text, []
+    lines = new_text.split("\n")
+    statements = {s.anchor: s for s in _statements(lines, new_data)}
+    above: defaultdict[int, list[str]] = defaultdict(list)
+    after: dict[int, str] = {}
+    lost: list[str] = []
+    for anchor in _in_order(comments):
+        target = _nearest(anchor, statements)
+        texts = comments.above.get(anchor, [])
+        trailing = comments.trailing.get(anchor)
+        if target is None:
+            at = comments.first_line[anchor]
+            lost.extend(f"line {at}: {text}" for text in [*texts, *filter(None, [trailing])])
+            continue
+        above[target.line].extend(texts)
+        if trailing is None:
+            continue
+        if target.anchor == anchor and target.line == target.last and not target.comments:
+            after[target.line] = trailing
+        else:
+            above[target.line].append(trailing)
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        out.extend(above.get(index, []))
+        out.append(f"{line}  {after[index]}" if index in after else line)
+    ends = comments.above.get(END, [])
+    if ends:
+        while out and out[-1] == "":
+            out.pop()
+        out.extend(["", *ends, ""])
+    return "\n".join(out), lost
+
+
+def _in_order(comments: _Comments) -> list[Anchor]:
+    anchors = set(comments.above) | set(comments.trailing)
+    anchors.discard(END)
+    return sorted(anchors, key=lambda a: comments.first_line[a])
+
+
+def _nearest(anchor: Anchor, statements: dict[Anchor, _Statement]) -> _Statement | None:
+    """The statement at `anchor`, else at its nearest ancestor; never the bare array of an
+    element that is gone (its comments were about that element)."""
+    for end in range(len(anchor), 0, -1):
+        found = statements.get(anchor[:end])
+        if found is not None:
+            return found
+        if isinstance(anchor[end - 1], tuple):
+            return None
+    return None
+
+
+def _collect(text: str, data: dict[str, Any]) -> _Comments:
+    lines = text.split("\n")
+    comments = _Comments()
+    pending: list[str] = []
+    pending_from = 0
+    position = 0
+    if lines and lines[0].startswith(HEADER_START):
+        while position < len(lines) and lines[position].strip():
+            position += 1
+    for statement in _statements(lines, data):
+        for index in range(position, statement.line):
+            stripped = lines[index].strip()
+            if stripped.startswith("#"):
+                if not pending:
+                    pending_from = index
+                pending.append(stripped)
+        position = statement.last + 1
+        anchor = statement.anchor
+        inside = statement.comments if statement.trailing is None else []
+        if pending or inside:
+            comments.above[anchor].extend([*pending, *inside])
+            comments.first_line.setdefault(
+                anchor, (pending_from if pending else statement.line) + 1
+            )
+            pending = []
+        if statement.trailing is not None:
+            comments.trailing[anchor] = statement.trailing
+            comments.first_line.setdefault(anchor, statement.line + 1)
+    comments.above[END].extend(
+        line.strip() for line in lines[position:] if line.strip().startswith("#")
+    )
+    if not comments.above[END]:
+        del comments.above[END]
+    return comments
+
+
+def _statements(lines: list[str], data: dict[str, Any]) -> Iterator[_Statement]:
+    """Every table header and key of a TOML text, with its full path."""
+    table: Anchor = ()
+    counts: dict[Anchor, int] = {}
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].strip()
+        if not stripped or stripped.startswith("#"):
+            index += 1
+            continue
+        scanner = _Scanner()
+        scanner.feed(lines[index])
+        start, code = index, scanner.code
+        while not scanner.closed and index + 1 < len(lines):
+            index += 1
+            scanner.feed(lines[index])
+        if code.startswith("["):
+            is_array = code.startswith("[[")
+            width = 2 if is_array else 1
+            table = _resolve(_key_path(code[width:-width]), counts, data, is_array)
+            yield _Statement(start, index, table, scanner.comments)
+        elif scanner.equals is not None:
+            names = _key_path(code[: scanner.equals])
+            if names:
+                yield _Statement(start, index, (*table, *names), scanner.comments)
+        index += 1
+
+
+def _resolve(
+    names: tuple[str, ...], counts: dict[Anchor, int], data: dict[str, Any], is_array: bool
+) -> Anchor:
+    """A header's full path: each array of tables on the way stands for its latest element."""
+    anchor: Anchor = ()
+    value: Any = data
+    for position, name in enumerate(names):
+        anchor = (*anchor, name)
+        value = value.get(name) if isinstance(value, dict) else None
+        last = position == len(names) - 1
+        if last and is_array:
+            counts[anchor] = counts.get(anchor, -1) + 1
+        if isinstance(value, list) and anchor in counts:
+            element = counts[anchor]
+            item = value[element] if element < len(value) else None
+            anchor = (*anchor, ("#", _identity(anchor, item, element)))
+            value = item
+    return anchor
+
+
+_IDENTITIES: dict[tuple[str, ...], Callable[[dict[str, Any]], Any]] = {
+    ("tools",): lambda tool: tool_identity(tool) or f"tool {tool.get('name')}",
+}
+
+
+def _identity(anchor: Anchor, item: Any, element: int) -> Any:
+    """How an element of an array of tables is known across versions of the spec."""
+    if not isinstance(item, dict):
+        return element
+    known = _IDENTITIES.get(tuple(a for a in anchor if isinstance(a, str)))
+    if known is not None:
+        return known(item)
+    for name in ("name", "uri", "uri_template"):
+        if isinstance(item.get(name), str):
+            return f"{name} {item[name]}"
+    return element
+
+
+def _key_path(text: str) -> tuple[str, ...]:
+    """A TOML key (`a."b.c".d`) as its names; () when it is not one."""
+    if _BARE_KEY.fullmatch(text.strip()):
+        return tuple(name.strip() for name in text.split("."))
+    try:
+        value: Any = tomllib.loads(f"{text.strip()} = 0")
+    except tomllib.TOMLDecodeError:
+        return ()
+    names: list[str] = []
+    while isinstance(value, dict) and len(value) == 1:
+        [(name, value)] = value.items()
+        names.append(name)
+    return tuple(names)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_-]+)*")
+
+
+class _Scanner:
+    """Reads a statement line by line, minding strings and brackets: its first line's code (no
+    comment), where its key ends (the first `=`), its comments, and whether it is closed."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.string: str | None = None  # the quote that opened the string we are in
+        self.comments: list[str] = []
+        self.code = ""
+        self.equals: int | None = None
+        self._lines = 0
+
+    @property
+    def closed(self) -> bool:
+        return self.depth == 0 and self.string is None
+
+    def feed(self, line: str) -> None:
+        first = self._lines == 0
+        self._lines += 1
+        position = 0
+        while position < len(line):
+            if self.string is not None:  # a multi-line string: find where it closes
+                end = _string_end(line, position, self.string)
+                if end < 0:
+                    break
+                position, self.string = end, None
+                continue
+            token = _TOKEN.search(line, position)
+            if token is None:
+                break
+            text, position = token[0], token.end()
+            if text == "#":
+                self.comments.append(line[token.start() :].rstrip())
+                line = line[: token.start()]
+                break
+            if text in ('"""', "'''"):
+                self.string = text
+            elif text == "=":
+                if first and self.depth == 0 and self.equals is None:
+                    self.equals = token.start()
+            elif text in "[{":
+                self.depth += 1
+            elif text in "]}":
+                self.depth -= 1
+        if first:
+            self.code = line.strip()
+            if self.equals is not None:
+                self.equals -= len(line) - len(line.lstrip())
+
+
+# What a scanner must see: strings (a one-line one whole: they hold anything), comments,
+# brackets and `=`. Unclosed one-line strings (invalid TOML) run to the end of the line.
+_TOKEN = re.compile(r'"""|\'\'\'|"(?:[^"\\\n]|\\.)*"?|\'[^\'\n]*\'?|[#\[\]{}=]')
+
+
+def _string_end(line: str, start: int, quote: str) -> int:
+    """Where a multi-line string opened by `quote` closes in `line` (after it), else -1."""
+    while True:
+        found = line.find(quote, start)
+        if found < 0 or quote == "'''":
+            return found + len(quote) if found >= 0 else -1
+        backslashes = len(line[:found]) - len(line[:found].rstrip("\\"))
+        if backslashes % 2 == 0:
+            return found + len(quote)
+        start = found + 1
