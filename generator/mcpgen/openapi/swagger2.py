@@ -128,9 +128,8 @@ class _Upgrader:
         servers = self._servers()
         if servers:
             result["servers"] = servers
-        components = self._components()
-        if components:
-            result["components"] = components
+        # Even empty: a `$ref` to nothing is then said to miss `#/definitions`, as written.
+        result["components"] = self._components()
         paths = data.get("paths")
         result["paths"] = self._paths(paths) if isinstance(paths, dict) else paths
         return result
