@@ -193,7 +193,7 @@ class _Upgrader:
         result: dict[str, Any] = {}
         for path, item in paths.items():
             at: Pointer = ("paths", path)
-            if isinstance(item, dict) and "$ref" in item:
+            if isinstance(item, dict) and isinstance(item.get("$ref"), str):
                 self._refuse_elsewhere("a path item", item["$ref"], at)
             result[path] = self._path_item(item, at) if isinstance(item, dict) else item
         return result
@@ -339,7 +339,7 @@ class _Upgrader:
     def _style(self, parameter: dict[str, Any], at: Pointer) -> dict[str, Any]:
         """An array parameter's `collectionFormat` as the 3.0 style that sends the same text."""
         place = parameter.get("in")
-        given = parameter.get("collectionFormat", "csv")
+        given = str(parameter.get("collectionFormat", "csv"))
         if place == "query" and given in _QUERY_STYLES:
             style, explode = _QUERY_STYLES[given]
             return {"style": style, "explode": explode}
