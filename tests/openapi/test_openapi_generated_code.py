@@ -22,10 +22,11 @@ from mcpgen.cli import main
 pytestmark = pytest.mark.slow
 
 DOCUMENTS = sorted(
-    [p for p in FIXTURES.glob("*.yaml") if "swagger" not in p.name]
+    [*FIXTURES.glob("*.yaml")]
     + [FIXTURES / "petstore-separate" / "spec" / "openapi.yaml"]
     + [FIXTURES / "edge" / name for name in ("clashes.yaml", "bodies.yaml", "servers.yaml")]
     + [FIXTURES / "edge" / "split" / "openapi.yaml"]
+    + [FIXTURES / "edge" / "swagger2-split" / "swagger.yaml"]
 )
 
 

@@ -19,12 +19,13 @@ from mcpgen.openapi.importer import base_path
 from mcpgen.pipeline import check
 
 GOOD = sorted(
-    [p for p in FIXTURES.glob("*.yaml") if "swagger" not in p.name]
+    [*FIXTURES.glob("*.yaml")]
     + [FIXTURES / "petstore-separate" / "spec" / "openapi.yaml"]
     + [FIXTURES / "edge" / name for name in ("clashes.yaml", "bodies.yaml", "servers.yaml")]
     + [FIXTURES / "edge" / "split" / "openapi.yaml"]
+    + [FIXTURES / "edge" / "swagger2-split" / "swagger.yaml"]
 )
-BAD = sorted([*(FIXTURES / "edge" / "bad").iterdir(), FIXTURES / "petstore-swagger-2.0.yaml"])
+BAD = sorted((FIXTURES / "edge" / "bad").iterdir())
 GITHUB = (
     Path(__file__).parents[1] / "peers/node_modules/octokit-openapi/generated/api.github.com.json"
 )

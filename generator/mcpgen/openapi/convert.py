@@ -31,6 +31,7 @@ from mcpgen.openapi.naming import (
 )
 from mcpgen.openapi.schema import JsonSchema, SchemaConverter, without_examples
 from mcpgen.openapi.select import Selectable, unused_criteria, why_skipped
+from mcpgen.openapi.swagger2 import upgrade_swagger2
 from mcpgen.spec import OpenApiSelection
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -127,16 +128,12 @@ def convert_document(documents: DocumentSet, options: ImportOptions) -> Conversi
         raise SpecError([root.diagnostic((), "an OpenAPI document is an object at the top")])
     version = data.get("openapi")
     if "swagger" in data:
-        raise SpecError(
-            [
-                root.diagnostic(
-                    ("swagger",),
-                    f"Swagger {data.get('swagger')} is not supported; mcpgen imports OpenAPI 3.0 "
-                    "and 3.1",
-                    hint="convert it first, e.g. `npx swagger2openapi in.yaml -o out.yaml`",
-                )
-            ]
-        )
+        upgrade = upgrade_swagger2(root)
+        documents.documents[root.key] = upgrade.document
+        conversion = _Converter(documents, upgrade.document, options, openapi_30=True).run()
+        conversion.warnings[:0] = upgrade.warnings
+        conversion.notes.insert(0, upgrade.note)
+        return conversion
     if not isinstance(version, str) or not re.match(r"3\.[0-2]\.", version + "."):
         where: Pointer = ("openapi",) if "openapi" in data else ()
         raise SpecError(

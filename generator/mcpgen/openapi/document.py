@@ -56,6 +56,11 @@ class OpenApiDocument:
     text: str
     data: Any
     is_json: bool
+    # A Swagger 2.0 document is read upgraded to OpenAPI 3.0 (`swagger2`), at the new places;
+    # its diagnostics name and locate the places of the text: new pointer prefix -> original,
+    # and how each rewritten `$ref` was written.
+    moved: dict[tuple[str, ...], Pointer] = field(default_factory=dict)
+    refs_as_written: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def _json_map(self) -> Any:
@@ -89,16 +94,29 @@ class OpenApiDocument:
             return Location(self.display, 1, 1)
         return Location(self.display, best.start_mark.line + 1, best.start_mark.column + 1)
 
+    def original(self, parts: Pointer) -> Pointer:
+        """Where the value at `parts` is written in the text (its own place unless moved)."""
+        for end in range(len(parts), -1, -1) if self.moved else ():
+            found = self.moved.get(tuple(str(p) for p in parts[:end]))
+            if found is not None:
+                return (*found, *parts[end:])
+        return parts
+
     def diagnostic(self, parts: Pointer, message: str, hint: str | None = None) -> Diagnostic:
         """An error at `parts`, named by its JSON pointer and located in the text."""
+        written = self.original(parts)
         return Diagnostic(
-            "error", f"{pointer_text(parts)}: {message}", location=self.locate(parts), hint=hint
+            "error",
+            f"{pointer_text(written)}: {message}",
+            location=self.locate(written),
+            hint=hint,
         )
 
     def warning(self, parts: Pointer, message: str) -> Diagnostic:
         """A warning at `parts` (located the same way as an error)."""
+        written = self.original(parts)
         return Diagnostic(
-            "warning", f"{pointer_text(parts)}: {message}", location=self.locate(parts)
+            "warning", f"{pointer_text(written)}: {message}", location=self.locate(written)
         )
 
 
@@ -193,8 +211,9 @@ class DocumentSet:
                 raise RefError(
                     document.diagnostic(
                         parts,
-                        f"$ref {ref!r}: {target_doc.display} has nothing at "
-                        f"{pointer_text((*walked, key_part))}",
+                        f"$ref {document.refs_as_written.get(ref, ref)!r}: "
+                        f"{target_doc.display} has nothing at "
+                        f"{pointer_text(target_doc.original((*walked, key_part)))}",
                     )
                 )
         return Target(target_doc, tuple(walked))
