@@ -397,7 +397,7 @@ def import_openapi(
     output_validation: str | None,
     allow_remote_refs: bool,
 ) -> None:
-    """Make (or update) the spec OUTPUT from the OpenAPI 3.0/3.1 document SOURCE.
+    """Make (or update) the spec OUTPUT from the OpenAPI 3.0/3.1 (or Swagger 2.0) document SOURCE.
 
     \b
     One tool per operation; a later import of the changed API keeps your edits

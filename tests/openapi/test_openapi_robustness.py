@@ -59,6 +59,8 @@ EXPECTED_CLI_ERRORS = {
     "yaml-syntax.yaml": r"yaml-syntax\.yaml:7:1: error: invalid YAML",
     "json-syntax.json": r"json-syntax\.json:3:69: error: invalid JSON",
     "ref-cycle.yaml": r"ref-cycle\.yaml:7:11: error: #/paths/~1x/get/parameters/0: \$ref cycle",
+    "required-not-names.yaml": r"required-not-names\.yaml:16:45: error: #/paths/~1a/post/"
+    r"requestBody/content/application~1json/schema/properties/x/required: `required` must be",
 }
 
 

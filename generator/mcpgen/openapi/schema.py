@@ -264,7 +264,12 @@ class SchemaConverter:
                     result["type"] = "null"
                 else:
                     result[key] = _no_nulls(value)
-            elif key == "required" and isinstance(value, list):
+            elif key == "required":
+                if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+                    self.problems.append(
+                        document.diagnostic(here, "`required` must be a list of property names")
+                    )
+                    continue
                 result[key] = value
             elif key == "type" and value == "file":
                 result["type"] = "string"
