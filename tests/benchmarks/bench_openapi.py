@@ -15,6 +15,9 @@ the noise of a shared machine hits every side alike:
              Target: FastMCP / mcpgen >= 5x.
   payload    the bytes of the `tools/list` result (JSON), both servers, all operations.
              Target: mcpgen <= FastMCP.
+  first call the first `tools/call` after that list (GitHub's `repos/get`), both servers
+             calling a loopback API that answers 404: what a server still loads on its first
+             call. No target; reported.
 
     python tests/benchmarks/bench_openapi.py [--rounds 3] [--document PATH] [--only first-list]
 
@@ -29,13 +32,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import anyio
@@ -58,7 +66,7 @@ with open(sys.argv[1], encoding="utf-8") as handle:
 # As its documentation shows it: every operation a tool, a client for the API's base URL.
 server = FastMCP.from_openapi(
     openapi_spec=document,
-    client=httpx2.AsyncClient(base_url="http://127.0.0.1:9"),
+    client=httpx2.AsyncClient(base_url=sys.argv[2]),
     name="github",
 )
 server.run(transport="stdio", show_banner=False)
@@ -155,8 +163,46 @@ def generate_openapi_python_client(python: Path, document: Path, work: Path) -> 
     )
 
 
-async def first_list(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """Seconds from spawn to the first tools/list answer, the payload bytes, the tool count."""
+# The first tool call: an operation of GitHub's, by its name's letters and digits (mcpgen
+# calls it `repos_get`, FastMCP `reposget`), and its arguments.
+FIRST_CALL = ("reposget", {"owner": "octocat", "repo": "hello-world"})
+
+
+class _NotFound(BaseHTTPRequestHandler):
+    """An API that has nothing: every request gets a 404 with GitHub's error body."""
+
+    def _answer(self) -> None:
+        body = b'{"message": "Not Found", "documentation_url": "https://docs.github.com"}'
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+@contextmanager
+def loopback_api() -> Iterator[str]:
+    """The base URL of a `_NotFound` API on a free loopback port, for the block's length."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def first_list(
+    command: list[str], env: dict[str, str]
+) -> tuple[float, int, int, float | None]:
+    """Seconds from spawn to the first tools/list answer, the payload bytes, the tool count,
+    and the seconds of the first tool call after it (None: the document has no such tool)."""
     start = time.perf_counter()
     params = StdioServerParameters(command=command[0], args=command[1:], env=env)
     with open(os.devnull, "w") as quiet:  # the servers' start-up logs are not the report
@@ -167,10 +213,19 @@ async def first_list(command: list[str], env: dict[str, str]) -> tuple[float, in
             await session.initialize()
             listed = await session.list_tools()
             elapsed = time.perf_counter() - start
+            wanted, arguments = FIRST_CALL
+            names = [t.name for t in listed.tools if re.sub(r"[\W_]", "", t.name) == wanted]
+            called = None
+            if names:
+                began = time.perf_counter()
+                result = await session.call_tool(names[0], arguments)
+                called = time.perf_counter() - began
+                if not result.is_error:
+                    raise RuntimeError(f"{names[0]} succeeded against an API that has nothing")
     payload = json.dumps(
         listed.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False
     )
-    return elapsed, len(payload.encode()), len(listed.tools)
+    return elapsed, len(payload.encode()), len(listed.tools), called
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,11 +249,15 @@ def main(argv: list[str] | None = None) -> int:
         "mcpgen first tools/list": [],
         "FastMCP first tools/list": [],
     }
+    calls: dict[str, list[float]] = {"mcpgen first tools/call": [], "FastMCP first tools/call": []}
     if not only_list:
         samples = {"mcpgen import+generate": [], "openapi-python-client": [], **samples}
     peaks: dict[str, list[float]] = {"mcpgen": [], "openapi-python-client": []}
     payloads: dict[str, tuple[int, int]] = {}
-    with tempfile.TemporaryDirectory(prefix="mcpgen-bench-openapi-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="mcpgen-bench-openapi-") as tmp,
+        loopback_api() as api_url,
+    ):
         work = Path(tmp)
         server_script = work / "fastmcp_server.py"
         server_script.write_text(FASTMCP_SERVER, encoding="utf-8")
@@ -214,15 +273,22 @@ def main(argv: list[str] | None = None) -> int:
                 samples["openapi-python-client"].append(theirs.seconds)
                 peaks["mcpgen"].append(ours.peak_mb)
                 peaks["openapi-python-client"].append(theirs.peak_mb)
-            ours_env = {**os.environ, "PYTHONPATH": str(project / "src")}
+            ours_env = {
+                **os.environ,
+                "PYTHONPATH": str(project / "src"),
+                "GITHUB_BASE_URL": api_url,
+            }
             listed = anyio.run(first_list, [sys.executable, "-m", "github"], ours_env)
-            samples["mcpgen first tools/list"].append(listed[0])
-            payloads["mcpgen"] = listed[1:]
             fast = anyio.run(
-                first_list, [str(python), str(server_script), str(document)], dict(os.environ)
+                first_list,
+                [str(python), str(server_script), str(document), api_url],
+                dict(os.environ),
             )
-            samples["FastMCP first tools/list"].append(fast[0])
-            payloads["FastMCP"] = fast[1:]
+            for side, measured in (("mcpgen", listed), ("FastMCP", fast)):
+                samples[f"{side} first tools/list"].append(measured[0])
+                payloads[side] = measured[1:3]
+                if measured[3] is not None:
+                    calls[f"{side} first tools/call"].append(measured[3])
             print(
                 f"round {round_ + 1}: "
                 + ", ".join(f"{name} {values[-1]:.2f} s" for name, values in samples.items())
@@ -236,6 +302,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  peak memory {name:22} max {max(values):7.0f} MB")
     for name, (size, tools) in payloads.items():
         print(f"  tools/list {name:10} {tools} tools, {size / 1e6:.2f} MB")
+    for name, values in calls.items():
+        if values:
+            print(
+                f"  {name:26} median {statistics.median(values):7.2f} s   "
+                f"all {[round(v, 2) for v in values]}"
+            )
     list_ratio = median["FastMCP first tools/list"] / median["mcpgen first tools/list"]
     payload_ratio = payloads["mcpgen"][0] / payloads["FastMCP"][0]
     print()
