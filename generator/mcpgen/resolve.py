@@ -597,34 +597,46 @@ def _models_read(
     """The models some code reads, and the tools with the models of generated handlers dropped.
 
     User-owned handlers read their models, error classes their data, the runtime a template's
-    parameters and a prompt's arguments; a type nothing refers to is there for the user's own
-    code. A generated HTTP handler reads none: it sends the arguments on as they came, checked
+    parameters and a prompt's arguments; a type that no tool, error, template or prompt reaches
+    is there for the user's own code. A generated HTTP handler reads none: it sends the arguments on as they came, checked
     against the input schema, and checks the answer against the output schema. Importing a
     large API, that is most of its models: GitHub's 1,223 operations make ~3,000 classes that
     would take most of generation and seconds of a server's first tool call. Names were claimed
     before this, so switching a tool's handler renames no other model.
     """
-    read: set[str] = {e.data_model for e in errors.values() if e.data_model}
-    read.update(t.params_model for t in templates)
-    read.update(p.arguments_model for p in prompts)
-    used = {m for t in tools for m in (t.input_model, t.output_model) if m} | read
-    used.update(ref for m in models for ref in _refs_in(m.schema) if ref != m.class_name)
-    read.update(m.class_name for m in models if m.origin[0] == "types" and m.class_name not in used)
+    if all(tool.http is None or tool.http.custom for tool in tools):
+        return tuple(models), tools  # every handler is the user's: every model is read
+    refs: dict[str, set[str]] = {m.class_name: set(_refs_in(m.schema)) for m in models}
+    others: set[str] = {e.data_model for e in errors.values() if e.data_model}
+    others.update(t.params_model for t in templates)
+    others.update(p.arguments_model for p in prompts)
+    tool_models: dict[str, set[str]] = {
+        t.name: {m for m in (t.input_model, t.output_model) if m} for t in tools
+    }
+    # Types no item reaches, even through other types, are there for the user's own code.
+    reached = _closure(others.union(*tool_models.values()), refs)
+    read = others | ({m.class_name for m in models if m.origin[0] == "types"} - reached)
     kept: list[ToolIR] = []
     for tool in tools:
         if tool.http is None or tool.http.custom:
-            read.update(m for m in (tool.input_model, tool.output_model) if m)
+            read |= tool_models[tool.name]
             kept.append(tool)
         else:
             kept.append(replace(tool, input_model=None, output_model=None))
-    schemas = {m.class_name: m.schema for m in models}
-    queue = list(read)
-    while queue:
-        for ref in _refs_in(schemas.get(ClassName(queue.pop()))):
-            if ref not in read:
-                read.add(ref)
-                queue.append(ref)
+    read = _closure(read, refs)
     return tuple(m for m in models if m.class_name in read), tuple(kept)
+
+
+def _closure(names: set[str], refs: Mapping[str, set[str]]) -> set[str]:
+    """`names` and every model they refer to, directly or not."""
+    found = set(names)
+    queue = list(names)
+    while queue:
+        for ref in refs.get(queue.pop(), ()):
+            if ref not in found:
+                found.add(ref)
+                queue.append(ref)
+    return found
 
 
 def _report_ref_cycles(resolver: _Resolver) -> None:

@@ -43,6 +43,14 @@ properties.next = {{ "$ref" = "#/types/Loop" }}
 type = "object"
 properties.z = {{ type = "boolean" }}
 
+[types.Ping]
+type = "object"
+properties.pong = {{ "$ref" = "#/types/Pong" }}
+
+[types.Pong]
+type = "object"
+properties.ping = {{ "$ref" = "#/types/Ping" }}
+
 [types.Problem]
 type = "object"
 properties.detail = {{ type = "string" }}
@@ -93,11 +101,14 @@ def test_a_generated_handler_reads_no_models(tmp_path: Path) -> None:
     plain = tools["plain"]
     assert (plain.input_model, plain.output_model) == ("PlainInput", "PlainOutput")
     # Sent, OnlySent, Got and Loop are only the generated handler's; Shared is also the custom
-    # one's, Problem the error's, and nothing refers to Standalone: it is the user's to use.
+    # one's, Problem the error's, and nothing refers to Standalone, nor to Ping and Pong but
+    # each other: they are the user's to use.
     assert sorted(_models(ir)) == [
         "CustomInput",
+        "Ping",
         "PlainInput",
         "PlainOutput",
+        "Pong",
         "Problem",
         "Shared",
         "Standalone",
