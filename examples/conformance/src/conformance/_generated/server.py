@@ -304,137 +304,75 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
         tool_test_tool_with_task.test_tool_with_task
     )
     return {
-        "test_simple_text": runtime.Binding(
-            models.Empty,
-            handle_tool_test_simple_text,
-        ),
-        "test_image_content": runtime.Binding(
-            models.Empty,
-            handle_tool_test_image_content,
-        ),
-        "test_audio_content": runtime.Binding(
-            models.Empty,
-            handle_tool_test_audio_content,
-        ),
-        "test_embedded_resource": runtime.Binding(
-            models.Empty,
-            handle_tool_test_embedded_resource,
-        ),
+        "test_simple_text": runtime.Binding(models.Empty, handle_tool_test_simple_text),
+        "test_image_content": runtime.Binding(models.Empty, handle_tool_test_image_content),
+        "test_audio_content": runtime.Binding(models.Empty, handle_tool_test_audio_content),
+        "test_embedded_resource": runtime.Binding(models.Empty, handle_tool_test_embedded_resource),
         "test_multiple_content_types": runtime.Binding(
-            models.Empty,
-            handle_tool_test_multiple_content_types,
+            models.Empty, handle_tool_test_multiple_content_types
         ),
-        "test_tool_with_logging": runtime.Binding(
-            models.Empty,
-            handle_tool_test_tool_with_logging,
-        ),
+        "test_tool_with_logging": runtime.Binding(models.Empty, handle_tool_test_tool_with_logging),
         "test_tool_with_progress": runtime.Binding(
-            models.Empty,
-            handle_tool_test_tool_with_progress,
+            models.Empty, handle_tool_test_tool_with_progress
         ),
-        "test_error_handling": runtime.Binding(
-            models.Empty,
-            handle_tool_test_error_handling,
-        ),
+        "test_error_handling": runtime.Binding(models.Empty, handle_tool_test_error_handling),
         "test_missing_capability": runtime.Binding(
-            models.Empty,
-            handle_tool_test_missing_capability,
+            models.Empty, handle_tool_test_missing_capability
         ),
-        "test_sampling": runtime.Binding(
-            models.TestSamplingInput,
-            handle_tool_test_sampling,
-        ),
+        "test_sampling": runtime.Binding(models.TestSamplingInput, handle_tool_test_sampling),
         "test_elicitation": runtime.Binding(
-            models.TestElicitationInput,
-            handle_tool_test_elicitation,
+            models.TestElicitationInput, handle_tool_test_elicitation
         ),
         "test_elicitation_sep1034_defaults": runtime.Binding(
-            models.Empty,
-            handle_tool_test_elicitation_sep1034_defaults,
+            models.Empty, handle_tool_test_elicitation_sep1034_defaults
         ),
         "test_elicitation_sep1330_enums": runtime.Binding(
-            models.Empty,
-            handle_tool_test_elicitation_sep1330_enums,
+            models.Empty, handle_tool_test_elicitation_sep1330_enums
         ),
         "test_input_required_result_elicitation": runtime.Binding(
-            models.Empty,
-            handle_tool_test_input_required_result_elicitation,
+            models.Empty, handle_tool_test_input_required_result_elicitation
         ),
         "test_input_required_result_sampling": runtime.Binding(
-            models.Empty,
-            handle_tool_test_input_required_result_sampling,
+            models.Empty, handle_tool_test_input_required_result_sampling
         ),
         "test_input_required_result_list_roots": runtime.Binding(
-            models.Empty,
-            handle_tool_test_input_required_result_list_roots,
+            models.Empty, handle_tool_test_input_required_result_list_roots
         ),
         "test_input_required_result_request_state": runtime.Binding(
-            models.Empty,
-            handle_tool_test_input_required_result_request_state,
+            models.Empty, handle_tool_test_input_required_result_request_state
         ),
         "test_input_required_result_multiple_inputs": runtime.Binding(
-            models.Empty,
-            handle_tool_test_input_required_result_multiple_inputs,
+            models.Empty, handle_tool_test_input_required_result_multiple_inputs
         ),
         "test_input_required_result_multi_round": runtime.Binding(
-            models.Empty,
-            handle_tool_test_input_required_result_multi_round,
+            models.Empty, handle_tool_test_input_required_result_multi_round
         ),
         "test_input_required_result_tampered_state": runtime.Binding(
-            models.Empty,
-            handle_tool_test_input_required_result_tampered_state,
+            models.Empty, handle_tool_test_input_required_result_tampered_state
         ),
         "test_input_required_result_capabilities": runtime.Binding(
-            models.Empty,
-            handle_tool_test_input_required_result_capabilities,
+            models.Empty, handle_tool_test_input_required_result_capabilities
         ),
         "json_schema_2020_12_tool": runtime.Binding(
-            models.JsonSchema202012ToolInput,
-            handle_tool_json_schema_2020_12_tool,
+            models.JsonSchema202012ToolInput, handle_tool_json_schema_2020_12_tool
         ),
         "test_x_mcp_header": runtime.Binding(
-            models.TestXMcpHeaderInput,
-            handle_tool_test_x_mcp_header,
+            models.TestXMcpHeaderInput, handle_tool_test_x_mcp_header
         ),
-        "test_reconnection": runtime.Binding(
-            models.Empty,
-            handle_tool_test_reconnection,
-        ),
+        "test_reconnection": runtime.Binding(models.Empty, handle_tool_test_reconnection),
         "test_trigger_tool_change": runtime.Binding(
-            models.Empty,
-            handle_tool_test_trigger_tool_change,
+            models.Empty, handle_tool_test_trigger_tool_change
         ),
         "test_trigger_prompt_change": runtime.Binding(
-            models.Empty,
-            handle_tool_test_trigger_prompt_change,
+            models.Empty, handle_tool_test_trigger_prompt_change
         ),
-        "greet": runtime.Binding(
-            models.GreetInput,
-            handle_tool_greet,
-        ),
-        "slow_compute": runtime.Binding(
-            models.SlowComputeInput,
-            handle_tool_slow_compute,
-        ),
-        "failing_job": runtime.Binding(
-            models.Empty,
-            handle_tool_failing_job,
-        ),
-        "protocol_error_job": runtime.Binding(
-            models.Empty,
-            handle_tool_protocol_error_job,
-        ),
-        "confirm_delete": runtime.Binding(
-            models.ConfirmDeleteInput,
-            handle_tool_confirm_delete,
-        ),
-        "multi_input": runtime.Binding(
-            models.Empty,
-            handle_tool_multi_input,
-        ),
+        "greet": runtime.Binding(models.GreetInput, handle_tool_greet),
+        "slow_compute": runtime.Binding(models.SlowComputeInput, handle_tool_slow_compute),
+        "failing_job": runtime.Binding(models.Empty, handle_tool_failing_job),
+        "protocol_error_job": runtime.Binding(models.Empty, handle_tool_protocol_error_job),
+        "confirm_delete": runtime.Binding(models.ConfirmDeleteInput, handle_tool_confirm_delete),
+        "multi_input": runtime.Binding(models.Empty, handle_tool_multi_input),
         "test_tool_with_task": runtime.Binding(
-            models.Empty,
-            handle_tool_test_tool_with_task,
-            task_starts="at_detach",
+            models.Empty, handle_tool_test_tool_with_task, task_starts="at_detach"
         ),
     }

@@ -177,45 +177,17 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
     handle_tool_suggest_title: protocols.SuggestTitleHandler = tool_suggest_title.suggest_title
     handle_tool_delete_note: protocols.DeleteNoteHandler = tool_delete_note.delete_note
     return {
-        "get_note": runtime.Binding(
-            models.NoteId,
-            handle_tool_get_note,
-        ),
-        "add_note": runtime.Binding(
-            models.AddNoteInput,
-            handle_tool_add_note,
-        ),
-        "stats": runtime.Binding(
-            models.StatsInput,
-            handle_tool_stats,
-            validate_output=False,
-        ),
-        "reindex": runtime.Binding(
-            models.ReindexInput,
-            handle_tool_reindex,
-        ),
-        "slow_export": runtime.Binding(
-            models.SlowExportInput,
-            handle_tool_slow_export,
-        ),
-        "wait_for": runtime.Binding(
-            models.WaitForInput,
-            handle_tool_wait_for,
-        ),
+        "get_note": runtime.Binding(models.NoteId, handle_tool_get_note),
+        "add_note": runtime.Binding(models.AddNoteInput, handle_tool_add_note),
+        "stats": runtime.Binding(models.StatsInput, handle_tool_stats, validate_output=False),
+        "reindex": runtime.Binding(models.ReindexInput, handle_tool_reindex),
+        "slow_export": runtime.Binding(models.SlowExportInput, handle_tool_slow_export),
+        "wait_for": runtime.Binding(models.WaitForInput, handle_tool_wait_for),
         "bounded_job": runtime.Binding(
-            models.BoundedJobInput,
-            handle_tool_bounded_job,
-            timeout=0.5,
+            models.BoundedJobInput, handle_tool_bounded_job, timeout=0.5
         ),
-        "read_aloud": runtime.Binding(
-            models.NoteId,
-            handle_tool_read_aloud,
-            stream=True,
-        ),
-        "word_counts": runtime.Binding(
-            models.WordCountsInput,
-            handle_tool_word_counts,
-        ),
+        "read_aloud": runtime.Binding(models.NoteId, handle_tool_read_aloud, stream=True),
+        "word_counts": runtime.Binding(models.WordCountsInput, handle_tool_word_counts),
         "compact": runtime.Binding(
             models.CompactInput,
             handle_tool_compact,
@@ -230,20 +202,8 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
                 max_concurrency=None, rate_limit=(3, 1.0), when_busy="wait", max_wait=0.2
             ),
         ),
-        "export_archive": runtime.Binding(
-            models.ExportArchiveInput,
-            handle_tool_export_archive,
-        ),
-        "audit": runtime.Binding(
-            models.AuditInput,
-            handle_tool_audit,
-        ),
-        "suggest_title": runtime.Binding(
-            models.NoteId,
-            handle_tool_suggest_title,
-        ),
-        "delete_note": runtime.Binding(
-            models.NoteId,
-            handle_tool_delete_note,
-        ),
+        "export_archive": runtime.Binding(models.ExportArchiveInput, handle_tool_export_archive),
+        "audit": runtime.Binding(models.AuditInput, handle_tool_audit),
+        "suggest_title": runtime.Binding(models.NoteId, handle_tool_suggest_title),
+        "delete_note": runtime.Binding(models.NoteId, handle_tool_delete_note),
     }

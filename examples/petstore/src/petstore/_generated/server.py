@@ -48,48 +48,18 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
     handle_tool_update_pet: protocols.UpdatePetHandler = tool_update_pet.update_pet
     return {
         "findPetsByStatus": runtime.Binding(
-            None,
-            api.handler(operations.FIND_PETS_BY_STATUS),
-            validate_output=False,
+            None, api.handler(operations.FIND_PETS_BY_STATUS), validate_output=False
         ),
-        "findPetsByTags": runtime.Binding(
-            None,
-            api.handler(operations.FIND_PETS_BY_TAGS),
-        ),
-        "getPetById": runtime.Binding(
-            None,
-            api.handler(operations.GET_PET_BY_ID),
-        ),
-        "addPet": runtime.Binding(
-            None,
-            api.handler(operations.ADD_PET),
-        ),
+        "findPetsByTags": runtime.Binding(None, api.handler(operations.FIND_PETS_BY_TAGS)),
+        "getPetById": runtime.Binding(None, api.handler(operations.GET_PET_BY_ID)),
+        "addPet": runtime.Binding(None, api.handler(operations.ADD_PET)),
         "updatePet": runtime.Binding(
-            models.UpdatePetInput,
-            api.custom(operations.UPDATE_PET, handle_tool_update_pet),
+            models.UpdatePetInput, api.custom(operations.UPDATE_PET, handle_tool_update_pet)
         ),
-        "updatePetWithForm": runtime.Binding(
-            None,
-            api.handler(operations.UPDATE_PET_WITH_FORM),
-        ),
-        "deletePet": runtime.Binding(
-            None,
-            api.handler(operations.DELETE_PET),
-        ),
-        "uploadFile": runtime.Binding(
-            None,
-            api.handler(operations.UPLOAD_FILE),
-        ),
-        "getInventory": runtime.Binding(
-            None,
-            api.handler(operations.GET_INVENTORY),
-        ),
-        "getUserByName": runtime.Binding(
-            None,
-            api.handler(operations.GET_USER_BY_NAME),
-        ),
-        "logoutUser": runtime.Binding(
-            None,
-            api.handler(operations.LOGOUT_USER),
-        ),
+        "updatePetWithForm": runtime.Binding(None, api.handler(operations.UPDATE_PET_WITH_FORM)),
+        "deletePet": runtime.Binding(None, api.handler(operations.DELETE_PET)),
+        "uploadFile": runtime.Binding(None, api.handler(operations.UPLOAD_FILE)),
+        "getInventory": runtime.Binding(None, api.handler(operations.GET_INVENTORY)),
+        "getUserByName": runtime.Binding(None, api.handler(operations.GET_USER_BY_NAME)),
+        "logoutUser": runtime.Binding(None, api.handler(operations.LOGOUT_USER)),
     }

@@ -120,12 +120,6 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
                 max_concurrency=4, rate_limit=None, when_busy="wait", max_wait=30.0
             ),
         ),
-        "get_conditions": runtime.Binding(
-            models.GetConditionsInput,
-            handle_tool_get_conditions,
-        ),
-        "list_cities": runtime.Binding(
-            models.ListCitiesInput,
-            handle_tool_list_cities,
-        ),
+        "get_conditions": runtime.Binding(models.GetConditionsInput, handle_tool_get_conditions),
+        "list_cities": runtime.Binding(models.ListCitiesInput, handle_tool_list_cities),
     }

@@ -45,8 +45,5 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
 
     handle_tool_ping: protocols.PingHandler = tool_ping.ping
     return {
-        "ping": runtime.Binding(
-            models.PingInput,
-            handle_tool_ping,
-        ),
+        "ping": runtime.Binding(models.PingInput, handle_tool_ping),
     }

@@ -100,20 +100,8 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
         tool_get_http_status.get_http_status
     )
     return {
-        "import": runtime.Binding(
-            models.ImportInput,
-            handle_tool_import_,
-        ),
-        "list": runtime.Binding(
-            models.ListInput,
-            handle_tool_list_,
-        ),
-        "files.read-v2": runtime.Binding(
-            models.FilesReadV2Input,
-            handle_tool_files_read_v2,
-        ),
-        "getHTTPStatus": runtime.Binding(
-            models.GetHttpStatusInput,
-            handle_tool_get_http_status,
-        ),
+        "import": runtime.Binding(models.ImportInput, handle_tool_import_),
+        "list": runtime.Binding(models.ListInput, handle_tool_list_),
+        "files.read-v2": runtime.Binding(models.FilesReadV2Input, handle_tool_files_read_v2),
+        "getHTTPStatus": runtime.Binding(models.GetHttpStatusInput, handle_tool_get_http_status),
     }

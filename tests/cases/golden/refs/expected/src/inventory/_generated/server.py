@@ -57,12 +57,6 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
     handle_tool_get_item: protocols.GetItemHandler = tool_get_item.get_item
     handle_tool_categories: protocols.CategoriesHandler = tool_categories.categories
     return {
-        "get_item": runtime.Binding(
-            models.GetItemInput,
-            handle_tool_get_item,
-        ),
-        "categories": runtime.Binding(
-            models.CategoriesInput,
-            handle_tool_categories,
-        ),
+        "get_item": runtime.Binding(models.GetItemInput, handle_tool_get_item),
+        "categories": runtime.Binding(models.CategoriesInput, handle_tool_categories),
     }
