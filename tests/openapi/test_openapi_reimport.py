@@ -292,3 +292,52 @@ http = { method = "GET", path = "/a", operation_id = "a", tags = ["x", "y"] }  #
 '''
     assert carried == expected
     assert tomllib.loads(carried) == old
+
+
+def test_types_the_user_renamed_are_followed(project: tuple[Path, Path]) -> None:
+    source, output = project
+    renames = {"Pet": "Animal", "Category": "Kind"}
+
+    def rename(spec: dict[str, Any]) -> None:
+        # Pet refers to Category: its schema changes with the rename, and is still matched.
+        text = json.dumps(spec)
+        for old, new in renames.items():
+            text = text.replace(f'"#/types/{old}"', f'"#/types/{new}"')
+        renamed = json.loads(text)
+        renamed["types"] = {renames.get(k, k): v for k, v in renamed["types"].items()}
+        spec.clear()
+        spec.update(renamed)
+
+    _edit(output, rename)
+
+    def change_api(document: dict[str, Any]) -> None:
+        document["components"]["schemas"]["Pet"]["properties"]["age"] = {"type": "integer"}
+        document["paths"]["/pet/oldest"] = {
+            "get": {
+                "operationId": "getOldestPet",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}
+                        },
+                    }
+                },
+            }
+        }
+
+    _edit_document(source, change_api)
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    assert "Pet" not in spec["types"] and "Category" not in spec["types"]
+    assert spec["types"]["Animal"]["properties"]["age"] == {"type": "integer"}
+    assert spec["types"]["Animal"]["properties"]["category"] == {"$ref": "#/types/Kind"}
+    assert _by_id(spec, "getOldestPet")["output"] == {"$ref": "#/types/Animal"}
+    merge = result.summary.merge
+    assert merge is not None
+    assert merge.types_renamed == ["Category -> Kind", "Pet -> Animal"]
+    assert "types" in merge.changed  # the API changed them, and you only renamed
+    again = output.read_bytes()
+    import_spec(source, output)
+    assert output.read_bytes() == again

@@ -43,6 +43,7 @@ class MergeReport:
     changed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     renamed: list[str] = field(default_factory=list)
+    types_renamed: list[str] = field(default_factory=list)  # the user's renames, followed
     # The user's comments whose tool or table is gone ("line N: # text" of the spec as it was).
     comments_lost: list[str] = field(default_factory=list)
 
@@ -89,6 +90,10 @@ def merge_specs(
     report = MergeReport()
     if base is None:
         base = new
+    renames = _type_renames(base.get("types"), current.get("types"))
+    if renames:
+        base, new = _renamed(base, renames), _renamed(new, renames)
+        report.types_renamed = [f"{old} -> {name}" for old, name in sorted(renames.items())]
     merged: dict[str, Any] = {}
     for key in _union(new, current):
         path = (key,)
@@ -110,6 +115,59 @@ def merge_specs(
             if value is not MISSING:
                 merged[key] = value
     return merged, report
+
+
+def _type_renames(base: Any, current: Any) -> dict[str, str]:
+    """The `[types]` the user renamed: old name -> new name.
+
+    A type gone from the spec and one added there with the same schema (references to other
+    renamed types read with their new names) are one type renamed. Only a match that is one
+    to one counts; a type also edited in the same change is a deletion and an addition.
+    """
+    if not isinstance(base, dict) or not isinstance(current, dict):
+        return {}
+    gone = [name for name in base if name not in current]
+    added = [name for name in current if name not in base]
+    renames: dict[str, str] = {}
+    while True:
+        found: dict[str, str] = {}
+        for old in gone:
+            if old in renames:
+                continue
+            expected = _with_type_refs(base[old], renames)
+            matches = [n for n in added if n not in renames.values() and current[n] == expected]
+            if len(matches) == 1:
+                found[old] = matches[0]
+        targets = list(found.values())
+        found = {old: name for old, name in found.items() if targets.count(name) == 1}
+        if not found:
+            return renames
+        renames.update(found)
+
+
+def _renamed(spec: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    """`spec` with its types renamed, and every reference to them."""
+    result: dict[str, Any] = _with_type_refs(spec, renames)
+    types = result.get("types")
+    if isinstance(types, dict):
+        result["types"] = {renames.get(name, name): value for name, value in types.items()}
+    return result
+
+
+def _with_type_refs(value: Any, renames: dict[str, str]) -> Any:
+    """A copy of `value` whose `$ref`s to renamed types use the new names."""
+    if isinstance(value, dict):
+        copy = {k: _with_type_refs(v, renames) for k, v in value.items()}
+        ref = copy.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/types/"):
+            name = ref[len("#/types/") :].replace("~1", "/").replace("~0", "~")
+            if name in renames:
+                new = renames[name].replace("~", "~0").replace("/", "~1")
+                copy["$ref"] = f"#/types/{new}"
+        return copy
+    if isinstance(value, list):
+        return [_with_type_refs(v, renames) for v in value]
+    return value
 
 
 def _union(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
