@@ -336,8 +336,53 @@ def test_types_the_user_renamed_are_followed(project: tuple[Path, Path]) -> None
     assert _by_id(spec, "getOldestPet")["output"] == {"$ref": "#/types/Animal"}
     merge = result.summary.merge
     assert merge is not None
-    assert merge.types_renamed == ["Category -> Kind", "Pet -> Animal"]
+    assert merge.tables_renamed == ["type Category -> Kind", "type Pet -> Animal"]
     assert "types" in merge.changed  # the API changed them, and you only renamed
     again = output.read_bytes()
     import_spec(source, output)
     assert output.read_bytes() == again
+
+
+def test_errors_the_user_renamed_are_followed(project: tuple[Path, Path]) -> None:
+    source, output = project
+
+    def rename(spec: dict[str, Any]) -> None:
+        spec["errors"] = {
+            ("PetMissing" if k == "NotFoundError" else k): v for k, v in spec["errors"].items()
+        }
+        for tool in spec["tools"]:
+            if "NotFoundError" in tool.get("errors", []):
+                tool["errors"] = sorted(
+                    "PetMissing" if e == "NotFoundError" else e for e in tool["errors"]
+                )
+                http_errors = tool["http"]["errors"]
+                tool["http"]["errors"] = {
+                    k: "PetMissing" if v == "NotFoundError" else v for k, v in http_errors.items()
+                }
+
+    _edit(output, rename)
+
+    def change_api(document: dict[str, Any]) -> None:
+        document["paths"]["/pet/{petId}/owner"] = {
+            "get": {
+                "operationId": "getPetOwner",
+                "parameters": [
+                    {"name": "petId", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "204": {"description": "ok"},
+                    "404": {"description": "Pet not found"},
+                },
+            }
+        }
+
+    _edit_document(source, change_api)
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    assert "NotFoundError" not in spec["errors"] and "PetMissing" in spec["errors"]
+    owner = _by_id(spec, "getPetOwner")
+    assert (owner["errors"], owner["http"]["errors"]) == (["PetMissing"], {"404": "PetMissing"})
+    merge = result.summary.merge
+    assert merge is not None
+    assert merge.tables_renamed == ["error NotFoundError -> PetMissing"]

@@ -14,6 +14,7 @@ still the same tool; a tool the user deleted stays deleted; tools the user wrote
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,7 @@ class MergeReport:
     changed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     renamed: list[str] = field(default_factory=list)
-    types_renamed: list[str] = field(default_factory=list)  # the user's renames, followed
+    tables_renamed: list[str] = field(default_factory=list)  # the user's, followed
     # The user's comments whose tool or table is gone ("line N: # text" of the spec as it was).
     comments_lost: list[str] = field(default_factory=list)
 
@@ -90,10 +91,18 @@ def merge_specs(
     report = MergeReport()
     if base is None:
         base = new
-    renames = _type_renames(base.get("types"), current.get("types"))
-    if renames:
-        base, new = _renamed(base, renames), _renamed(new, renames)
-        report.types_renamed = [f"{old} -> {name}" for old, name in sorted(renames.items())]
+    # Types first: an error's data may refer to them.
+    types = _renames(base.get("types"), current.get("types"), _with_type_refs)
+    if types:
+        base, new = _types_renamed(base, types), _types_renamed(new, types)
+    errors = _renames(base.get("errors"), current.get("errors"), lambda value, _: value)
+    if errors:
+        base, new = _errors_renamed(base, errors), _errors_renamed(new, errors)
+    report.tables_renamed = [
+        f"{kind} {old} -> {name}"
+        for kind, renames in (("type", types), ("error", errors))
+        for old, name in sorted(renames.items())
+    ]
     merged: dict[str, Any] = {}
     for key in _union(new, current):
         path = (key,)
@@ -117,12 +126,15 @@ def merge_specs(
     return merged, report
 
 
-def _type_renames(base: Any, current: Any) -> dict[str, str]:
-    """The `[types]` the user renamed: old name -> new name.
+def _renames(
+    base: Any, current: Any, expected: Callable[[Any, dict[str, str]], Any]
+) -> dict[str, str]:
+    """The `[types]` or `[errors]` the user renamed: old name -> new name.
 
-    A type gone from the spec and one added there with the same schema (references to other
-    renamed types read with their new names) are one type renamed. Only a match that is one
-    to one counts; a type also edited in the same change is a deletion and an addition.
+    A table gone from the spec and one added there with the same content (`expected` reads
+    the old one with the renames found so far: a type referring to another renamed type)
+    are one renamed. Only a match that is one to one counts; a table also edited in the same
+    change is a deletion and an addition.
     """
     if not isinstance(base, dict) or not isinstance(current, dict):
         return {}
@@ -134,8 +146,8 @@ def _type_renames(base: Any, current: Any) -> dict[str, str]:
         for old in gone:
             if old in renames:
                 continue
-            expected = _with_type_refs(base[old], renames)
-            matches = [n for n in added if n not in renames.values() and current[n] == expected]
+            value = expected(base[old], renames)
+            matches = [n for n in added if n not in renames.values() and current[n] == value]
             if len(matches) == 1:
                 found[old] = matches[0]
         targets = list(found.values())
@@ -145,12 +157,40 @@ def _type_renames(base: Any, current: Any) -> dict[str, str]:
         renames.update(found)
 
 
-def _renamed(spec: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+def _types_renamed(spec: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
     """`spec` with its types renamed, and every reference to them."""
     result: dict[str, Any] = _with_type_refs(spec, renames)
     types = result.get("types")
     if isinstance(types, dict):
         result["types"] = {renames.get(name, name): value for name, value in types.items()}
+    return result
+
+
+def _errors_renamed(spec: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    """`spec` with its errors renamed, and the tools' lists and HTTP mappings of them."""
+    result = dict(spec)
+    if isinstance(result.get("errors"), dict):
+        result["errors"] = {renames.get(k, k): v for k, v in result["errors"].items()}
+    tools: list[Any] = []
+    for tool in result.get("tools", []):
+        if isinstance(tool, dict):
+            tool = dict(tool)
+            if isinstance(tool.get("errors"), list):
+                tool["errors"] = [
+                    renames.get(e, e) if isinstance(e, str) else e for e in tool["errors"]
+                ]
+            http = tool.get("http")
+            if isinstance(http, dict) and isinstance(http.get("errors"), dict):
+                tool["http"] = {
+                    **http,
+                    "errors": {
+                        k: renames.get(v, v) if isinstance(v, str) else v
+                        for k, v in http["errors"].items()
+                    },
+                }
+        tools.append(tool)
+    if "tools" in result:
+        result["tools"] = tools
     return result
 
 

@@ -171,7 +171,7 @@ def _merge_lines(merge: MergeReport) -> list[str]:
         ("updated from the API (fields you had not edited)", merge.changed),
         ("conflicts (you and the API both changed them; yours kept)", merge.conflicts),
         ("renamed", merge.renamed),
-        ("types you renamed (followed)", merge.types_renamed),
+        ("types and errors you renamed (followed)", merge.tables_renamed),
         ("comments dropped (what they sat on is gone)", merge.comments_lost),
     ):
         if items:
