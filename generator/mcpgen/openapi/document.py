@@ -14,6 +14,7 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -325,28 +326,42 @@ def parse_openapi_text(raw: bytes, key: str, display: str) -> OpenApiDocument:
 
 
 def _plain(value: Any) -> Any:
-    """YAML's extra types as JSON would have them: `200:` keys as "200", dates as ISO text.
+    """YAML's extra types as JSON would have them: `200:` keys as "200", dates as ISO text."""
+    return rebuilt(value, lambda _, item: _scalar(item), key=_key)
+
+
+def rebuilt(
+    value: Any,
+    leaf: Callable[[Any, Any], Any],
+    *,
+    key: Callable[[Any], Any] = lambda k: k,
+    finish: Callable[[dict[Any, Any], dict[Any, Any]], None] | None = None,
+) -> Any:
+    """A copy of `value`'s containers: each leaf `leaf(key, item)`, each key `key(k)`, and each
+    object then handed to `finish(original, copy)`.
 
     Walked with an explicit stack: real descriptions nest deeper than Python's recursion limit
     would like, and the walk rebuilds only containers, never copies strings.
     """
     if not isinstance(value, (dict, list)):
-        return _scalar(value)
+        return leaf(None, value)
     root: Any = {} if isinstance(value, dict) else []
     stack: list[tuple[Any, Any]] = [(value, root)]
     while stack:
         source, target = stack.pop()
         items = source.items() if isinstance(source, dict) else enumerate(source)
-        for key, item in items:
+        for name, item in items:
             if isinstance(item, (dict, list)):
                 copy: Any = {} if isinstance(item, dict) else []
                 stack.append((item, copy))
             else:
-                copy = _scalar(item)
+                copy = leaf(name, item)
             if isinstance(target, dict):
-                target[_key(key)] = copy
+                target[key(name)] = copy
             else:
                 target.append(copy)
+        if finish is not None and isinstance(source, dict):
+            finish(source, target)
     return root
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mcpgen.diagnostics import Diagnostic, SpecError
-from mcpgen.openapi.document import OpenApiDocument, Pointer, pointer_text
+from mcpgen.openapi.document import OpenApiDocument, Pointer, pointer_text, rebuilt
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 # The fields of a 2.0 parameter or header that describe its value: 3.0 puts them in `schema`.
@@ -415,31 +415,21 @@ class _Upgrader:
 
     def with_new_refs(self, data: Any) -> tuple[Any, dict[str, str]]:
         """A copy of `data` whose local `$ref`s name the upgraded places, with `x-nullable`
-        said the 3.0 way (`nullable`); and how each rewritten `$ref` was written.
-
-        Walked with an explicit stack, as the loader does: schemas can nest deeply."""
+        said the 3.0 way (`nullable`); and how each rewritten `$ref` was written."""
         as_written: dict[str, str] = {}
-        root: Any = {} if isinstance(data, dict) else []
-        stack: list[tuple[Any, Any]] = [(data, root)]
-        while stack:
-            source, target = stack.pop()
-            items = source.items() if isinstance(source, dict) else enumerate(source)
-            for key, item in items:
-                if isinstance(item, (dict, list)):
-                    copy: Any = {} if isinstance(item, dict) else []
-                    stack.append((item, copy))
-                elif key == "$ref" and isinstance(item, str) and item.startswith("#/"):
-                    copy = self._new_ref(item)
-                    as_written[copy] = item
-                else:
-                    copy = item
-                if isinstance(target, dict):
-                    target[key] = copy
-                else:
-                    target.append(copy)
-            if isinstance(source, dict) and source.get("x-nullable") is True:
-                target.setdefault("nullable", True)
-        return root, as_written
+
+        def leaf(key: Any, item: Any) -> Any:
+            if key == "$ref" and isinstance(item, str) and item.startswith("#/"):
+                new = self._new_ref(item)
+                as_written[new] = item
+                return new
+            return item
+
+        def nullable(source: dict[Any, Any], copy: dict[Any, Any]) -> None:
+            if source.get("x-nullable") is True:
+                copy.setdefault("nullable", True)
+
+        return rebuilt(data, leaf, finish=nullable), as_written
 
     def _new_ref(self, ref: str) -> str:
         parts = tuple(_parts(ref))
