@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, import_spec, load_toml
 from mcpgen.cli import main
 from mcpgen.pipeline import check
+from openapi_support import FIXTURES, import_spec, load_toml
 
 
 def _imported(source: Path, tmp_path: Path, **options: Any) -> dict[str, Any]:

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcpgen.diagnostics import SpecError
 from mcpgen.openapi.importer import ImportRequest, run_import
+from openapi_support import FIXTURES
 
 DOCUMENTS = {
     name: yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8"))

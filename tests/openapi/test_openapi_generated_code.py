@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, import_spec
 from mcpgen.cli import main
+from openapi_support import FIXTURES, import_spec
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, import_spec, load_toml
 from mcpgen.diagnostics import SpecError
 from mcpgen.load import load_spec
 from mcpgen.openapi.naming import (
@@ -23,6 +22,7 @@ from mcpgen.openapi.naming import (
 )
 from mcpgen.openapi.summary import tools_list_size
 from mcpgen.resolve import build_ir
+from openapi_support import FIXTURES, import_spec, load_toml
 
 
 def test_tool_names_are_snake_case_fitted_and_order_free() -> None:

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import FIXTURES, import_spec, load_toml
 from mcpgen.diagnostics import SpecError
 from mcpgen.openapi.comments import carry_comments
 from mcpgen.openapi.importer import base_path
 from mcpgen.openapi.toml_writer import dumps
 from mcpgen.pipeline import check
+from openapi_support import FIXTURES, import_spec, load_toml
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, import_spec
 from mcpgen.diagnostics import SpecError
 from mcpgen.openapi.importer import base_path
 from mcpgen.pipeline import check
+from openapi_support import FIXTURES, import_spec
 
 GOOD = sorted(
     [*FIXTURES.glob("*.yaml")]

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import FIXTURES, import_spec, load_toml
 from mcpgen.diagnostics import SpecError
 from mcpgen.openapi.document import parse_openapi_text
 from mcpgen.openapi.importer import base_path
 from mcpgen.openapi.swagger2 import Upgrade, upgrade_swagger2
 from mcpgen.pipeline import check
+from openapi_support import FIXTURES, import_spec, load_toml
 
 
 def _upgrade(document: dict[str, Any]) -> Upgrade:

@@ -1,4 +1,5 @@
-"""Shared helpers for the OpenAPI importer's tests."""
+"""Shared helpers for the OpenAPI importer's tests (a module of its own, not a conftest: two
+`conftest.py` files imported by name clash when tests of both folders run together)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
 from mcpgen.openapi.importer import ImportRequest, ImportResult, run_import
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "openapi"
@@ -19,8 +19,3 @@ def import_spec(source: Path | str, output: Path, **options: Any) -> ImportResul
 
 def load_toml(path: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def fixtures() -> Path:
-    return FIXTURES
