@@ -148,6 +148,11 @@ class ToolIR:
     path: SpecPath
     http: HttpOperationIR | None = None
 
+    @property
+    def user_handler(self) -> bool:
+        """Whether the user writes its handler: all but the HTTP calls mcpgen writes."""
+        return self.http is None or self.http.custom
+
 
 @dataclass(frozen=True)
 class ResourceIR:

@@ -214,7 +214,7 @@ def uses_http(ir: SpecIR) -> bool:
 
 def user_tools(ir: SpecIR) -> list[ToolIR]:
     """The tools with a user-owned handler: all but those whose HTTP call mcpgen writes."""
-    return [tool for tool in ir.tools if tool.http is None or tool.http.custom]
+    return [tool for tool in ir.tools if tool.user_handler]
 
 
 def http_client_source() -> str:

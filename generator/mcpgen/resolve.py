@@ -598,13 +598,14 @@ def _models_read(
 
     User-owned handlers read their models, error classes their data, the runtime a template's
     parameters and a prompt's arguments; a type that no tool, error, template or prompt reaches
-    is there for the user's own code. A generated HTTP handler reads none: it sends the arguments on as they came, checked
-    against the input schema, and checks the answer against the output schema. Importing a
-    large API, that is most of its models: GitHub's 1,223 operations make ~3,000 classes that
-    would take most of generation and seconds of a server's first tool call. Names were claimed
-    before this, so switching a tool's handler renames no other model.
+    is there for the user's own code. A generated HTTP handler reads none: it sends the
+    arguments on as they came, checked against the input schema, and checks the answer against
+    the output schema. Importing a large API, that is most of its models: GitHub's 1,223
+    operations make ~3,000 classes that would take most of generation and seconds of a
+    server's first tool call. Names were claimed before this, so switching a tool's handler
+    renames no other model.
     """
-    if all(tool.http is None or tool.http.custom for tool in tools):
+    if all(tool.user_handler for tool in tools):
         return tuple(models), tools  # every handler is the user's: every model is read
     refs: dict[str, set[str]] = {m.class_name: set(_refs_in(m.schema)) for m in models}
     others: set[str] = {e.data_model for e in errors.values() if e.data_model}
@@ -618,7 +619,7 @@ def _models_read(
     read = others | ({m.class_name for m in models if m.origin[0] == "types"} - reached)
     kept: list[ToolIR] = []
     for tool in tools:
-        if tool.http is None or tool.http.custom:
+        if tool.user_handler:
             read |= tool_models[tool.name]
             kept.append(tool)
         else:
