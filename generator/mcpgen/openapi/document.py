@@ -39,7 +39,8 @@ def pointer_text(parts: Pointer) -> str:
     return "#" + "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _unescape(part: str) -> str:
+def unescape(part: str) -> str:
+    """One part of a `$ref`'s pointer as the key it names (URL, then RFC 6901 escapes)."""
     return urllib.parse.unquote(part).replace("~1", "/").replace("~0", "~")
 
 
@@ -201,7 +202,7 @@ class DocumentSet:
         value: Any = target_doc.data
         walked: list[str | int] = []
         for raw in fragment.split("/")[1:] if fragment else []:
-            key_part = _unescape(raw)
+            key_part = unescape(raw)
             if isinstance(value, dict) and key_part in value:
                 value = value[key_part]
                 walked.append(key_part)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcpgen.diagnostics import format_path
+from mcpgen.openapi.document import pointer_text
 from mcpgen.openapi.naming import digest
 
 BASE_FORMAT = 1
@@ -202,8 +203,7 @@ def _with_type_refs(value: Any, renames: dict[str, str]) -> Any:
         if isinstance(ref, str) and ref.startswith("#/types/"):
             name = ref[len("#/types/") :].replace("~1", "/").replace("~0", "~")
             if name in renames:
-                new = renames[name].replace("~", "~0").replace("/", "~1")
-                copy["$ref"] = f"#/types/{new}"
+                copy["$ref"] = pointer_text(("types", renames[name]))
         return copy
     if isinstance(value, list):
         return [_with_type_refs(v, renames) for v in value]

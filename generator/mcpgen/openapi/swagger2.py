@@ -21,12 +21,11 @@ Rules chosen where 2.0 leaves room:
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mcpgen.diagnostics import Diagnostic, SpecError
-from mcpgen.openapi.document import OpenApiDocument, Pointer, pointer_text, rebuilt
+from mcpgen.openapi.document import OpenApiDocument, Pointer, pointer_text, rebuilt, unescape
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 # The fields of a 2.0 parameter or header that describe its value: 3.0 puts them in `schema`.
@@ -493,10 +492,7 @@ def _entries(value: Any) -> list[tuple[str, Any]]:
 
 def _parts(ref: str) -> list[str]:
     fragment = ref.partition("#")[2]
-    return [
-        urllib.parse.unquote(p).replace("~1", "/").replace("~0", "~")
-        for p in fragment.split("/")[1:]
-    ]
+    return [unescape(p) for p in fragment.split("/")[1:]]
 
 
 def _key(parts: Pointer) -> Key:
