@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,18 +200,13 @@ def _resolve(
     return anchor
 
 
-_IDENTITIES: dict[tuple[str, ...], Callable[[dict[str, Any]], Any]] = {
-    ("tools",): lambda tool: tool_identity(tool) or f"tool {tool.get('name')}",
-}
-
-
 def _identity(anchor: Anchor, item: Any, element: int) -> Any:
-    """How an element of an array of tables is known across versions of the spec."""
+    """How an element of an array of tables is known across versions of the spec: a tool by
+    its operation, anything else by its name (or URI), else its place."""
     if not isinstance(item, dict):
         return element
-    known = _IDENTITIES.get(tuple(a for a in anchor if isinstance(a, str)))
-    if known is not None:
-        return known(item)
+    if anchor == ("tools",):
+        return tool_identity(item) or f"tool {item.get('name')}"
     for name in ("name", "uri", "uri_template"):
         if isinstance(item.get(name), str):
             return f"{name} {item[name]}"
