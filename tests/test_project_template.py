@@ -106,6 +106,17 @@ def _check_project(project: Path, package: str) -> None:
     assert (project / "src" / package / "_generated" / "server.py").is_file()
 
 
+def test_the_templates_gitignore_covers_what_mcpgen_scaffolds() -> None:
+    """copier writes its .gitignore before mcpgen generates, so mcpgen's is not written."""
+
+    def patterns(path: Path) -> set[str]:
+        lines = path.read_text().splitlines()
+        return {line for line in lines if line and not line.startswith(("#", "{#"))}
+
+    scaffold = patterns(REPO / "templates" / "server" / "scaffold" / "gitignore.jinja")
+    assert scaffold and scaffold <= patterns(REPO / "templates" / "project" / ".gitignore")
+
+
 def test_template_root_holds_the_template() -> None:
     root = template_root()
     assert (root / "copier.yml").is_file()
@@ -152,7 +163,7 @@ def test_mcpgen_init_with_the_starter_spec(tmp_path: Path) -> None:
 def _fresh_machine_env() -> dict[str, str]:
     """This machine's environment as a new shell has it: no venv active, no PYTHONPATH."""
     env = {**os.environ, **GIT_ENV}
-    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"):
         env.pop(name, None)
     path = env.get("PATH", "").split(os.pathsep)
     env["PATH"] = os.pathsep.join(p for p in path if Path(p).resolve() != BIN.resolve())
