@@ -103,7 +103,8 @@ def generator_source(direct_url: Mapping[str, Any] | None, version: str) -> Gene
         reference += f"#subdirectory={direct_url['subdirectory']}"
     if urlsplit(url).scheme != "file":
         return GeneratorSource(f"mcpgen @ {reference}", None)
-    return GeneratorSource(f"./{VENDOR_DIR}/{_wheel_name(version)}", f"mcpgen @ {reference}")
+    # Bare, as pip takes it: older pips refuse `mcpgen @ git+file:///...` (no host).
+    return GeneratorSource(f"./{VENDOR_DIR}/{_wheel_name(version)}", reference)
 
 
 def installed_generator_source() -> GeneratorSource:

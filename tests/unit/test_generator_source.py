@@ -60,19 +60,19 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
         # Local sources exist on this machine only: the project gets a wheel of its own.
         (
             {"url": "file:///home/ada/src/mcpgen", "dir_info": {"editable": True}},
-            GeneratorSource(VENDORED, "mcpgen @ file:///home/ada/src/mcpgen"),
+            GeneratorSource(VENDORED, "file:///home/ada/src/mcpgen"),
         ),
         (
             {"url": "file:///home/ada/src/mcpgen", "dir_info": {}},
-            GeneratorSource(VENDORED, "mcpgen @ file:///home/ada/src/mcpgen"),
+            GeneratorSource(VENDORED, "file:///home/ada/src/mcpgen"),
         ),
         (
             {"url": f"file:///tmp/{WHEEL}", "archive_info": {}},
-            GeneratorSource(VENDORED, f"mcpgen @ file:///tmp/{WHEEL}"),
+            GeneratorSource(VENDORED, f"file:///tmp/{WHEEL}"),
         ),
         (
             {"url": "file:///home/ada/src/mcpgen", "vcs_info": {"vcs": "git", "commit_id": SHA}},
-            GeneratorSource(VENDORED, f"mcpgen @ git+file:///home/ada/src/mcpgen@{SHA}"),
+            GeneratorSource(VENDORED, f"git+file:///home/ada/src/mcpgen@{SHA}"),
         ),
     ],
 )
