@@ -1,9 +1,11 @@
 """New projects: the copier template through copier's own CLI, `mcpgen init`, `copier update`.
 
 A new project must pass its own checks at once (tests, ruff, mypy --strict, `generate
---check`), and an update must bring the template's change while the user's README edit,
-handler and spec survive byte for byte. Copier only updates from a git template with
-versions, so the template is copied into a temporary repository and tagged there.
+--check`), also as a user meets it: a new venv, its README's commands and its CI's steps,
+verbatim, leaving git nothing new to track. An update must bring the template's change
+while the user's README edit, handler and spec survive byte for byte. Copier only updates
+from a git template with versions, so the template is copied into a temporary repository
+and tagged there. The generated tests run on the user's `server` fixture.
 """
 
 from __future__ import annotations
@@ -44,20 +46,35 @@ async def greet(ctx: runtime.Context, args: models.GreetInput) -> models.GreetOu
 '''
 
 
-def _run(command: list[str | Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _fresh_machine_env() -> dict[str, str]:
+    """This machine's environment as a new shell has it: no venv active, no PYTHONPATH, and
+    Python writing bytecode (this environment may turn that off; a user's does not)."""
     env = {**os.environ, **GIT_ENV}
-    env.pop("PYTHONPATH", None)
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"):
+        env.pop(name, None)
+    path = env.get("PATH", "").split(os.pathsep)
+    env["PATH"] = os.pathsep.join(p for p in path if Path(p).resolve() != BIN.resolve())
+    return env
+
+
+def _run(
+    command: list[str | Path], cwd: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(c) for c in command],
         cwd=cwd,
-        env=env,
+        env={**_fresh_machine_env(), **(extra_env or {})},
         capture_output=True,
         text=True,
         check=False,
-        timeout=600,
+        timeout=900,
     )
-    assert done.returncode == 0, f"{command}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    assert done.returncode == 0, f"{command}:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}"
     return done
+
+
+def _bash(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return _run(["bash", "-euo", "pipefail", "-c", script], cwd)
 
 
 def _copier(*args: str | Path, cwd: Path) -> None:
@@ -158,30 +175,6 @@ def test_mcpgen_init_with_the_starter_spec(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert 'package = "starter"' in (project / "spec.toml").read_text()
     _check_project(project, "starter")
-
-
-def _fresh_machine_env() -> dict[str, str]:
-    """This machine's environment as a new shell has it: no venv active, no PYTHONPATH."""
-    env = {**os.environ, **GIT_ENV}
-    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"):
-        env.pop(name, None)
-    path = env.get("PATH", "").split(os.pathsep)
-    env["PATH"] = os.pathsep.join(p for p in path if Path(p).resolve() != BIN.resolve())
-    return env
-
-
-def _bash(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=cwd,
-        env=_fresh_machine_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    assert done.returncode == 0, f"{script}:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}"
-    return done
 
 
 def _readme_commands(project: Path, heading: str) -> str:
@@ -367,3 +360,141 @@ def test_a_project_lifecycle_keeps_every_user_byte(template: Path, tmp_path: Pat
     # The generated code follows the spec, and the user's handler makes the example pass.
     assert (tools / "yell.py").is_file() and not (tools / "shout.py").exists()
     _check_project(project, "my_server")
+
+
+# A server whose lifespan opens a SQLite database relative to the working directory, as
+# `sqlite3.connect("notes.db")` does: its generated tests must not write it into the project;
+# the user's `server` fixture in tests/conftest.py decides what state the tests get.
+NOTES_SPEC = """\
+[server]
+name = "notes"
+lifespan = true
+
+[[tools]]
+name = "where"
+description = "Which lifespan set up the state."
+input.type = "object"
+output.type = "object"
+output.required = ["source"]
+output.properties.source = { type = "string" }
+examples = [{}]
+"""
+NOTES_LIFESPAN = '''\
+"""The notes database, opened where the server runs."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from notes._generated import runtime
+
+
+@dataclass
+class State:
+    source: str
+
+
+@asynccontextmanager
+async def lifespan(server: runtime.ServerHandle) -> AsyncIterator[State]:
+    with open(os.environ["NOTES_MARKER"], "a") as marker:
+        marker.write("lifespan\\n")
+    database = sqlite3.connect("notes.db")
+    database.execute("CREATE TABLE IF NOT EXISTS notes (text TEXT)")
+    database.commit()
+    try:
+        yield State(source="lifespan")
+    finally:
+        database.close()
+'''
+NOTES_HANDLER = '''\
+"""Handler of the where tool."""
+
+from __future__ import annotations
+
+from notes._generated import models, runtime
+from notes.handlers.lifespan import State
+
+
+async def where(ctx: runtime.Context[State], args: models.WhereInput) -> models.WhereOutput:
+    return models.WhereOutput(source=ctx.state.source)
+'''
+# The user's own fixture: the tests get state from a lifespan of the tests' own.
+NOTES_CONFTEST = '''\
+"""The tests run on a state of their own."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+from notes import build_server
+from notes._generated import runtime
+from notes.handlers.lifespan import State
+
+
+@asynccontextmanager
+async def test_lifespan(server: runtime.ServerHandle) -> AsyncIterator[State]:
+    with open(os.environ["NOTES_MARKER"], "a") as marker:
+        marker.write("fixture\\n")
+    yield State(source="fixture")
+
+
+@pytest.fixture
+def server() -> runtime.SdkServer:
+    return build_server(lifespan=test_lifespan)
+'''
+
+
+def _untracked(project: Path) -> str:
+    return _run(["git", "status", "--porcelain", "--untracked-files=all"], project).stdout
+
+
+@pytest.mark.slow
+def test_generated_tests_use_the_users_state_and_leave_the_project_clean(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "notes"
+    project.mkdir()
+    (project / "spec.toml").write_text(NOTES_SPEC)
+    _run([BIN / "mcpgen", "generate", "spec.toml", "-o", "."], project)
+    handlers = project / "src" / "notes" / "handlers"
+    (handlers / "lifespan.py").write_text(NOTES_LIFESPAN)
+    (handlers / "tools" / "where.py").write_text(NOTES_HANDLER)
+    _run(["git", "init", "-q", "-b", "main"], project)
+    _run(["git", "add", "-A"], project)
+    _run(["git", "commit", "-qm", "notes"], project)
+
+    marker = tmp_path / "marker.txt"
+    env = {"PYTHONPATH": str(project / "src"), "NOTES_MARKER": str(marker)}
+    pytest_command: list[str | Path] = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist"]
+    tests = _run(pytest_command, project, env)
+    assert "xfail" not in tests.stdout  # the example ran, against the real lifespan
+    assert "lifespan\n" in marker.read_text()
+    assert not list(project.rglob("notes.db"))  # it went to the tests' temporary folder
+    _run([BIN / "ruff", "check", "."], project)
+    _run([sys.executable, "-m", "mypy"], project, env)
+
+    # A hand edit that --force overwrites is kept as a backup, out of git's way.
+    server = project / "src" / "notes" / "_generated" / "server.py"
+    server.write_text(server.read_text() + "# edited\n")
+    _run([BIN / "mcpgen", "generate", "--force"], project)
+    assert (project / ".mcpgen-backup" / "src" / "notes" / "_generated" / "server.py").is_file()
+    assert _untracked(project) == ""
+
+    # The user's fixture decides the state: the generated tests run on it.
+    conftest = project / "tests" / "conftest.py"
+    conftest.write_text(NOTES_CONFTEST)
+    marker.unlink()
+    _run(pytest_command, project, env)
+    assert set(marker.read_text().splitlines()) == {"fixture"}
+    _run([sys.executable, "-m", "mypy"], project, env)
+    _run([BIN / "mcpgen", "generate"], project)
+    assert conftest.read_text() == NOTES_CONFTEST  # mcpgen never rewrites it
+    assert _untracked(project) == " M tests/conftest.py\n"
