@@ -3,7 +3,8 @@
 The template (root `copier.yml`, files under `templates/project/`) asks for a spec file
 to start from; only mcpgen can read one, so the template loads this module as a Jinja
 extension. That also means copier and mcpgen share one environment, which the template's
-tasks rely on when they run `python -m mcpgen generate`.
+tasks rely on when they run `python -m mcpgen generate`, and which tells where the project
+installs mcpgen from (`generator_source`: the very mcpgen that made it, on any machine).
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class GeneratorSource:
 
 
 def _wheel_name(version: str) -> str:
+    """The file name pip gives mcpgen's wheel (pure Python; the version is in PEP 440's
+    normal form already, as `__version__` is written)."""
     return f"mcpgen-{version}-py3-none-any.whl"
 
 

@@ -104,3 +104,10 @@ def test_this_mcpgen_is_read_from_its_own_install_record() -> None:
 )
 def test_a_folder_name_gives_a_valid_project_name(folder: str, name: str) -> None:
     assert project_name_from_folder(folder) == name
+
+
+def test_the_version_is_in_the_form_wheel_names_carry() -> None:
+    """The vendored wheel's name is written from `__version__` before pip builds it."""
+    from packaging.version import Version
+
+    assert str(Version(__version__)) == __version__
