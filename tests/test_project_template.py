@@ -1,9 +1,11 @@
 """New projects: the copier template through copier's own CLI, `mcpgen init`, `copier update`.
 
 A new project must pass its own checks at once (tests, ruff, mypy --strict, `generate
---check`), and an update must bring the template's change while the user's README edit,
-handler and spec survive byte for byte. Copier only updates from a git template with
-versions, so the template is copied into a temporary repository and tagged there.
+--check`), also as a user meets it: a new venv, its README's commands and its CI's steps,
+verbatim, leaving git nothing new to track. An update must bring the template's change
+while the user's README edit, handler and spec survive byte for byte. Copier only updates
+from a git template with versions, so the template is copied into a temporary repository
+and tagged there. The generated tests run on the user's `server` fixture.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from mcpgen import __version__
 from mcpgen.cli import main
 from mcpgen.project import template_root
 
@@ -41,20 +46,35 @@ async def greet(ctx: runtime.Context, args: models.GreetInput) -> models.GreetOu
 '''
 
 
-def _run(command: list[str | Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _fresh_machine_env() -> dict[str, str]:
+    """This machine's environment as a new shell has it: no venv active, no PYTHONPATH, and
+    Python writing bytecode (this environment may turn that off; a user's does not)."""
     env = {**os.environ, **GIT_ENV}
-    env.pop("PYTHONPATH", None)
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"):
+        env.pop(name, None)
+    path = env.get("PATH", "").split(os.pathsep)
+    env["PATH"] = os.pathsep.join(p for p in path if Path(p).resolve() != BIN.resolve())
+    return env
+
+
+def _run(
+    command: list[str | Path], cwd: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(c) for c in command],
         cwd=cwd,
-        env=env,
+        env={**_fresh_machine_env(), **(extra_env or {})},
         capture_output=True,
         text=True,
         check=False,
-        timeout=600,
+        timeout=900,
     )
-    assert done.returncode == 0, f"{command}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    assert done.returncode == 0, f"{command}:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}"
     return done
+
+
+def _bash(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return _run(["bash", "-euo", "pipefail", "-c", script], cwd)
 
 
 def _copier(*args: str | Path, cwd: Path) -> None:
@@ -75,19 +95,11 @@ def template(tmp_path: Path) -> Path:
     return repo
 
 
-def _copy_project(template: Path, tmp_path: Path) -> Path:
-    """`copier copy` of the template with its defaults, as the project my-server."""
+def _copy_project(template: Path, tmp_path: Path, *data: str) -> Path:
+    """`copier copy` of the template with its defaults (and `data`), as my-server."""
     project = tmp_path / "my-server"
-    _copier(
-        "copy",
-        "--defaults",
-        "--trust",
-        "-d",
-        "project_name=my-server",
-        template,
-        project,
-        cwd=tmp_path,
-    )
+    answers = [arg for item in data for arg in ("-d", item)]
+    _copier("copy", "--defaults", "--trust", *answers, template, project, cwd=tmp_path)
     return project
 
 
@@ -109,6 +121,17 @@ def _check_project(project: Path, package: str) -> None:
     _run([sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", os.devnull], project)
     _run([BIN / "mcpgen", "generate", "spec.toml", "-o", ".", "--check"], project)
     assert (project / "src" / package / "_generated" / "server.py").is_file()
+
+
+def test_the_templates_gitignore_covers_what_mcpgen_scaffolds() -> None:
+    """copier writes its .gitignore before mcpgen generates, so mcpgen's is not written."""
+
+    def patterns(path: Path) -> set[str]:
+        lines = path.read_text().splitlines()
+        return {line for line in lines if line and not line.startswith(("#", "{#"))}
+
+    scaffold = patterns(REPO / "templates" / "server" / "scaffold" / "gitignore.jinja")
+    assert scaffold and scaffold <= patterns(REPO / "templates" / "project" / ".gitignore")
 
 
 def test_template_root_holds_the_template() -> None:
@@ -154,28 +177,52 @@ def test_mcpgen_init_with_the_starter_spec(tmp_path: Path) -> None:
     _check_project(project, "starter")
 
 
-@pytest.mark.slow
-def test_a_new_project_installs_into_a_fresh_venv_and_passes_its_checks(tmp_path: Path) -> None:
-    """Out of the box, as the project's README says: a venv, `pip install -e '.[test,dev]'`.
+def _readme_commands(project: Path, heading: str) -> str:
+    """The first shell block under `## heading` of the project's README, verbatim."""
+    readme = (project / "README.md").read_text()
+    section = readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return section.split("```sh\n", 1)[1].split("```", 1)[0]
 
-    Nothing from this interpreter's site-packages: mcpgen is installed from this checkout
-    (standing in for PyPI, where the `dev` extra finds it), then the project's declared
-    dependencies alone run its tests, lint, type check, `generate --check` and its server.
-    """
+
+def _follow_readme_and_ci(project: Path) -> None:
+    """What a user with only Python 3 does: the README's install and test commands (they
+    make the venv), then each `run:` step of the project's CI workflow in that venv; and
+    all of it leaves git nothing new to track."""
+    _run(["git", "init", "-q", "-b", "main"], project)
+    _run(["git", "add", "-A"], project)
+    _run(["git", "commit", "-qm", "new project"], project)
+    _bash(_readme_commands(project, "Install"), project)
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    steps = [step["run"] for step in workflow["jobs"]["test"]["steps"] if "run" in step]
+    assert any("--check" in step for step in steps) and any("mypy" in step for step in steps)
+    for step in steps:
+        _bash(f". .venv/bin/activate\n{step}", project)
+    status = _run(["git", "status", "--porcelain", "--untracked-files=all"], project)
+    assert status.stdout == "", status.stdout
+
+
+@pytest.mark.slow
+def test_mcpgen_init_makes_a_project_that_installs_on_a_fresh_venv_from_its_readme(
+    tmp_path: Path,
+) -> None:
     project = tmp_path / "fresh"
-    result = CliRunner().invoke(main, ["init", str(project), "--defaults"])
-    assert result.exit_code == 0, result.output
-    venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", venv], tmp_path)
-    python, bin_dir = venv / "bin" / "python", venv / "bin"
-    _run([python, "-m", "pip", "install", "-q", REPO], tmp_path)
-    _run([python, "-m", "pip", "install", "-q", "-e", ".[test,dev]"], project)
-    _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
-    _run([bin_dir / "ruff", "check", "--no-cache", "."], project)
-    _run([python, "-m", "mypy", "--no-incremental", "--cache-dir", os.devnull], project)
-    _run([bin_dir / "mcpgen", "generate", "--check"], project)
-    shown = _run([python, "-m", "fresh", "--help"], project)
+    printed = _run([BIN / "mcpgen", "init", project, "--defaults"], tmp_path)
+    _follow_readme_and_ci(project)
+    # The next steps it prints make the venv the install goes into, as the README does.
+    assert "python3 -m venv .venv && . .venv/bin/activate" in printed.stdout + printed.stderr
+    shown = _bash(". .venv/bin/activate && python -m fresh --help", project)
     assert "--transport" in shown.stdout
+
+
+@pytest.mark.slow
+def test_copier_copy_names_the_project_after_its_folder_and_installs_from_its_readme(
+    template: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "weather-tools"
+    _copier("copy", "--defaults", "--trust", template, project, cwd=tmp_path)
+    assert 'name = "weather-tools"' in (project / "pyproject.toml").read_text()
+    assert (project / "src" / "weather_tools" / "_generated" / "server.py").is_file()
+    _follow_readme_and_ci(project)
 
 
 @pytest.mark.slow
@@ -211,9 +258,13 @@ def test_mcpgen_init_refuses_bad_input_and_writes_nothing(tmp_path: Path) -> Non
     assert "bad.toml:2:1" in result.output
     assert not (tmp_path / "a").exists()
 
-    result = runner.invoke(main, ["init", str(tmp_path / "9lives"), "--defaults"])
+    # PEP 508: a distribution name ends with a letter or digit (hatchling refuses others).
+    result = runner.invoke(
+        main, ["init", str(tmp_path / "c"), "--defaults", "-d", "project_name=server-"]
+    )
     assert result.exit_code == 1
-    assert "not a usable project name" in result.output
+    assert "'server-' is not a usable project name" in result.output
+    assert not (tmp_path / "c").exists()
 
     result = runner.invoke(
         main, ["init", str(tmp_path / "b"), "--defaults", "-d", "package_name=Not-Valid"]
@@ -228,7 +279,11 @@ def test_mcpgen_init_refuses_bad_input_and_writes_nothing(tmp_path: Path) -> Non
 def test_a_project_lifecycle_keeps_every_user_byte(template: Path, tmp_path: Path) -> None:
     """copy -> handlers -> spec edits (add, rename, remove, a schema) -> regenerate ->
     a newer template -> copier update: the user's code is intact and the checks pass."""
-    project = _copy_project(template, tmp_path)
+    # As if an older mcpgen from an index made it: the update must move the pin.
+    project = _copy_project(template, tmp_path, "mcpgen_requirement=mcpgen==0.0.9")
+    requirements = project / "requirements-dev.txt"
+    assert requirements.read_text().endswith("\nmcpgen==0.0.9\n")
+    assert not (project / "vendor").exists()
     _run(["git", "init", "-q", "-b", "main"], project)
     _run(["git", "add", "-A"], project)
     _run(["git", "commit", "-qm", "new project"], project)
@@ -295,7 +350,151 @@ def test_a_project_lifecycle_keeps_every_user_byte(template: Path, tmp_path: Pat
     assert handler.read_bytes() == user_files[handler]
     assert spec.read_bytes() == user_files[spec]
     assert "_commit: 0.2.0" in (project / ".copier-answers.yml").read_text()
+    # The pin follows the mcpgen that remade the generated code (this checkout: vendored).
+    wheel = f"vendor/mcpgen-{__version__}-py3-none-any.whl"
+    assert requirements.read_text().endswith(f"\n./{wheel}\n")
+    assert f"mcpgen_requirement: ./{wheel}" in (project / ".copier-answers.yml").read_text()
+    assert f"It is `{wheel}`" in updated_readme
+    assert zipfile.ZipFile(project / wheel).getinfo("mcpgen/copier.yml")
     assert not list(project.rglob("*.rej"))
     # The generated code follows the spec, and the user's handler makes the example pass.
     assert (tools / "yell.py").is_file() and not (tools / "shout.py").exists()
     _check_project(project, "my_server")
+
+
+# A server whose lifespan opens a SQLite database relative to the working directory, as
+# `sqlite3.connect("notes.db")` does: its generated tests must not write it into the project;
+# the user's `server` fixture in tests/conftest.py decides what state the tests get.
+NOTES_SPEC = """\
+[server]
+name = "notes"
+lifespan = true
+
+[[tools]]
+name = "where"
+description = "Which lifespan set up the state."
+input.type = "object"
+output.type = "object"
+output.required = ["source"]
+output.properties.source = { type = "string" }
+examples = [{}]
+"""
+NOTES_LIFESPAN = '''\
+"""The notes database, opened where the server runs."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from notes._generated import runtime
+
+
+@dataclass
+class State:
+    source: str
+
+
+@asynccontextmanager
+async def lifespan(server: runtime.ServerHandle) -> AsyncIterator[State]:
+    with open(os.environ["NOTES_MARKER"], "a") as marker:
+        marker.write("lifespan\\n")
+    database = sqlite3.connect("notes.db")
+    database.execute("CREATE TABLE IF NOT EXISTS notes (text TEXT)")
+    database.commit()
+    try:
+        yield State(source="lifespan")
+    finally:
+        database.close()
+'''
+NOTES_HANDLER = '''\
+"""Handler of the where tool."""
+
+from __future__ import annotations
+
+from notes._generated import models, runtime
+from notes.handlers.lifespan import State
+
+
+async def where(ctx: runtime.Context[State], args: models.WhereInput) -> models.WhereOutput:
+    return models.WhereOutput(source=ctx.state.source)
+'''
+# The user's own fixture: the tests get state from a lifespan of the tests' own.
+NOTES_CONFTEST = '''\
+"""The tests run on a state of their own."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+from notes import build_server
+from notes._generated import runtime
+from notes.handlers.lifespan import State
+
+
+@asynccontextmanager
+async def test_lifespan(server: runtime.ServerHandle) -> AsyncIterator[State]:
+    with open(os.environ["NOTES_MARKER"], "a") as marker:
+        marker.write("fixture\\n")
+    yield State(source="fixture")
+
+
+@pytest.fixture
+def server() -> runtime.SdkServer:
+    return build_server(lifespan=test_lifespan)
+'''
+
+
+def _untracked(project: Path) -> str:
+    return _run(["git", "status", "--porcelain", "--untracked-files=all"], project).stdout
+
+
+@pytest.mark.slow
+def test_generated_tests_use_the_users_state_and_leave_the_project_clean(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "notes"
+    project.mkdir()
+    (project / "spec.toml").write_text(NOTES_SPEC)
+    _run([BIN / "mcpgen", "generate", "spec.toml", "-o", "."], project)
+    handlers = project / "src" / "notes" / "handlers"
+    (handlers / "lifespan.py").write_text(NOTES_LIFESPAN)
+    (handlers / "tools" / "where.py").write_text(NOTES_HANDLER)
+    _run(["git", "init", "-q", "-b", "main"], project)
+    _run(["git", "add", "-A"], project)
+    _run(["git", "commit", "-qm", "notes"], project)
+
+    marker = tmp_path / "marker.txt"
+    env = {"PYTHONPATH": str(project / "src"), "NOTES_MARKER": str(marker)}
+    pytest_command: list[str | Path] = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist"]
+    tests = _run(pytest_command, project, env)
+    assert "xfail" not in tests.stdout  # the example ran, against the real lifespan
+    assert "lifespan\n" in marker.read_text()
+    assert not list(project.rglob("notes.db"))  # it went to the tests' temporary folder
+    _run([BIN / "ruff", "check", "."], project)
+    _run([sys.executable, "-m", "mypy"], project, env)
+
+    # A hand edit that --force overwrites is kept as a backup, out of git's way.
+    server = project / "src" / "notes" / "_generated" / "server.py"
+    server.write_text(server.read_text() + "# edited\n")
+    _run([BIN / "mcpgen", "generate", "--force"], project)
+    assert (project / ".mcpgen-backup" / "src" / "notes" / "_generated" / "server.py").is_file()
+    assert _untracked(project) == ""
+
+    # The user's fixture decides the state: the generated tests run on it.
+    conftest = project / "tests" / "conftest.py"
+    conftest.write_text(NOTES_CONFTEST)
+    marker.unlink()
+    _run(pytest_command, project, env)
+    assert set(marker.read_text().splitlines()) == {"fixture"}
+    _run([sys.executable, "-m", "mypy"], project, env)
+    _run([BIN / "mcpgen", "generate"], project)
+    assert conftest.read_text() == NOTES_CONFTEST  # mcpgen never rewrites it
+    assert _untracked(project) == " M tests/conftest.py\n"

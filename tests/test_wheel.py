@@ -165,3 +165,14 @@ def test_installed_cli_reports_its_version(installed: Installed) -> None:
     import mcpgen
 
     assert mcpgen.__version__ in done.stdout
+
+
+def test_a_project_made_by_the_installed_wheel_carries_that_wheel(installed: Installed) -> None:
+    """A wheel installed from a local file is on this machine only: the project gets a copy
+    (byte for byte the one installed), named relative to the project for other machines."""
+    project = installed.work / "from-wheel-project"
+    _run([installed.mcpgen, "init", project, "--defaults"], installed.work)
+    vendored = project / "vendor" / installed.wheel.name
+    assert vendored.read_bytes() == installed.wheel.read_bytes()
+    requirement = (project / "requirements-dev.txt").read_text().splitlines()[-1]
+    assert requirement == f"./vendor/{installed.wheel.name}"

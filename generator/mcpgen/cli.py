@@ -249,8 +249,10 @@ def _summary(plan: Plan) -> str:
 def init(name: Path, spec: Path | None, defaults: bool, data: tuple[str, ...]) -> None:
     """Create the project NAME from mcpgen's copier template, and generate its server.
 
-    The same as `copier copy <mcpgen> NAME`: pyproject, README, spec, tests, CI, then the
-    generated code. Keep the project in git, and `copier update` brings template changes.
+    The same as `copier copy <mcpgen> NAME`: pyproject, README, spec, tests, CI, a
+    requirements-dev.txt that installs this very mcpgen (with a copy of its wheel in
+    vendor/ when it was installed from a local folder or file), then the generated code.
+    Keep the project in git, and `copier update` brings template changes.
     """
     from mcpgen.project import InitError, init_project
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mcpgen import __version__
-from mcpgen.fastpath import HANDLER_DIRS, MANIFEST
+from mcpgen.fastpath import HANDLER_DIRS, MANIFEST, make_ignored_dir
 from mcpgen.render import Owner, RenderedFile
 
 BACKUP_DIR = ".mcpgen-backup"
@@ -354,6 +354,10 @@ def apply(
     staged: dict[str, Path] = {}
     created: list[Path] = []
     try:
+        if result.backups:
+            make_ignored_dir(
+                root / BACKUP_DIR, "your versions of generated files that --force replaced"
+            )
         for path, backup in sorted(result.backups.items()):
             current = _read(root / path)
             if current is not None and _read(root / backup) != current:

@@ -179,11 +179,16 @@ def make_cache_dir(root: Path) -> Path:
     (delete the project, the cache goes), holds only what the project's next generation
     can use, and needs no entry in the user's .gitignore, like pytest's and mypy's caches.
     """
-    folder = root / CACHE_DIR
+    return make_ignored_dir(root / CACHE_DIR, "a local cache, safe to delete")
+
+
+def make_ignored_dir(folder: Path, what: str) -> Path:
+    """`folder`, made if need be, with a `.gitignore` that ignores all of it: what mcpgen
+    keeps in a project for that machine only stays out of git wherever the project is."""
     folder.mkdir(parents=True, exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.is_file():
-        ignore.write_text("# Written by mcpgen: a local cache, safe to delete.\n*\n")
+        ignore.write_text(f"# Written by mcpgen: {what}.\n*\n")
     return folder
 
 

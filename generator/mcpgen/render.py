@@ -64,6 +64,8 @@ OUTPUTS: tuple[Output, ...] = (
     Output("test_surface.py.jinja", "tests/test_mcp_surface.py", Owner.GENERATOR),
     Output("scaffold/pyproject.toml.jinja", "pyproject.toml", Owner.USER),
     Output("scaffold/README.md.jinja", "README.md", Owner.USER),
+    Output("scaffold/gitignore.jinja", ".gitignore", Owner.USER),
+    Output("scaffold/conftest.py.jinja", "tests/conftest.py", Owner.USER),
     Output(
         "scaffold/package_init.py.jinja",
         "src/{pkg}/handlers/__init__.py",

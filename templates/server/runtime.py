@@ -91,6 +91,7 @@ __all__ = [
     "EmbeddedResource",
     "ImageContent",
     "InputRequired",
+    "Lifespan",
     "Limits",
     "LogLevel",
     "MemoryEventStore",

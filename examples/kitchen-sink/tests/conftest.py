@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from mcp import StdioServerParameters
 
+from kitchen_sink import build_server
+from kitchen_sink._generated import runtime
+
 SRC = Path(__file__).resolve().parent.parent / "src"
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
 
@@ -20,6 +23,13 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PY
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> runtime.SdkServer:
+    """The server tests/test_mcp_surface.py talks to, run in a temporary folder."""
+    monkeypatch.chdir(tmp_path)
+    return build_server()
 
 
 @pytest.fixture(params=["legacy", "2026-07-28"])

@@ -3,7 +3,9 @@
 """The server's MCP surface, as the spec declares it, checked through the SDK client.
 
 Every test runs on both protocol eras: the 2025 handshake ("legacy") and 2026-07-28.
-Tools with `examples` in the spec are called with each example and must succeed.
+Tools with `examples` in the spec are called with each example and must succeed. Each test
+gets its server from the `server` fixture of tests/conftest.py, which is yours: it decides
+the state the tests run on.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import Any
 import pytest
 from mcp.client import Client
 
-from petstore import build_server
 from petstore._generated import runtime
 
 ERAS = ["legacy", "2026-07-28"]
@@ -43,8 +44,8 @@ def anyio_backend() -> str:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", ERAS)
-async def test_lists_what_the_spec_declares(mode: Any) -> None:
-    async with Client(build_server(), mode=mode) as client:
+async def test_lists_what_the_spec_declares(server: runtime.SdkServer, mode: Any) -> None:
+    async with Client(server, mode=mode) as client:
         capabilities = client.server_capabilities
         if TOOLS:
             assert [tool.name for tool in (await client.list_tools()).tools] == TOOLS
@@ -66,8 +67,10 @@ async def test_lists_what_the_spec_declares(mode: Any) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", ERAS)
 @pytest.mark.parametrize(("tool", "arguments"), EXAMPLES)
-async def test_tool_examples_succeed(mode: Any, tool: str, arguments: dict[str, Any]) -> None:
-    async with Client(build_server(), mode=mode) as client:
+async def test_tool_examples_succeed(
+    server: runtime.SdkServer, mode: Any, tool: str, arguments: dict[str, Any]
+) -> None:
+    async with Client(server, mode=mode) as client:
         result = await client.call_tool(tool, arguments)
     if result.is_error and (result.meta or {}).get(runtime.NOT_IMPLEMENTED_META):
         pytest.xfail(f"the {tool} handler is still the scaffolded stub")

@@ -94,6 +94,7 @@ __all__ = [
     "EmbeddedResource",
     "ImageContent",
     "InputRequired",
+    "Lifespan",
     "Limits",
     "LogLevel",
     "MemoryEventStore",

@@ -35,8 +35,11 @@ INFO = runtime.ServerInfo(
 )
 
 
-def build_server() -> runtime.SdkServer:
-    """A new server instance; each call builds fresh state (one per test, say)."""
+def build_server(lifespan: runtime.Lifespan = lifespan) -> runtime.SdkServer:
+    """A new server instance; each call builds fresh state (one per test, say).
+
+    `lifespan` replaces the one in handlers/lifespan.py: tests give the server their own state.
+    """
     handle_resource_latest: protocols.LatestResourceHandler = resource_latest.latest
     handle_template_readme_section: protocols.ReadmeSectionTemplateHandler = (
         template_readme_section.readme_section
