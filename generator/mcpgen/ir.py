@@ -68,6 +68,7 @@ class HttpParamIR:
     location: str  # "path" | "query" | "header" | "cookie"
     style: str  # the OpenAPI style, defaults applied
     explode: bool
+    allow_reserved: bool
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class HttpOperationIR:
 
     method: str
     path: str
+    query: str | None  # the fixed query, sent before the parameters
     operation_id: str | None
     base_url: str | None  # None: the API's
     custom: bool  # a user-owned handler calls the generated request

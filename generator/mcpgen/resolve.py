@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -1034,6 +1035,17 @@ def _tool_http(
     in_path = _PATH_VARIABLE.findall(binding.path)
     if "{" in _PATH_VARIABLE.sub("", binding.path) or "}" in _PATH_VARIABLE.sub("", binding.path):
         resolver.error((*where, "path"), "unbalanced '{' or '}' in the path")
+    for mark, what, hint in (
+        ("?", "a query", "put its fixed items in http.query and the rest in http.params"),
+        ("#", "a fragment", "a URL's fragment is never sent: drop it"),
+    ):
+        if mark in binding.path:
+            resolver.error(
+                (*where, "path"),
+                f"the path {binding.path!r} holds {what} ({mark!r})",
+                hint=hint,
+            )
+    fixed = _fixed_query_names(resolver, binding.query, (*where, "query"))
     for name in in_path:
         if not name:
             resolver.error((*where, "path"), "an empty {} in the path")
@@ -1058,6 +1070,17 @@ def _tool_http(
                 hint=f"{param.in_} parameters take {', '.join(allowed)}",
             )
         explode = param.explode if param.explode is not None else style == "form"
+        if param.allow_reserved and param.in_ != "query":
+            resolver.error(
+                (*at, "allow_reserved"),
+                f"allow_reserved applies to query parameters, not to a {param.in_} parameter",
+            )
+        if param.in_ == "query" and wire in fixed:
+            resolver.error(
+                at,
+                f"query parameter {wire!r} is already sent by http.query ({binding.query!r})",
+                hint="drop one of them",
+            )
         if param.in_ == "path":
             path_wires.add(wire)
             if wire not in in_path:
@@ -1080,7 +1103,7 @@ def _tool_http(
                 at, f"{param.in_} parameter {wire!r} is already sent for {wires[slot]!r}"
             )
         wires[slot] = key
-        params.append(HttpParamIR(key, wire, param.in_, style, explode))
+        params.append(HttpParamIR(key, wire, param.in_, style, explode, param.allow_reserved))
     for name in dict.fromkeys(in_path):
         if name and name not in path_wires:
             resolver.error(
@@ -1206,6 +1229,7 @@ def _tool_http(
     return HttpOperationIR(
         method=binding.method,
         path=binding.path,
+        query=binding.query,
         operation_id=binding.operation_id,
         base_url=binding.base_url.rstrip("/") if binding.base_url else None,
         custom=binding.handler == "custom",
@@ -1218,6 +1242,35 @@ def _tool_http(
         errors=tuple(mapped),
         security=tuple(tuple(a) for a in security) if security is not None else None,
     )
+
+
+# A query's text (RFC 3986: pchar, "/" and "?"), with "&" and "=" as form-urlencoding uses them.
+_QUERY_CHARACTER = re.compile(r"[A-Za-z0-9\-._~!$'()*+,;:@/?=]|%[0-9A-Fa-f]{2}")
+
+
+def _fixed_query_names(resolver: _Resolver, query: str | None, where: SpecPath) -> set[str]:
+    """The names a fixed query sends (percent-decoded); reports text no URL can carry."""
+    if query is None:
+        return set()
+    names: set[str] = set()
+    for item in query.split("&"):
+        rest = _QUERY_CHARACTER.sub("", item)
+        if not item:
+            resolver.error(
+                where,
+                f"{query!r} is not a query string: it has an empty item",
+                hint="separate items with a single '&', without a leading '?'",
+            )
+            continue
+        if rest:
+            resolver.error(
+                where,
+                f"{query!r} is not a query string: {rest[0]!r} cannot stand in it as it is",
+                hint="percent-encode it",
+            )
+            continue
+        names.add(unquote(item.partition("=")[0]))
+    return names
 
 
 def _fits_http_error(resolver: _Resolver, name: str) -> bool:

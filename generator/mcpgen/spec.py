@@ -234,6 +234,14 @@ class HttpParam(_Strict):
     explode: Annotated[
         bool | None, Field(description="OpenAPI explode (default: true for form, else false).")
     ] = None
+    allow_reserved: Annotated[
+        bool,
+        Field(
+            description="OpenAPI allowReserved (query parameters): characters reserved in URIs "
+            "(`:/?@!$'()*,;`) and percent-encoded triples go as they are; the rest is "
+            "percent-encoded."
+        ),
+    ] = False
 
 
 HttpContentType = Literal[
@@ -282,8 +290,30 @@ class ToolHttp(_Strict):
 
     method: HttpMethod
     path: Annotated[
-        str, Field(pattern=r"^/", description="Path under the base URL with `{name}` parameters.")
+        str,
+        Field(
+            pattern=r"^/",
+            description="Path under the base URL with `{name}` parameters; no query (see "
+            "`query`) and no fragment.",
+        ),
     ]
+    query: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            description="A fixed query sent before the parameters, as written (`cors`, "
+            "`Action=AddRoleToDBCluster`, `v=2&full=true`): percent-encoded where it must be, "
+            "without the `?`.",
+        ),
+    ] = None
+    openapi_path: Annotated[
+        str | None,
+        Field(
+            description="The path as the OpenAPI document writes it, when it held a query or a "
+            "fragment that `path` and `query` took apart: with `method`, the operation's "
+            "identity on re-import when it has no operationId.",
+        ),
+    ] = None
     operation_id: Annotated[
         str | None,
         Field(description="The OpenAPI operationId, the operation's identity on re-import."),

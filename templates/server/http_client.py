@@ -229,7 +229,7 @@ _DEFAULT_STYLE: dict[str, str] = {
 class Param:
     """One input property sent as a parameter: where, under which name, in which style."""
 
-    __slots__ = ("explode", "location", "name", "property", "style")
+    __slots__ = ("allow_reserved", "explode", "location", "name", "property", "style")
 
     def __init__(
         self,
@@ -239,12 +239,14 @@ class Param:
         name: str | None = None,
         style: str | None = None,
         explode: bool | None = None,
+        allow_reserved: bool = False,
     ) -> None:
         self.property = property
         self.location = location
         self.name = name if name is not None else property
         self.style = style if style is not None else _DEFAULT_STYLE[location]
         self.explode = explode if explode is not None else self.style == "form"
+        self.allow_reserved = allow_reserved
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +268,7 @@ class Operation:
     tool: str
     method: str
     path: str
+    query: str | None = None  # a fixed query, sent before the parameters
     base_url: str | None = None  # None: the API's
     params: tuple[Param, ...] = ()
     body: Body | None = None
@@ -381,6 +384,13 @@ def _encode(text: str) -> str:
     return quote(text, safe="")
 
 
+def _encode_reserved(text: str) -> str:
+    """OpenAPI's `allowReserved`: reserved characters a query may hold, and percent-encoded
+    triples, stay; `[`, `]` and `#` (which a query cannot hold), the form's `&`, `=` and `+`,
+    and a `%` that starts no triple are encoded."""
+    return re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", quote(text, safe=":/?@!$'()*,;%"))
+
+
 def _encode_path(text: str) -> str:
     # "." and ".." are dot segments that URL normalisation removes together with the
     # segment before them; encoded, they stay data.
@@ -427,10 +437,11 @@ def _path_value(param: Param, value: Any) -> str:
 def _query_items(param: Param, value: Any) -> list[str]:
     """`name=value` items, already percent-encoded, the style's separators literal."""
     name, style, explode = _encode(param.name), param.style, param.explode
+    encode = _encode_reserved if param.allow_reserved else _encode
     if isinstance(value, list):
         if not value:
             return []
-        items = [_encode(_text(v)) for v in value]
+        items = [encode(_text(v)) for v in value]
         if style == "spaceDelimited":
             return [f"{name}=" + "%20".join(items)]
         if style == "pipeDelimited":
@@ -439,13 +450,13 @@ def _query_items(param: Param, value: Any) -> list[str]:
             return [f"{name}={item}" for item in items]
         return [f"{name}=" + ",".join(items)]
     if isinstance(value, dict):
-        pairs = [(_encode(str(k)), _encode(_text(v))) for k, v in value.items()]
+        pairs = [(_encode(str(k)), encode(_text(v))) for k, v in value.items()]
         if style == "deepObject":
             return [f"{name}[{k}]={v}" for k, v in pairs]
         if explode:
             return [f"{k}={v}" for k, v in pairs]
         return [f"{name}=" + ",".join(f"{k},{v}" for k, v in pairs)]
-    return [f"{name}={_encode(_text(value))}"]
+    return [f"{name}={encode(_text(value))}"]
 
 
 def _header_value(param: Param, value: Any) -> str:
@@ -485,7 +496,9 @@ class _Prepared:
 def _prepare(operation: Operation, values: Mapping[str, Any]) -> _Prepared:
     """Place the arguments (their JSON form) in the request; raises ValueError or TypeError."""
     path_values: dict[str, str] = {}
-    prepared = _Prepared(path="", query=[], headers={}, cookies=[])
+    prepared = _Prepared(
+        path="", query=[operation.query] if operation.query else [], headers={}, cookies=[]
+    )
     placed: set[str] = set()
     for param in operation.params:
         placed.add(param.property)
