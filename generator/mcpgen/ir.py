@@ -72,6 +72,30 @@ class HttpParamIR:
 
 
 @dataclass(frozen=True)
+class HttpEncodingIR:
+    """How one property of a form body is sent, OpenAPI's defaults applied."""
+
+    name: str  # the body's property
+    style: str | None  # None: by its content
+    explode: bool
+    allow_reserved: bool
+    content_type: str | None
+    binary: bool  # multipart: base64 text sent as bytes
+
+    @property
+    def arguments(self) -> tuple[tuple[str, Any], ...]:
+        """Keyword arguments of the runtime's `Encoding`: those that are not its defaults."""
+        given = (
+            ("style", self.style, None),
+            ("explode", self.explode, True),
+            ("allow_reserved", self.allow_reserved, False),
+            ("content_type", self.content_type, None),
+            ("binary", self.binary, False),
+        )
+        return tuple((key, value) for key, value, default in given if value != default)
+
+
+@dataclass(frozen=True)
 class HttpErrorIR:
     """An HTTP status ("404"), range ("4XX") or "default", and the error type it raises."""
 
@@ -93,6 +117,7 @@ class HttpOperationIR:
     body_content_type: str | None  # None: no request body
     body_property: str | None  # the input property holding the whole body; None: merged
     body_base64: bool  # an octet-stream body property that holds base64 text
+    body_encoding: tuple[HttpEncodingIR, ...]  # form bodies: the properties not sent as text
     response_content_type: str  # "application/json" | "text" | "none"
     wrap: str | None
     errors: tuple[HttpErrorIR, ...]  # exact statuses first, then ranges, then "default"

@@ -40,6 +40,7 @@ from mcpgen.ir import (
     CompleterIR,
     ErrorIR,
     HttpAuthIR,
+    HttpEncodingIR,
     HttpErrorIR,
     HttpIR,
     HttpOperationIR,
@@ -68,7 +69,7 @@ from mcpgen.names import (
     to_ident,
     to_package_name,
 )
-from mcpgen.spec import ApiKeyAuth, BasicAuth, BearerAuth, ServerSection, Spec, Tool
+from mcpgen.spec import ApiKeyAuth, BasicAuth, BearerAuth, HttpBody, ServerSection, Spec, Tool
 from mcpgen.uritemplates import (
     QUERY_OPERATORS,
     UriPattern,
@@ -1115,6 +1116,7 @@ def _tool_http(
     body_type: str | None = None
     body_property: str | None = None
     body_base64 = False
+    body_encoding: tuple[HttpEncodingIR, ...] = ()
     if binding.body is not None:
         body_type = binding.body.content_type
         body_property = binding.body.property
@@ -1141,6 +1143,19 @@ def _tool_http(
                 (*where, "body"),
                 f"the body ({body_type}) is one value: name the input property holding it",
                 hint='set body.property = "<property>"',
+            )
+        if inputs_known:
+            if body_property is None:
+                fields = {k: v for k, v in properties.items() if k not in binding.params}
+                known_fields = True
+            else:
+                # Known when its schema lists them (through one `$ref`), as the importer reads it.
+                whole = _deref(input_schema, properties.get(body_property))
+                listed = whole.get("properties") if isinstance(whole, dict) else None
+                fields = listed if isinstance(listed, dict) else {}
+                known_fields = isinstance(listed, dict)
+            body_encoding = _body_encoding(
+                resolver, binding.body, (*where, "body"), input_schema, fields, known_fields
             )
     elif inputs_known:
         unsent = [name for name in properties if name not in binding.params]
@@ -1237,11 +1252,88 @@ def _tool_http(
         body_content_type=body_type,
         body_property=body_property,
         body_base64=body_base64,
+        body_encoding=body_encoding,
         response_content_type=response.content_type,
         wrap=response.wrap,
         errors=tuple(mapped),
         security=tuple(tuple(a) for a in security) if security is not None else None,
     )
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# OpenAPI's Encoding contentType: media types (wildcards allowed), comma-separated.
+_MEDIA_TYPES = re.compile(
+    r"[\w.+*-]+/[\w.+*-]+(\s*;[^,]*)?(\s*,\s*[\w.+*-]+/[\w.+*-]+(\s*;[^,]*)?)*"
+)
+
+
+def _body_encoding(
+    resolver: _Resolver,
+    body: HttpBody,
+    where: SpecPath,
+    root: JsonSchema,
+    fields: Mapping[str, Any],
+    known_fields: bool,
+) -> tuple[HttpEncodingIR, ...]:
+    """A form body's encoding table, checked, OpenAPI's defaults applied; in multipart, a
+    property holding base64 text (`contentEncoding`) is sent as bytes, declared or not."""
+    if body.encoding and body.content_type not in _FORM_TYPES:
+        resolver.error(
+            (*where, "encoding"),
+            f"encoding applies to form bodies ({', '.join(_FORM_TYPES)}), not to "
+            f"{body.content_type}",
+            hint="drop it",
+        )
+        return ()
+    multipart = body.content_type == "multipart/form-data"
+    found: list[HttpEncodingIR] = []
+    for name, encoding in body.encoding.items():
+        at: SpecPath = (*where, "encoding", name)
+        if known_fields and name not in fields:
+            resolver.error(
+                at,
+                f"{name!r} is not a property of the body",
+                hint=did_you_mean(name, fields) or _known("body properties", fields),
+            )
+            continue
+        styled = (encoding.style, encoding.explode, encoding.allow_reserved) != (None,) * 3
+        style = (encoding.style or "form") if styled else None
+        explode = encoding.explode if encoding.explode is not None else style == "form"
+        if style == "deepObject" and not explode:
+            resolver.error(
+                (*at, "explode"),
+                "deepObject without explode is undefined in OpenAPI",
+                hint="drop `explode = false`",
+            )
+        kind = encoding.content_type
+        if kind is not None and not _MEDIA_TYPES.fullmatch(kind):
+            resolver.error((*at, "content_type"), f"{kind!r} is not a media type (or a list)")
+        elif kind is not None and styled:
+            resolver.warning(
+                (*at, "content_type"),
+                "content_type is ignored: style, explode and allow_reserved serialise the "
+                "property (OpenAPI)",
+            )
+        binary = multipart and not styled and _holds_base64(root, fields.get(name))
+        found.append(
+            HttpEncodingIR(name, style, explode, bool(encoding.allow_reserved), kind, binary)
+        )
+    if multipart:
+        listed = set(body.encoding)
+        found.extend(
+            HttpEncodingIR(name, None, True, False, None, True)
+            for name, schema in fields.items()
+            if name not in listed and _holds_base64(root, schema)
+        )
+    return tuple(found)
+
+
+def _holds_base64(root: JsonSchema, schema: Any) -> bool:
+    """Whether a property holds base64 text (bytes, in JSON), or an array of it."""
+    schema = _deref(root, schema)
+    if isinstance(schema, dict) and schema.get("type") == "array":
+        schema = _deref(root, schema.get("items"))
+    return isinstance(schema, dict) and schema.get("contentEncoding") == "base64"
 
 
 # A query's text (RFC 3986: pchar, "/" and "?"), with "&" and "=" as form-urlencoding uses them.

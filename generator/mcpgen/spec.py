@@ -253,6 +253,27 @@ HttpContentType = Literal[
 ]
 
 
+class HttpEncoding(_Strict):
+    """How one property of a form body is sent (OpenAPI's Encoding Object).
+
+    With any of `style`, `explode`, `allow_reserved`, the property is serialised as a query
+    parameter of that style (default form, exploded); without, by its content: text, JSON for
+    objects and a JSON `content_type`, and in multipart bodies the part's `content_type`.
+    """
+
+    content_type: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            description="Media type of the property's value (OpenAPI contentType: a "
+            "comma-separated list, wildcards allowed); ignored when a style is set.",
+        ),
+    ] = None
+    style: Literal["form", "spaceDelimited", "pipeDelimited", "deepObject"] | None = None
+    explode: Annotated[bool | None, Field(description="Default: true for form, else false.")] = None
+    allow_reserved: bool | None = None
+
+
 class HttpBody(_Strict):
     """Where the request body comes from."""
 
@@ -264,6 +285,13 @@ class HttpBody(_Strict):
             "property not listed in `params` is a property of the body object."
         ),
     ] = None
+    encoding: Annotated[
+        dict[str, HttpEncoding],
+        Field(
+            description="Form bodies (urlencoded, multipart): how each property of the body "
+            "object is sent, by name."
+        ),
+    ] = Field(default_factory=dict)
 
 
 class HttpResponse(_Strict):

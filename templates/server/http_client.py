@@ -32,11 +32,11 @@ import os
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Literal, TypeAlias, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
 
 import anyio
 import httpx2
@@ -51,6 +51,7 @@ __all__ = [
     "Basic",
     "Bearer",
     "Body",
+    "Encoding",
     "HttpAuthFailed",
     "HttpClient",
     "HttpCredentialsMissing",
@@ -249,6 +250,26 @@ class Param:
         self.allow_reserved = allow_reserved
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Encoding:
+    """How one property of a form body is sent: OpenAPI's Encoding Object, defaults applied.
+
+    With a `style`, the property is serialised as a query parameter of that style would be
+    (deepObject: `metadata[order]=42`), each pair a field. Without one, each value (each item,
+    for an array) is one field: text, JSON (`content_type` application/json, and any object),
+    or in a multipart body bytes (`binary`: base64 text, decoded) of `content_type`.
+    """
+
+    style: str | None = None
+    explode: bool = True
+    allow_reserved: bool = False
+    content_type: str | None = None
+    binary: bool = False
+
+
+_BY_CONTENT = Encoding()
+
+
 @dataclass(frozen=True, slots=True)
 class Body:
     """Where the request body comes from, and how it is encoded."""
@@ -256,6 +277,8 @@ class Body:
     content_type: str = "application/json"
     property: str | None = None  # None: every input property that is not a parameter
     base64: bool = False  # an octet-stream body given as base64 text
+    # Form bodies: how each property is sent (a property not named here: by its content).
+    encoding: Mapping[str, Encoding] = field(default_factory=dict)
 
 
 ErrorTypes: TypeAlias = Mapping[str, tuple[type[runtime.DeclaredError], type[BaseModel]]]
@@ -434,29 +457,61 @@ def _path_value(param: Param, value: Any) -> str:
     return text
 
 
-def _query_items(param: Param, value: Any) -> list[str]:
-    """`name=value` items, already percent-encoded, the style's separators literal."""
-    name, style, explode = _encode(param.name), param.style, param.explode
-    encode = _encode_reserved if param.allow_reserved else _encode
+_DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+def _styled(
+    name: str, value: Any, style: str, explode: bool, encode: Callable[[str], str] | None
+) -> list[tuple[str, str]]:
+    """A value serialised as OpenAPI serialises a query parameter: (name, value) pairs.
+
+    `encode` percent-encodes values, and the names, delimiters and brackets are percent-encoded
+    with it as OpenAPI 3.1.1 and 3.0.4 require (`%7C`, `%5B`...), except form's literal `,`;
+    None (a multipart body) leaves everything as it is. deepObject nests, which OpenAPI leaves
+    undefined, as qs, PHP and Stripe's own clients do: `a[b][c]=1`, arrays `a[0]=x`.
+    """
+    value_of = encode if encode is not None else str
+    name_of = _encode if encode is not None else str
+    key = name_of(name)
+    if style == "deepObject" and isinstance(value, (dict, list)):
+        opened, closed = value_of("["), value_of("]")
+        return [
+            (key + "".join(f"{opened}{name_of(part)}{closed}" for part in path), value_of(leaf))
+            for path, leaf in _leaves(value)
+        ]
+    delimiter = value_of(_DELIMITERS[style]) if style in _DELIMITERS else ","
     if isinstance(value, list):
-        if not value:
+        items = [value_of(_text(v)) for v in value if v is not None]
+        if not items:
             return []
-        items = [encode(_text(v)) for v in value]
-        if style == "spaceDelimited":
-            return [f"{name}=" + "%20".join(items)]
-        if style == "pipeDelimited":
-            return [f"{name}=" + "|".join(items)]
-        if explode:
-            return [f"{name}={item}" for item in items]
-        return [f"{name}=" + ",".join(items)]
+        if explode and style == "form":
+            return [(key, item) for item in items]
+        return [(key, delimiter.join(items))]
     if isinstance(value, dict):
-        pairs = [(_encode(str(k)), encode(_text(v))) for k, v in value.items()]
-        if style == "deepObject":
-            return [f"{name}[{k}]={v}" for k, v in pairs]
-        if explode:
-            return [f"{k}={v}" for k, v in pairs]
-        return [f"{name}=" + ",".join(f"{k},{v}" for k, v in pairs)]
-    return [f"{name}={encode(_text(value))}"]
+        pairs = [(name_of(str(k)), value_of(_text(v))) for k, v in value.items() if v is not None]
+        if not pairs:
+            return []
+        if explode and style == "form":
+            return pairs
+        return [(key, delimiter.join(f"{k}{delimiter}{v}" for k, v in pairs))]
+    return [(key, value_of(_text(value)))]
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+    """The scalar leaves of nested objects and arrays, each with its path of keys/indexes."""
+    if isinstance(value, dict):
+        items: Iterable[tuple[str, Any]] = ((str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((str(i), v) for i, v in enumerate(value))
+    else:
+        return [(path, _text(value))]
+    return [leaf for key, item in items if item is not None for leaf in _leaves(item, (*path, key))]
+
+
+def _query_items(param: Param, value: Any) -> list[str]:
+    """`name=value` items, percent-encoded, for a query parameter."""
+    encode = _encode_reserved if param.allow_reserved else _encode
+    return [f"{k}={v}" for k, v in _styled(param.name, value, param.style, param.explode, encode)]
 
 
 def _header_value(param: Param, value: Any) -> str:
@@ -469,16 +524,83 @@ def _header_value(param: Param, value: Any) -> str:
     return _text(value)
 
 
-def _form_fields(value: Any) -> list[tuple[str, str]]:
-    if not isinstance(value, dict):
-        raise TypeError("a form body is an object")
-    fields: list[tuple[str, str]] = []
-    for key, item in value.items():
-        if isinstance(item, list):
-            fields.extend((key, _text(v)) for v in item)
-        elif item is not None:
-            fields.append((key, _text(item)))
+def _content_fields(name: str, value: Any, encoding: Encoding) -> list[tuple[str, str | None]]:
+    """(text, content type) of each field of a form property sent by its content: an array
+    makes one field per item (RFC 7578), an object or a JSON `content_type` JSON text; plain
+    text has no type (text/plain is a part's default); `binary` text is base64."""
+    fields: list[tuple[str, str | None]] = []
+    kind = _specific(encoding.content_type)
+    for item in value if isinstance(value, list) else [value]:
+        if item is None:
+            continue
+        if encoding.binary:
+            fields.append((_text(item), kind or "application/octet-stream"))
+        elif isinstance(item, (dict, list)) or (kind is not None and _is_json(kind)):
+            text = json.dumps(item, separators=(",", ":"), ensure_ascii=False)
+            fields.append((text, kind or "application/json"))
+        else:
+            fields.append((_text(item), kind))
     return fields
+
+
+def _is_json(media: str) -> bool:
+    base = media.split(";", 1)[0].strip().lower()
+    return base == "application/json" or base.endswith("+json")
+
+
+def _specific(kinds: str | None) -> str | None:
+    """The first specific media type of an Encoding's `contentType` list (`image/*`: none)."""
+    for kind in (kinds or "").split(","):
+        if kind.strip() and "*" not in kind:
+            return kind.strip()
+    return None
+
+
+def _urlencoded(payload: Mapping[str, Any], encodings: Mapping[str, Encoding]) -> bytes:
+    """An application/x-www-form-urlencoded body: by style RFC 6570's percent-encoding, by
+    content RFC 1866's (a space is `+`), as OpenAPI 3.1.1 says of each."""
+    items: list[str] = []
+    for name, value in payload.items():
+        if value is None:
+            continue
+        encoding = encodings.get(name, _BY_CONTENT)
+        if encoding.style is not None:
+            encode = _encode_reserved if encoding.allow_reserved else _encode
+            styled = _styled(name, value, encoding.style, encoding.explode, encode)
+            items.extend(f"{k}={v}" for k, v in styled)
+        else:
+            key = quote_plus(name)
+            items.extend(
+                f"{key}={quote_plus(text)}" for text, _ in _content_fields(name, value, encoding)
+            )
+    return "&".join(items).encode("ascii")
+
+
+MultipartParts: TypeAlias = list[tuple[str, tuple[str | None, str | bytes, str | None]]]
+
+
+def _multipart(payload: Mapping[str, Any], encodings: Mapping[str, Encoding]) -> MultipartParts:
+    """A multipart/form-data body's parts: (name, (filename, content, content type)). A styled
+    property's pairs are parts of plain text, not percent-encoded (OpenAPI 3.1.1, appendix C);
+    bytes go as a file named after their property."""
+    parts: MultipartParts = []
+    for name, value in payload.items():
+        if value is None:
+            continue
+        encoding = encodings.get(name, _BY_CONTENT)
+        if encoding.style is not None:
+            styled = _styled(name, value, encoding.style, encoding.explode, None)
+            parts.extend((key, (None, text, None)) for key, text in styled)
+        elif encoding.binary:
+            parts.extend(
+                (name, (name, base64.b64decode(text, validate=True), kind))
+                for text, kind in _content_fields(name, value, encoding)
+            )
+        else:
+            parts.extend(
+                (name, (None, text, kind)) for text, kind in _content_fields(name, value, encoding)
+            )
+    return parts
 
 
 @dataclass(slots=True)
@@ -490,7 +612,7 @@ class _Prepared:
     headers: dict[str, str]
     cookies: list[str]
     content: bytes | None = None
-    files: list[tuple[str, tuple[None, str]]] | None = None
+    files: MultipartParts | None = None
 
 
 def _prepare(operation: Operation, values: Mapping[str, Any]) -> _Prepared:
@@ -536,12 +658,16 @@ def _prepare(operation: Operation, values: Mapping[str, Any]) -> _Prepared:
         if not payload and operation.method not in BODY_METHODS:
             return prepared
     kind = body.content_type
+    if kind in ("application/x-www-form-urlencoded", "multipart/form-data") and not isinstance(
+        payload, dict
+    ):
+        raise TypeError("a form body is an object")
     if kind == "application/json":
         prepared.content = json.dumps(payload, ensure_ascii=False).encode()
     elif kind == "application/x-www-form-urlencoded":
-        prepared.content = urlencode(_form_fields(payload)).encode("ascii")
+        prepared.content = _urlencoded(payload, body.encoding)
     elif kind == "multipart/form-data":
-        prepared.files = [(k, (None, v)) for k, v in _form_fields(payload)]
+        prepared.files = _multipart(payload, body.encoding)
         kind = ""  # httpx2 writes the header, with its boundary
     elif kind == "application/octet-stream":
         text = payload if isinstance(payload, str) else _text(payload)

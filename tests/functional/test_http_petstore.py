@@ -442,7 +442,8 @@ def http(petstore_package: ModuleType) -> ModuleType:
 
 
 def test_parameter_styles_follow_openapi(http: ModuleType) -> None:
-    # The examples of the OpenAPI 3.1 specification, "Style Examples".
+    # The examples of the OpenAPI 3.1.1 specification, "Style Examples" (3.1.1 and 3.0.4
+    # percent-encode the delimiters RFC 3986 does not allow in a query: `|`, `[`, `]`).
     color = ["blue", "black", "brown"]
     rgb = {"R": 100, "G": 200, "B": 150}
     cases = [
@@ -467,8 +468,10 @@ def test_parameter_styles_follow_openapi(http: ModuleType) -> None:
         ("form", True, rgb, ["R=100", "G=200", "B=150"]),
         ("form", False, rgb, ["color=R,100,G,200,B,150"]),
         ("spaceDelimited", False, color, ["color=blue%20black%20brown"]),
-        ("pipeDelimited", False, color, ["color=blue|black|brown"]),
-        ("deepObject", True, rgb, ["color[R]=100", "color[G]=200", "color[B]=150"]),
+        ("spaceDelimited", False, rgb, ["color=R%20100%20G%20200%20B%20150"]),
+        ("pipeDelimited", False, color, ["color=blue%7Cblack%7Cbrown"]),
+        ("pipeDelimited", False, rgb, ["color=R%7C100%7CG%7C200%7CB%7C150"]),
+        ("deepObject", True, rgb, ["color%5BR%5D=100", "color%5BG%5D=200", "color%5BB%5D=150"]),
         ("form", True, True, ["color=true"]),
         ("form", True, 2.0, ["color=2"]),
         ("form", True, [], []),

@@ -9,13 +9,16 @@ byte for byte.
 
 from __future__ import annotations
 
+import email
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 import mcp_types as types
 import pytest
 from http_support.imported import Imported, imported_server
-from http_support.recorder import Reply, Running, recorder
+from http_support.project import ERROR_META
+from http_support.recorder import Reply, Running, Seen, recorder
 from mcp.client import Client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -61,7 +64,12 @@ async def _call(
     async with Client(server.build()) as client:
         results = [await client.call_tool(tool, args) for tool, args in calls]
     for result in results:
-        assert result.is_error != succeed, result.content
+        if succeed:
+            assert not result.is_error, result.content
+        else:  # the API's error answer, not a call refused before any request
+            assert result.is_error and result.meta is not None, result.content
+            assert ERROR_META in result.meta, result.content
+            assert result.meta[ERROR_META]["data"]["status"] >= 400, result.content
     return results
 
 
@@ -198,3 +206,101 @@ async def test_a_fragment_elsewhere_is_never_sent(
         ("PUT", "/files/12"),
     ]
     assert api.app.seen[0].json() == {"shared_link": {"access": "open"}}
+
+
+stripe = _server("stripe-reduced.json", "stripe")
+
+
+def _parts(seen: Seen) -> list[tuple[str, str, str | None]]:
+    """A multipart body's parts: (name, text, Content-Type header or None)."""
+    head = f"Content-Type: {seen.headers['content-type']}\r\n\r\n".encode()
+    message = email.message_from_bytes(head + seen.body)
+    return [
+        (
+            str(part.get_param("name", header="content-disposition")),
+            part.get_payload(decode=True).decode(),
+            part.get("content-type"),
+        )
+        for part in message.get_payload()
+    ]
+
+
+async def test_stripe_form_bodies_follow_their_encoding(
+    stripe: Imported, api: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An error answer: what matters is the request (the client checks a result against
+    # Stripe's schemas).
+    api.app.respond = lambda _: Reply(400, {"error": {"type": "invalid_request_error"}})
+    await _call(
+        stripe,
+        api,
+        monkeypatch,
+        [
+            (
+                "post_coupons",
+                {
+                    "metadata": {"order": "42"},
+                    "applies_to": {"products": ["p1", "p2"]},
+                    "currency_options": {"eur": {"amount_off": 5}},
+                    "expand": ["applies_to"],
+                    "duration": "once",
+                    "amount_off": 10,
+                    "name": "A & B",
+                },
+            ),
+            ("get_coupons", {"created": {"gte": 1, "lt": 5}, "expand": ["data.x"], "limit": 3}),
+            (
+                "post_products",
+                {
+                    "name": "T",
+                    "default_price_data": {
+                        "currency": "usd",
+                        "unit_amount": 100,
+                        "recurring": {"interval": "month"},
+                    },
+                    "images": ["a.png", "b.png"],
+                    "metadata": {},  # nothing to send: no field at all (RFC 6570's undefined)
+                },
+            ),
+            (
+                "post_files",
+                {
+                    "purpose": "dispute_evidence",
+                    "file": "hello",
+                    "file_link_data": {"create": True, "metadata": {"k": "v w"}},
+                    "expand": ["links"],
+                },
+            ),
+        ],
+        succeed=False,
+        STRIPE_BEARER_AUTH="sk_test_1",
+    )
+    coupons, listed, products, files = api.app.seen
+    # deepObject (OpenAPI 3.1.1 percent-encodes its brackets), nested as Stripe reads it.
+    assert coupons.body == (
+        b"metadata%5Border%5D=42"
+        b"&applies_to%5Bproducts%5D%5B0%5D=p1&applies_to%5Bproducts%5D%5B1%5D=p2"
+        b"&currency_options%5Beur%5D%5Bamount_off%5D=5"
+        b"&expand%5B0%5D=applies_to&duration=once&amount_off=10&name=A+%26+B"
+    )
+    assert parse_qsl(coupons.body.decode())[:2] == [
+        ("metadata[order]", "42"),
+        ("applies_to[products][0]", "p1"),
+    ]
+    assert coupons.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert coupons.headers["authorization"] == "Bearer sk_test_1"
+    assert (listed.method, listed.body) == ("GET", b"")
+    assert listed.query == "created%5Bgte%5D=1&created%5Blt%5D=5&expand%5B0%5D=data.x&limit=3"
+    assert products.body == (
+        b"name=T&default_price_data%5Bcurrency%5D=usd&default_price_data%5Bunit_amount%5D=100"
+        b"&default_price_data%5Brecurring%5D%5Binterval%5D=month"
+        b"&images%5B0%5D=a.png&images%5B1%5D=b.png"
+    )
+    # multipart: the same pairs, each a part of plain text, nothing percent-encoded.
+    assert _parts(files) == [
+        ("purpose", "dispute_evidence", None),
+        ("file", "hello", None),
+        ("file_link_data[create]", "true", None),
+        ("file_link_data[metadata][k]", "v w", None),
+        ("expand[0]", "links", None),
+    ]

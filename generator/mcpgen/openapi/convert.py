@@ -12,6 +12,7 @@ import http
 import json
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -47,6 +48,9 @@ _REQUEST_TYPES = (
     "text/plain",
     "application/octet-stream",
 )
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# The styles of a form body's property (those of a query parameter).
+_FORM_STYLES = ("form", "spaceDelimited", "pipeDelimited", "deepObject")
 _ERROR_CODE = -32000
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -532,10 +536,10 @@ class _Converter:
             wire_params.append(({"name": name, "in": "query", "required": True}, here, variable))
 
         body_binding: dict[str, Any] | None = None
-        body_schema, content_type, body_required, merge = self._request_body(op)
+        body = self._request_body(op)
         body_props: dict[str, Any] = {}
-        if body_schema is not None and merge:
-            body_props = body_schema.get("properties", {})
+        if body is not None and body.merge:
+            body_props = body.schema.get("properties", {})
         taken = set(body_props)
         # Parameters claim names by place (path first), then exact names before cleaned ones.
         order = sorted(
@@ -577,11 +581,11 @@ class _Converter:
         template_order = [in_template[n] for n, _ in parts.query if n in in_template]
         params = {**{p: params[p] for p in template_order}, **params}
         ordered_props = {p: properties[p] for p in params}
-        if body_schema is not None:
-            if merge:
+        if body is not None:
+            if body.merge:
                 ordered_props.update(body_props)
-                if body_required:
-                    required.extend(r for r in body_schema.get("required", []) if r in body_props)
+                if body.required:
+                    required.extend(r for r in body.schema.get("required", []) if r in body_props)
                 body_binding = {}
             else:
                 name = next(
@@ -589,12 +593,14 @@ class _Converter:
                     for n in ("body", "request_body", f"body_{digest(op.route)}")
                     if n not in ordered_props
                 )
-                ordered_props[name] = body_schema
-                if body_required:
+                ordered_props[name] = body.schema
+                if body.required:
                     required.append(name)
                 body_binding = {"property": name}
-            if content_type != "application/json":
-                body_binding = {"content_type": content_type, **body_binding}
+            if body.content_type != "application/json":
+                body_binding = {"content_type": body.content_type, **body_binding}
+            if body.encoding:
+                body_binding["encoding"] = body.encoding
         schema: JsonSchema = {"type": "object"}
         if required:
             schema["required"] = required
@@ -618,17 +624,58 @@ class _Converter:
             schema["deprecated"] = True
         return schema
 
-    def _request_body(self, op: _Operation) -> tuple[JsonSchema | None, str, bool, bool]:
-        """The body's schema, content type, required-ness, and whether it merges into input."""
+    def _encoding(
+        self, raw: Any, at: Target, fields: Collection[str] | None
+    ) -> dict[str, dict[str, Any]]:
+        """A form body's Encoding Objects (`raw`, at `at`), as `http.body.encoding` writes them;
+        `fields`: the body's properties, when its schema says."""
+        if not isinstance(raw, dict):
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        for name, value in raw.items():
+            encoding, where = self.documents.follow(value, at.document, (*at.parts, name))
+            if not isinstance(encoding, dict):
+                continue
+            if fields is not None and name not in fields:
+                self.warnings.append(
+                    where.document.warning(
+                        where.parts,
+                        f"the encoding of {name!r}, which is not a property of the body: left out",
+                    )
+                )
+                continue
+            entry: dict[str, Any] = {}
+            if isinstance(encoding.get("contentType"), str) and encoding["contentType"].strip():
+                entry["content_type"] = encoding["contentType"].strip()
+            style = encoding.get("style")
+            if style in _FORM_STYLES:
+                entry["style"] = style
+            elif style is not None:
+                self.warnings.append(
+                    where.document.warning(
+                        (*where.parts, "style"),
+                        f"style {style!r} is not a form body's ({', '.join(_FORM_STYLES)}): "
+                        "left out",
+                    )
+                )
+            for key, field_name in (("explode", "explode"), ("allowReserved", "allow_reserved")):
+                if isinstance(encoding.get(key), bool):
+                    entry[field_name] = encoding[key]
+            if entry:
+                found[name] = entry
+        return found
+
+    def _request_body(self, op: _Operation) -> _RequestBody | None:
+        """The operation's request body, in the media type the generated request sends."""
         raw = op.value.get("requestBody")
         if raw is None:
-            return None, "", False, False
+            return None
         body, target = self.documents.follow(raw, op.document, (*op.parts, "requestBody"))
         if not isinstance(body, dict) or not isinstance(body.get("content"), dict):
             self.problems.append(
                 target.document.diagnostic(target.parts, "a request body needs `content`")
             )
-            return None, "", False, False
+            return None
         content = body["content"]
         chosen = _choose_media(content)
         if chosen is None:
@@ -657,7 +704,25 @@ class _Converter:
         )
         if merge and "additionalProperties" in schema:
             schema = {k: v for k, v in schema.items() if k != "additionalProperties"}
-        return schema, content_type, required, merge
+        encoding = (
+            self._encoding(
+                media_value.get("encoding"),
+                Target(target.document, (*target.parts, "content", media, "encoding")),
+                self._properties_of(schema),
+            )
+            if content_type in _FORM_TYPES
+            else {}
+        )
+        return _RequestBody(schema, content_type, required, merge, encoding)
+
+    def _properties_of(self, schema: JsonSchema) -> Collection[str] | None:
+        """The properties a converted object schema names (through one shared type); None
+        when it does not say (a composition, not an object)."""
+        ref = schema.get("$ref")
+        if ref is not None and hasattr(ref, "identity"):
+            schema = self.schemas.types[ref.identity].schema
+        properties = schema.get("properties")
+        return set(properties) if isinstance(properties, dict) else None
 
     def _success(self, op: _Operation) -> tuple[str, Any, Target] | None:
         responses = op.value.get("responses")
@@ -1063,6 +1128,17 @@ class _Converter:
                 seen.add(identity)
                 pending.extend(self.schemas.types[identity].uses)
         return seen
+
+
+@dataclass(frozen=True)
+class _RequestBody:
+    """An operation's request body in the media type the generated request sends."""
+
+    schema: JsonSchema
+    content_type: str
+    required: bool
+    merge: bool  # its properties merge into the tool's input
+    encoding: dict[str, dict[str, Any]]  # form bodies: `http.body.encoding`
 
 
 @dataclass(frozen=True)
