@@ -56,6 +56,7 @@ __all__ = [
     "HttpClient",
     "HttpCredentialsMissing",
     "HttpError",
+    "HttpRedirectRefused",
     "HttpRequestFailed",
     "HttpRequestInvalid",
     "HttpResponseInvalid",
@@ -81,6 +82,9 @@ BACKOFF_BASE = 0.5
 BACKOFF_MAX = 8.0
 # A `Retry-After` longer than this is not waited for: the call fails at once (retryable).
 RETRY_AFTER_MAX = 30.0
+# Redirects (within the API's origin) followed for one request, at most.
+MAX_REDIRECTS = 10
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Downloads at least this large (by Content-Length) report progress.
 PROGRESS_FROM_BYTES = 64 * 1024
 # Error bodies that are not JSON are cut to this many characters in the error's data.
@@ -195,6 +199,28 @@ class HttpRequestInvalid(runtime.DeclaredError):
         super().__init__(
             _RequestInvalidData(method=method, path=path, reason=reason),
             message=f"Cannot send {method} {path}: {reason}",
+        )
+
+
+class _RedirectData(BaseModel):
+    method: str
+    path: str
+    status: int
+    origin: str  # where the redirect pointed: scheme, host and port only
+
+
+class HttpRedirectRefused(runtime.DeclaredError):
+    """The API redirected a request to another origin, which the client does not follow."""
+
+    error_type = "HttpRedirectRefused"
+    code = -32066
+
+    def __init__(self, method: str, path: str, status: int, origin: str, base_url_env: str) -> None:
+        super().__init__(
+            _RedirectData(method=method, path=path, status=status, origin=origin),
+            message=f"{method} {path} was redirected (HTTP {status}) to another origin, {origin}: "
+            "not followed, so that the API's credentials and data go nowhere else. If that is "
+            f"where the API now is, set {base_url_env} to it.",
         )
 
 
@@ -778,7 +804,8 @@ class HttpClient:
         if self._client is None:
             self._client = httpx2.AsyncClient(
                 timeout=self.api.timeout,
-                follow_redirects=True,
+                # Redirects are followed by `_exchange`, within the API's origin only.
+                follow_redirects=False,
                 cookies=_no_cookie_jar(),
             )
         return self._client
@@ -826,7 +853,7 @@ class HttpClient:
                 method, url, headers=headers, content=prepared.content, files=prepared.files
             )
             try:
-                answer = await self._exchange(ctx, client, request)
+                answer = await self._exchange(ctx, client, request, operation)
             except httpx2.TransportError as failure:
                 # A connection never made carried nothing; anything later may have been
                 # received, so only an idempotent request is sent again.
@@ -858,26 +885,50 @@ class HttpClient:
         await anyio.sleep(delay)
 
     async def _exchange(
-        self, ctx: runtime.Context[Any], client: httpx2.AsyncClient, request: httpx2.Request
+        self,
+        ctx: runtime.Context[Any],
+        client: httpx2.AsyncClient,
+        request: httpx2.Request,
+        operation: Operation,
     ) -> Answer:
-        response = await client.send(request, stream=True)
-        try:
-            length = response.headers.get("content-length")
-            total = int(length) if length and length.isdigit() else None
-            report = total is not None and total >= PROGRESS_FROM_BYTES
-            chunks: list[bytes] = []
-            async for chunk in response.aiter_bytes():
-                chunks.append(chunk)
-                if report and total is not None:
-                    await ctx.progress(
-                        min(response.num_bytes_downloaded, total), total, "downloading"
-                    )
-            return Answer(response.status_code, response.headers, b"".join(chunks))
-        finally:
-            # Shielded: a cancelled call must still close its connection (the server
-            # then sees the client go), not leave it half-read in the pool.
-            with anyio.CancelScope(shield=True):
-                await response.aclose()
+        """The answer to `request`, redirects within its origin followed (credentials stay on
+        them: they go where they went); a redirect to another origin is refused."""
+        origin = _origin(request.url)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await client.send(request, stream=True)
+            try:
+                location = response.headers.get("location")
+                if response.status_code not in REDIRECT_STATUSES or location is None:
+                    return await self._read(ctx, response)
+            finally:
+                # Shielded: a cancelled call must still close its connection (the server
+                # then sees the client go), not leave it half-read in the pool.
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
+            target = request.url.join(location)
+            if _origin(target) != origin or target.userinfo:
+                raise HttpRedirectRefused(
+                    operation.method,
+                    operation.path,
+                    response.status_code,
+                    _origin(target),
+                    self.api.base_url_env,
+                )
+            request = _redirected(client, request, response.status_code, target)
+        raise HttpRequestFailed(
+            operation.method, operation.path, f"more than {MAX_REDIRECTS} redirects"
+        )
+
+    async def _read(self, ctx: runtime.Context[Any], response: httpx2.Response) -> Answer:
+        length = response.headers.get("content-length")
+        total = int(length) if length and length.isdigit() else None
+        report = total is not None and total >= PROGRESS_FROM_BYTES
+        chunks: list[bytes] = []
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            if report and total is not None:
+                await ctx.progress(min(response.num_bytes_downloaded, total), total, "downloading")
+        return Answer(response.status_code, response.headers, b"".join(chunks))
 
     # -- credentials -----------------------------------------------------------------
 
@@ -945,6 +996,13 @@ class HttpClient:
                 )
             except httpx2.TransportError as failure:
                 raise HttpAuthFailed(name, _describe(failure)) from None
+            if response.status_code in REDIRECT_STATUSES:
+                # The client secret goes to the token URL the description names, nowhere else.
+                raise HttpAuthFailed(
+                    name,
+                    f"the token endpoint answered with a redirect (HTTP {response.status_code}),"
+                    " which is not followed",
+                )
             if response.status_code != 200:
                 raise HttpAuthFailed(name, f"the token endpoint answered {response.status_code}")
             try:
@@ -965,6 +1023,30 @@ class HttpClient:
 
     def tool(self, name: str) -> runtime.Tool | None:
         return self._tools.get(name)
+
+
+def _origin(url: httpx2.URL) -> str:
+    """A URL's origin (RFC 6454): scheme, host and port, the default port spelled out."""
+    port = url.port if url.port is not None else {"http": 80, "https": 443}.get(url.scheme)
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{url.scheme}://{host}:{port}"
+
+
+def _redirected(
+    client: httpx2.AsyncClient, request: httpx2.Request, status: int, target: httpx2.URL
+) -> httpx2.Request:
+    """The request a redirect asks for (RFC 9110 15.4): a 303, and a 301 or 302 answering a
+    POST, become a GET without a body; a 307 or 308 repeats the request as it was."""
+    method = request.method
+    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+        method = "GET"
+    headers = httpx2.Headers(request.headers)
+    del headers["host"]
+    if method != request.method:
+        for name in ("content-type", "content-length", "transfer-encoding"):
+            headers.pop(name, None)
+        return client.build_request(method, target, headers=headers)
+    return client.build_request(method, target, headers=headers, content=request.read())
 
 
 def _describe(failure: httpx2.TransportError) -> str:
