@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import json
+import logging
 import os
 import random
 import re
@@ -706,6 +707,81 @@ def _prepare(operation: Operation, values: Mapping[str, Any]) -> _Prepared:
     return prepared
 
 
+# -- secrets -------------------------------------------------------------------------------
+
+
+class _Secrets(logging.Filter):
+    """The credentials this process has sent, in every spelling the wire uses, and a logging
+    filter that blanks them out of records (their message, arguments and traceback).
+
+    httpx2 logs every request's full URL at INFO (a query-string key with it), httpcore2 the
+    response headers at DEBUG (an API may echo the request): a record from those loggers, or
+    ours, leaves with no secret in it, at any level, whatever handler then writes it.
+    """
+
+    MASK = "[secret]"
+    LOGGERS = (
+        "httpx2",
+        "httpcore2",
+        "httpcore2.connection",
+        "httpcore2.http11",
+        "httpcore2.http2",
+        "httpcore2.proxy",
+        "httpcore2.socks",
+        "mcpgen.runtime",
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._known: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, *secrets: str) -> None:
+        """Remember secrets (with their percent-, form- and JSON-encoded spellings)."""
+        spellings = {
+            spelling
+            for secret in secrets
+            if secret
+            for spelling in (
+                secret,
+                quote(secret, safe=""),
+                quote(secret),
+                quote_plus(secret),
+                json.dumps(secret)[1:-1],
+            )
+        }
+        if not spellings <= self._known:
+            self._known |= spellings
+            # Longest first: a secret's spelling that holds another is blanked whole.
+            ordered = sorted(self._known, key=lambda s: (-len(s), s))
+            self._pattern = re.compile("|".join(map(re.escape, ordered)))
+
+    def install(self) -> None:
+        for name in self.LOGGERS:
+            logger = logging.getLogger(name)
+            if self not in logger.filters:
+                logger.addFilter(self)
+
+    def redact(self, text: str) -> str:
+        return self._pattern.sub(self.MASK, text) if self._pattern is not None else text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._pattern is None:
+            return True
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+SECRETS = _Secrets()
+
+
 # -- the client --------------------------------------------------------------------------
 
 
@@ -802,6 +878,7 @@ class HttpClient:
 
     def _http(self) -> httpx2.AsyncClient:
         if self._client is None:
+            SECRETS.install()
             self._client = httpx2.AsyncClient(
                 timeout=self.api.timeout,
                 # Redirects are followed by `_exchange`, within the API's origin only.
@@ -954,9 +1031,11 @@ class HttpClient:
     async def _apply(self, name: str, scheme: Scheme, prepared: _Prepared) -> None:
         env = os.environ
         if isinstance(scheme, Bearer):
+            SECRETS.add(env[scheme.env])
             prepared.headers["Authorization"] = f"Bearer {env[scheme.env]}"
         elif isinstance(scheme, ApiKey):
             key = env[scheme.env]
+            SECRETS.add(key)
             if scheme.location == "header":
                 prepared.headers[scheme.name] = key
             elif scheme.location == "query":
@@ -964,10 +1043,8 @@ class HttpClient:
             else:
                 prepared.cookies.append(f"{scheme.name}={_encode(key)}")
         elif isinstance(scheme, Basic):
-            pair = f"{env[scheme.username_env]}:{env[scheme.password_env]}"
-            prepared.headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode(
-                "ascii"
-            )
+            pair = _basic(env[scheme.username_env], env[scheme.password_env])
+            prepared.headers["Authorization"] = f"Basic {pair}"
         else:
             token = await self._token(name, scheme)
             prepared.headers["Authorization"] = f"Bearer {token}"
@@ -987,12 +1064,15 @@ class HttpClient:
             form = {"grant_type": "client_credentials"}
             if scheme.scopes:
                 form["scope"] = " ".join(scheme.scopes)
+            secret = os.environ[scheme.client_secret_env]
             try:
                 response = await self._http().post(
                     scheme.token_url,
                     data=form,
-                    auth=(client_id, os.environ[scheme.client_secret_env]),
-                    headers={"Accept": "application/json"},
+                    headers={
+                        "Accept": "application/json",
+                        "Authorization": f"Basic {_basic(client_id, secret)}",
+                    },
                 )
             except httpx2.TransportError as failure:
                 raise HttpAuthFailed(name, _describe(failure)) from None
@@ -1011,6 +1091,7 @@ class HttpClient:
                 lifetime = float(grant.get("expires_in", 3600))
             except (ValueError, KeyError, TypeError):
                 raise HttpAuthFailed(name, "the token endpoint's answer has no token") from None
+            SECRETS.add(token)
             self._tokens[key] = (token, time.monotonic() + max(0.0, lifetime - TOKEN_MARGIN))
             return token
 
@@ -1023,6 +1104,13 @@ class HttpClient:
 
     def tool(self, name: str) -> runtime.Tool | None:
         return self._tools.get(name)
+
+
+def _basic(user: str, password: str) -> str:
+    """The credentials of `Authorization: Basic` (RFC 7617), remembered as secrets, both."""
+    pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    SECRETS.add(password, pair)
+    return pair
 
 
 def _origin(url: httpx2.URL) -> str:
