@@ -88,8 +88,10 @@ MAX_REDIRECTS = 10
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Downloads at least this large (by Content-Length) report progress.
 PROGRESS_FROM_BYTES = 64 * 1024
-# Error bodies that are not JSON are cut to this many characters in the error's data.
+# Error bodies that are not JSON are cut to this many characters in the error's data,
 ERROR_TEXT_MAX = 2000
+# and every error body to this many in the error's message (what a model reads).
+ERROR_EXCERPT_MAX = 500
 # Problems listed when an answer breaks the output schema.
 PROBLEMS_MAX = 10
 # An OAuth 2 token is renewed this many seconds before it expires.
@@ -107,6 +109,22 @@ class HttpErrorData(BaseModel):
     retry_after: float | None = None
 
 
+def _with_excerpt(message: str, body: Any) -> str:
+    """An error's message with what the API said, cut short: a model reads the message (the
+    body whole is in the error's data, which a client may not show it)."""
+    if body is None or body == "":
+        return message
+    text = (
+        body
+        if isinstance(body, str)
+        else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    )
+    text = " ".join(text.split())
+    if len(text) > ERROR_EXCERPT_MAX:
+        text = f"{text[:ERROR_EXCERPT_MAX]}... ({len(text) - ERROR_EXCERPT_MAX} more characters)"
+    return f"{message}\nThe API answered: {text}"
+
+
 class HttpError(runtime.DeclaredError):
     """The API answered with an error status for which the spec declares no error type."""
 
@@ -114,7 +132,8 @@ class HttpError(runtime.DeclaredError):
     code = -32060
 
     def __init__(self, data: HttpErrorData) -> None:
-        super().__init__(data, message=f"HTTP {data.status} from {data.method} {data.path}")
+        message = f"HTTP {data.status} from {data.method} {data.path}"
+        super().__init__(data, message=_with_excerpt(message, data.body))
 
 
 class RetryableHttpError(HttpError):
@@ -716,10 +735,14 @@ class _Secrets(logging.Filter):
 
     httpx2 logs every request's full URL at INFO (a query-string key with it), httpcore2 the
     response headers at DEBUG (an API may echo the request): a record from those loggers, or
-    ours, leaves with no secret in it, at any level, whatever handler then writes it.
+    ours, leaves with no secret in it, at any level, whatever handler then writes it. An
+    answer that echoes one (a `self` link with the key) is blanked too, but there only secrets
+    of `ECHO_MIN` characters or more: a shorter one (a password `admin`) cannot be told from
+    the data it would corrupt, and an API key is longer.
     """
 
     MASK = "[secret]"
+    ECHO_MIN = 8
     LOGGERS = (
         "httpx2",
         "httpcore2",
@@ -734,7 +757,8 @@ class _Secrets(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self._known: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._in_logs: re.Pattern[str] | None = None
+        self._in_answers: re.Pattern[str] | None = None
 
     def add(self, *secrets: str) -> None:
         """Remember secrets (with their percent-, form- and JSON-encoded spellings)."""
@@ -752,9 +776,8 @@ class _Secrets(logging.Filter):
         }
         if not spellings <= self._known:
             self._known |= spellings
-            # Longest first: a secret's spelling that holds another is blanked whole.
-            ordered = sorted(self._known, key=lambda s: (-len(s), s))
-            self._pattern = re.compile("|".join(map(re.escape, ordered)))
+            self._in_logs = _alternatives(self._known)
+            self._in_answers = _alternatives({s for s in self._known if len(s) >= self.ECHO_MIN})
 
     def install(self) -> None:
         for name in self.LOGGERS:
@@ -763,20 +786,40 @@ class _Secrets(logging.Filter):
                 logger.addFilter(self)
 
     def redact(self, text: str) -> str:
-        return self._pattern.sub(self.MASK, text) if self._pattern is not None else text
+        """An API's answer (text) without the credentials it echoes."""
+        return self._in_answers.sub(self.MASK, text) if self._in_answers is not None else text
+
+    def redact_value(self, value: Any) -> Any:
+        """An API's answer (JSON) with every string in it (keys too) redacted."""
+        if self._in_answers is None:
+            return value
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, list):
+            return [self.redact_value(v) for v in value]
+        if isinstance(value, dict):
+            return {self.redact(str(k)): self.redact_value(v) for k, v in value.items()}
+        return value
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._pattern is None:
+        pattern = self._in_logs
+        if pattern is None:
             return True
         message = record.getMessage()
-        redacted = self.redact(message)
+        redacted = pattern.sub(self.MASK, message)
         if redacted != message:
             record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
+            record.exc_text = pattern.sub(self.MASK, record.exc_text)
         return True
+
+
+def _alternatives(texts: set[str]) -> re.Pattern[str] | None:
+    # Longest first: a spelling that holds another is blanked whole.
+    ordered = sorted(texts, key=lambda t: (-len(t), t))
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
 
 SECRETS = _Secrets()
@@ -812,12 +855,13 @@ def _backoff(attempt: int) -> float:
 
 
 def _error_body(answer: Answer) -> Any:
+    """An error answer's body: JSON, else text cut short; credentials an API echoes blanked."""
     if not answer.body:
         return None
     try:
-        return json.loads(answer.body)
+        return SECRETS.redact_value(json.loads(answer.body))
     except ValueError:
-        text = answer.text()
+        text = SECRETS.redact(answer.text())
         return text if len(text) <= ERROR_TEXT_MAX else text[:ERROR_TEXT_MAX] + "..."
 
 
@@ -1174,7 +1218,8 @@ class Request:
         operation = self.operation
         answer = self._succeeded(await self.send(args))
         try:
-            value = json.loads(answer.body) if answer.body else None
+            # Credentials an API echoes (a request URL in a `self` link) are not passed on.
+            value = SECRETS.redact_value(json.loads(answer.body)) if answer.body else None
         except ValueError:
             raise self._invalid(answer, ["the answer is not JSON"]) from None
         if operation.wrap is not None:
@@ -1193,7 +1238,7 @@ class Request:
         answer = self._succeeded(await self.send(args))
         if self.operation.response == "none" or not answer.body:
             return f"{self.operation.method} {self.operation.path}: HTTP {answer.status}"
-        return answer.text()
+        return SECRETS.redact(answer.text())
 
     def _succeeded(self, answer: Answer) -> Answer:
         """The answer if its status is 2xx, else raise the error the spec maps it to."""
@@ -1212,7 +1257,10 @@ class Request:
             except ValidationError:
                 pass  # the body is not the declared one: say what came, as an HttpError
             else:
-                raise error_class(data)
+                error = error_class(data)
+                error.message = _with_excerpt(error.message, body)
+                error.args = (error.message,)
+                raise error
         data_class = RetryableHttpError if status == 429 or status >= 500 else HttpError
         raise data_class(
             HttpErrorData(

@@ -12,6 +12,7 @@ import base64
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from http_support.recorder import Reply, Running, Seen, recorder
@@ -196,3 +197,42 @@ async def test_a_redirect_within_the_origin_is_followed_with_credentials(
     ]
     assert all(s.headers["x-api-key"] == SECRET for s in api.app.seen)
     assert "content-type" not in api.app.seen[-1].headers
+
+
+async def test_an_answer_that_echoes_a_credential_does_not_pass_it_on(
+    http: ModuleType, api: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API that echoes the request URL (a query-string key in it) in its answer: the tool's
+    result, error text and error data hold the key blanked out."""
+    monkeypatch.setenv("T_KEY", SECRET)
+    api.app.respond = lambda seen: Reply(
+        200 if seen.path == "/ok" else 400,
+        {"self": api.origin + seen.target, "note": f"key {SECRET} is valid"},
+    )
+    scheme = http.ApiKey(location="query", name="key", env="T_KEY")
+    settings = http.Api(
+        base_url=api.origin, base_url_env="T_BASE_URL", auth={"k": scheme}, security=(("k",),)
+    )
+    client = http.HttpClient(settings)
+    ctx = QuietContext()
+    try:
+        ok = await http.Request(
+            client, http.Operation(tool="t", method="GET", path="/ok"), ctx
+        ).structured({})
+        with pytest.raises(http.HttpError) as failed:
+            await http.Request(
+                client, http.Operation(tool="t", method="GET", path="/bad"), ctx
+            ).structured({})
+        text = await http.Request(
+            client, http.Operation(tool="t", method="GET", path="/ok", response="text"), ctx
+        ).text({})
+    finally:
+        await client.aclose()
+    assert ok == {"self": f"{api.origin}/ok?key=[secret]", "note": "key [secret] is valid"}
+    error = failed.value
+    assert error.data.body == {
+        "self": f"{api.origin}/bad?key=[secret]",
+        "note": "key [secret] is valid",
+    }
+    assert SECRET not in error.message and "[secret]" in error.message
+    assert SECRET not in text and quote(SECRET, safe="") not in text

@@ -228,13 +228,15 @@ async def test_declared_errors_carry_status_and_body(
         missing = await client.call_tool("getPetById", {"petId": 999})
         refused = await client.call_tool("addPet", {"name": "", "photoUrls": []})
     assert missing.structured_content is None  # the tool has an output schema
+    # What a model reads names what the API said, not only its status.
+    said = '\nThe API answered: {"code":404,"type":"error","message":"Pet not found"}'
     assert error_of(missing) == {
         "type": "PetNotFound",
         "code": -32011,
-        "message": "No such pet (HTTP 404)",
+        "message": "No such pet (HTTP 404)" + said,
         "data": {"status": 404, "body": {"code": 404, "type": "error", "message": "Pet not found"}},
     }
-    assert text_of(missing) == "No such pet (HTTP 404)"
+    assert text_of(missing) == "No such pet (HTTP 404)" + said
     # minLength = 1 holds back the empty name before any request; "4XX" maps the rest.
     assert refused.is_error
     assert api.app.requests_to("/pet") == []
@@ -255,6 +257,10 @@ async def test_undeclared_status_is_a_generic_http_error(
         "path": "/pet/findByTags",
         "body": {"code": 401, "type": "error", "message": "credentials missing or wrong"},
     }
+    assert text_of(result) == (
+        "HTTP 401 from GET /pet/findByTags\nThe API answered: "
+        '{"code":401,"type":"error","message":"credentials missing or wrong"}'
+    )
 
 
 async def test_missing_credentials_name_the_variables(
