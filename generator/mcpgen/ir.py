@@ -140,8 +140,9 @@ class HttpIR:
 
     base_url: str
     base_url_env: str
-    timeout: float
+    timeout: float  # seconds for each try
     retries: int
+    deadline: float  # seconds for a whole call
     auth: tuple[HttpAuthIR, ...]
     security: tuple[tuple[str, ...], ...]
 

@@ -974,6 +974,7 @@ def _http(resolver: _Resolver, server: ServerIR) -> HttpIR | None:
         base_url_env=env,
         timeout=section.timeout,
         retries=section.retries,
+        deadline=section.deadline,
         auth=tuple(schemes),
         security=tuple(tuple(alternative) for alternative in section.security),
     )

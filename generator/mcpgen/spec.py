@@ -197,7 +197,17 @@ class HttpSection(_Strict):
             "<PACKAGE>_BASE_URL)."
         ),
     ] = None
-    timeout: Annotated[float, Field(gt=0, description="Seconds for each HTTP request.")] = 30.0
+    timeout: Annotated[
+        float, Field(gt=0, description="Seconds for each try of an HTTP request.")
+    ] = 30.0
+    deadline: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="Seconds a tool's HTTP call may take in all (the OAuth token request, "
+            "every try, every wait between tries); then it fails with a retryable ToolTimeout.",
+        ),
+    ] = 30.0
     retries: Annotated[
         int,
         Field(

@@ -61,6 +61,7 @@ __all__ = [
     "HttpRequestFailed",
     "HttpRequestInvalid",
     "HttpResponseInvalid",
+    "HttpTimeout",
     "OAuth2ClientCredentials",
     "Operation",
     "Param",
@@ -159,6 +160,26 @@ class HttpRequestFailed(runtime.DeclaredError):
         super().__init__(
             _FailureData(method=method, path=path, reason=reason),
             message=f"{method} {path} failed: {reason}",
+        )
+
+
+class _TimeoutData(BaseModel):
+    method: str
+    path: str
+    seconds: float
+
+
+class HttpTimeout(runtime.ToolTimeout):
+    """The API did not answer in time: within a try, or within the call's deadline.
+
+    A `ToolTimeout` (type, code, retryable), with the request it was waiting for as data.
+    """
+
+    def __init__(self, method: str, path: str, seconds: float, limit: str) -> None:
+        runtime.DeclaredError.__init__(
+            self,
+            _TimeoutData(method=method, path=path, seconds=seconds),
+            message=f"{method} {path} timed out: no answer within {seconds:g} s ({limit})",
         )
 
 
@@ -404,8 +425,9 @@ class Api:
 
     base_url: str
     base_url_env: str
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds for each try
     retries: int = 2
+    deadline: float = 30.0  # seconds for a whole call: every try, every wait
     auth: Mapping[str, Scheme] = field(default_factory=dict)
     security: tuple[tuple[str, ...], ...] = ()
 
@@ -957,6 +979,20 @@ class HttpClient:
                 path,
                 f"the base URL {base!r} is not absolute: set {self.api.base_url_env}",
             )
+        # One deadline for the call: the token request, every try and every wait between.
+        with anyio.move_on_after(self.api.deadline) as deadline:
+            return await self._tries(ctx, operation, prepared, base, deadline)
+        raise HttpTimeout(method, path, self.api.deadline, "the call's deadline")
+
+    async def _tries(
+        self,
+        ctx: runtime.Context[Any],
+        operation: Operation,
+        prepared: _Prepared,
+        base: str,
+        deadline: anyio.CancelScope,
+    ) -> Answer:
+        method, path = operation.method, operation.path
         await self._authorize(operation, prepared)
         url = base + prepared.path
         if prepared.query:
@@ -985,11 +1021,15 @@ class HttpClient:
                     await self._wait(ctx, attempt, _backoff(attempt), f"{type(failure).__name__}")
                     attempt += 1
                     continue
+                if isinstance(failure, httpx2.TimeoutException):
+                    raise HttpTimeout(method, path, self.api.timeout, "each try") from None
                 raise HttpRequestFailed(method, path, _describe(failure)) from None
             if answer.status in RETRY_STATUSES and attempt < retries:
                 asked = _retry_after(answer.headers)
-                if asked is None or asked <= RETRY_AFTER_MAX:
-                    delay = asked if asked is not None else _backoff(attempt)
+                delay = asked if asked is not None else _backoff(attempt)
+                # A wait the deadline cannot hold is not begun: the API's answer stands.
+                left = deadline.deadline - anyio.current_time()
+                if (asked is None or asked <= RETRY_AFTER_MAX) and delay < left:
                     await self._wait(ctx, attempt, delay, f"HTTP {answer.status}")
                     attempt += 1
                     continue

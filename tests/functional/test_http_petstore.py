@@ -427,6 +427,8 @@ def test_generated_operations_are_a_table(petstore_package: ModuleType) -> None:
     operations = importlib.import_module(f"{PACKAGE}._generated.operations")
     found = operations.GET_PET_BY_ID
     assert (found.method, found.path, found.tool) == ("GET", "/pet/{petId}", "getPetById")
+    # [http] timeout (each try) as the spec sets it; deadline (the call) its default.
+    assert (operations.api.timeout, operations.api.deadline) == (10.0, 30.0)
     handlers = Path(petstore_package.__file__).parent / "handlers" / "tools"
     # Only the tool whose handler the spec makes custom has a user file.
     assert sorted(p.name for p in handlers.glob("*.py")) == ["__init__.py", "update_pet.py"]
@@ -580,14 +582,14 @@ async def test_timeouts_retry_idempotent_requests_only(
     for operation in (get, post):
         try:
             await client.send(QuietContext(), operation, {"name": "x", "photoUrls": []})
-        except http.HttpRequestFailed as error:
+        except http.HttpTimeout as error:
             failures.append(error.message)
     await client.aclose()
     # The GET may be sent again; the POST may have reached the API, so it is sent once.
     assert [s.method for s in api.app.seen] == ["GET", "GET", "GET", "POST"]
     assert failures == [
-        "GET /pet/1 failed: no answer in time",
-        "POST /pet failed: no answer in time",
+        "GET /pet/1 timed out: no answer within 0.3 s (each try)",
+        "POST /pet timed out: no answer within 0.3 s (each try)",
     ]
 
 
