@@ -960,6 +960,13 @@ def _http(resolver: _Resolver, server: ServerIR) -> HttpIR | None:
         elif isinstance(scheme, BasicAuth):
             fields = (("username_env", scheme.username_env), ("password_env", scheme.password_env))
         else:
+            scheme_of = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", scheme.token_url)
+            if scheme_of is not None and scheme_of[1].lower() not in ("http", "https"):
+                resolver.error(
+                    ("http", "auth", name, "token_url"),
+                    f"token_url {scheme.token_url!r} is not an http(s) URL",
+                    hint="an absolute http(s) URL, or one relative to base_url (`/oauth/token`)",
+                )
             fields = (
                 ("token_url", scheme.token_url),
                 ("client_id_env", scheme.client_id_env),

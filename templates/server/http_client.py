@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Literal, TypeAlias, TypeVar
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urljoin
 
 import anyio
 import httpx2
@@ -963,6 +963,13 @@ class HttpClient:
         configured = (operation.base_url if operation else None) or self.api.base_url
         return (os.environ.get(self.api.base_url_env) or configured).rstrip("/")
 
+    def token_url(self, scheme: OAuth2ClientCredentials) -> str:
+        """The token endpoint: a relative `tokenUrl` resolved (RFC 3986) against the API's
+        base URL, as OpenAPI resolves a security scheme's URLs against the Server Object, and
+        against the override when set: it moves the whole API, its token endpoint with it.
+        An absolute `tokenUrl` names a service of its own and stays."""
+        return urljoin(os.environ.get(self.api.base_url_env) or self.api.base_url, scheme.token_url)
+
     async def send(
         self, ctx: runtime.Context[Any], operation: Operation, values: Mapping[str, Any]
     ) -> Answer:
@@ -1149,9 +1156,16 @@ class HttpClient:
             if scheme.scopes:
                 form["scope"] = " ".join(scheme.scopes)
             secret = os.environ[scheme.client_secret_env]
+            url = self.token_url(scheme)
+            if not re.match(r"^https?://", url, re.I):
+                raise HttpAuthFailed(
+                    name,
+                    f"the token URL {scheme.token_url!r} is not absolute, nor is the base URL: "
+                    f"set {self.api.base_url_env}",
+                )
             try:
                 response = await self._http().post(
-                    scheme.token_url,
+                    url,
                     data=form,
                     headers={
                         "Accept": "application/json",

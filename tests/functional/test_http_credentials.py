@@ -73,7 +73,7 @@ def _schemes(http: ModuleType, token_url: str) -> dict[str, tuple[Any, dict[str,
 
 
 def _answer_tokens(seen: Seen, then: Reply) -> Reply:
-    if seen.path == "/oauth/token":
+    if seen.path.endswith("/oauth/token"):
         return Reply(200, {"access_token": SECRET + "-token", "expires_in": 3600})
     return then
 
@@ -236,3 +236,40 @@ async def test_an_answer_that_echoes_a_credential_does_not_pass_it_on(
     }
     assert SECRET not in error.message and "[secret]" in error.message
     assert SECRET not in text and quote(SECRET, safe="") not in text
+
+
+@pytest.mark.parametrize(
+    ("base", "token_url"),
+    [
+        ("{api}/v3", "/v3/oauth/token"),  # an absolute path: the base's origin
+        ("{api}/v3/", "oauth/token"),  # a relative path: RFC 3986, from the base's folder
+        ("https://unused.example/v3", "/v3/oauth/token"),  # the override's origin, when set
+    ],
+)
+async def test_a_relative_token_url_resolves_against_the_base_url(
+    http: ModuleType, api: Running, monkeypatch: pytest.MonkeyPatch, base: str, token_url: str
+) -> None:
+    if "unused" in base:
+        monkeypatch.setenv("T_BASE_URL", api.origin + "/v3")
+    monkeypatch.setenv("T_ID", "client-1")
+    monkeypatch.setenv("T_SECRET", SECRET)
+    api.app.respond = lambda seen: _answer_tokens(seen, Reply(200, {"ok": True}))
+    scheme = http.OAuth2ClientCredentials(
+        token_url=token_url, client_id_env="T_ID", client_secret_env="T_SECRET"
+    )
+    settings = http.Api(
+        base_url=base.format(api=api.origin),
+        base_url_env="T_BASE_URL",
+        auth={"oauth": scheme},
+        security=(("oauth",),),
+    )
+    client = http.HttpClient(settings)
+    try:
+        answer = await client.send(
+            QuietContext(), http.Operation(tool="t", method="GET", path="/pets"), {}
+        )
+    finally:
+        await client.aclose()
+    assert answer.status == 200
+    assert [s.path for s in api.app.seen] == ["/v3/oauth/token", "/v3/pets"]
+    assert api.app.seen[1].headers["authorization"] == f"Bearer {SECRET}-token"
