@@ -69,6 +69,7 @@ class HttpParamIR:
     style: str  # the OpenAPI style, defaults applied
     explode: bool
     allow_reserved: bool
+    json: bool  # an object or array value goes as JSON text (OpenAPI `content`)
 
 
 @dataclass(frozen=True)

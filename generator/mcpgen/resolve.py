@@ -1112,7 +1112,16 @@ def _tool_http(
                 at, f"{param.in_} parameter {wire!r} is already sent for {wires[slot]!r}"
             )
         wires[slot] = key
-        params.append(HttpParamIR(key, wire, param.in_, style, explode, param.allow_reserved))
+        if param.content_type is not None and not _JSON_MEDIA.fullmatch(param.content_type):
+            resolver.error(
+                (*at, "content_type"),
+                f"content_type {param.content_type!r}: a parameter's content can be JSON only",
+                hint='content_type = "application/json", or a style',
+            )
+        json_content = param.content_type is not None
+        params.append(
+            HttpParamIR(key, wire, param.in_, style, explode, param.allow_reserved, json_content)
+        )
     for name in dict.fromkeys(in_path):
         if name and name not in path_wires:
             resolver.error(
@@ -1269,6 +1278,7 @@ def _tool_http(
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_JSON_MEDIA = re.compile(r"application/([\w.-]+\+)?json(\s*;.*)?", re.IGNORECASE)
 # OpenAPI's Encoding contentType: media types (wildcards allowed), comma-separated.
 _MEDIA_TYPES = re.compile(
     r"[\w.+*-]+/[\w.+*-]+(\s*;[^,]*)?(\s*,\s*[\w.+*-]+/[\w.+*-]+(\s*;[^,]*)?)*"

@@ -244,6 +244,13 @@ class HttpParam(_Strict):
     explode: Annotated[
         bool | None, Field(description="OpenAPI explode (default: true for form, else false).")
     ] = None
+    content_type: Annotated[
+        str | None,
+        Field(
+            description="The parameter is sent as this JSON media type (OpenAPI `content`): an "
+            "object or array as JSON text, not spread by a style; a scalar as itself."
+        ),
+    ] = None
     allow_reserved: Annotated[
         bool,
         Field(

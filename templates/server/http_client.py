@@ -297,7 +297,7 @@ _DEFAULT_STYLE: dict[str, str] = {
 class Param:
     """One input property sent as a parameter: where, under which name, in which style."""
 
-    __slots__ = ("allow_reserved", "explode", "location", "name", "property", "style")
+    __slots__ = ("allow_reserved", "explode", "json", "location", "name", "property", "style")
 
     def __init__(
         self,
@@ -308,6 +308,7 @@ class Param:
         style: str | None = None,
         explode: bool | None = None,
         allow_reserved: bool = False,
+        json: bool = False,
     ) -> None:
         self.property = property
         self.location = location
@@ -315,6 +316,7 @@ class Param:
         self.style = style if style is not None else _DEFAULT_STYLE[location]
         self.explode = explode if explode is not None else self.style == "form"
         self.allow_reserved = allow_reserved
+        self.json = json  # OpenAPI `content`: an object or array goes as JSON text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -695,6 +697,8 @@ def _prepare(operation: Operation, values: Mapping[str, Any]) -> _Prepared:
         if param.property not in values or values[param.property] is None:
             continue
         value = values[param.property]
+        if param.json and isinstance(value, (dict, list)):
+            value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         if param.location == "path":
             path_values[param.name] = _path_value(param, value)
         elif param.location == "query":

@@ -304,3 +304,31 @@ async def test_stripe_form_bodies_follow_their_encoding(
         ("file_link_data[metadata][k]", "v w", None),
         ("expand[0]", "links", None),
     ]
+
+
+stream = _server("stream-reduced.json", "stream")
+
+
+async def test_a_parameter_with_json_content_is_json_text(
+    stream: Imported, api: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.app.respond = lambda _: Reply(400, {"code": 4, "message": "no"})
+    payload = {"filter_conditions": {"name": {"$eq": "x y"}}, "limit": 2}
+    await _call(
+        stream,
+        api,
+        monkeypatch,
+        [("query_campaigns", {"payload": payload}), ("get_block_list", {"name": "bad words"})],
+        succeed=False,
+        STREAM_JWT="jwt-1",
+        STREAM_API_KEY="key-1",
+        STREAM_STREAM_AUTH_TYPE="jwt",
+    )
+    campaigns, blocklist = api.app.seen
+    # `content: application/json`: the object as JSON text, not spread by form's explode.
+    assert campaigns.target == (
+        "/campaigns?payload=%7B%22filter_conditions%22%3A%7B%22name%22%3A%7B%22%24eq%22%3A"
+        "%22x%20y%22%7D%7D%2C%22limit%22%3A2%7D&api_key=key-1"
+    )
+    # A string stays itself (Stream means its block list's name, not `"bad words"`).
+    assert blocklist.target == "/blocklists/bad%20words?api_key=key-1"

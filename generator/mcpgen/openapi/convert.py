@@ -571,6 +571,11 @@ class _Converter:
                 binding["explode"] = explode
             if parameter.get("allowReserved") is True and where == "query":
                 binding["allow_reserved"] = True
+            content = parameter.get("content")
+            if parameter.get("schema") is None and isinstance(content, dict) and content:
+                media = sorted(content)[0].split(";", 1)[0].strip().lower()
+                if media == "application/json" or media.endswith("+json"):
+                    binding["content_type"] = media
             params[prop] = binding
             properties[prop] = self._parameter_schema(parameter, target)
             if where == "query" and template.get(input_name) == wire:
