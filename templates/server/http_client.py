@@ -9,16 +9,21 @@ everything that happens when one of them is called:
 - the base URL from the spec, overridable by an environment variable;
 - credentials from the environment, by the first security alternative whose variables
   are all set (bearer, API key in a header, query parameter or cookie, basic, OAuth 2
-  client credentials with the token cached until it expires);
-- parameters placed and serialised per OpenAPI (styles simple, label, matrix, form,
-  spaceDelimited, pipeDelimited, deepObject; path values percent-encoded so that a `/` or
-  a `..` in a value cannot leave its segment);
-- bodies as JSON, form fields, multipart form fields, text or bytes;
+  client credentials with the token cached until it expires), sent only to the API's
+  origin: a redirect elsewhere is refused, and no credential reaches a log or, echoed by
+  the API, a result;
+- parameters placed and serialised per OpenAPI 3.1.1 (styles simple, label, matrix, form,
+  spaceDelimited, pipeDelimited, deepObject; allowReserved; JSON `content`; path values
+  percent-encoded so that a `/` or a `..` in a value cannot leave its segment), after the
+  operation's fixed query;
+- bodies as JSON, form fields (by each property's `encoding`), multipart parts, text or
+  bytes;
 - retries of 429 and 503 answers with exponential backoff and jitter, honouring
   `Retry-After`; transport failures retried only when the request cannot have reached
-  the server, or when the method is idempotent;
+  the server, or when the method is idempotent; one deadline for the whole call;
 - the answer checked against the tool's output schema (per `output_validation`), error
-  statuses mapped to the spec's declared error types, anything else to `HttpError`;
+  statuses mapped to the spec's declared error types, anything else to `HttpError`, the
+  message ending with what the API answered;
 - progress while waiting to retry and while downloading a body of known length, and
   cancellation: a cancelled tool call closes the connection of its request.
 """
