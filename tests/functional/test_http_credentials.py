@@ -23,11 +23,6 @@ pytestmark = pytest.mark.anyio
 SECRET = "s3cr3t-Key"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     with load_shim(tmp_path_factory.mktemp("shim")) as module:

@@ -18,11 +18,6 @@ from http_support.shim import QuietContext, load_shim
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     with load_shim(tmp_path_factory.mktemp("shim")) as module:

@@ -27,11 +27,6 @@ CLIENT_SECRET = "client/secret+1"
 TOKEN = "issued token/7"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     with load_shim(tmp_path_factory.mktemp("shim")) as module:
