@@ -29,16 +29,28 @@ def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
         yield module
 
 
-@pytest.fixture
-def api() -> Iterator[Running]:
+@pytest.fixture(scope="module")
+def served() -> Iterator[Running]:
     with recorder() as running:
         yield running
 
 
 @pytest.fixture
-def elsewhere() -> Iterator[Running]:
+def api(served: Running) -> Running:
+    served.app.reset()
+    return served
+
+
+@pytest.fixture(scope="module")
+def served_elsewhere() -> Iterator[Running]:
     with recorder() as running:
         yield running
+
+
+@pytest.fixture
+def elsewhere(served_elsewhere: Running) -> Running:
+    served_elsewhere.app.reset()
+    return served_elsewhere
 
 
 def _schemes(http: ModuleType, token_url: str) -> dict[str, tuple[Any, dict[str, str]]]:

@@ -107,6 +107,12 @@ class Recorder:
     def answer_next(self, *replies: Reply) -> None:
         self.queued.extend(replies)
 
+    def reset(self) -> None:
+        """Forget what was seen and queued, answer `{}` again: one server, many tests."""
+        self.seen.clear()
+        self.queued.clear()
+        self.respond = Recorder().respond
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
@@ -156,7 +162,7 @@ def serve(app: ASGIApp) -> Iterator[int]:
 
 @contextlib.contextmanager
 def recorder(app: Recorder | None = None) -> Iterator[Running]:
-    """A `Recorder` served on loopback."""
+    """A `Recorder` served on loopback (a module may share one: see `Recorder.reset`)."""
     app = app if app is not None else Recorder()
     with serve(app) as port:
         yield Running(app, port)
