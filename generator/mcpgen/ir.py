@@ -68,6 +68,32 @@ class HttpParamIR:
     location: str  # "path" | "query" | "header" | "cookie"
     style: str  # the OpenAPI style, defaults applied
     explode: bool
+    allow_reserved: bool
+    json: bool  # an object or array value goes as JSON text (OpenAPI `content`)
+
+
+@dataclass(frozen=True)
+class HttpEncodingIR:
+    """How one property of a form body is sent, OpenAPI's defaults applied."""
+
+    name: str  # the body's property
+    style: str | None  # None: by its content
+    explode: bool
+    allow_reserved: bool
+    content_type: str | None
+    binary: bool  # multipart: base64 text sent as bytes
+
+    @property
+    def arguments(self) -> tuple[tuple[str, Any], ...]:
+        """Keyword arguments of the runtime's `Encoding`: those that are not its defaults."""
+        given = (
+            ("style", self.style, None),
+            ("explode", self.explode, True),
+            ("allow_reserved", self.allow_reserved, False),
+            ("content_type", self.content_type, None),
+            ("binary", self.binary, False),
+        )
+        return tuple((key, value) for key, value, default in given if value != default)
 
 
 @dataclass(frozen=True)
@@ -84,6 +110,7 @@ class HttpOperationIR:
 
     method: str
     path: str
+    query: str | None  # the fixed query, sent before the parameters
     operation_id: str | None
     base_url: str | None  # None: the API's
     custom: bool  # a user-owned handler calls the generated request
@@ -91,6 +118,7 @@ class HttpOperationIR:
     body_content_type: str | None  # None: no request body
     body_property: str | None  # the input property holding the whole body; None: merged
     body_base64: bool  # an octet-stream body property that holds base64 text
+    body_encoding: tuple[HttpEncodingIR, ...]  # form bodies: the properties not sent as text
     response_content_type: str  # "application/json" | "text" | "none"
     wrap: str | None
     errors: tuple[HttpErrorIR, ...]  # exact statuses first, then ranges, then "default"
@@ -113,8 +141,9 @@ class HttpIR:
 
     base_url: str
     base_url_env: str
-    timeout: float
+    timeout: float  # seconds for each try
     retries: int
+    deadline: float  # seconds for a whole call
     auth: tuple[HttpAuthIR, ...]
     security: tuple[tuple[str, ...], ...]
 

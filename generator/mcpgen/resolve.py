@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -39,6 +40,7 @@ from mcpgen.ir import (
     CompleterIR,
     ErrorIR,
     HttpAuthIR,
+    HttpEncodingIR,
     HttpErrorIR,
     HttpIR,
     HttpOperationIR,
@@ -67,7 +69,7 @@ from mcpgen.names import (
     to_ident,
     to_package_name,
 )
-from mcpgen.spec import ApiKeyAuth, BasicAuth, BearerAuth, ServerSection, Spec, Tool
+from mcpgen.spec import ApiKeyAuth, BasicAuth, BearerAuth, HttpBody, ServerSection, Spec, Tool
 from mcpgen.uritemplates import (
     QUERY_OPERATORS,
     UriPattern,
@@ -958,6 +960,13 @@ def _http(resolver: _Resolver, server: ServerIR) -> HttpIR | None:
         elif isinstance(scheme, BasicAuth):
             fields = (("username_env", scheme.username_env), ("password_env", scheme.password_env))
         else:
+            scheme_of = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", scheme.token_url)
+            if scheme_of is not None and scheme_of[1].lower() not in ("http", "https"):
+                resolver.error(
+                    ("http", "auth", name, "token_url"),
+                    f"token_url {scheme.token_url!r} is not an http(s) URL",
+                    hint="an absolute http(s) URL, or one relative to base_url (`/oauth/token`)",
+                )
             fields = (
                 ("token_url", scheme.token_url),
                 ("client_id_env", scheme.client_id_env),
@@ -972,6 +981,7 @@ def _http(resolver: _Resolver, server: ServerIR) -> HttpIR | None:
         base_url_env=env,
         timeout=section.timeout,
         retries=section.retries,
+        deadline=section.deadline,
         auth=tuple(schemes),
         security=tuple(tuple(alternative) for alternative in section.security),
     )
@@ -1034,6 +1044,17 @@ def _tool_http(
     in_path = _PATH_VARIABLE.findall(binding.path)
     if "{" in _PATH_VARIABLE.sub("", binding.path) or "}" in _PATH_VARIABLE.sub("", binding.path):
         resolver.error((*where, "path"), "unbalanced '{' or '}' in the path")
+    for mark, what, hint in (
+        ("?", "a query", "put its fixed items in http.query and the rest in http.params"),
+        ("#", "a fragment", "a URL's fragment is never sent: drop it"),
+    ):
+        if mark in binding.path:
+            resolver.error(
+                (*where, "path"),
+                f"the path {binding.path!r} holds {what} ({mark!r})",
+                hint=hint,
+            )
+    fixed = _fixed_query_names(resolver, binding.query, (*where, "query"))
     for name in in_path:
         if not name:
             resolver.error((*where, "path"), "an empty {} in the path")
@@ -1058,6 +1079,17 @@ def _tool_http(
                 hint=f"{param.in_} parameters take {', '.join(allowed)}",
             )
         explode = param.explode if param.explode is not None else style == "form"
+        if param.allow_reserved and param.in_ != "query":
+            resolver.error(
+                (*at, "allow_reserved"),
+                f"allow_reserved applies to query parameters, not to a {param.in_} parameter",
+            )
+        if param.in_ == "query" and wire in fixed:
+            resolver.error(
+                at,
+                f"query parameter {wire!r} is already sent by http.query ({binding.query!r})",
+                hint="drop one of them",
+            )
         if param.in_ == "path":
             path_wires.add(wire)
             if wire not in in_path:
@@ -1080,7 +1112,16 @@ def _tool_http(
                 at, f"{param.in_} parameter {wire!r} is already sent for {wires[slot]!r}"
             )
         wires[slot] = key
-        params.append(HttpParamIR(key, wire, param.in_, style, explode))
+        if param.content_type is not None and not _JSON_MEDIA.fullmatch(param.content_type):
+            resolver.error(
+                (*at, "content_type"),
+                f"content_type {param.content_type!r}: a parameter's content can be JSON only",
+                hint='content_type = "application/json", or a style',
+            )
+        json_content = param.content_type is not None
+        params.append(
+            HttpParamIR(key, wire, param.in_, style, explode, param.allow_reserved, json_content)
+        )
     for name in dict.fromkeys(in_path):
         if name and name not in path_wires:
             resolver.error(
@@ -1092,6 +1133,7 @@ def _tool_http(
     body_type: str | None = None
     body_property: str | None = None
     body_base64 = False
+    body_encoding: tuple[HttpEncodingIR, ...] = ()
     if binding.body is not None:
         body_type = binding.body.content_type
         body_property = binding.body.property
@@ -1118,6 +1160,19 @@ def _tool_http(
                 (*where, "body"),
                 f"the body ({body_type}) is one value: name the input property holding it",
                 hint='set body.property = "<property>"',
+            )
+        if inputs_known:
+            if body_property is None:
+                fields = {k: v for k, v in properties.items() if k not in binding.params}
+                known_fields = True
+            else:
+                # Known when its schema lists them (through one `$ref`), as the importer reads it.
+                whole = _deref(input_schema, properties.get(body_property))
+                listed = whole.get("properties") if isinstance(whole, dict) else None
+                fields = listed if isinstance(listed, dict) else {}
+                known_fields = isinstance(listed, dict)
+            body_encoding = _body_encoding(
+                resolver, binding.body, (*where, "body"), input_schema, fields, known_fields
             )
     elif inputs_known:
         unsent = [name for name in properties if name not in binding.params]
@@ -1206,6 +1261,7 @@ def _tool_http(
     return HttpOperationIR(
         method=binding.method,
         path=binding.path,
+        query=binding.query,
         operation_id=binding.operation_id,
         base_url=binding.base_url.rstrip("/") if binding.base_url else None,
         custom=binding.handler == "custom",
@@ -1213,11 +1269,118 @@ def _tool_http(
         body_content_type=body_type,
         body_property=body_property,
         body_base64=body_base64,
+        body_encoding=body_encoding,
         response_content_type=response.content_type,
         wrap=response.wrap,
         errors=tuple(mapped),
         security=tuple(tuple(a) for a in security) if security is not None else None,
     )
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_JSON_MEDIA = re.compile(r"application/([\w.-]+\+)?json(\s*;.*)?", re.IGNORECASE)
+# OpenAPI's Encoding contentType: media types (wildcards allowed), comma-separated.
+_MEDIA_TYPES = re.compile(
+    r"[\w.+*-]+/[\w.+*-]+(\s*;[^,]*)?(\s*,\s*[\w.+*-]+/[\w.+*-]+(\s*;[^,]*)?)*"
+)
+
+
+def _body_encoding(
+    resolver: _Resolver,
+    body: HttpBody,
+    where: SpecPath,
+    root: JsonSchema,
+    fields: Mapping[str, Any],
+    known_fields: bool,
+) -> tuple[HttpEncodingIR, ...]:
+    """A form body's encoding table, checked, OpenAPI's defaults applied; in multipart, a
+    property holding base64 text (`contentEncoding`) is sent as bytes, declared or not."""
+    if body.encoding and body.content_type not in _FORM_TYPES:
+        resolver.error(
+            (*where, "encoding"),
+            f"encoding applies to form bodies ({', '.join(_FORM_TYPES)}), not to "
+            f"{body.content_type}",
+            hint="drop it",
+        )
+        return ()
+    multipart = body.content_type == "multipart/form-data"
+    found: list[HttpEncodingIR] = []
+    for name, encoding in body.encoding.items():
+        at: SpecPath = (*where, "encoding", name)
+        if known_fields and name not in fields:
+            resolver.error(
+                at,
+                f"{name!r} is not a property of the body",
+                hint=did_you_mean(name, fields) or _known("body properties", fields),
+            )
+            continue
+        styled = (encoding.style, encoding.explode, encoding.allow_reserved) != (None,) * 3
+        style = (encoding.style or "form") if styled else None
+        explode = encoding.explode if encoding.explode is not None else style == "form"
+        if style == "deepObject" and not explode:
+            resolver.error(
+                (*at, "explode"),
+                "deepObject without explode is undefined in OpenAPI",
+                hint="drop `explode = false`",
+            )
+        kind = encoding.content_type
+        if kind is not None and not _MEDIA_TYPES.fullmatch(kind):
+            resolver.error((*at, "content_type"), f"{kind!r} is not a media type (or a list)")
+        elif kind is not None and styled:
+            resolver.warning(
+                (*at, "content_type"),
+                "content_type is ignored: style, explode and allow_reserved serialise the "
+                "property (OpenAPI)",
+            )
+        binary = multipart and not styled and _holds_base64(root, fields.get(name))
+        found.append(
+            HttpEncodingIR(name, style, explode, bool(encoding.allow_reserved), kind, binary)
+        )
+    if multipart:
+        listed = set(body.encoding)
+        found.extend(
+            HttpEncodingIR(name, None, True, False, None, True)
+            for name, schema in fields.items()
+            if name not in listed and _holds_base64(root, schema)
+        )
+    return tuple(found)
+
+
+def _holds_base64(root: JsonSchema, schema: Any) -> bool:
+    """Whether a property holds base64 text (bytes, in JSON), or an array of it."""
+    schema = _deref(root, schema)
+    if isinstance(schema, dict) and schema.get("type") == "array":
+        schema = _deref(root, schema.get("items"))
+    return isinstance(schema, dict) and schema.get("contentEncoding") == "base64"
+
+
+# A query's text (RFC 3986: pchar, "/" and "?"), with "&" and "=" as form-urlencoding uses them.
+_QUERY_CHARACTER = re.compile(r"[A-Za-z0-9\-._~!$'()*+,;:@/?=]|%[0-9A-Fa-f]{2}")
+
+
+def _fixed_query_names(resolver: _Resolver, query: str | None, where: SpecPath) -> set[str]:
+    """The names a fixed query sends (percent-decoded); reports text no URL can carry."""
+    if query is None:
+        return set()
+    names: set[str] = set()
+    for item in query.split("&"):
+        rest = _QUERY_CHARACTER.sub("", item)
+        if not item:
+            resolver.error(
+                where,
+                f"{query!r} is not a query string: it has an empty item",
+                hint="separate items with a single '&', without a leading '?'",
+            )
+            continue
+        if rest:
+            resolver.error(
+                where,
+                f"{query!r} is not a query string: {rest[0]!r} cannot stand in it as it is",
+                hint="percent-encode it",
+            )
+            continue
+        names.add(unquote(item.partition("=")[0]))
+    return names
 
 
 def _fits_http_error(resolver: _Resolver, name: str) -> bool:

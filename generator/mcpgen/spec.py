@@ -197,7 +197,17 @@ class HttpSection(_Strict):
             "<PACKAGE>_BASE_URL)."
         ),
     ] = None
-    timeout: Annotated[float, Field(gt=0, description="Seconds for each HTTP request.")] = 30.0
+    timeout: Annotated[
+        float, Field(gt=0, description="Seconds for each try of an HTTP request.")
+    ] = 30.0
+    deadline: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="Seconds a tool's HTTP call may take in all (the OAuth token request, "
+            "every try, every wait between tries); then it fails with a retryable ToolTimeout.",
+        ),
+    ] = 30.0
     retries: Annotated[
         int,
         Field(
@@ -234,6 +244,21 @@ class HttpParam(_Strict):
     explode: Annotated[
         bool | None, Field(description="OpenAPI explode (default: true for form, else false).")
     ] = None
+    content_type: Annotated[
+        str | None,
+        Field(
+            description="The parameter is sent as this JSON media type (OpenAPI `content`): an "
+            "object or array as JSON text, not spread by a style; a scalar as itself."
+        ),
+    ] = None
+    allow_reserved: Annotated[
+        bool,
+        Field(
+            description="OpenAPI allowReserved (query parameters): characters reserved in URIs "
+            "(`:/?@!$'()*,;`) and percent-encoded triples go as they are; the rest is "
+            "percent-encoded."
+        ),
+    ] = False
 
 
 HttpContentType = Literal[
@@ -243,6 +268,27 @@ HttpContentType = Literal[
     "text/plain",
     "application/octet-stream",
 ]
+
+
+class HttpEncoding(_Strict):
+    """How one property of a form body is sent (OpenAPI's Encoding Object).
+
+    With any of `style`, `explode`, `allow_reserved`, the property is serialised as a query
+    parameter of that style (default form, exploded); without, by its content: text, JSON for
+    objects and a JSON `content_type`, and in multipart bodies the part's `content_type`.
+    """
+
+    content_type: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            description="Media type of the property's value (OpenAPI contentType: a "
+            "comma-separated list, wildcards allowed); ignored when a style is set.",
+        ),
+    ] = None
+    style: Literal["form", "spaceDelimited", "pipeDelimited", "deepObject"] | None = None
+    explode: Annotated[bool | None, Field(description="Default: true for form, else false.")] = None
+    allow_reserved: bool | None = None
 
 
 class HttpBody(_Strict):
@@ -256,6 +302,13 @@ class HttpBody(_Strict):
             "property not listed in `params` is a property of the body object."
         ),
     ] = None
+    encoding: Annotated[
+        dict[str, HttpEncoding],
+        Field(
+            description="Form bodies (urlencoded, multipart): how each property of the body "
+            "object is sent, by name."
+        ),
+    ] = Field(default_factory=dict)
 
 
 class HttpResponse(_Strict):
@@ -282,8 +335,30 @@ class ToolHttp(_Strict):
 
     method: HttpMethod
     path: Annotated[
-        str, Field(pattern=r"^/", description="Path under the base URL with `{name}` parameters.")
+        str,
+        Field(
+            pattern=r"^/",
+            description="Path under the base URL with `{name}` parameters; no query (see "
+            "`query`) and no fragment.",
+        ),
     ]
+    query: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            description="A fixed query sent before the parameters, as written (`cors`, "
+            "`Action=AddRoleToDBCluster`, `v=2&full=true`): percent-encoded where it must be, "
+            "without the `?`.",
+        ),
+    ] = None
+    openapi_path: Annotated[
+        str | None,
+        Field(
+            description="The path as the OpenAPI document writes it, when it held a query or a "
+            "fragment that `path` and `query` took apart: with `method`, the operation's "
+            "identity on re-import when it has no operationId.",
+        ),
+    ] = None
     operation_id: Annotated[
         str | None,
         Field(description="The OpenAPI operationId, the operation's identity on re-import."),

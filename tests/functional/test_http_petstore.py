@@ -228,13 +228,15 @@ async def test_declared_errors_carry_status_and_body(
         missing = await client.call_tool("getPetById", {"petId": 999})
         refused = await client.call_tool("addPet", {"name": "", "photoUrls": []})
     assert missing.structured_content is None  # the tool has an output schema
+    # What a model reads names what the API said, not only its status.
+    said = '\nThe API answered: {"code":404,"type":"error","message":"Pet not found"}'
     assert error_of(missing) == {
         "type": "PetNotFound",
         "code": -32011,
-        "message": "No such pet (HTTP 404)",
+        "message": "No such pet (HTTP 404)" + said,
         "data": {"status": 404, "body": {"code": 404, "type": "error", "message": "Pet not found"}},
     }
-    assert text_of(missing) == "No such pet (HTTP 404)"
+    assert text_of(missing) == "No such pet (HTTP 404)" + said
     # minLength = 1 holds back the empty name before any request; "4XX" maps the rest.
     assert refused.is_error
     assert api.app.requests_to("/pet") == []
@@ -255,6 +257,10 @@ async def test_undeclared_status_is_a_generic_http_error(
         "path": "/pet/findByTags",
         "body": {"code": 401, "type": "error", "message": "credentials missing or wrong"},
     }
+    assert text_of(result) == (
+        "HTTP 401 from GET /pet/findByTags\nThe API answered: "
+        '{"code":401,"type":"error","message":"credentials missing or wrong"}'
+    )
 
 
 async def test_missing_credentials_name_the_variables(
@@ -421,6 +427,8 @@ def test_generated_operations_are_a_table(petstore_package: ModuleType) -> None:
     operations = importlib.import_module(f"{PACKAGE}._generated.operations")
     found = operations.GET_PET_BY_ID
     assert (found.method, found.path, found.tool) == ("GET", "/pet/{petId}", "getPetById")
+    # [http] timeout (each try) as the spec sets it; deadline (the call) its default.
+    assert (operations.api.timeout, operations.api.deadline) == (10.0, 30.0)
     handlers = Path(petstore_package.__file__).parent / "handlers" / "tools"
     # Only the tool whose handler the spec makes custom has a user file.
     assert sorted(p.name for p in handlers.glob("*.py")) == ["__init__.py", "update_pet.py"]
@@ -442,7 +450,8 @@ def http(petstore_package: ModuleType) -> ModuleType:
 
 
 def test_parameter_styles_follow_openapi(http: ModuleType) -> None:
-    # The examples of the OpenAPI 3.1 specification, "Style Examples".
+    # The examples of the OpenAPI 3.1.1 specification, "Style Examples" (3.1.1 and 3.0.4
+    # percent-encode the delimiters RFC 3986 does not allow in a query: `|`, `[`, `]`).
     color = ["blue", "black", "brown"]
     rgb = {"R": 100, "G": 200, "B": 150}
     cases = [
@@ -467,8 +476,10 @@ def test_parameter_styles_follow_openapi(http: ModuleType) -> None:
         ("form", True, rgb, ["R=100", "G=200", "B=150"]),
         ("form", False, rgb, ["color=R,100,G,200,B,150"]),
         ("spaceDelimited", False, color, ["color=blue%20black%20brown"]),
-        ("pipeDelimited", False, color, ["color=blue|black|brown"]),
-        ("deepObject", True, rgb, ["color[R]=100", "color[G]=200", "color[B]=150"]),
+        ("spaceDelimited", False, rgb, ["color=R%20100%20G%20200%20B%20150"]),
+        ("pipeDelimited", False, color, ["color=blue%7Cblack%7Cbrown"]),
+        ("pipeDelimited", False, rgb, ["color=R%7C100%7CG%7C200%7CB%7C150"]),
+        ("deepObject", True, rgb, ["color%5BR%5D=100", "color%5BG%5D=200", "color%5BB%5D=150"]),
         ("form", True, True, ["color=true"]),
         ("form", True, 2.0, ["color=2"]),
         ("form", True, [], []),
@@ -571,14 +582,14 @@ async def test_timeouts_retry_idempotent_requests_only(
     for operation in (get, post):
         try:
             await client.send(QuietContext(), operation, {"name": "x", "photoUrls": []})
-        except http.HttpRequestFailed as error:
+        except http.HttpTimeout as error:
             failures.append(error.message)
     await client.aclose()
     # The GET may be sent again; the POST may have reached the API, so it is sent once.
     assert [s.method for s in api.app.seen] == ["GET", "GET", "GET", "POST"]
     assert failures == [
-        "GET /pet/1 failed: no answer in time",
-        "POST /pet failed: no answer in time",
+        "GET /pet/1 timed out: no answer within 0.3 s (each try)",
+        "POST /pet timed out: no answer within 0.3 s (each try)",
     ]
 
 

@@ -10,18 +10,13 @@ schema.
 Routing works on the raw (still percent-encoded) path, split into segments before any
 decoding, as a careful server does: an encoded `/` inside a value stays inside its segment.
 
-`serve_petstore()` runs it with uvicorn on a loopback socket bound to port 0, in a thread
-of its own, and stops it afterwards.
+`serve_petstore()` runs it on a loopback port (`recorder.serve`) and stops it afterwards.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import json
-import socket
-import threading
-import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,27 +24,12 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, unquote
 
 import anyio
-import uvicorn
-from starlette.types import Message, Receive, Scope, Send
+from http_support.recorder import Reply, Seen, read_request, send_reply, serve
+from starlette.types import Receive, Scope, Send
 
 PREFIX = "/api/v3"
 API_KEY = "key-8f2a"
 TOKEN = "token-51c3"
-
-
-@dataclass(frozen=True)
-class Seen:
-    """One request as the server received it."""
-
-    method: str
-    path: str  # raw, percent-encoding kept
-    query: str  # raw
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-    at: float  # time.monotonic()
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 @dataclass
@@ -103,21 +83,7 @@ class PetstoreApp:
                 pass
             await send({"type": "lifespan.shutdown.complete"})
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        seen = Seen(
-            method=scope["method"],
-            path=raw_path.decode("latin-1"),
-            query=scope["query_string"].decode("latin-1"),
-            headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
-            body=body,
-            at=time.monotonic(),
-        )
+        seen = await read_request(scope, receive)
         self.seen.append(seen)
         if self.delay:
             with anyio.move_on_after(self.delay):
@@ -127,10 +93,10 @@ class PetstoreApp:
                     return
         if self.failures:
             status, headers = self.failures.popleft()
-            await _answer(send, status, {"code": status, "message": "try later"}, headers)
+            await send_reply(send, Reply(status, {"code": status, "message": "try later"}, headers))
             return
         status, payload, headers = self.route(seen)
-        await _answer(send, status, payload, headers)
+        await send_reply(send, Reply(status, payload, headers))
 
     # -- the API ------------------------------------------------------------------------
 
@@ -275,24 +241,6 @@ def _error(status: int, message: str) -> tuple[int, Any, dict[str, str]]:
     return status, {"code": status, "type": "error", "message": message}, {}
 
 
-async def _answer(send: Send, status: int, payload: Any, headers: dict[str, str]) -> None:
-    if payload is None:
-        body = b""
-    elif isinstance(payload, str):
-        body = payload.encode()
-    else:
-        body = json.dumps(payload).encode()
-        headers = {"content-type": "application/json", **headers}
-    headers = {**headers, "content-length": str(len(body))}
-    start: Message = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
-    }
-    await send(start)
-    await send({"type": "http.response.body", "body": body})
-
-
 @dataclass
 class RunningPetstore:
     """The app served on a loopback port."""
@@ -309,22 +257,5 @@ class RunningPetstore:
 def serve_petstore(app: PetstoreApp | None = None) -> Iterator[RunningPetstore]:
     """Serve a Petstore on 127.0.0.1 (a free port) in a thread; stopped on exit."""
     app = app if app is not None else PetstoreApp()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the Petstore app did not start")
-        time.sleep(0.01)  # polling the server's own readiness flag, bounded by the deadline
-    try:
+    with serve(app) as port:
         yield RunningPetstore(app, port)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

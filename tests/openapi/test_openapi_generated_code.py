@@ -22,7 +22,7 @@ from openapi_support import FIXTURES, import_spec
 pytestmark = pytest.mark.slow
 
 DOCUMENTS = sorted(
-    [*FIXTURES.glob("*.yaml")]
+    [*FIXTURES.glob("*.yaml"), *FIXTURES.glob("*.json")]
     + [FIXTURES / "petstore-separate" / "spec" / "openapi.yaml"]
     + [FIXTURES / "edge" / name for name in ("clashes.yaml", "bodies.yaml", "servers.yaml")]
     + [FIXTURES / "edge" / "split" / "openapi.yaml"]

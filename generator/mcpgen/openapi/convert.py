@@ -12,9 +12,11 @@ import http
 import json
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
+from urllib.parse import quote, unquote
 
 from mcpgen.diagnostics import Diagnostic, SpecError
 from mcpgen.names import to_class_name, to_package_name
@@ -46,6 +48,9 @@ _REQUEST_TYPES = (
     "text/plain",
     "application/octet-stream",
 )
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# The styles of a form body's property (those of a query parameter).
+_FORM_STYLES = ("form", "spaceDelimited", "pipeDelimited", "deepObject")
 _ERROR_CODE = -32000
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -169,6 +174,9 @@ class _Converter:
         self.auth: dict[str, dict[str, Any]] = {}
         self.unsupported_auth: dict[str, str] = {}
         self.error_uses: dict[str, _ErrorUse] = {}
+        # Path keys with a fragment: read as the query it stands for (aws2openapi), or dropped.
+        self.fragments_read: set[str] = set()
+        self.fragments_dropped: set[str] = set()
 
     def run(self) -> Conversion:
         data = self.root.data
@@ -209,6 +217,7 @@ class _Converter:
         for op_id in sorted(duplicated_ids):
             notes.append(f"operationId {op_id!r} is used by several operations: matched by route")
         notes.extend(_requests_the_api_makes(data, kept))
+        notes.extend(self._fragment_notes())
         if self.problems:
             raise SpecError(self.problems)
 
@@ -298,7 +307,10 @@ class _Converter:
         tool["annotations"] = _annotations(op.method)
         if self.options.output_validation == "off":
             tool["output_validation"] = "off"
-        binding: dict[str, Any] = {"method": op.method, "path": op.path}
+        parts = self._path_parts(op)
+        binding: dict[str, Any] = {"method": op.method, "path": parts.path}
+        if parts.path != op.path:
+            binding["openapi_path"] = op.path
         if op.operation_id:
             binding["operation_id"] = op.operation_id
         base_url = self._operation_base_url(op)
@@ -308,7 +320,9 @@ class _Converter:
             binding["tags"] = list(op.tags)
         if op.deprecated:
             binding["deprecated"] = True
-        tool["input"], params, body = self._input(op)
+        tool["input"], params, body, query = self._input(op, parts)
+        if query:
+            binding["query"] = query
         if params:
             binding["params"] = params
         if body is not None:
@@ -367,17 +381,134 @@ class _Converter:
                 merged[(parameter["in"], parameter["name"])] = (parameter, target)
         return list(merged.values())
 
+    def _path_parts(self, op: _Operation) -> _PathParts:
+        """The operation's path key taken apart, its fragment read as the producer meant it."""
+        parts = _split_path(op.path)
+        if parts.fragment is not None:
+            if self._aws_fragments:
+                self.fragments_read.add(op.path)
+            else:
+                self.fragments_dropped.add(op.path)
+        return parts
+
+    @cached_property
+    def _aws_fragments(self) -> bool:
+        """Whether paths' fragments are aws2openapi's: the query of AWS's own request URI (`?cors`
+        -> `#cors`) and the names of required parameters, written there to tell operations on
+        one path apart. Every query item it moves there is also declared as a parameter."""
+        info = self.root.data.get("info")
+        origins = info.get("x-origin") if isinstance(info, dict) else None
+        return isinstance(origins, list) and any(
+            isinstance(o, dict)
+            and isinstance(o.get("converter"), dict)
+            and str(o["converter"].get("url", "")).rstrip("/").endswith("/aws2openapi")
+            for o in origins
+        )
+
+    def _fixed_query(
+        self, op: _Operation, parts: _PathParts, declared: dict[str, tuple[dict[str, Any], Target]]
+    ) -> tuple[list[str], set[str]]:
+        """The query items the path fixes, and the declared query parameters they replace.
+
+        From a `?` in the path: `name=value` and a bare `name` are sent as written, except a bare
+        name that a declared parameter sends. From an aws2openapi fragment: only what stands
+        for a declared query parameter that can take one value (`Action=X` with `enum: [X]`;
+        a bare `cors` declared `allowEmptyValue` with `enum: [true]`, which means `?cors`); its
+        other items name parameters sent anyway (`#resourceArn&tagKeys`), or only told two
+        operations apart (`deprecated!`).
+        """
+        fixed: list[str] = []
+        replaced: set[str] = set()
+        for name, value in parts.query:
+            if value is not None and _TEMPLATE.fullmatch(value):
+                continue
+            found = declared.get(unquote(name))
+            if value is None and found is not None:
+                continue
+            fixed.append(_query_text(name if value is None else f"{name}={value}"))
+            if found is not None:
+                replaced.add(found[0]["name"])
+                if value is not None and not self._admits(found, unquote(value)):
+                    self.warnings.append(
+                        found[1].document.warning(
+                            found[1].parts,
+                            f"query parameter {found[0]['name']!r} is fixed to {value!r} by "
+                            f"the path {op.path!r}: sent so, not as an input",
+                        )
+                    )
+        if self._aws_fragments and parts.fragment:
+            for name, value in _query_items(parts.fragment):
+                found = declared.get(name)
+                if found is None:
+                    continue
+                parameter = found[0]
+                if value is not None and self._admits(found, value):
+                    fixed.append(_query_text(f"{name}={value}"))
+                elif (
+                    value is None
+                    and parameter.get("allowEmptyValue") is True
+                    and self._single_value(found) is not None
+                ):
+                    fixed.append(_query_text(name))
+                else:
+                    continue
+                replaced.add(name)
+        return fixed, replaced
+
+    def _schema_of(self, found: tuple[dict[str, Any], Target]) -> dict[str, Any]:
+        parameter, target = found
+        raw = parameter.get("schema")
+        if raw is None:
+            return {}
+        schema, _ = self.documents.follow(raw, target.document, (*target.parts, "schema"))
+        return schema if isinstance(schema, dict) else {}
+
+    def _single_value(self, found: tuple[dict[str, Any], Target]) -> Any:
+        """The one value a parameter's schema allows (`enum` of one, or `const`), else None."""
+        schema = self._schema_of(found)
+        if "const" in schema:
+            return schema["const"]
+        enum = schema.get("enum")
+        return enum[0] if isinstance(enum, list) and len(enum) == 1 else None
+
+    def _admits(self, found: tuple[dict[str, Any], Target], text: str) -> bool:
+        """Whether the parameter's schema lets it take the value `text` (as sent)."""
+        schema = self._schema_of(found)
+        allowed = schema["enum"] if isinstance(schema.get("enum"), list) else None
+        if "const" in schema:
+            allowed = [schema["const"]]
+        return allowed is None or text in {_wire_text(v) for v in allowed}
+
     def _input(
-        self, op: _Operation
-    ) -> tuple[JsonSchema, dict[str, dict[str, Any]], dict[str, Any] | None]:
-        template_names = set(re.findall(r"\{([^{}]+)\}", op.path))
+        self, op: _Operation, parts: _PathParts
+    ) -> tuple[JsonSchema, dict[str, dict[str, Any]], dict[str, Any] | None, str]:
+        template_names = set(_TEMPLATE.findall(parts.path))
+        # `?name={variable}` in the path: the variable's parameter goes in the query as `name`.
+        template = {
+            match[1]: name
+            for name, value in parts.query
+            if value is not None
+            for match in [_TEMPLATE.fullmatch(value)]
+            if match is not None and match[1] not in template_names
+        }
+        bound = dict(template)  # each taken by its parameter; what is left is undeclared
         properties: dict[str, Any] = {}
         required: list[str] = []
         params: dict[str, dict[str, Any]] = {}
-        wire_params: list[tuple[dict[str, Any], Target]] = []
-        for parameter, target in self._parameters(op):
+        parameters = self._parameters(op)
+        declared = {p["name"]: (p, t) for p, t in parameters if p["in"] == "query"}
+        fixed, replaced = self._fixed_query(op, parts, declared)
+        # (parameter, where it is, the name of its input property before cleaning)
+        wire_params: list[tuple[dict[str, Any], Target, str]] = []
+        for parameter, target in parameters:
             where, name = parameter["in"], parameter["name"]
             if where == "header" and name.lower() in _IGNORED_HEADERS:
+                continue
+            if where == "query" and name in replaced:
+                continue
+            if where in ("path", "query") and name in bound:
+                moved = {**parameter, "in": "query", "name": bound.pop(name)}
+                wire_params.append((moved, target, name))
                 continue
             if where == "path" and name not in template_names:
                 self.warnings.append(
@@ -386,36 +517,43 @@ class _Converter:
                     )
                 )
                 continue
-            wire_params.append((parameter, target))
-        declared = {p["name"] for p, _ in wire_params if p["in"] == "path"}
-        for missing in sorted(template_names - declared):
+            wire_params.append((parameter, target, name))
+        here = Target(op.document, op.parts)
+        declared_in_path = {p["name"] for p, _, _ in wire_params if p["in"] == "path"}
+        for missing in sorted(template_names - declared_in_path):
             self.warnings.append(
                 op.document.warning(
                     op.parts, f"path parameter {missing!r} is not declared: taken as a string"
                 )
             )
-            wire_params.append(
-                ({"name": missing, "in": "path", "required": True}, Target(op.document, op.parts))
+            wire_params.append(({"name": missing, "in": "path", "required": True}, here, missing))
+        for variable, name in sorted(bound.items()):
+            self.warnings.append(
+                op.document.warning(
+                    op.parts, f"query parameter {variable!r} is not declared: taken as a string"
+                )
             )
+            wire_params.append(({"name": name, "in": "query", "required": True}, here, variable))
 
         body_binding: dict[str, Any] | None = None
-        body_schema, content_type, body_required, merge = self._request_body(op)
+        body = self._request_body(op)
         body_props: dict[str, Any] = {}
-        if body_schema is not None and merge:
-            body_props = body_schema.get("properties", {})
+        if body is not None and body.merge:
+            body_props = body.schema.get("properties", {})
         taken = set(body_props)
         # Parameters claim names by place (path first), then exact names before cleaned ones.
         order = sorted(
             wire_params,
-            key=lambda pt: (
-                _LOCATIONS.index(pt[0]["in"]),
-                property_name(pt[0]["name"]) != pt[0]["name"],
-                pt[0]["name"],
+            key=lambda entry: (
+                _LOCATIONS.index(entry[0]["in"]),
+                property_name(entry[2]) != entry[2],
+                entry[2],
             ),
         )
-        for parameter, target in order:
+        in_template: dict[str, str] = {}  # query name in the path's template -> property
+        for parameter, target, input_name in order:
             where, wire = parameter["in"], parameter["name"]
-            prop = property_name(wire)
+            prop = property_name(input_name)
             if prop in taken:
                 prop = property_name(f"{where}_{prop}")
             if prop in taken:
@@ -431,16 +569,28 @@ class _Converter:
                 (style or _default_style(where)) == "form"
             ):
                 binding["explode"] = explode
+            if parameter.get("allowReserved") is True and where == "query":
+                binding["allow_reserved"] = True
+            content = parameter.get("content")
+            if parameter.get("schema") is None and isinstance(content, dict) and content:
+                media = sorted(content)[0].split(";", 1)[0].strip().lower()
+                if media == "application/json" or media.endswith("+json"):
+                    binding["content_type"] = media
             params[prop] = binding
             properties[prop] = self._parameter_schema(parameter, target)
+            if where == "query" and template.get(input_name) == wire:
+                in_template[wire] = prop
             if where == "path" or parameter.get("required") is True:
                 required.append(prop)
+        # The query the path's template spells goes first, in its order, as the API wrote it.
+        template_order = [in_template[n] for n, _ in parts.query if n in in_template]
+        params = {**{p: params[p] for p in template_order}, **params}
         ordered_props = {p: properties[p] for p in params}
-        if body_schema is not None:
-            if merge:
+        if body is not None:
+            if body.merge:
                 ordered_props.update(body_props)
-                if body_required:
-                    required.extend(r for r in body_schema.get("required", []) if r in body_props)
+                if body.required:
+                    required.extend(r for r in body.schema.get("required", []) if r in body_props)
                 body_binding = {}
             else:
                 name = next(
@@ -448,17 +598,19 @@ class _Converter:
                     for n in ("body", "request_body", f"body_{digest(op.route)}")
                     if n not in ordered_props
                 )
-                ordered_props[name] = body_schema
-                if body_required:
+                ordered_props[name] = body.schema
+                if body.required:
                     required.append(name)
                 body_binding = {"property": name}
-            if content_type != "application/json":
-                body_binding = {"content_type": content_type, **body_binding}
+            if body.content_type != "application/json":
+                body_binding = {"content_type": body.content_type, **body_binding}
+            if body.encoding:
+                body_binding["encoding"] = body.encoding
         schema: JsonSchema = {"type": "object"}
         if required:
             schema["required"] = required
         schema["properties"] = ordered_props
-        return schema, params, body_binding
+        return schema, params, body_binding, "&".join(fixed)
 
     def _parameter_schema(self, parameter: dict[str, Any], target: Target) -> JsonSchema:
         raw = parameter.get("schema")
@@ -477,17 +629,58 @@ class _Converter:
             schema["deprecated"] = True
         return schema
 
-    def _request_body(self, op: _Operation) -> tuple[JsonSchema | None, str, bool, bool]:
-        """The body's schema, content type, required-ness, and whether it merges into input."""
+    def _encoding(
+        self, raw: Any, at: Target, fields: Collection[str] | None
+    ) -> dict[str, dict[str, Any]]:
+        """A form body's Encoding Objects (`raw`, at `at`), as `http.body.encoding` writes them;
+        `fields`: the body's properties, when its schema says."""
+        if not isinstance(raw, dict):
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        for name, value in raw.items():
+            encoding, where = self.documents.follow(value, at.document, (*at.parts, name))
+            if not isinstance(encoding, dict):
+                continue
+            if fields is not None and name not in fields:
+                self.warnings.append(
+                    where.document.warning(
+                        where.parts,
+                        f"the encoding of {name!r}, which is not a property of the body: left out",
+                    )
+                )
+                continue
+            entry: dict[str, Any] = {}
+            if isinstance(encoding.get("contentType"), str) and encoding["contentType"].strip():
+                entry["content_type"] = encoding["contentType"].strip()
+            style = encoding.get("style")
+            if style in _FORM_STYLES:
+                entry["style"] = style
+            elif style is not None:
+                self.warnings.append(
+                    where.document.warning(
+                        (*where.parts, "style"),
+                        f"style {style!r} is not a form body's ({', '.join(_FORM_STYLES)}): "
+                        "left out",
+                    )
+                )
+            for key, field_name in (("explode", "explode"), ("allowReserved", "allow_reserved")):
+                if isinstance(encoding.get(key), bool):
+                    entry[field_name] = encoding[key]
+            if entry:
+                found[name] = entry
+        return found
+
+    def _request_body(self, op: _Operation) -> _RequestBody | None:
+        """The operation's request body, in the media type the generated request sends."""
         raw = op.value.get("requestBody")
         if raw is None:
-            return None, "", False, False
+            return None
         body, target = self.documents.follow(raw, op.document, (*op.parts, "requestBody"))
         if not isinstance(body, dict) or not isinstance(body.get("content"), dict):
             self.problems.append(
                 target.document.diagnostic(target.parts, "a request body needs `content`")
             )
-            return None, "", False, False
+            return None
         content = body["content"]
         chosen = _choose_media(content)
         if chosen is None:
@@ -516,7 +709,25 @@ class _Converter:
         )
         if merge and "additionalProperties" in schema:
             schema = {k: v for k, v in schema.items() if k != "additionalProperties"}
-        return schema, content_type, required, merge
+        encoding = (
+            self._encoding(
+                media_value.get("encoding"),
+                Target(target.document, (*target.parts, "content", media, "encoding")),
+                self._properties_of(schema),
+            )
+            if content_type in _FORM_TYPES
+            else {}
+        )
+        return _RequestBody(schema, content_type, required, merge, encoding)
+
+    def _properties_of(self, schema: JsonSchema) -> Collection[str] | None:
+        """The properties a converted object schema names (through one shared type); None
+        when it does not say (a composition, not an object)."""
+        ref = schema.get("$ref")
+        if ref is not None and hasattr(ref, "identity"):
+            schema = self.schemas.types[ref.identity].schema
+        properties = schema.get("properties")
+        return set(properties) if isinstance(properties, dict) else None
 
     def _success(self, op: _Operation) -> tuple[str, Any, Target] | None:
         responses = op.value.get("responses")
@@ -609,6 +820,23 @@ class _Converter:
             use.routes.add(op.route)
             result[status] = key
         return result
+
+    def _fragment_notes(self) -> list[str]:
+        notes: list[str] = []
+        if self.fragments_read:
+            notes.append(
+                f"{_paths(len(self.fragments_read))} with a fragment (`#...`) written by "
+                "aws2openapi: each is sent as the query of AWS's own request URI (`#cors` -> "
+                "`?cors`); the parameters it names go as declared"
+            )
+        if self.fragments_dropped:
+            shown = sorted(self.fragments_dropped)
+            listed = ", ".join(shown[:3]) + (", ..." if len(shown) > 3 else "")
+            notes.append(
+                f"{_paths(len(shown))} with a fragment (`#...`), which a request never sends: "
+                f"called without it ({listed})"
+            )
+        return notes
 
     # -- names of errors and types -------------------------------------------------------
 
@@ -907,6 +1135,65 @@ class _Converter:
         return seen
 
 
+@dataclass(frozen=True)
+class _RequestBody:
+    """An operation's request body in the media type the generated request sends."""
+
+    schema: JsonSchema
+    content_type: str
+    required: bool
+    merge: bool  # its properties merge into the tool's input
+    encoding: dict[str, dict[str, Any]]  # form bodies: `http.body.encoding`
+
+
+@dataclass(frozen=True)
+class _PathParts:
+    """A path key taken apart: the path to send, its query's items, and its fragment."""
+
+    path: str
+    query: list[tuple[str, str | None]]  # (name, value; None for a bare name), as written
+    fragment: str | None
+
+
+# A `{variable}` of a path template.
+_TEMPLATE = re.compile(r"\{([^{}]+)\}")
+# What a query may hold as it is (RFC 3986: unreserved, sub-delims, ":", "@", "/", "?").
+_QUERY_SAFE = "-._~!$&'()*+,;=:@/?"
+
+
+def _split_path(key: str) -> _PathParts:
+    """`/a/{b}?c={c}&d=1#e` -> `/a/{b}`, [(c, {c}), (d, 1)], `e` (RFC 3986 order: ? then #)."""
+    before, hashed, fragment = key.partition("#")
+    path, _, query = before.partition("?")
+    return _PathParts(path, _query_items(query), fragment if hashed else None)
+
+
+def _query_items(query: str) -> list[tuple[str, str | None]]:
+    return [
+        (name, value if equals else None)
+        for item in query.split("&")
+        if item
+        for name, equals, value in [item.partition("=")]
+    ]
+
+
+def _query_text(item: str) -> str:
+    """A query item as a URL carries it: what it may hold stays, a valid `%XX` stays, the rest
+    is percent-encoded (a space, a `#`, a stray `%`)."""
+    return re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", quote(item, safe=_QUERY_SAFE + "%"))
+
+
+def _wire_text(value: Any) -> str:
+    """A JSON value as a query carries it (JSON's spelling of booleans)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _paths(count: int) -> str:
+    return f"{count} path" + ("" if count == 1 else "s")
+
+
 def _canonical(value: Any) -> Any:
     """A JSON-able copy in which type references show their identity (names come later)."""
     if isinstance(value, dict):
@@ -953,6 +1240,8 @@ def _reorder(tool: dict[str, Any]) -> None:
     http_order = (
         "method",
         "path",
+        "query",
+        "openapi_path",
         "operation_id",
         "base_url",
         "tags",

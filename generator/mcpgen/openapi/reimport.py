@@ -57,12 +57,13 @@ def tool_identity(tool: Any) -> str | None:
     binding = tool["http"]
     if isinstance(binding.get("operation_id"), str):
         return f"operation {binding['operation_id']}"
-    return f"{binding.get('method')} {binding.get('path')}"
+    return _route(tool)
 
 
 def _route(tool: dict[str, Any]) -> str:
+    """`METHOD /path` as the document writes it (`openapi_path` when the import split it)."""
     binding = tool.get("http", {})
-    return f"{binding.get('method')} {binding.get('path')}"
+    return f"{binding.get('method')} {binding.get('openapi_path') or binding.get('path')}"
 
 
 def _keyed(tools: list[Any]) -> dict[str, dict[str, Any]]:

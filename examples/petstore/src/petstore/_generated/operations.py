@@ -16,6 +16,7 @@ api = http.Api(
     base_url_env="PETSTORE_BASE_URL",
     timeout=10.0,
     retries=2,
+    deadline=30.0,
     auth={
         "bearer": http.Bearer(env="PETSTORE_TOKEN"),
         "api_key": http.ApiKey(location="header", name="api_key", env="PETSTORE_API_KEY"),
