@@ -280,3 +280,40 @@ async def test_a_relative_token_url_resolves_against_the_base_url(
     assert answer.status == 200
     assert [s.path for s in api.app.seen] == ["/v3/oauth/token", "/v3/pets"]
     assert api.app.seen[1].headers["authorization"] == f"Bearer {SECRET}-token"
+
+
+# Basic credentials are UTF-8 (RFC 7617) and base64 makes any of them header text: there
+# only control characters are refused.
+SPOILED = [
+    *[
+        (kind, spoiled)
+        for kind in ("header key", "bearer", "basic")
+        for spoiled in (SECRET + "\n", SECRET + "\r\nX-Injected: 1")
+    ],
+    ("header key", "clé-" + SECRET),
+    ("bearer", "clé-" + SECRET),
+]
+
+
+@pytest.mark.parametrize(("kind", "spoiled"), SPOILED)
+async def test_a_credential_a_header_cannot_carry_is_named_never_shown(
+    http: ModuleType, api: Running, monkeypatch: pytest.MonkeyPatch, kind: str, spoiled: str
+) -> None:
+    """A key file read with its newline (`KEY=$(cat key)`), or a pasted non-ASCII character:
+    the call says which variable is unusable, without its value, and sends nothing."""
+    scheme, env = _schemes(http, api.origin + "/oauth/token")[kind]
+    for name, value in env.items():
+        monkeypatch.setenv(name, spoiled if value == SECRET else value)
+    settings = http.Api(
+        base_url=api.origin, base_url_env="T_BASE_URL", auth={"s": scheme}, security=(("s",),)
+    )
+    client = http.HttpClient(settings)
+    try:
+        with pytest.raises(http.HttpRequestInvalid) as refused:
+            await client.send(QuietContext(), http.Operation(tool="t", method="GET", path="/p"), {})
+    finally:
+        await client.aclose()
+    assert api.app.seen == []
+    variable = next(name for name, value in env.items() if value == SECRET)
+    assert variable in refused.value.message
+    assert SECRET not in refused.value.message

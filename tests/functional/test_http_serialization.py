@@ -137,3 +137,30 @@ def test_a_form_body_is_an_object(http: ModuleType) -> None:
     operation = http.Operation(tool="t", method="POST", path="/f", body=body)
     with pytest.raises(TypeError, match="a form body is an object"):
         http._prepare(operation, {"form": ["not", "an", "object"]})
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("fr-FR é", "only ASCII"),  # httpx2 raised UnicodeEncodeError: an internal error
+        ("a\r\nX-Injected: 1", "line break"),
+        ("a\0b", "NUL"),
+    ],
+)
+def test_a_header_value_http_cannot_carry_is_refused_by_name(
+    http: ModuleType, value: str, why: str
+) -> None:
+    """A string the input schema accepts but a header cannot carry is the caller's problem
+    to fix, said as such (HttpRequestInvalid), never an internal error of the server."""
+    param = http.Param(property="lang", name="Accept-Language", location="header")
+    operation = http.Operation(tool="t", method="GET", path="/h", params=(param,))
+    with pytest.raises(ValueError, match=why) as refused:
+        http._prepare(operation, {"lang": value})
+    assert "'Accept-Language'" in str(refused.value)
+
+
+def test_a_json_header_value_is_ascii_json(http: ModuleType) -> None:
+    param = http.Param(property="who", name="X-Who", location="header", json=True)
+    operation = http.Operation(tool="t", method="GET", path="/h", params=(param,))
+    prepared = http._prepare(operation, {"who": {"name": "Zoë"}})
+    assert prepared.headers["X-Who"] == '{"name":"Zo\\u00eb"}'

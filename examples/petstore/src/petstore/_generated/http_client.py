@@ -681,6 +681,21 @@ def _multipart(payload: Mapping[str, Any], encodings: Mapping[str, Encoding]) ->
     return parts
 
 
+def _header_text(name: str, text: str) -> str:
+    """A header's value as HTTP can carry it, else ValueError saying why.
+
+    RFC 9110 field values are visible ASCII, spaces and tabs: a line break would start
+    another header (injection) and other characters have no agreed encoding, so a value
+    the input schema allowed but a header cannot carry is refused by name, as the caller's
+    to fix, rather than failing inside the HTTP library.
+    """
+    if any(c in text for c in "\r\n\0"):
+        raise ValueError(f"header {name!r} cannot hold a line break or NUL")
+    if not text.isascii():
+        raise ValueError(f"header {name!r} can carry only ASCII text, not {text!r}")
+    return text
+
+
 @dataclass(slots=True)
 class _Prepared:
     """What an operation's request is made of, before credentials."""
@@ -706,16 +721,15 @@ def _prepare(operation: Operation, values: Mapping[str, Any]) -> _Prepared:
             continue
         value = values[param.property]
         if param.json and isinstance(value, (dict, list)):
-            value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+            # A header carries ASCII only: there JSON spells other characters as \u escapes.
+            ascii_only = param.location == "header"
+            value = json.dumps(value, separators=(",", ":"), ensure_ascii=ascii_only)
         if param.location == "path":
             path_values[param.name] = _path_value(param, value)
         elif param.location == "query":
             prepared.query.extend(_query_items(param, value))
         elif param.location == "header":
-            text = _header_value(param, value)
-            if any(c in text for c in "\r\n\0"):
-                raise ValueError(f"header {param.name!r} cannot hold a line break or NUL")
-            prepared.headers[param.name] = text
+            prepared.headers[param.name] = _header_text(param.name, _header_value(param, value))
         else:
             prepared.cookies.append(f"{param.name}={_encode(_header_value(param, value))}")
 
@@ -902,6 +916,26 @@ def _error_body(answer: Answer) -> Any:
 Handler: TypeAlias = Callable[[runtime.Context[Any], BaseModel], Awaitable[Any]]
 
 
+def _credential(variable: str, *, raw_in_header: bool = False) -> str:
+    """The credential in `variable`, remembered as a secret; ValueError naming the variable,
+    never the value, when it cannot be sent.
+
+    A control character is always a mistake (a key file read with its newline, `KEY=$(cat
+    key)`; RFC 7617 forbids them in Basic credentials too) and in a header a line break would
+    start another header; a value that goes into a header as it is must be ASCII as well.
+    """
+    value = os.environ[variable]
+    SECRETS.add(value)
+    if not value.isprintable():
+        raise ValueError(
+            f"the credential in {variable} holds a line break or another control character "
+            "(a trailing newline from the file it was read from?)"
+        )
+    if raw_in_header and not value.isascii():
+        raise ValueError(f"the credential in {variable} goes in a header, which carries only ASCII")
+    return value
+
+
 class HttpClient:
     """The server's connection to its HTTP API: one per built server.
 
@@ -1012,7 +1046,10 @@ class HttpClient:
         deadline: anyio.CancelScope,
     ) -> Answer:
         method, path = operation.method, operation.path
-        await self._authorize(operation, prepared)
+        try:
+            await self._authorize(operation, prepared)
+        except ValueError as problem:
+            raise HttpRequestInvalid(operation.method, operation.path, str(problem)) from None
         url = base + prepared.path
         if prepared.query:
             url += "?" + "&".join(prepared.query)
@@ -1132,13 +1169,11 @@ class HttpClient:
         )
 
     async def _apply(self, name: str, scheme: Scheme, prepared: _Prepared) -> None:
-        env = os.environ
         if isinstance(scheme, Bearer):
-            SECRETS.add(env[scheme.env])
-            prepared.headers["Authorization"] = f"Bearer {env[scheme.env]}"
+            token = _credential(scheme.env, raw_in_header=True)
+            prepared.headers["Authorization"] = f"Bearer {token}"
         elif isinstance(scheme, ApiKey):
-            key = env[scheme.env]
-            SECRETS.add(key)
+            key = _credential(scheme.env, raw_in_header=scheme.location == "header")
             if scheme.location == "header":
                 prepared.headers[scheme.name] = key
             elif scheme.location == "query":
@@ -1146,14 +1181,14 @@ class HttpClient:
             else:
                 prepared.cookies.append(f"{scheme.name}={_encode(key)}")
         elif isinstance(scheme, Basic):
-            pair = _basic(env[scheme.username_env], env[scheme.password_env])
+            pair = _basic(_credential(scheme.username_env), _credential(scheme.password_env))
             prepared.headers["Authorization"] = f"Basic {pair}"
         else:
             token = await self._token(name, scheme)
             prepared.headers["Authorization"] = f"Bearer {token}"
 
     async def _token(self, name: str, scheme: OAuth2ClientCredentials) -> str:
-        client_id = os.environ[scheme.client_id_env]
+        client_id = _credential(scheme.client_id_env)
         key = (name, client_id)
         cached = self._tokens.get(key)
         if cached is not None and cached[1] > time.monotonic():
@@ -1167,7 +1202,7 @@ class HttpClient:
             form = {"grant_type": "client_credentials"}
             if scheme.scopes:
                 form["scope"] = " ".join(scheme.scopes)
-            secret = os.environ[scheme.client_secret_env]
+            secret = _credential(scheme.client_secret_env)
             url = self.token_url(scheme)
             if not re.match(r"^https?://", url, re.I):
                 raise HttpAuthFailed(
@@ -1201,6 +1236,9 @@ class HttpClient:
                 lifetime = float(grant.get("expires_in", 3600))
             except (ValueError, KeyError, TypeError):
                 raise HttpAuthFailed(name, "the token endpoint's answer has no token") from None
+            if not (token.isascii() and token.isprintable()):
+                # It goes into a header as it is (RFC 6750's b64token is ASCII).
+                raise HttpAuthFailed(name, "the token endpoint's token is not a header's text")
             SECRETS.add(token)
             self._tokens[key] = (token, time.monotonic() + max(0.0, lifetime - TOKEN_MARGIN))
             return token
