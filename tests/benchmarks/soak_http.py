@@ -30,15 +30,11 @@ dropped 2025-era sessions as lingering. Exit status: 0 when every check passes, 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import logging
-import os
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +42,6 @@ import tempfile
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,49 +52,10 @@ from mcp.client import Client
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_runtime import PACKAGE, generate_package  # noqa: E402
+from bench_runtime import free_port, generate_package, server_process  # noqa: E402
 
 DROP_SLEEP_MS = 15_000
 # -- the server process ------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def server_process(
-    src: Path, port: int, log: Path, idle_timeout: float | None
-) -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
-    command = [sys.executable, "-m", PACKAGE, "--transport", "http", "--port", str(port)]
-    if idle_timeout is not None:
-        command += ["--session-idle-timeout", str(idle_timeout)]
-    with log.open("wb") as stderr:
-        proc = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, env=env
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError("the server did not listen within 30 s")
-            time.sleep(0.05)
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def stats(url: str) -> dict[str, Any]:
