@@ -13,9 +13,10 @@ Generates tests/benchmarks/runtime_bench.toml (with the handlers of runtime_hand
      their TCP connections close with no DELETE and no notifications/cancelled;
   4. checks that every call not cancelled was answered correctly, that a fresh client is
      served in both eras, that every cancelled call was cancelled in the server (its handler
-     saw the cancellation), and that within `--grace` seconds the server's task count,
+     saw the cancellation), that within `--grace` seconds the server's task count,
      open sessions and running handlers return to the baseline and RSS stays within
-     `--rss-tolerance-mb` of it.
+     `--rss-tolerance-mb` of it, and that the server's log holds no error record, no
+     traceback and no stream the SDK failed to write.
 
     python tests/benchmarks/soak_http.py [--calls 1000] [--clients 50] [--drop 3]
 
@@ -231,6 +232,33 @@ class Check:
     name: str
     ok: bool
     detail: str
+
+
+# A server that answered every call can still have failed inside: the SDK logs a stream
+# written after its response ended ("Unexpected ASGI message ... after response already
+# completed") or a task that hit a closed stream (`ClosedResourceError`) and goes on.
+# Any error record or traceback in its log fails the soak.
+_LOG_RECORD = re.compile(r"(CRITICAL|ERROR|WARNING|INFO|DEBUG):")
+_EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Group)\b")
+_LOG_FAILURES = re.compile(
+    r"^(ERROR|CRITICAL):|^Traceback \(most recent call last\)|Unexpected ASGI message"
+    r"|ClosedResourceError|Exception in ASGI application"
+)
+
+
+def notable_lines(lines: list[str]) -> list[str]:
+    """Log records ("LEVEL:logger:message") and the last line of each traceback."""
+    return [line for line in lines if _LOG_RECORD.match(line) or _EXCEPTION_LINE.match(line)]
+
+
+def log_check(lines: list[str]) -> Check:
+    failures = [line for line in lines if _LOG_FAILURES.search(line)]
+    shown = "; ".join(sorted({line[:120] for line in failures})[:5])
+    return Check(
+        "the server logged no error, traceback or failed stream",
+        not failures,
+        f"{len(failures)} such lines: {shown}" if failures else f"{len(lines)} lines, none",
+    )
 
 
 def show_stats(label: str, s: dict[str, Any]) -> None:
@@ -459,16 +487,10 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     lines = server_log.splitlines()
     if lines:
-        # Log records ("LEVEL:logger:message") and the last line of each traceback.
-        notable = Counter(
-            line[:160]
-            for line in lines
-            if re.match(r"(CRITICAL|ERROR|WARNING|INFO):", line)
-            or re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit)\b", line)
-        )
         print(f"\nserver stderr: {len(lines)} lines; log records and exceptions:")
-        for what, count in notable.most_common(10):
+        for what, count in Counter(line[:160] for line in notable_lines(lines)).most_common(10):
             print(f"  {count:5d} x {what}")
+    checks.append(log_check(lines))
     if client_logs.counts:
         print(f"client-side SDK log records: {sum(client_logs.counts.values())}")
         for what, count in client_logs.counts.most_common(6):
