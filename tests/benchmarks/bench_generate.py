@@ -1,46 +1,47 @@
-"""Benchmark: mcpgen's full generation against datamodel-code-generator alone.
+"""Benchmark: `mcpgen generate` against one plain datamodel-code-generator run.
 
-The requirement: on a synthetic spec of 500 tools with realistic nested schemas, full
-generation takes at most 1.5x the time datamodel-code-generator (dmcg) alone takes on the
-same schemas, measured side by side in one run.
+The requirement: on a synthetic spec of 500 tools with realistic nested schemas, a full
+generation takes at most 1.5x what datamodel-code-generator (dmcg) alone takes to make
+models of the same schemas, measured side by side in one run.
 
-    python tests/benchmarks/bench_generate.py [--tools 500] [--rounds 3] [--no-cli]
+    python tests/benchmarks/bench_generate.py [--tools 500] [--rounds 3] [--no-stages]
 
-Four measurements, interleaved round by round (A, B, A, B, ...) so that the noise of a
-shared machine hits both sides alike:
+Both sides are real commands in fresh interpreters, as a user runs them, interleaved round
+by round (the order flipped every round) so that the noise of a shared machine hits both:
 
-  dmcg      in process: `mcpgen.models.render_models` on the IR built from the spec, i.e.
-            exactly the one batched `datamodel_code_generator.generate` call mcpgen makes,
-            with mcpgen's own options (nothing copied here).
-  full      in process: `mcpgen.pipeline.generate(spec)` then `emit.plan` + `emit.apply`
-            into an empty folder; each stage is timed by wrapping the functions
-            `pipeline.generate` calls (load, resolve, models, render, format) plus emit.
-  dmcg-cli  a fresh interpreter that imports dmcg and replays the very `generate(...)` calls
-            mcpgen made (inputs and keyword arguments captured during warm-up).
-  mcpgen-cli  `python -m mcpgen generate spec -o <empty folder>`, wall time including
-            interpreter start and imports.
+  dmcg     `datamodel-codegen --input schemas.json --input-file-type jsonschema
+           --output-model-type pydantic_v2.BaseModel --target-python-version 3.11 --output
+           models.py`: one run of its command line with its defaults otherwise, on one
+           document holding every schema mcpgen makes a model of (the spec's tool inputs
+           and outputs, types, error data, ... as `$defs`).
+  mcpgen   `python -m mcpgen generate spec.json -o <empty folder>`: the whole project,
+           models (chunked over helper processes) and everything else.
 
-It is a report, not a test: the exit status is always 0. The line to read is
-`ratio: X.XXx (target <= 1.50x)` (medians, in process).
+Each is measured as a process tree (tests/benchmarks/measure.py): wall time, CPU time
+summed over the command and every helper it starts, and the peak of the tree's summed
+memory. The lines to read are the medians of the per-round ratios, wall and CPU:
+mcpgen's helpers run on the machine's other core, so its wall ratio is below its CPU
+ratio whenever that core is free; both are reported against the target.
+
+Then, unless `--no-stages`, one in-process generation split by stage (load, resolve,
+models, render, format, emit), each stage's CPU including the helper processes'.
+
+It is a report, not a test: the exit status is 0 unless the benchmark itself failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import os
-import pickle
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -50,9 +51,9 @@ sys.path.insert(0, str(REPO / "generator"))
 import synth_spec  # noqa: E402
 from mcpgen import emit, pipeline  # noqa: E402
 from mcpgen.load import load_spec  # noqa: E402
-from mcpgen.models import render_models  # noqa: E402
-from mcpgen.render import header  # noqa: E402
+from mcpgen.models import _chunk_input  # noqa: E402
 from mcpgen.resolve import build_ir  # noqa: E402
+from measure import Paired, TreeRun, bytecode_cache_note, run_tree, with_bytecode_cache  # noqa: E402
 
 TARGET = 1.5
 STAGES = ("load", "resolve", "models", "render", "format", "emit")
@@ -65,62 +66,80 @@ PIPELINE_STAGES = {
     "render_files": "render",
     "format_files": "format",
 }
-
-# mcpgen points dmcg's `settings_path` at a temporary folder holding an empty pyproject.toml
-# (gone by the time the child runs): the child makes its own, as mcpgen does.
-# Replays every dmcg call of a generation (large specs are generated in chunks).
-REPLAY_CHILD = """\
-import pathlib, pickle, sys, tempfile
-with open(sys.argv[1], "rb") as handle:
-    calls = pickle.load(handle)
-from datamodel_code_generator import generate
-with tempfile.TemporaryDirectory() as settings:
-    (pathlib.Path(settings) / "pyproject.toml").write_text("", encoding="utf-8")
-    for text, kwargs in calls:
-        if "settings_path" in kwargs:
-            kwargs["settings_path"] = pathlib.Path(settings)
-        generate(text, **kwargs)
-"""
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
-# -- measurement helpers ----------------------------------------------------------------
+# -- the two commands --------------------------------------------------------------------
 
 
-class Sample(NamedTuple):
-    wall: float  # time.perf_counter
-    cpu: float  # user + system of this process and of the children it waited for (ruff...)
+def dmcg_input(spec: Path, into: Path) -> Path:
+    """One JSON Schema document of every schema mcpgen hands the model generator."""
+    ir, _ = build_ir(load_spec(spec))
+    text, _ = _chunk_input(ir.models)
+    into.write_text(text, encoding="utf-8")
+    return into
 
 
-def cpu_now() -> float:
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+def dmcg_command(schemas: Path, out: Path) -> list[str]:
+    executable = Path(sys.executable).parent / "datamodel-codegen"
+    return [
+        str(executable),
+        "--input",
+        str(schemas),
+        "--input-file-type",
+        "jsonschema",
+        "--output-model-type",
+        "pydantic_v2.BaseModel",
+        "--target-python-version",
+        "3.11",
+        "--output",
+        str(out),
+    ]
 
 
-def timed(fn: Callable[[], Any]) -> Sample:
-    gc.collect()
-    cpu = cpu_now()
-    start = time.perf_counter()
-    fn()
-    return Sample(time.perf_counter() - start, cpu_now() - cpu)
+def mcpgen_command(spec: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "mcpgen", "generate", str(spec), "-o", str(out)]
+
+
+# -- CPU of this process and its helpers, for the stages -----------------------------------
+
+
+def tree_cpu() -> float:
+    """CPU seconds of this process, of the children it reaped, and of its live children."""
+    times = os.times()
+    total = times.user + times.system + times.children_user + times.children_system
+    try:
+        with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as handle:
+            live = [int(p) for p in handle.read().split()]
+    except OSError:
+        live = []
+    for pid in live:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended between the listing and the read: reaped, in children_* now
+        total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total
 
 
 @contextlib.contextmanager
-def stage_timers(into: dict[str, Sample]) -> Iterator[None]:
-    """Wrap the stage functions `pipeline.generate` looks up, charging each to its stage."""
+def stage_timers(into: dict[str, tuple[float, float]]) -> Iterator[None]:
+    """Wrap the stage functions `pipeline.generate` looks up: (wall, tree CPU) per stage."""
     originals = {name: getattr(pipeline, name) for name in PIPELINE_STAGES}
 
     def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         stage = PIPELINE_STAGES[name]
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            cpu = cpu_now()
-            start = time.perf_counter()
+            cpu, start = tree_cpu(), time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
-                before = into.get(stage, Sample(0.0, 0.0))
-                into[stage] = Sample(
-                    before.wall + time.perf_counter() - start, before.cpu + cpu_now() - cpu
+                wall0, cpu0 = into.get(stage, (0.0, 0.0))
+                into[stage] = (
+                    wall0 + time.perf_counter() - start,
+                    cpu0 + tree_cpu() - cpu,
                 )
 
         return wrapper
@@ -134,121 +153,35 @@ def stage_timers(into: dict[str, Sample]) -> Iterator[None]:
             setattr(pipeline, name, fn)
 
 
-@contextlib.contextmanager
-def capture_dmcg_call(into: list[tuple[str, dict[str, Any]]]) -> Iterator[None]:
-    """Record the (input, kwargs) of every `datamodel_code_generator.generate` call."""
-    import datamodel_code_generator
-
-    original = datamodel_code_generator.generate
-
-    def spy(input_: Any, **kwargs: Any) -> Any:
-        into.append((input_, kwargs))
-        return original(input_, **kwargs)
-
-    datamodel_code_generator.generate = spy  # render_models imports it at call time
-    try:
-        yield
-    finally:
-        datamodel_code_generator.generate = original
+def stages_once(spec: Path, out: Path) -> dict[str, tuple[float, float]]:
+    stages: dict[str, tuple[float, float]] = {}
+    with stage_timers(stages):
+        result = pipeline.generate(spec)
+    cpu, start = tree_cpu(), time.perf_counter()
+    plan = emit.plan(out, result.files, result.ir.server.package)
+    emit.apply(out, plan, result.ir.spec_sha256, result.refs)
+    stages["emit"] = (time.perf_counter() - start, tree_cpu() - cpu)
+    return stages
 
 
-class Bench:
-    def __init__(self, spec: Path, work: Path) -> None:
-        self.spec = spec
-        self.work = work
-        self._outputs = 0
-        # Built once, outside any timing: the baseline starts from the same IR mcpgen has.
-        self.ir, _ = build_ir(load_spec(spec))
-        self.header = header(self.ir)
-        self.replay_file = work / "dmcg-call.pickle"
-        self.last_files = 0
-
-    def fresh_output(self) -> Path:
-        self._outputs += 1
-        out = self.work / f"out-{self._outputs}"
-        if out.exists():
-            shutil.rmtree(out)
-        return out
-
-    # A: dmcg alone
-    def dmcg(self) -> Sample:
-        return timed(lambda: render_models(self.ir, self.header))
-
-    # B: full generation, with per-stage times
-    def full(self, stages: dict[str, Sample]) -> Sample:
-        out = self.fresh_output()
-
-        def run() -> None:
-            with stage_timers(stages):
-                result = pipeline.generate(self.spec)
-            cpu = cpu_now()
-            start = time.perf_counter()
-            plan = emit.plan(out, result.files, result.ir.server.package)
-            emit.apply(out, plan, result.ir.spec_sha256)
-            stages["emit"] = Sample(time.perf_counter() - start, cpu_now() - cpu)
-            self.last_files = len(result.files)
-
-        elapsed = timed(run)
-        shutil.rmtree(out, ignore_errors=True)
-        return elapsed
-
-    def dmcg_cli(self) -> Sample:
-        command = [sys.executable, "-c", REPLAY_CHILD, str(self.replay_file)]
-        return timed(lambda: subprocess.run(command, check=True, capture_output=True))
-
-    def mcpgen_cli(self) -> Sample:
-        out = self.fresh_output()
-        command = [sys.executable, "-m", "mcpgen", "generate", str(self.spec), "-o", str(out)]
-        env = {**os.environ, "PYTHONPATH": str(REPO / "generator")}
-        elapsed = timed(lambda: subprocess.run(command, check=True, capture_output=True, env=env))
-        shutil.rmtree(out, ignore_errors=True)
-        return elapsed
-
-    def warm_up(self) -> tuple[Sample, Sample]:
-        """One untimed-for-the-report run of each side: imports, caches, the dmcg call."""
-        calls: list[tuple[str, dict[str, Any]]] = []
-        with capture_dmcg_call(calls):
-            first_dmcg = self.dmcg()
-        with self.replay_file.open("wb") as handle:
-            pickle.dump(calls, handle)
-        first_full = self.full({})
-        return first_dmcg, first_full
-
-
-# -- report -----------------------------------------------------------------------------
-
-
-def fmt(seconds: float) -> str:
-    return f"{seconds:7.3f} s"
-
-
-def median(samples: list[Sample], field: str = "wall") -> float:
-    return statistics.median(getattr(x, field) for x in samples)
-
-
-def describe(label: str, samples: list[Sample]) -> str:
-    walls = " ".join(f"{x.wall:.3f}" for x in samples)
-    return (
-        f"  {label:<11} median {fmt(median(samples))}   min {fmt(min(x.wall for x in samples))}"
-        f"   cpu median {fmt(median(samples, 'cpu'))}   wall [{walls}]"
-    )
+# -- report ------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tools", type=int, default=500, help="tools in the synthetic spec")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (A, B) x N")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--seed", type=int, default=20250131, help="seed of the synthetic spec")
-    parser.add_argument("--no-cli", action="store_true", help="skip the subprocess pair")
+    parser.add_argument("--no-stages", action="store_true", help="skip the stage breakdown")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (spec, output)")
     args = parser.parse_args(argv)
-
     work = Path(tempfile.mkdtemp(prefix="mcpgen-bench-"))
     try:
         run(args, work)
     except Exception:
         traceback.print_exc()
         print("ratio: n/a (the benchmark failed, see above)")
+        return 1
     finally:
         if args.keep:
             print(f"kept {work}")
@@ -261,91 +194,80 @@ def run(args: argparse.Namespace, work: Path) -> None:
     from importlib.metadata import version
 
     spec = synth_spec.write_spec(work, args.tools, args.seed)
+    schemas = dmcg_input(spec, work / "schemas.json")
+    env = with_bytecode_cache({**os.environ, "PYTHONPATH": str(REPO / "generator")})
     print(
         f"mcpgen benchmark: {args.tools} tools, seed {args.seed}, {args.rounds} rounds, "
         f"python {sys.version.split()[0]}, datamodel-code-generator "
-        f"{version('datamodel-code-generator')}, {os.cpu_count()} CPUs"
+        f"{version('datamodel-code-generator')}, {os.cpu_count()} CPUs; "
+        f"{bytecode_cache_note(env)}"
     )
-    bench = Bench(spec, work)
-    document_bytes = sum(len(str(m.schema)) for m in bench.ir.models)
     print(
-        f"spec: {spec.stat().st_size / 1e6:.2f} MB JSON; IR: {len(bench.ir.models)} models "
-        f"(~{document_bytes / 1e6:.2f} MB of schemas handed to dmcg)"
+        f"spec: {spec.stat().st_size / 1e6:.2f} MB JSON; the schemas dmcg gets: "
+        f"{schemas.stat().st_size / 1e6:.2f} MB"
     )
 
-    first_dmcg, first_full = bench.warm_up()
+    runs = 0
+
+    def side(name: str) -> TreeRun:
+        nonlocal runs
+        runs += 1
+        out = work / f"out-{runs}"
+        if name == "dmcg":
+            out.mkdir()
+            command = dmcg_command(schemas, out / "models.py")
+        else:
+            command = mcpgen_command(spec, out)
+        measured = run_tree(command, env=env, cwd=str(work))
+        shutil.rmtree(out, ignore_errors=True)
+        return measured
+
+    warm = {name: side(name) for name in ("dmcg", "mcpgen")}
     print(
-        f"warm-up (imports, template compilation): dmcg {first_dmcg.wall:.3f} s, "
-        f"full {first_full.wall:.3f} s; {bench.last_files} files generated"
+        "warm-up (page cache, __pycache__): "
+        + ", ".join(f"{name} {m.wall:.2f} s" for name, m in warm.items())
     )
-
-    samples: dict[str, list[Sample]] = {"dmcg": [], "full": [], "dmcg-cli": [], "mcpgen-cli": []}
-    stage_samples: dict[str, list[Sample]] = {s: [] for s in STAGES}
-    for round_ in range(1, args.rounds + 1):
-        samples["dmcg"].append(bench.dmcg())
-        stages: dict[str, Sample] = {}
-        samples["full"].append(bench.full(stages))
-        for stage in STAGES:
-            stage_samples[stage].append(stages.get(stage, Sample(0.0, 0.0)))
-        pairs = ["dmcg", "full"] if args.no_cli else ["dmcg", "full", "dmcg-cli", "mcpgen-cli"]
-        if not args.no_cli:
-            samples["dmcg-cli"].append(bench.dmcg_cli())
-            samples["mcpgen-cli"].append(bench.mcpgen_cli())
-        shown = ", ".join(
-            f"{k} {samples[k][-1].wall:.3f} s (cpu {samples[k][-1].cpu:.3f})" for k in pairs
-        )
-        print(f"round {round_}: {shown}", flush=True)
-
-    print("\nin process (after warm-up):")
-    print(describe("dmcg", samples["dmcg"]))
-    print(describe("full", samples["full"]))
-    if not args.no_cli:
-        print("cold, a fresh interpreter each (includes interpreter start and imports):")
-        print(describe("dmcg-cli", samples["dmcg-cli"]))
-        print(describe("mcpgen-cli", samples["mcpgen-cli"]))
-
-    full_wall = median(samples["full"])
-    full_cpu = median(samples["full"], "cpu")
-    print("\nmcpgen stages (in process, median of rounds; share of full):")
-    print(f"  {'stage':<8} {'wall':>9}  {'share':>7}   {'cpu':>9}  {'share':>7}")
-    for stage in STAGES:
-        wall = median(stage_samples[stage])
-        cpu = median(stage_samples[stage], "cpu")
-        bar = "#" * round(40 * wall / full_wall)
+    wall = Paired("mcpgen", "dmcg")
+    cpu = Paired("mcpgen", "dmcg")
+    memory: dict[str, list[float]] = {"dmcg": [], "mcpgen": []}
+    for round_ in range(args.rounds):
+        order = ("dmcg", "mcpgen") if round_ % 2 == 0 else ("mcpgen", "dmcg")
+        measured = {name: side(name) for name in order}
+        for name, m in measured.items():
+            wall.add(name, m.wall)
+            cpu.add(name, m.cpu)
+            memory[name].append(m.peak_mb)
         print(
-            f"  {stage:<8} {fmt(wall)}  {100 * wall / full_wall:5.1f} %   "
-            f"{fmt(cpu)}  {100 * cpu / full_cpu:5.1f} %  {bar}"
+            f"round {round_ + 1}: "
+            + "; ".join(
+                f"{name} wall {m.wall:.2f} s, cpu {m.cpu:.2f} s, "
+                f"{m.processes} process{'es' if m.processes != 1 else ''}, {m.peak_mb:.0f} MB"
+                for name, m in sorted(measured.items())
+            ),
+            flush=True,
         )
-    outside = [
-        Sample(f.wall - m.wall, f.cpu - m.cpu)
-        for f, m in zip(samples["full"], stage_samples["models"], strict=True)
-    ]
-    print(
-        f"  outside dmcg (full - models): wall {fmt(median(outside))}, "
-        f"cpu {fmt(median(outside, 'cpu'))}"
-    )
-    slowest = max(STAGES, key=lambda s: median(stage_samples[s]))
-    slowest_else = max((s for s in STAGES if s != "models"), key=lambda s: median(stage_samples[s]))
-    print(f"  slowest stage: {slowest}; slowest outside dmcg: {slowest_else}")
 
-    def ratio_of(a: str, b: str, field: str = "wall") -> float:
-        return median(samples[a], field) / median(samples[b], field)
+    if not args.no_stages:
+        print("\nmcpgen in process, one generation by stage (cpu includes helper processes):")
+        stages_once(spec, work / "warm-stages")  # imports and template compiling
+        stages = stages_once(spec, work / "stages")
+        total_wall = sum(w for w, _ in stages.values())
+        total_cpu = sum(c for _, c in stages.values())
+        print(f"  {'stage':<8} {'wall':>8} {'share':>7}   {'cpu':>8} {'share':>7}")
+        for stage in STAGES:
+            w, c = stages.get(stage, (0.0, 0.0))
+            print(
+                f"  {stage:<8} {w:7.3f}s {100 * w / total_wall:6.1f}%   "
+                f"{c:7.3f}s {100 * c / total_cpu:6.1f}%  {'#' * round(40 * w / total_wall)}"
+            )
 
     print()
     print(
-        "min ratio: "
-        f"{min(x.wall for x in samples['full']) / min(x.wall for x in samples['dmcg']):.2f}x"
-        " (full min / dmcg min, wall)"
+        f"peak memory (tree): dmcg {max(memory['dmcg']):.0f} MB, mcpgen {max(memory['mcpgen']):.0f} MB"
     )
-    print(f"cpu ratio: {ratio_of('full', 'dmcg', 'cpu'):.2f}x (full / dmcg, cpu-time medians)")
-    if not args.no_cli:
-        print(
-            f"cli ratio: {ratio_of('mcpgen-cli', 'dmcg-cli'):.2f}x wall, "
-            f"{ratio_of('mcpgen-cli', 'dmcg-cli', 'cpu'):.2f}x cpu (mcpgen-cli / dmcg-cli, medians)"
-        )
-    ratio = ratio_of("full", "dmcg")
-    print("verdict: " + ("within target" if ratio <= TARGET else "OVER TARGET"))
-    print(f"ratio: {ratio:.2f}x (target <= {TARGET:.2f}x)")
+    for label, paired in (("wall", wall), ("cpu", cpu)):
+        verdict = "within target" if paired.ratio() <= TARGET else "OVER TARGET"
+        print(paired.line(f"ratio ({label}, mcpgen / dmcg)", f"<= {TARGET:.2f}x") + f": {verdict}")
 
 
 if __name__ == "__main__":

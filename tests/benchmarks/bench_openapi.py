@@ -42,13 +42,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import anyio
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import Paired, TreeRun, bytecode_cache_note, run_tree, with_bytecode_cache
 
 REPO = Path(__file__).resolve().parent.parent.parent
 CACHE = Path(os.environ.get("MCPGEN_BENCH_CACHE", Path.home() / ".cache" / "mcpgen-bench"))
@@ -73,12 +75,6 @@ server.run(transport="stdio", show_banner=False)
 """
 
 
-@dataclass
-class Timed:
-    seconds: float
-    peak_mb: float
-
-
 def github_document() -> Path:
     """The GitHub description, from the npm package the peers' install brings."""
     if not GITHUB.is_file():
@@ -101,56 +97,31 @@ def peers_python() -> Path:
     return python
 
 
-# Runs the command and reports its wall time and the largest RSS among it and its
-# descendants. A small interpreter of its own does the spawning: a child forked from this
-# process (large after a tools/list of 12 MB) would count this process's pages as its own.
-_MEASURE = """
-import resource, subprocess, sys, time
-start = time.perf_counter()
-done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-elapsed = time.perf_counter() - start
-if done.returncode:
-    sys.stderr.buffer.write(done.stderr[-3000:])
-    sys.exit(done.returncode)
-print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
-
-
-def run_timed(command: list[str], env: dict[str, str] | None = None) -> Timed:
-    """Wall time and peak RSS (KB -> MB) of a command."""
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{command[:4]} failed ({done.returncode}):\n{done.stderr}")
-    elapsed, peak_kb = done.stdout.split()
-    return Timed(float(elapsed), int(peak_kb) / 1024)
-
-
 def mcpgen_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO / "generator")}
+    return with_bytecode_cache({**os.environ, "PYTHONPATH": str(REPO / "generator")})
 
 
-def generate_mcpgen(document: Path, work: Path) -> tuple[Timed, Path]:
+def generate_mcpgen(document: Path, work: Path) -> tuple[TreeRun, Path]:
     """`mcpgen import openapi` then `mcpgen generate`: the time of both, the larger peak."""
     spec = work / "github.toml"
     project = work / "github-server"
     mcpgen = [sys.executable, "-m", "mcpgen"]
-    imported = run_timed(
+    imported = run_tree(
         [*mcpgen, "import", "openapi", str(document), "-o", str(spec), "--name", "github"],
         env=mcpgen_env(),
     )
-    generated = run_timed([*mcpgen, "generate", str(spec), "-o", str(project)], env=mcpgen_env())
-    both = Timed(imported.seconds + generated.seconds, max(imported.peak_mb, generated.peak_mb))
+    generated = run_tree([*mcpgen, "generate", str(spec), "-o", str(project)], env=mcpgen_env())
+    both = TreeRun(
+        imported.wall + generated.wall,
+        imported.cpu + generated.cpu,
+        max(imported.peak_mb, generated.peak_mb),
+        max(imported.processes, generated.processes),
+    )
     return both, project
 
 
-def generate_openapi_python_client(python: Path, document: Path, work: Path) -> Timed:
-    return run_timed(
+def generate_openapi_python_client(python: Path, document: Path, work: Path) -> TreeRun:
+    return run_tree(
         [
             str(python.parent / "openapi-python-client"),
             "generate",
@@ -243,15 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     python = peers_python()
     print(
         f"mcpgen OpenAPI benchmark: {document.name} ({document.stat().st_size / 1e6:.1f} MB), "
-        f"{args.rounds} rounds, python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+        f"{args.rounds} rounds after a warm-up round, python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs; {bytecode_cache_note(mcpgen_env())}"
     )
-    samples: dict[str, list[float]] = {
-        "mcpgen first tools/list": [],
-        "FastMCP first tools/list": [],
-    }
-    calls: dict[str, list[float]] = {"mcpgen first tools/call": [], "FastMCP first tools/call": []}
-    if not only_list:
-        samples = {"mcpgen import+generate": [], "openapi-python-client": [], **samples}
+    generation = Paired("openapi-python-client", "mcpgen")
+    generation_cpu = Paired("openapi-python-client", "mcpgen")
+    listing = Paired("FastMCP", "mcpgen")
+    calls: dict[str, list[float]] = {"mcpgen": [], "FastMCP": []}
     peaks: dict[str, list[float]] = {"mcpgen": [], "openapi-python-client": []}
     payloads: dict[str, tuple[int, int]] = {}
     with (
@@ -262,59 +231,64 @@ def main(argv: list[str] | None = None) -> int:
         server_script = work / "fastmcp_server.py"
         server_script.write_text(FASTMCP_SERVER, encoding="utf-8")
         project = None
-        for round_ in range(args.rounds):
+        # Round 0 warms up (page cache, __pycache__ of both sides) and is not reported.
+        for round_ in range(args.rounds + 1):
             rounds_dir = work / f"round-{round_}"
             rounds_dir.mkdir()
+            timed = round_ > 0
+            shown = []
             if not only_list or project is None:
                 ours, project = generate_mcpgen(document, rounds_dir)
             if not only_list:
                 theirs = generate_openapi_python_client(python, document, rounds_dir)
-                samples["mcpgen import+generate"].append(ours.seconds)
-                samples["openapi-python-client"].append(theirs.seconds)
-                peaks["mcpgen"].append(ours.peak_mb)
-                peaks["openapi-python-client"].append(theirs.peak_mb)
+                if timed:
+                    generation.add("mcpgen", ours.wall)
+                    generation.add("openapi-python-client", theirs.wall)
+                    generation_cpu.add("mcpgen", ours.cpu)
+                    generation_cpu.add("openapi-python-client", theirs.cpu)
+                    peaks["mcpgen"].append(ours.peak_mb)
+                    peaks["openapi-python-client"].append(theirs.peak_mb)
+                shown.append(
+                    f"generate mcpgen {ours.wall:.2f} s, openapi-python-client {theirs.wall:.2f} s"
+                )
             ours_env = {
-                **os.environ,
+                **mcpgen_env(),
                 "PYTHONPATH": str(project / "src"),
                 "GITHUB_BASE_URL": api_url,
             }
-            listed = anyio.run(first_list, [sys.executable, "-m", "github"], ours_env)
-            fast = anyio.run(
-                first_list,
-                [str(python), str(server_script), str(document), api_url],
-                dict(os.environ),
-            )
-            for side, measured in (("mcpgen", listed), ("FastMCP", fast)):
-                samples[f"{side} first tools/list"].append(measured[0])
-                payloads[side] = measured[1:3]
-                if measured[3] is not None:
-                    calls[f"{side} first tools/call"].append(measured[3])
-            print(
-                f"round {round_ + 1}: "
-                + ", ".join(f"{name} {values[-1]:.2f} s" for name, values in samples.items())
-            )
-    median = {name: statistics.median(values) for name, values in samples.items()}
+            fastmcp = [str(python), str(server_script), str(document), api_url]
+            sides = {
+                "mcpgen": ([sys.executable, "-m", "github"], ours_env),
+                "FastMCP": (fastmcp, with_bytecode_cache(dict(os.environ))),
+            }
+            order = list(sides) if round_ % 2 == 0 else list(reversed(sides))
+            for side in order:
+                seconds, size, tools, called = anyio.run(first_list, *sides[side])
+                payloads[side] = (size, tools)
+                shown.append(f"{side} first list {seconds:.2f} s")
+                if timed:
+                    listing.add(side, seconds)
+                    if called is not None:
+                        calls[side].append(called)
+            print(f"{'round ' + str(round_) if timed else 'warm-up'}: " + ", ".join(shown))
     print()
-    for name, values in samples.items():
-        print(f"  {name:26} median {median[name]:7.2f} s   all {[round(v, 2) for v in values]}")
-    for name, values in peaks.items():
-        if values:
-            print(f"  peak memory {name:22} max {max(values):7.0f} MB")
     for name, (size, tools) in payloads.items():
         print(f"  tools/list {name:10} {tools} tools, {size / 1e6:.2f} MB")
     for name, values in calls.items():
         if values:
             print(
-                f"  {name:26} median {statistics.median(values):7.2f} s   "
+                f"  first tools/call {name:10} median {statistics.median(values):6.2f} s   "
                 f"all {[round(v, 2) for v in values]}"
             )
-    list_ratio = median["FastMCP first tools/list"] / median["mcpgen first tools/list"]
-    payload_ratio = payloads["mcpgen"][0] / payloads["FastMCP"][0]
+    for name, values in peaks.items():
+        if values:
+            print(f"  peak memory (tree) {name:22} max {max(values):7.0f} MB")
     print()
     if not only_list:
-        generate_ratio = median["openapi-python-client"] / median["mcpgen import+generate"]
-        print(f"generate: openapi-python-client / mcpgen = {generate_ratio:.2f}x (target >= 1.5x)")
-    print(f"first tools/list: FastMCP / mcpgen = {list_ratio:.2f}x (target >= 5x)")
+        print(generation.line("generate, openapi-python-client / mcpgen (wall)", ">= 1.5x"))
+        print(generation_cpu.line("generate, openapi-python-client / mcpgen (cpu)", ">= 1.5x"))
+    print(listing.line("first tools/list, FastMCP / mcpgen", ">= 5x"))
+    payload_ratio = payloads["mcpgen"][0] / payloads["FastMCP"][0]
     print(f"payload: mcpgen / FastMCP = {payload_ratio:.2f} (target <= 1)")
     if not only_list:
         print(f"peak memory of generation: {max(peaks['mcpgen']):.0f} MB (target < 1024 MB)")

@@ -13,9 +13,10 @@ Generates tests/benchmarks/runtime_bench.toml (with the handlers of runtime_hand
      their TCP connections close with no DELETE and no notifications/cancelled;
   4. checks that every call not cancelled was answered correctly, that a fresh client is
      served in both eras, that every cancelled call was cancelled in the server (its handler
-     saw the cancellation), and that within `--grace` seconds the server's task count,
+     saw the cancellation), that within `--grace` seconds the server's task count,
      open sessions and running handlers return to the baseline and RSS stays within
-     `--rss-tolerance-mb` of it.
+     `--rss-tolerance-mb` of it, and that the server's log holds no error record, no
+     traceback and no stream the SDK failed to write.
 
     python tests/benchmarks/soak_http.py [--calls 1000] [--clients 50] [--drop 3]
 
@@ -30,15 +31,11 @@ dropped 2025-era sessions as lingering. Exit status: 0 when every check passes, 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import logging
-import os
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +43,6 @@ import tempfile
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,49 +53,10 @@ from mcp.client import Client
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_runtime import PACKAGE, generate_package  # noqa: E402
+from bench_runtime import free_port, generate_package, server_process  # noqa: E402
 
 DROP_SLEEP_MS = 15_000
 # -- the server process ------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def server_process(
-    src: Path, port: int, log: Path, idle_timeout: float | None
-) -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
-    command = [sys.executable, "-m", PACKAGE, "--transport", "http", "--port", str(port)]
-    if idle_timeout is not None:
-        command += ["--session-idle-timeout", str(idle_timeout)]
-    with log.open("wb") as stderr:
-        proc = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, env=env
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError("the server did not listen within 30 s")
-            time.sleep(0.05)
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def stats(url: str) -> dict[str, Any]:
@@ -275,6 +232,33 @@ class Check:
     name: str
     ok: bool
     detail: str
+
+
+# A server that answered every call can still have failed inside: the SDK logs a stream
+# written after its response ended ("Unexpected ASGI message ... after response already
+# completed") or a task that hit a closed stream (`ClosedResourceError`) and goes on.
+# Any error record or traceback in its log fails the soak.
+_LOG_RECORD = re.compile(r"(CRITICAL|ERROR|WARNING|INFO|DEBUG):")
+_EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Group)\b")
+_LOG_FAILURES = re.compile(
+    r"^(ERROR|CRITICAL):|^Traceback \(most recent call last\)|Unexpected ASGI message"
+    r"|ClosedResourceError|Exception in ASGI application"
+)
+
+
+def notable_lines(lines: list[str]) -> list[str]:
+    """Log records ("LEVEL:logger:message") and the last line of each traceback."""
+    return [line for line in lines if _LOG_RECORD.match(line) or _EXCEPTION_LINE.match(line)]
+
+
+def log_check(lines: list[str]) -> Check:
+    failures = [line for line in lines if _LOG_FAILURES.search(line)]
+    shown = "; ".join(sorted({line[:120] for line in failures})[:5])
+    return Check(
+        "the server logged no error, traceback or failed stream",
+        not failures,
+        f"{len(failures)} such lines: {shown}" if failures else f"{len(lines)} lines, none",
+    )
 
 
 def show_stats(label: str, s: dict[str, Any]) -> None:
@@ -503,16 +487,10 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     lines = server_log.splitlines()
     if lines:
-        # Log records ("LEVEL:logger:message") and the last line of each traceback.
-        notable = Counter(
-            line[:160]
-            for line in lines
-            if re.match(r"(CRITICAL|ERROR|WARNING|INFO):", line)
-            or re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit)\b", line)
-        )
         print(f"\nserver stderr: {len(lines)} lines; log records and exceptions:")
-        for what, count in notable.most_common(10):
+        for what, count in Counter(line[:160] for line in notable_lines(lines)).most_common(10):
             print(f"  {count:5d} x {what}")
+    checks.append(log_check(lines))
     if client_logs.counts:
         print(f"client-side SDK log records: {sum(client_logs.counts.values())}")
         for what, count in client_logs.counts.most_common(6):

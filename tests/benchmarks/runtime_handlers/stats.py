@@ -65,4 +65,5 @@ async def stats(ctx: runtime.Context, args: models.StatsInput) -> models.StatsOu
         sleep_finished=counts["finished"],
         sleep_cancelled=counts["cancelled"],
         sleep_running=counts["started"] - counts["finished"] - counts["cancelled"],
+        sleep_finished_at=sleep_tool.FINISHED[-1] if sleep_tool.FINISHED else None,
     )
