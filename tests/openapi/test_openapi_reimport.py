@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
+from mcpgen.cli import main
 from mcpgen.diagnostics import SpecError
 from mcpgen.openapi.comments import carry_comments
 from mcpgen.openapi.importer import base_path
@@ -105,9 +107,9 @@ def test_curation_survives_and_upstream_changes_arrive(project: tuple[Path, Path
     assert merge.added == ["get_pet_age"]
     assert merge.removed == ["get_inventory (operation getInventory)"]
     assert merge.kept_removed == ["delete_user (operation deleteUser)"]
-    assert sorted(merge.conflicts) == [
-        "tools.fetch_pet.description",
-        "tools.find_pets_by_tags.title",
+    assert sorted((c.path, c.theirs) for c in merge.conflicts) == [
+        ("tools.fetch_pet.description", "Upstream words."),
+        ("tools.find_pets_by_tags.title", "Theirs"),
     ]
     # A second re-import changes nothing and reports no new conflict source.
     again = output.read_bytes()
@@ -386,3 +388,28 @@ def test_errors_the_user_renamed_are_followed(project: tuple[Path, Path]) -> Non
     merge = result.summary.merge
     assert merge is not None
     assert merge.tables_renamed == ["error NotFoundError -> PetMissing"]
+
+
+def test_conflicts_exit_3_and_show_the_apis_value_bounded(project: tuple[Path, Path]) -> None:
+    source, output = project
+    _edit(output, lambda spec: _by_id(spec, "getPetById").update(description="Ours."))
+    long = "Upstream words. " + "x" * 20_000
+    _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(description=long))
+    run = CliRunner().invoke(main, ["import", "openapi", "-o", str(output)])
+    assert run.exit_code == 3, run.output
+    conflict = next(line for line in run.output.split("\n") if "get_pet_by_id.description" in line)
+    assert "the API's is now \"Upstream words. xxx" in conflict
+    assert "more characters" in conflict and len(conflict) < 300
+    assert _by_id(load_toml(output), "getPetById")["description"] == "Ours."
+    help_text = CliRunner().invoke(main, ["import", "openapi", "--help"]).output
+    assert "exit 3" in " ".join(help_text.split())
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "exits 3" in " ".join(readme.split())
+
+
+def test_a_removal_by_the_api_in_a_conflict_says_so(project: tuple[Path, Path]) -> None:
+    source, output = project
+    _edit(output, lambda spec: _by_id(spec, "getPetById").update(title="Ours"))
+    _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].pop("summary"))
+    lines = import_spec(source, output).summary.lines()
+    assert "  tools.get_pet_by_id.title: yours kept; the API removed it" in lines

@@ -35,6 +35,14 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A place both the user and the API changed, differently: the user's value was kept."""
+
+    path: str
+    theirs: Any  # the API's value now; MISSING where the API removed it
+
+
 @dataclass
 class MergeReport:
     """What a re-import did to the spec, for the summary."""
@@ -43,7 +51,7 @@ class MergeReport:
     removed: list[str] = field(default_factory=list)
     kept_removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
     renamed: list[str] = field(default_factory=list)
     tables_renamed: list[str] = field(default_factory=list)  # the user's, followed
     # The user's comments whose tool or table is gone ("line N: # text" of the spec as it was).
@@ -237,7 +245,7 @@ def _merge(
             if value is not MISSING:
                 merged[key] = value
         return merged
-    report.conflicts.append(format_path(path))
+    report.conflicts.append(Conflict(format_path(path), new))
     return current
 
 

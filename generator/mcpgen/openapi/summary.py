@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from mcpgen.openapi.reimport import MergeReport
+from mcpgen.openapi.reimport import MISSING, Conflict, MergeReport
+from mcpgen.openapi.toml_writer import inline
 
 _ANNOTATION_WIRE = {
     "title": "title",
@@ -162,6 +163,25 @@ class ImportSummary:
         return out
 
 
+# A value in the report is cut here: a conflict's value can be a whole schema (17 KB seen in
+# GitHub's description), and one line of the report should stay readable.
+SHOWN_CHARACTERS = 120
+
+
+def shown(value: Any) -> str:
+    """A value as the spec would write it inline, on one line, cut to SHOWN_CHARACTERS."""
+    text = inline(value)
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    return f"{text[:SHOWN_CHARACTERS]}... ({len(text) - SHOWN_CHARACTERS:,} more characters)"
+
+
+def _conflict_line(conflict: Conflict) -> str:
+    if conflict.theirs is MISSING:
+        return f"{conflict.path}: yours kept; the API removed it"
+    return f"{conflict.path}: yours kept; the API's is now {shown(conflict.theirs)}"
+
+
 def _merge_lines(merge: MergeReport) -> list[str]:
     out: list[str] = []
     for title, items in (
@@ -169,7 +189,10 @@ def _merge_lines(merge: MergeReport) -> list[str]:
         ("removed upstream or no longer selected", merge.removed),
         ("kept removed (you deleted them)", merge.kept_removed),
         ("updated from the API (fields you had not edited)", merge.changed),
-        ("conflicts (you and the API both changed them; yours kept)", merge.conflicts),
+        (
+            "conflicts (you and the API both changed them; yours kept)",
+            [_conflict_line(c) for c in merge.conflicts],
+        ),
         ("renamed", merge.renamed),
         ("types and errors you renamed (followed)", merge.tables_renamed),
         ("comments dropped (what they sat on is gone)", merge.comments_lost),
