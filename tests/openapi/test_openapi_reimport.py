@@ -413,3 +413,91 @@ def test_a_removal_by_the_api_in_a_conflict_says_so(project: tuple[Path, Path]) 
     _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].pop("summary"))
     lines = import_spec(source, output).summary.lines()
     assert "  tools.get_pet_by_id.title: yours kept; the API removed it" in lines
+
+
+def _rename_schema(document: dict[str, Any], old: str, new: str) -> None:
+    """The API renames a component schema (and every `$ref` to it)."""
+    text = json.dumps(document).replace(
+        f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"'
+    )
+    renamed = json.loads(text)
+    schemas = renamed["components"]["schemas"]
+    renamed["components"]["schemas"] = {(new if k == old else k): v for k, v in schemas.items()}
+    document.clear()
+    document.update(renamed)
+
+
+def _shared_404(document: dict[str, Any], name: str) -> None:
+    """Every 404 of the API becomes one shared response, `#/components/responses/<name>`."""
+    document["components"]["responses"] = {name: {"description": "Not there"}}
+    for item in document["paths"].values():
+        for operation in item.values():
+            if "404" in operation.get("responses", {}):
+                operation["responses"]["404"] = {"$ref": f"#/components/responses/{name}"}
+
+
+def _rename_response(document: dict[str, Any], old: str, new: str) -> None:
+    text = json.dumps(document).replace(
+        f'"#/components/responses/{old}"', f'"#/components/responses/{new}"'
+    )
+    renamed = json.loads(text)
+    responses = renamed["components"]["responses"]
+    renamed["components"]["responses"] = {(new if k == old else k): v for k, v in responses.items()}
+    document.clear()
+    document.update(renamed)
+
+
+def test_without_its_base_reimport_adds_what_is_new_and_decides_nothing(
+    project: tuple[Path, Path],
+) -> None:
+    source, output = project
+    _edit_document(source, lambda d: _shared_404(d, "NotFound"))
+    import_spec(source, output)
+
+    def curate(spec: dict[str, Any]) -> None:
+        get = _by_id(spec, "getPetById")
+        get["name"] = "fetch_pet"
+        get["description"] = "Ours."
+        spec["tools"].remove(_by_id(spec, "deleteUser"))
+
+    _edit(output, curate)
+    base_path(output).unlink()
+
+    def change_api(document: dict[str, Any]) -> None:
+        paths = document["paths"]
+        paths["/pet/{petId}"]["get"]["summary"] = "Find a pet by its ID"
+        paths["/pet/{petId}/age"] = {
+            "get": {"operationId": "getPetAge", "responses": {"204": {"description": "ok"}}}
+        }
+        _rename_schema(document, "Tag", "Label")  # the API's renames, not the user's
+        _rename_response(document, "NotFound", "Missing")
+
+    _edit_document(source, change_api)
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    merge = result.summary.merge
+    assert merge is not None and merge.without_base
+    # What is new is added; without the base a tool the user deleted cannot be told from a
+    # new one, so it comes back too, and the report says so.
+    ids = {t["http"]["operation_id"] for t in spec["tools"]}
+    assert {"getPetAge", "deleteUser"} <= ids
+    assert sorted(merge.added) == ["delete_user", "get_pet_age"]
+    assert merge.kept_removed == [] and merge.tables_renamed == []
+    # Nothing of the user's is lost: differences keep the spec's value, each one reported
+    # with the API's.
+    get = _by_id(spec, "getPetById")
+    assert (get["name"], get["description"]) == ("fetch_pet", "Ours.")
+    differing = {c.path: c.theirs for c in merge.conflicts}
+    assert differing["tools.fetch_pet.description"] == "Returns a single pet"
+    assert differing["tools.fetch_pet.title"] == "Find a pet by its ID"
+    lines = "\n".join(result.summary.lines())
+    assert "no change from the API" not in lines
+    assert "cannot tell" in lines and "you renamed" not in lines and "you deleted" not in lines
+    # The new base is the API's import: it records no deletion and no rename of the user's.
+    recorded = json.loads(base_path(output).read_text(encoding="utf-8"))["spec"]
+    assert {t["http"]["operation_id"] for t in recorded["tools"]} <= ids
+    again = import_spec(source, output)
+    merge = again.summary.merge
+    assert merge is not None and not merge.without_base
+    assert (merge.kept_removed, merge.tables_renamed, merge.added) == ([], [], [])

@@ -177,6 +177,15 @@ def _current_spec(output: Path) -> tuple[dict[str, Any], str]:
     return data, loaded.document.text
 
 
+def _restore_base(path: Path) -> str:
+    """What to do about a missing or broken base: the file is committed beside the spec."""
+    return (
+        f"restore it from version control (`git checkout -- {path.name}`) and import again; "
+        "without it, an import keeps your spec's value wherever it differs from the API and "
+        "lists each one"
+    )
+
+
 def _read_base(
     output: Path, warnings: list[Diagnostic]
 ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -185,8 +194,10 @@ def _read_base(
         warnings.append(
             Diagnostic(
                 "warning",
-                f"{path} is missing: every difference from the API is kept as your edit, and "
-                "only new operations are added",
+                f"{path} is missing, so mcpgen cannot tell your edits from the API's changes: "
+                "where your spec and the API differ your spec's value is kept, and each "
+                "difference is listed with the API's value; what only the API has is added",
+                hint=_restore_base(path),
             )
         )
         return None, {}
@@ -197,8 +208,8 @@ def _read_base(
             [
                 Diagnostic(
                     "error",
-                    f"{path} cannot be read ({error}); it is written by mcpgen, restore it from "
-                    "version control or delete it",
+                    f"{path} cannot be read ({error}); it is written by mcpgen",
+                    hint=_restore_base(path),
                 )
             ]
         ) from None

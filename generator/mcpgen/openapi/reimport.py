@@ -10,6 +10,12 @@ import. Each field is merged on its own:
 Tools are matched by their operation (operationId, else method and path), so a renamed tool is
 still the same tool; a tool the user deleted stays deleted; tools the user wrote by hand (no
 `http` binding) are kept as they are.
+
+Without the base (deleted, or never committed) nobody can tell the user's edits from the API's
+changes, and nothing is decided for the user: the merge runs against an empty base, so every
+place where the spec and the API differ keeps the spec's value and is reported as a conflict
+with the API's value, what only the API has is added (a new operation, or one the user had
+deleted: the report says it cannot tell), and no rename is inferred.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ class Conflict:
 class MergeReport:
     """What a re-import did to the spec, for the summary."""
 
+    without_base: bool = False  # then `conflicts` are differences nobody can attribute
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     kept_removed: list[str] = field(default_factory=list)
@@ -54,6 +61,8 @@ class MergeReport:
     conflicts: list[Conflict] = field(default_factory=list)
     renamed: list[str] = field(default_factory=list)
     tables_renamed: list[str] = field(default_factory=list)  # the user's, followed
+    # Without the base: tools bound to an operation the API (as selected) lacks, kept.
+    unbound: list[str] = field(default_factory=list)
     # The user's comments whose tool or table is gone ("line N: # text" of the spec as it was).
     comments_lost: list[str] = field(default_factory=list)
 
@@ -94,12 +103,12 @@ def merge_specs(
 ) -> tuple[dict[str, Any], MergeReport]:
     """The new import with the user's curation of `current` carried over.
 
-    Without a base (it was deleted), every difference counts as the user's: nothing the user
-    has is changed, and only what is new upstream is added.
+    Without a base, nothing the user has is changed, what only the API has is added, and every
+    other difference is reported (see the module's docstring).
     """
-    report = MergeReport()
+    report = MergeReport(without_base=base is None)
     if base is None:
-        base = new
+        base = {}
     # Types first: an error's data may refer to them.
     types = _renames(base.get("types"), current.get("types"), _with_type_refs)
     if types:
@@ -230,6 +239,8 @@ def _merge(
             report.changed.append(format_path(path))
         return new
     if _same(new, base) or _same(current, new):
+        if report.without_base and new is MISSING:
+            report.conflicts.append(Conflict(format_path(path), new))
         return current
     if isinstance(current, dict) and isinstance(new, dict):
         base_dict = base if isinstance(base, dict) else {}
@@ -286,6 +297,8 @@ def _merge_tools(
                 # Written by hand (or added by hand for an operation the import does not make).
                 merged.append(tool)
                 from_user.add(len(merged) - 1)
+                if own is not None and report.without_base:
+                    report.unbound.append(f"{tool.get('name')} ({own})")
             continue
         if own not in new_by:
             edited = " (it had your edits)" if tool != base_by[own] else ""

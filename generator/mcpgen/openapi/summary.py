@@ -176,32 +176,56 @@ def shown(value: Any) -> str:
     return f"{text[:SHOWN_CHARACTERS]}... ({len(text) - SHOWN_CHARACTERS:,} more characters)"
 
 
-def _conflict_line(conflict: Conflict) -> str:
+def _conflict_line(conflict: Conflict, without_base: bool) -> str:
     if conflict.theirs is MISSING:
-        return f"{conflict.path}: yours kept; the API removed it"
-    return f"{conflict.path}: yours kept; the API's is now {shown(conflict.theirs)}"
+        return f"{conflict.path}: yours kept; the API " + (
+            "has none" if without_base else "removed it"
+        )
+    now = "is" if without_base else "is now"
+    return f"{conflict.path}: yours kept; the API's {now} {shown(conflict.theirs)}"
 
 
 def _merge_lines(merge: MergeReport) -> list[str]:
-    out: list[str] = []
-    for title, items in (
-        ("added", merge.added),
-        ("removed upstream or no longer selected", merge.removed),
-        ("kept removed (you deleted them)", merge.kept_removed),
-        ("updated from the API (fields you had not edited)", merge.changed),
-        (
-            "conflicts (you and the API both changed them; yours kept)",
-            [_conflict_line(c) for c in merge.conflicts],
-        ),
-        ("renamed", merge.renamed),
-        ("types and errors you renamed (followed)", merge.tables_renamed),
-        ("comments dropped (what they sat on is gone)", merge.comments_lost),
-    ):
+    conflicts = [_conflict_line(c, merge.without_base) for c in merge.conflicts]
+    sections: tuple[tuple[str, list[str]], ...]
+    if merge.without_base:
+        # Nothing here may claim to know who changed what.
+        out = ["Re-import without the base file: mcpgen cannot tell your edits from the API's."]
+        sections = (
+            ("added (new in the API, or deleted by you: mcpgen cannot tell)", merge.added),
+            ("taken from the API (your spec did not have them)", merge.changed),
+            (
+                "differences from the API (yours kept; the new base records the API's, so "
+                "from now on they count as your edits)",
+                conflicts,
+            ),
+            (
+                "kept, though the API (as selected) has no such operation (you added them, "
+                "or the API removed them: mcpgen cannot tell)",
+                merge.unbound,
+            ),
+            ("renamed", merge.renamed),
+            ("comments dropped (what they sat on is gone)", merge.comments_lost),
+        )
+    else:
+        out = []
+        sections = (
+            ("added", merge.added),
+            ("removed upstream or no longer selected", merge.removed),
+            ("kept removed (you deleted them)", merge.kept_removed),
+            ("updated from the API (fields you had not edited)", merge.changed),
+            ("conflicts (you and the API both changed them; yours kept)", conflicts),
+            ("renamed", merge.renamed),
+            ("types and errors you renamed (followed)", merge.tables_renamed),
+            ("comments dropped (what they sat on is gone)", merge.comments_lost),
+        )
+    for title, items in sections:
         if items:
             out.append(f"Re-import, {title} ({len(items)}):")
             out.extend(f"  {item}" for item in items[:50])
             if len(items) > 50:
                 out.append(f"  ... ({len(items) - 50} more)")
-    if not any((merge.added, merge.removed, merge.changed, merge.conflicts, merge.renamed)):
+    changes = (merge.added, merge.removed, merge.changed, merge.conflicts, merge.renamed)
+    if not merge.without_base and not any(changes):
         out.append("Re-import: no change from the API.")
     return out
