@@ -501,3 +501,145 @@ def test_without_its_base_reimport_adds_what_is_new_and_decides_nothing(
     merge = again.summary.merge
     assert merge is not None and not merge.without_base
     assert (merge.kept_removed, merge.tables_renamed, merge.added) == ([], [], [])
+
+
+def test_a_type_the_user_renamed_and_the_api_replaced_is_reported_as_gone(
+    project: tuple[Path, Path],
+) -> None:
+    source, output = project
+
+    def rename(spec: dict[str, Any]) -> None:
+        text = json.dumps(spec).replace('"#/types/Tag"', '"#/types/PetTag"')
+        renamed = json.loads(text)
+        renamed["types"] = {("PetTag" if k == "Tag" else k): v for k, v in renamed["types"].items()}
+        spec.clear()
+        spec.update(renamed)
+
+    _edit(output, rename)
+
+    def replace(document: dict[str, Any]) -> None:
+        _rename_schema(document, "Tag", "Tag-v2")
+        tag = document["components"]["schemas"]["Tag-v2"]
+        tag["properties"]["color"] = {"type": "string"}
+
+    _edit_document(source, replace)
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    assert "PetTag" not in spec["types"] and "TagV2" in spec["types"]
+    assert spec["types"]["Pet"]["properties"]["tags"]["items"] == {"$ref": "#/types/TagV2"}
+    merge = result.summary.merge
+    assert merge is not None
+    assert merge.tables_renamed == []
+    assert merge.tables_gone == [
+        "type Tag -> PetTag (yours): the API no longer has Tag, so PetTag is gone; "
+        "what referred to it now refers to TagV2"
+    ]
+    lines = "\n".join(result.summary.lines())
+    assert "PetTag (followed)" not in lines and "so PetTag is gone" in lines
+
+
+def test_a_type_renamed_by_both_keeps_the_users_name(project: tuple[Path, Path]) -> None:
+    source, output = project
+
+    def rename(spec: dict[str, Any]) -> None:
+        text = json.dumps(spec).replace('"#/types/Tag"', '"#/types/PetTag"')
+        renamed = json.loads(text)
+        renamed["types"] = {("PetTag" if k == "Tag" else k): v for k, v in renamed["types"].items()}
+        spec.clear()
+        spec.update(renamed)
+
+    _edit(output, rename)
+
+    def change_api(document: dict[str, Any]) -> None:
+        _rename_schema(document, "Tag", "Label")
+        document["paths"]["/labels"] = {
+            "get": {
+                "operationId": "listLabels",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Label"}}
+                        },
+                    }
+                },
+            }
+        }
+
+    _edit_document(source, change_api)
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    assert "Label" not in spec["types"] and "Tag" not in spec["types"]
+    assert _by_id(spec, "listLabels")["output"] == {"$ref": "#/types/PetTag"}
+    merge = result.summary.merge
+    assert merge is not None
+    assert merge.tables_renamed == ["type Tag -> PetTag (followed; the API renamed Tag to Label)"]
+    again = output.read_bytes()
+    import_spec(source, output)
+    assert output.read_bytes() == again
+
+
+def test_a_new_api_type_named_as_a_users_rename_keeps_both(project: tuple[Path, Path]) -> None:
+    source, output = project
+
+    def rename(spec: dict[str, Any]) -> None:
+        text = json.dumps(spec).replace('"#/types/Tag"', '"#/types/Label"')
+        renamed = json.loads(text)
+        renamed["types"] = {("Label" if k == "Tag" else k): v for k, v in renamed["types"].items()}
+        spec.clear()
+        spec.update(renamed)
+
+    _edit(output, rename)
+
+    def change_api(document: dict[str, Any]) -> None:
+        document["components"]["schemas"]["Label"] = {
+            "type": "object",
+            "properties": {"color": {"type": "string"}},
+        }
+        document["paths"]["/labels"] = {
+            "get": {
+                "operationId": "listLabels",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Label"}}
+                        },
+                    }
+                },
+            }
+        }
+
+    _edit_document(source, change_api)
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    assert spec["types"]["Label"]["properties"].keys() == {"id", "name"}  # the user's Tag
+    assert spec["types"]["Pet"]["properties"]["tags"]["items"] == {"$ref": "#/types/Label"}
+    # The API's new Label takes another name, and its tool refers to it.
+    output_ref = _by_id(spec, "listLabels")["output"]["$ref"]
+    assert output_ref != "#/types/Label"
+    assert spec["types"][output_ref.removeprefix("#/types/")]["properties"] == {
+        "color": {"type": "string"}
+    }
+    merge = result.summary.merge
+    assert merge is not None
+    assert any("Label" in line and "you gave its name" in line for line in merge.renamed)
+    again = output.read_bytes()
+    import_spec(source, output)
+    assert output.read_bytes() == again
+    # Later changes of the API's Label reach the table that carries it, not the user's Label.
+    _edit_document(
+        source,
+        lambda d: d["components"]["schemas"]["Label"]["properties"].update(
+            shade={"type": "string"}
+        ),
+    )
+    import_spec(source, output)
+    check(output)
+    later = load_toml(output)
+    assert later["types"]["Label"] == spec["types"]["Label"]
+    theirs = output_ref.removeprefix("#/types/")
+    assert later["types"][theirs]["properties"]["shade"] == {"type": "string"}

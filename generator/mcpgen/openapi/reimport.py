@@ -20,6 +20,7 @@ deleted: the report says it cannot tell), and no rename is inferred.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from mcpgen.openapi.document import pointer_text
 from mcpgen.openapi.naming import digest
 
 BASE_FORMAT = 1
+TYPE_REF = "#/types/"
 
 
 class _Missing:
@@ -61,6 +63,7 @@ class MergeReport:
     conflicts: list[Conflict] = field(default_factory=list)
     renamed: list[str] = field(default_factory=list)
     tables_renamed: list[str] = field(default_factory=list)  # the user's, followed
+    tables_gone: list[str] = field(default_factory=list)  # the user's, removed by the API
     # Without the base: tools bound to an operation the API (as selected) lacks, kept.
     unbound: list[str] = field(default_factory=list)
     # The user's comments whose tool or table is gone ("line N: # text" of the spec as it was).
@@ -109,18 +112,24 @@ def merge_specs(
     report = MergeReport(without_base=base is None)
     if base is None:
         base = {}
+    taken = {
+        name
+        for spec in (base, current, new)
+        for section in ("types", "errors")
+        if isinstance(spec.get(section), dict)
+        for name in spec[section]
+    }
+    gone: list[tuple[str, str, str]] = []
     # Types first: an error's data may refer to them.
-    types = _renames(base.get("types"), current.get("types"), _with_type_refs)
-    if types:
-        base, new = _types_renamed(base, types), _types_renamed(new, types)
-    errors = _renames(base.get("errors"), current.get("errors"), lambda value, _: value)
-    if errors:
-        base, new = _errors_renamed(base, errors), _errors_renamed(new, errors)
-    report.tables_renamed = [
-        f"{kind} {old} -> {name}"
-        for kind, renames in (("type", types), ("error", errors))
-        for old, name in sorted(renames.items())
-    ]
+    for kind, section, expected, renamed in (
+        ("type", "types", _with_type_refs, _types_renamed),
+        ("error", "errors", _as_is, _errors_renamed),
+    ):
+        mine = _renames(base.get(section), current.get(section), expected)
+        if mine:
+            theirs = _renames(base.get(section), new.get(section), expected)
+            followed = _follow(kind, mine, theirs, new.get(section) or {}, taken, report, gone)
+            base, new = renamed(base, mine), renamed(new, followed)
     merged: dict[str, Any] = {}
     for key in _union(new, current):
         path = (key,)
@@ -141,31 +150,46 @@ def merge_specs(
             )
             if value is not MISSING:
                 merged[key] = value
+    report.tables_gone = [
+        _gone(kind, old, yours, current, merged) for kind, old, yours in sorted(gone)
+    ]
     return merged, report
 
 
 def _renames(
     base: Any, current: Any, expected: Callable[[Any, dict[str, str]], Any]
 ) -> dict[str, str]:
-    """The `[types]` or `[errors]` the user renamed: old name -> new name.
+    """The `[types]` or `[errors]` renamed between `base` and `current`: old name -> new name.
 
-    A table gone from the spec and one added there with the same content (`expected` reads
-    the old one with the renames found so far: a type referring to another renamed type)
-    are one renamed. Only a match that is one to one counts; a table also edited in the same
-    change is a deletion and an addition.
+    A table gone from `current` (or changed there) and one added (or whose name the base's
+    table of that name left by a rename, so that two names can swap) with the same content
+    (`expected` reads the old one with the renames found so far: a type referring to another
+    renamed type) are one renamed. Only a match that is one to one counts; a table also edited
+    in the same change is a deletion and an addition.
     """
     if not isinstance(base, dict) or not isinstance(current, dict):
         return {}
-    gone = [name for name in base if name not in current]
-    added = [name for name in current if name not in base]
+    changed = {name for name in base if name in current and current[name] != base[name]}
     renames: dict[str, str] = {}
     while True:
+        gone = [
+            name
+            for name in base
+            if name not in renames
+            and (
+                name not in current
+                or (name in changed and current[name] != expected(base[name], renames))
+            )
+        ]
+        added = [
+            name
+            for name in current
+            if (name not in base or name in renames) and name not in renames.values()
+        ]
         found: dict[str, str] = {}
         for old in gone:
-            if old in renames:
-                continue
             value = expected(base[old], renames)
-            matches = [n for n in added if n not in renames.values() and current[n] == value]
+            matches = [name for name in added if current[name] == value]
             if len(matches) == 1:
                 found[old] = matches[0]
         targets = list(found.values())
@@ -173,6 +197,89 @@ def _renames(
         if not found:
             return renames
         renames.update(found)
+
+
+def _follow(
+    kind: str,
+    mine: dict[str, str],
+    theirs: dict[str, str],
+    new: dict[str, Any],
+    taken: set[str],
+    report: MergeReport,
+    gone: list[tuple[str, str, str]],
+) -> dict[str, str]:
+    """How to rename the new import's tables so that they follow the user's renames `mine`.
+
+    A table the API still has takes the user's name; so does one the API renamed too
+    (`theirs`, by content); one the API removed is `gone` (reported after the merge, with
+    where its references went). A new table of the API's that has a name the user gave to
+    another is renamed out of the way, with a number.
+    """
+    followed: dict[str, str] = {}
+    for old, yours in sorted(mine.items()):
+        if old in new:
+            followed[old] = yours
+            report.tables_renamed.append(f"{kind} {old} -> {yours}")
+        elif old in theirs:
+            followed[theirs[old]] = yours
+            report.tables_renamed.append(
+                f"{kind} {old} -> {yours} (followed; the API renamed {old} to {theirs[old]})"
+            )
+        else:
+            gone.append((kind, old, yours))
+    for old, yours in sorted(mine.items()):
+        if yours in new and yours not in followed:
+            free = next(f"{yours}{n}" for n in itertools.count(2) if f"{yours}{n}" not in taken)
+            taken.add(free)
+            followed[yours] = free
+            report.renamed.append(
+                f"{kind} {yours} -> {free} (new in the API; you gave its name to {old})"
+            )
+    return followed
+
+
+def _gone(kind: str, old: str, yours: str, current: dict[str, Any], merged: dict[str, Any]) -> str:
+    """The report of a table the user renamed and the API removed: what became of it."""
+    text = f"{kind} {old} -> {yours} (yours): the API no longer has {old}, so {yours} is gone"
+    before = _references(current, kind)
+    after = _references(merged, kind)
+    targets = sorted({after[place] for place, name in before.items() if name == yours} - {yours})
+    targets = [name for name in targets if name]
+    if targets:
+        text += f"; what referred to it now refers to {', '.join(targets)}"
+    return text
+
+
+def _references(spec: dict[str, Any], kind: str) -> dict[tuple[Any, ...], str]:
+    """Where `spec` refers to its types (`$ref`s) or errors (HTTP statuses), by a place that
+    stays the same across versions of the spec (a tool by its operation), and to which."""
+    found: dict[tuple[Any, ...], str] = {}
+    stack: list[tuple[tuple[Any, ...], Any]] = []
+    for key, value in spec.items():
+        if key == "tools" and isinstance(value, list):
+            for tool in value:
+                if isinstance(tool, dict):
+                    known_as = tool_identity(tool) or f"tool {tool.get('name')}"
+                    stack.append((("tools", known_as), tool))
+        else:
+            stack.append(((key,), value))
+    while stack:
+        place, value = stack.pop()
+        if isinstance(value, dict):
+            referred = _referred_type(value.get("$ref"))
+            if kind == "type" and referred is not None:
+                found[place] = referred
+            if (
+                kind == "error"
+                and place[-1:] == ("http",)
+                and isinstance(value.get("errors"), dict)
+            ):
+                for status, name in value["errors"].items():
+                    found[(*place, "errors", status)] = str(name)
+            stack.extend(((*place, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*place, i), v) for i, v in enumerate(value))
+    return found
 
 
 def _types_renamed(spec: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
@@ -212,15 +319,25 @@ def _errors_renamed(spec: dict[str, Any], renames: dict[str, str]) -> dict[str, 
     return result
 
 
+def _referred_type(ref: Any) -> str | None:
+    """The type a `$ref` names, if it names one of the spec's `[types]`."""
+    if not isinstance(ref, str) or not ref.startswith(TYPE_REF):
+        return None
+    return ref[len(TYPE_REF) :].replace("~1", "/").replace("~0", "~")
+
+
+def _as_is(value: Any, _renames: dict[str, str]) -> Any:
+    """An error as it reads after type renames: errors do not refer to each other."""
+    return value
+
+
 def _with_type_refs(value: Any, renames: dict[str, str]) -> Any:
     """A copy of `value` whose `$ref`s to renamed types use the new names."""
     if isinstance(value, dict):
         copy = {k: _with_type_refs(v, renames) for k, v in value.items()}
-        ref = copy.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/types/"):
-            name = ref[len("#/types/") :].replace("~1", "/").replace("~0", "~")
-            if name in renames:
-                copy["$ref"] = pointer_text(("types", renames[name]))
+        name = _referred_type(copy.get("$ref"))
+        if name is not None and name in renames:
+            copy["$ref"] = pointer_text(("types", renames[name]))
         return copy
     if isinstance(value, list):
         return [_with_type_refs(v, renames) for v in value]

@@ -217,6 +217,7 @@ def _merge_lines(merge: MergeReport) -> list[str]:
             ("conflicts (you and the API both changed them; yours kept)", conflicts),
             ("renamed", merge.renamed),
             ("types and errors you renamed (followed)", merge.tables_renamed),
+            ("types and errors you renamed that the API removed", merge.tables_gone),
             ("comments dropped (what they sat on is gone)", merge.comments_lost),
         )
     for title, items in sections:
@@ -225,7 +226,14 @@ def _merge_lines(merge: MergeReport) -> list[str]:
             out.extend(f"  {item}" for item in items[:50])
             if len(items) > 50:
                 out.append(f"  ... ({len(items) - 50} more)")
-    changes = (merge.added, merge.removed, merge.changed, merge.conflicts, merge.renamed)
+    changes = (
+        merge.added,
+        merge.removed,
+        merge.changed,
+        merge.conflicts,
+        merge.renamed,
+        merge.tables_gone,
+    )
     if not merge.without_base and not any(changes):
         out.append("Re-import: no change from the API.")
     return out
