@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -643,3 +644,56 @@ def test_a_new_api_type_named_as_a_users_rename_keeps_both(project: tuple[Path, 
     assert later["types"]["Label"] == spec["types"]["Label"]
     theirs = output_ref.removeprefix("#/types/")
     assert later["types"][theirs]["properties"]["shade"] == {"type": "string"}
+
+
+# A base file that is valid JSON but not what the import writes, and where it says so.
+BAD_BASES: list[tuple[str, Any, str]] = [
+    ("a list", [], r"base\.json:1:1: error: .*a JSON object"),
+    ("no format", {"spec": {}}, r"base\.json:1:1: error: .*mcpgen_openapi_base"),
+    (
+        "spec not an object",
+        {"mcpgen_openapi_base": 1, "options": {}, "spec": []},
+        r":1:\d+: .*spec",
+    ),
+    (
+        "tools not a list",
+        {"mcpgen_openapi_base": 1, "options": {}, "spec": {"tools": {}}},
+        r"error: spec\.tools: ",
+    ),
+    (
+        "a tool without its operation",
+        "TOOL_WITHOUT_HTTP",
+        r":\d+:\d+: error: spec\.tools\[1\]: .*http",
+    ),
+    (
+        "a bad option",
+        {"mcpgen_openapi_base": 1, "options": {"max_name_length": "long"}, "spec": "SPEC"},
+        r"error: options\.max_name_length: ",
+    ),
+    (
+        "an unknown key",
+        {"mcpgen_openapi_base": 1, "options": {}, "spec": "SPEC", "extra": 1},
+        r"error: extra: unknown key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "data", "message"), BAD_BASES, ids=[c[0] for c in BAD_BASES])
+def test_a_base_of_the_wrong_shape_is_refused_where_it_is_wrong(
+    project: tuple[Path, Path], case: str, data: Any, message: str
+) -> None:
+    _, output = project
+    base = base_path(output)
+    recorded = json.loads(base.read_text(encoding="utf-8"))
+    if data == "TOOL_WITHOUT_HTTP":
+        del recorded["spec"]["tools"][1]["http"]
+        text = json.dumps(recorded, indent=1)
+    else:
+        text = json.dumps(data).replace('"SPEC"', json.dumps(recorded["spec"]))
+    base.write_text(text, encoding="utf-8")
+    before = output.read_bytes(), base.read_bytes()
+    run = CliRunner().invoke(main, ["import", "openapi", "-o", str(output)])
+    assert run.exit_code == 1, run.output
+    assert re.search(message, run.output), run.output
+    assert "version control" in run.output
+    assert (output.read_bytes(), base.read_bytes()) == before

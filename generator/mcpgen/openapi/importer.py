@@ -10,22 +10,27 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from mcpgen.diagnostics import Diagnostic, SpecError
-from mcpgen.load import load_spec
+from mcpgen.diagnostics import Diagnostic, Location, SpecError, SpecPath
+from mcpgen.load import Document, load_spec
 from mcpgen.openapi.comments import HEADER_START, carry_comments
 from mcpgen.openapi.convert import ImportOptions, convert_document
 from mcpgen.openapi.document import DocumentSet, is_remote
 from mcpgen.openapi.naming import DEFAULT_MAX_NAME_LENGTH
-from mcpgen.openapi.reimport import BASE_FORMAT, MergeReport, merge_specs
+from mcpgen.openapi.reimport import BASE_FORMAT, MergeReport, merge_specs, tool_identity
 from mcpgen.openapi.summary import ImportSummary, tools_list_size
 from mcpgen.openapi.toml_writer import dumps
 from mcpgen.spec import OpenApiSelection, Spec
+
+# The tool name lengths an import takes: `--max-name-length`'s range (the CLI spells it out
+# in its option, which must not import this module to start fast).
+MAX_NAME_LENGTHS = (16, 128)
 
 
 @dataclass(frozen=True)
@@ -202,7 +207,7 @@ def _read_base(
         )
         return None, {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, ValueError) as error:
         raise SpecError(
             [
@@ -213,12 +218,105 @@ def _read_base(
                 )
             ]
         ) from None
-    if not isinstance(data, dict) or data.get("mcpgen_openapi_base") != BASE_FORMAT:
-        raise SpecError([Diagnostic("error", f"{path} is not an mcpgen import base (format 1)")])
-    spec, options = data.get("spec"), data.get("options")
-    return (spec if isinstance(spec, dict) else None), (
-        options if isinstance(options, dict) else {}
-    )
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        at = (
+            Location(str(path), error.lineno, error.colno)
+            if isinstance(error, json.JSONDecodeError)
+            else None
+        )
+        raise SpecError(
+            [
+                Diagnostic(
+                    "error",
+                    f"invalid JSON ({error}); it is written by mcpgen",
+                    location=at,
+                    hint=_restore_base(path),
+                )
+            ]
+        ) from None
+    problems = _base_problems(Document(path, str(path), text, data))
+    if problems:
+        raise SpecError(problems)
+    return data["spec"], data["options"]
+
+
+_BASE_KEYS = ("mcpgen_openapi_base", "options", "spec")
+
+
+def _base_problems(document: Document) -> list[Diagnostic]:
+    """Where a base that is JSON is not what an import writes (it would make the merge
+    report false conflicts, or take options it cannot use), each at its place in the file."""
+    data = document.data
+    problems: list[Diagnostic] = []
+
+    def problem(at: SpecPath, message: str) -> None:
+        problems.append(
+            Diagnostic(
+                "error",
+                message,
+                path=at,
+                location=document.locate(at),
+                # Once: every problem has the same remedy.
+                hint=None if problems else f"{_WRITTEN_BY_IMPORT}; {_restore_base(document.path)}",
+            )
+        )
+
+    if not isinstance(data, dict):
+        problem((), f"an import base is a JSON object with the keys {', '.join(_BASE_KEYS)}")
+        return problems
+    for key in data:
+        if key not in _BASE_KEYS:
+            problem((key,), f"unknown key {key!r}")
+    for key in _BASE_KEYS:
+        if key not in data:
+            problem((), f"the key {key!r} is missing")
+    if "mcpgen_openapi_base" in data and data["mcpgen_openapi_base"] != BASE_FORMAT:
+        problem(("mcpgen_openapi_base",), f"must be {BASE_FORMAT}, the format this mcpgen reads")
+    options = data.get("options", {})
+    if not isinstance(options, dict):
+        problem(("options",), "must be an object")
+    else:
+        for key, value in options.items():
+            if key not in _OPTION_CHECKS:
+                problem(("options", key), f"unknown option {key!r}")
+            elif not _OPTION_CHECKS[key][0](value):
+                problem(("options", key), f"must be {_OPTION_CHECKS[key][1]}")
+    spec = data.get("spec", {})
+    if not isinstance(spec, dict):
+        problem(("spec",), "must be an object")
+        return problems
+    try:
+        Spec.model_validate(spec)
+    except ValidationError as error:
+        for item in error.errors():
+            # Pydantic names the union member it tried inside a location (`list[...]`).
+            loc = [p for p in item["loc"] if isinstance(p, int) or "[" not in p]
+            problem(("spec", *loc), item["msg"])
+    if "openapi" not in spec:
+        problem(("spec",), "the spec has no [openapi] section")
+    tools = spec.get("tools", [])
+    for index, tool in enumerate(tools if isinstance(tools, list) else []):
+        if isinstance(tool, dict) and tool_identity(tool) is None:
+            problem(("spec", "tools", index), "a tool without `http` (the operation it calls)")
+    return problems
+
+
+_WRITTEN_BY_IMPORT = "this file is written by `mcpgen import openapi`, and not like this"
+
+
+def _valid_name_length(value: Any) -> bool:
+    return type(value) is int and MAX_NAME_LENGTHS[0] <= value <= MAX_NAME_LENGTHS[1]
+
+
+_OPTION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "max_name_length": (
+        _valid_name_length,
+        f"an integer from {MAX_NAME_LENGTHS[0]} to {MAX_NAME_LENGTHS[1]}",
+    ),
+    "output_validation": (lambda value: value in ("strict", "off"), '"strict" or "off"'),
+}
 
 
 def _check(spec: dict[str, Any], output: Path) -> None:
