@@ -697,3 +697,46 @@ def test_a_base_of_the_wrong_shape_is_refused_where_it_is_wrong(
     assert re.search(message, run.output), run.output
     assert "version control" in run.output
     assert (output.read_bytes(), base.read_bytes()) == before
+
+
+def test_a_comment_above_the_import_header_keeps_it_fresh(project: tuple[Path, Path]) -> None:
+    source, output = project
+    output.write_text("# Ours, above it all.\n" + output.read_text(encoding="utf-8"))
+    _edit_document(source, lambda d: d["info"].update(version="2.0.0"))
+    import_spec(source, output)
+    text = output.read_text(encoding="utf-8")
+    assert text.startswith("# Ours, above it all.\n# Imported by `mcpgen import openapi`")
+    assert text.count("# Imported by") == 1 and "Swagger Petstore 2.0.0)" in text
+    again = output.read_bytes()
+    import_spec(source, output)
+    assert output.read_bytes() == again
+
+
+def test_a_stale_header_an_older_import_kept_is_dropped(project: tuple[Path, Path]) -> None:
+    source, output = project
+    text = output.read_text(encoding="utf-8")
+    header = text[: text.index("\n\n") + 1]
+    # What the comment carrier used to make of a comment above the header: two headers.
+    stale = header.replace("1.0.0", "0.9.0")
+    body = text[len(header) + 1 :]
+    output.write_text(f"{header}\n# Ours.\n{stale}{body}", encoding="utf-8")
+    import_spec(source, output)
+    text = output.read_text(encoding="utf-8")
+    assert text.count("# Imported by") == 1 and "0.9.0" not in text
+    assert "# Ours.\n[server]" in text
+
+
+def test_a_title_with_a_line_break_keeps_the_header_a_comment(tmp_path: Path) -> None:
+    source = tmp_path / "api.json"
+    document = yaml.safe_load((FIXTURES / "petstore-3.0.yaml").read_text(encoding="utf-8"))
+    document["info"].update(title="Pet\nstore", version="1.0\n[server]")
+    source.write_text(json.dumps(document), encoding="utf-8")
+    output = tmp_path / "api.toml"
+    import_spec(source, output)
+    assert output.read_text(encoding="utf-8").startswith(
+        "# Imported by `mcpgen import openapi` from api.json (Pet store 1.0 [server]).\n"
+    )
+    check(output)
+    again = output.read_bytes()
+    import_spec(source, output)
+    assert output.read_bytes() == again

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from mcpgen.diagnostics import Diagnostic, Location, SpecError, SpecPath
 from mcpgen.load import Document, load_spec
-from mcpgen.openapi.comments import HEADER_START, carry_comments
+from mcpgen.openapi.comments import carry_comments, import_header
 from mcpgen.openapi.convert import ImportOptions, convert_document
 from mcpgen.openapi.document import DocumentSet, is_remote
 from mcpgen.openapi.naming import DEFAULT_MAX_NAME_LENGTH
@@ -335,12 +335,7 @@ def _header(spec: dict[str, Any], source: str, output: Path) -> str:
     server = spec["server"]
     about = server.get("title") or server["name"]
     version = f" {server['version']}" if server.get("version") else ""
-    return (
-        f"{HEADER_START} from {source} ({about}{version}).\n"
-        "# Curate it freely (rename, delete or describe tools, add limits): re-importing with\n"
-        f"# `mcpgen import openapi -o {output.name}` keeps your edits, comparing with\n"
-        f"# {base_path(output).name}, which the import writes beside it: commit both.\n"
-    )
+    return import_header(source, f"{about}{version}", output.name, base_path(output).name)
 
 
 def _is_section(path: tuple[str, ...]) -> bool:
