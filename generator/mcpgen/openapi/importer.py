@@ -1,15 +1,15 @@
 """`mcpgen import openapi`: load -> convert -> (merge with the curated spec) -> write.
 
-Everything is computed in memory first; files are written only when no error was found, each
-through a temporary file renamed into place, so a failed or interrupted import leaves the
-previous spec and base intact.
+Everything is computed in memory first; files are written only when no error was found, and
+the spec and its base together or not at all (see `_write_together`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +70,18 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
     base: dict[str, Any] | None = None
     recorded_options: dict[str, Any] = {}
     warnings: list[Diagnostic] = []
+    if write:
+        finished = _finish_interrupted(output)
+        if finished is not None:
+            warnings.append(finished)
+    elif _journal(output).exists():
+        warnings.append(
+            Diagnostic(
+                "warning",
+                f"an interrupted import of {output} is pending (the next import that writes "
+                "finishes it): the spec and base read here may be out of step",
+            )
+        )
     if output.exists():
         current, current_text = _current_spec(output)
         base, recorded_options = _read_base(output, warnings)
@@ -135,7 +147,7 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
         merge=merge,
     )
     if write:
-        _write_all({output: spec_text, base_path(output): base_text})
+        _write_together(output, spec_text, base_text, None if current is None else current_text)
     return ImportResult(summary, [*warnings, *conversion.warnings], spec_text, base_text)
 
 
@@ -347,21 +359,121 @@ def _is_section(path: tuple[str, ...]) -> bool:
     )
 
 
-def _write_all(files: dict[Path, str]) -> None:
-    """Write each file through a temporary file in its folder, then rename them all."""
-    staged: list[tuple[str, Path]] = []
+# Seconds to sleep after each step of writing the spec and its base: the seam the
+# interruption test kills a real import in.
+PAUSE_ENV = "MCPGEN_TEST_PAUSE_IMPORT_WRITES"
+
+
+def _journal(output: Path) -> Path:
+    """Where an import records what it is writing, until both files are written."""
+    return output.with_name(f".{output.name}.import-journal")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _write_together(output: Path, spec_text: str, base_text: str, before: str | None) -> None:
+    """Write the spec and its base together or not at all (`before`: the spec's text as the
+    import read it, None when there was none).
+
+    The journal beside the spec, written whole, is the commit point: it holds both texts and
+    the hash of the spec they replace. A run killed after it is finished by the next import;
+    an error after it puts the spec back.
+    """
+    journal = _journal(output)
+    record = {
+        "mcpgen_import_journal": 1,
+        "spec_before_sha256": None if before is None else _sha256(before),
+        "spec": spec_text,
+        "base": base_text,
+    }
+    pause = float(os.environ.get(PAUSE_ENV, "0"))
     try:
-        for path, text in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-            # mkstemp makes a private file; the spec is an ordinary one.
-            os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-            staged.append((temp, path))
-        for temp, path in staged:
-            os.replace(temp, path)
-    finally:
-        for temp, _ in staged:
-            if os.path.exists(temp):
-                os.unlink(temp)
+        _write_atomic(journal, json.dumps(record, ensure_ascii=False))
+    except OSError as error:
+        raise _cannot_write(error, "nothing was written") from None
+    try:
+        for path, text in ((output, spec_text), (base_path(output), base_text)):
+            time.sleep(pause)
+            _write_atomic(path, text)
+    except OSError as error:
+        try:
+            if before is None:
+                output.unlink(missing_ok=True)
+            else:
+                _write_atomic(output, before)
+            journal.unlink()
+        except OSError:
+            raise _cannot_write(
+                error, f"run the import again to finish writing {output.name} and its base"
+            ) from None
+        raise _cannot_write(error, "nothing was written") from None
+    time.sleep(pause)
+    journal.unlink()
+
+
+def _finish_interrupted(output: Path) -> Diagnostic | None:
+    """Finish the writing an import killed after its commit point left, if the spec is still
+    as that import read or wrote it; else drop it (the user has edited the spec since)."""
+    journal = _journal(output)
+    try:
+        record = json.loads(journal.read_text(encoding="utf-8"))
+        spec_text, base_text = str(record["spec"]), str(record["base"])
+        before = record["spec_before_sha256"]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        journal.unlink(missing_ok=True)
+        return Diagnostic("warning", f"{journal} was unreadable and is removed")
+    if output.exists():
+        unchanged = _sha256(output.read_bytes().decode("utf-8", "replace")) in (
+            before,
+            _sha256(spec_text),
+        )
+    else:
+        unchanged = before is None
+    if not unchanged:
+        journal.unlink()
+        return Diagnostic(
+            "warning",
+            f"an import of {output} was interrupted while writing it and its base, and "
+            f"{output.name} changed since: the import is not finished, so the base may be "
+            "older than the spec (a later import may then report a conflict that is not one)",
+        )
+    _write_atomic(output, spec_text)
+    _write_atomic(base_path(output), base_text)
+    journal.unlink()
+    return Diagnostic(
+        "warning",
+        f"an import of {output} was interrupted while writing it and its base: finished "
+        "(both are now as that import made them)",
+    )
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary beside `path` (a fixed name, so that one a killed run left
+    is reused) and a rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.import-tmp")
+    temporary.unlink(missing_ok=True)
+    # O_EXCL: never write through whatever (a symlink) might sit at the temporary's name;
+    # the spec keeps its mode, a new one is an ordinary file.
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _cannot_write(error: OSError, outcome: str) -> SpecError:
+    where = error.filename or "the spec's folder"
+    return SpecError(
+        [Diagnostic("error", f"cannot write {where}: {error.strerror or error}; {outcome}")]
+    )
