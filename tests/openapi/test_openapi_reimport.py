@@ -740,3 +740,54 @@ def test_a_title_with_a_line_break_keeps_the_header_a_comment(tmp_path: Path) ->
     again = output.read_bytes()
     import_spec(source, output)
     assert output.read_bytes() == again
+
+
+def test_an_operation_the_api_renamed_keeps_its_tool(project: tuple[Path, Path]) -> None:
+    source, output = project
+    text = output.read_text(encoding="utf-8")
+    output.write_text(
+        text.replace('name = "get_pet_by_id"', '# The front page calls it.\nname = "fetch_pet"'),
+        encoding="utf-8",
+    )
+    _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(operationId="getPet"))
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    tools = [t for t in spec["tools"] if t["http"]["path"] == "/pet/{petId}"]
+    fetch = next(t for t in tools if t["http"]["method"] == "GET")
+    assert (fetch["name"], fetch["http"]["operation_id"]) == ("fetch_pet", "getPet")
+    assert len(tools) == 3  # GET, POST and DELETE: no second tool for the renamed operation
+    assert "# The front page calls it.\n" in output.read_text(encoding="utf-8")
+    merge = result.summary.merge
+    assert merge is not None
+    assert (merge.added, merge.removed, merge.comments_lost) == ([], [], [])
+    assert merge.renamed == [
+        "operation getPetById -> operation getPet (the API renamed it; its tool follows)"
+    ]
+
+
+ROUTES = """\
+openapi: 3.0.3
+info: {title: Routes, version: "1"}
+servers: [{url: "https://api.example"}]
+paths:
+  /items:
+    get:
+      summary: List items
+      responses: {"204": {description: none}}
+"""
+
+
+def test_a_tool_whose_route_the_user_fixed_is_still_its_tool(tmp_path: Path) -> None:
+    source = tmp_path / "api.yaml"
+    source.write_text(ROUTES, encoding="utf-8")
+    output = tmp_path / "api.toml"
+    import_spec(source, output)
+    _edit(output, lambda spec: spec["tools"][0]["http"].update(path="/v2/items"))
+    source.write_text(ROUTES.replace("List items", "List the items"), encoding="utf-8")
+    result = import_spec(source, output)
+    [tool] = load_toml(output)["tools"]
+    assert (tool["http"]["path"], tool["title"]) == ("/v2/items", "List the items")
+    merge = result.summary.merge
+    assert merge is not None
+    assert (merge.added, merge.kept_removed) == ([], [])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,11 +87,18 @@ def _header_length(lines: list[str], index: int) -> int:
 
 
 def carry_comments(
-    old_text: str, old_data: dict[str, Any], new_text: str, new_data: dict[str, Any]
+    old_text: str,
+    old_data: dict[str, Any],
+    new_text: str,
+    new_data: dict[str, Any],
+    moved: Mapping[str, str] | None = None,
 ) -> tuple[str, list[str]]:
     """`new_text` with the comments of `old_text` in their places, and the comments that have
-    none left ("line N: # text"), for the report."""
+    none left ("line N: # text"), for the report. `moved`: the tools whose operation the API
+    renamed, old identity -> new."""
     comments = _collect(old_text, old_data)
+    if moved:
+        comments = _renamed(comments, {("#", o): ("#", n) for o, n in moved.items()})
     if not comments.above and not comments.trailing:
         return new_text, []
     lines = new_text.split("\n")
@@ -124,6 +131,20 @@ def carry_comments(
             out.pop()
         out.extend(["", *ends, ""])
     return "\n".join(out), lost
+
+
+def _renamed(comments: _Comments, parts: dict[Any, Any]) -> _Comments:
+    """`comments` with the parts of their anchors renamed."""
+
+    def anchor(old: Anchor) -> Anchor:
+        return tuple(parts.get(part, part) for part in old)
+
+    renamed = _Comments()
+    for old, texts in comments.above.items():
+        renamed.above[anchor(old)].extend(texts)
+    renamed.trailing = {anchor(old): text for old, text in comments.trailing.items()}
+    renamed.first_line = {anchor(old): line for old, line in comments.first_line.items()}
+    return renamed
 
 
 def _in_order(comments: _Comments) -> list[Anchor]:

@@ -135,7 +135,9 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
     header = _header(conversion.spec, recorded_source, output)
     spec_text = dumps(final, header, _is_section)
     if current is not None and merge is not None:
-        spec_text, merge.comments_lost = carry_comments(current_text, current, spec_text, final)
+        spec_text, merge.comments_lost = carry_comments(
+            current_text, current, spec_text, final, merge.moved_operations
+        )
     summary = ImportSummary(
         spec_file=str(output),
         source=recorded_source,

@@ -64,6 +64,8 @@ class MergeReport:
     renamed: list[str] = field(default_factory=list)
     tables_renamed: list[str] = field(default_factory=list)  # the user's, followed
     tables_gone: list[str] = field(default_factory=list)  # the user's, removed by the API
+    # Operations the API renamed at the same method and path: old identity -> new identity.
+    moved_operations: dict[str, str] = field(default_factory=dict)
     # Without the base: tools bound to an operation the API (as selected) lacks, kept.
     unbound: list[str] = field(default_factory=list)
     # The user's comments whose tool or table is gone ("line N: # text" of the spec as it was).
@@ -387,6 +389,31 @@ def _merge_tools(
     base: list[Any], current: list[Any], new: list[Any], report: MergeReport
 ) -> list[Any]:
     base_by, current_by, new_by = _keyed(base), _keyed(current), _keyed(new)
+    # The API renamed an operation it still serves at the same method and path: the same tool.
+    moved = _one_to_one(
+        {identity: _route(tool) for identity, tool in base_by.items() if identity not in new_by},
+        {identity: _route(tool) for identity, tool in new_by.items() if identity not in base_by},
+    )
+    for old, identity in sorted(moved.items()):
+        report.moved_operations[old] = identity
+        report.renamed.append(f"{old} -> {identity} (the API renamed it; its tool follows)")
+    # The user edited a tool's binding (its operationId, method or path) and kept its name.
+    rebound = _one_to_one(
+        {
+            identity: tool.get("name")
+            for identity, tool in base_by.items()
+            if identity not in current_by
+        },
+        {
+            identity: tool.get("name")
+            for identity, tool in current_by.items()
+            if identity not in base_by
+        },
+    )
+    back = {identity: old for old, identity in moved.items()}
+    new_by = {back.get(identity, identity): tool for identity, tool in new_by.items()}
+    back = {identity: old for old, identity in rebound.items()}
+    current_by = {back.get(identity, identity): tool for identity, tool in current_by.items()}
     merged: list[dict[str, Any]] = []
     from_user: set[int] = set()
     for identity, new_tool in new_by.items():
@@ -424,6 +451,21 @@ def _merge_tools(
     return merged
 
 
+def _one_to_one(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, str]:
+    """Old keys -> new keys whose values match, where exactly one of each side has the value."""
+    by_value: dict[Any, list[str]] = {}
+    for key, value in news.items():
+        by_value.setdefault(value, []).append(key)
+    counts: dict[Any, int] = {}
+    for value in olds.values():
+        counts[value] = counts.get(value, 0) + 1
+    return {
+        old: by_value[value][0]
+        for old, value in olds.items()
+        if value is not None and counts[value] == 1 and len(by_value.get(value, [])) == 1
+    }
+
+
 def _rename_clashes(tools: list[dict[str, Any]], from_user: set[int], report: MergeReport) -> None:
     """A new tool whose name a user's renamed tool already took gets a hashed suffix."""
     users = {tools[i].get("name") for i in from_user}
@@ -433,3 +475,5 @@ def _rename_clashes(tools: list[dict[str, Any]], from_user: set[int], report: Me
         old = tool["name"]
         tool["name"] = f"{old[:41]}_{digest(_route(tool))}"
         report.renamed.append(f"{old} -> {tool['name']} (you gave its name to another tool)")
+        if old in report.added:
+            report.added[report.added.index(old)] = tool["name"]
