@@ -742,6 +742,74 @@ def test_a_title_with_a_line_break_keeps_the_header_a_comment(tmp_path: Path) ->
     assert output.read_bytes() == again
 
 
+def _list_tags(document: dict[str, Any]) -> None:
+    document["paths"]["/tags"] = {
+        "get": {
+            "operationId": "listTags",
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Tag"}}
+                    },
+                }
+            },
+        }
+    }
+
+
+def test_a_type_the_user_deleted_comes_back_when_the_api_needs_it(
+    project: tuple[Path, Path],
+) -> None:
+    source, output = project
+
+    def curate(spec: dict[str, Any]) -> None:
+        del spec["types"]["Tag"]
+        del spec["types"]["Pet"]["properties"]["tags"]
+
+    _edit(output, curate)
+    _edit_document(source, _list_tags)
+    result = import_spec(source, output)
+    check(output)  # the merged spec refers to no type it lacks
+    spec = load_toml(output)
+    assert _by_id(spec, "listTags")["output"] == {"$ref": "#/types/Tag"}
+    assert "tags" not in spec["types"]["Pet"]["properties"]
+    merge = result.summary.merge
+    assert merge is not None
+    assert merge.tables_kept == [
+        "type Tag: back from the API, though you deleted it (used by tool list_tags)"
+    ]
+
+
+def test_a_type_the_api_removed_stays_while_the_users_edit_uses_it(
+    project: tuple[Path, Path],
+) -> None:
+    source, output = project
+    _edit(
+        output,
+        lambda spec: _by_id(spec, "getInventory").update(output={"$ref": "#/types/Tag"}),
+    )
+
+    def remove_tag(document: dict[str, Any]) -> None:
+        schemas = document["components"]["schemas"]
+        del schemas["Tag"]
+        schemas["Pet"]["properties"]["tags"]["items"] = {"type": "string"}
+
+    _edit_document(source, remove_tag)
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    assert spec["types"]["Tag"]["properties"].keys() == {"id", "name"}
+    merge = result.summary.merge
+    assert merge is not None
+    assert merge.tables_kept == [
+        "type Tag: kept, though the API removed it (used by tool get_inventory)"
+    ]
+    again = output.read_bytes()
+    import_spec(source, output)
+    assert output.read_bytes() == again
+
+
 def test_an_operation_the_api_renamed_keeps_its_tool(project: tuple[Path, Path]) -> None:
     source, output = project
     text = output.read_text(encoding="utf-8")
@@ -791,3 +859,37 @@ def test_a_tool_whose_route_the_user_fixed_is_still_its_tool(tmp_path: Path) -> 
     merge = result.summary.merge
     assert merge is not None
     assert (merge.added, merge.kept_removed) == ([], [])
+
+
+def test_a_renamed_type_the_api_removed_stays_while_the_user_uses_it(
+    project: tuple[Path, Path],
+) -> None:
+    source, output = project
+
+    def curate(spec: dict[str, Any]) -> None:
+        spec["types"]["PetTag"] = spec["types"].pop("Tag")
+        spec["types"]["Pet"]["properties"]["tags"]["items"] = {"$ref": "#/types/PetTag"}
+        _by_id(spec, "getInventory")["output"] = {"$ref": "#/types/PetTag"}
+
+    _edit(output, curate)
+    _edit_document(source, lambda d: _rename_schema(d, "Tag", "Label"))
+    _edit_document(
+        source,
+        lambda d: d["components"]["schemas"]["Label"]["properties"].update(
+            color={"type": "string"}
+        ),
+    )
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    assert spec["types"]["Pet"]["properties"]["tags"]["items"] == {"$ref": "#/types/Label"}
+    assert _by_id(spec, "getInventory")["output"] == {"$ref": "#/types/PetTag"}
+    merge = result.summary.merge
+    assert merge is not None
+    assert merge.tables_gone == [
+        "type Tag -> PetTag (yours): the API no longer has Tag; PetTag is kept; "
+        "1 of the 2 places that referred to it now refer to Label"
+    ]
+    assert merge.tables_kept == [
+        "type PetTag: kept, though the API removed it (used by tool get_inventory)"
+    ]

@@ -64,6 +64,7 @@ class MergeReport:
     renamed: list[str] = field(default_factory=list)
     tables_renamed: list[str] = field(default_factory=list)  # the user's, followed
     tables_gone: list[str] = field(default_factory=list)  # the user's, removed by the API
+    tables_kept: list[str] = field(default_factory=list)  # put back: the spec refers to them
     # Operations the API renamed at the same method and path: old identity -> new identity.
     moved_operations: dict[str, str] = field(default_factory=dict)
     # Without the base: tools bound to an operation the API (as selected) lacks, kept.
@@ -152,10 +153,54 @@ def merge_specs(
             )
             if value is not MISSING:
                 merged[key] = value
+    _restore_referred(merged, current, new, report)
     report.tables_gone = [
         _gone(kind, old, yours, current, merged) for kind, old, yours in sorted(gone)
     ]
     return merged, report
+
+
+_SECTIONS = {"type": "types", "error": "errors"}
+
+
+def _restore_referred(
+    merged: dict[str, Any], current: dict[str, Any], new: dict[str, Any], report: MergeReport
+) -> None:
+    """Put back each type or error the merged spec refers to but lacks, so that it loads.
+
+    A table the API removed that the user's kept edits still refer to stays as the spec had
+    it; one the user deleted that the API's changes refer to comes back from the API.
+    """
+    while True:
+        restored = False
+        for kind, section in _SECTIONS.items():
+            references = _references(merged, kind)
+            for name in sorted(set(references.values()) - set(merged.get(section, {}))):
+                users = sorted(
+                    {_referrer(place, merged) for place, to in references.items() if to == name}
+                )
+                if name in current.get(section, {}):
+                    value, how = current[section][name], "kept, though the API removed it"
+                elif name in new.get(section, {}):
+                    value, how = new[section][name], "back from the API, though you deleted it"
+                else:
+                    continue
+                merged.setdefault(section, {})[name] = value
+                restored = True
+                report.tables_kept.append(f"{kind} {name}: {how} (used by {', '.join(users)})")
+        if not restored:
+            return
+
+
+def _referrer(place: tuple[Any, ...], spec: dict[str, Any]) -> str:
+    """What a reference's place is part of: `tool x`, `type X` or `error X`."""
+    if place[0] == "tools":
+        for tool in spec.get("tools", []):
+            if (tool_identity(tool) or f"tool {tool.get('name')}") == place[1]:
+                return f"tool {tool.get('name')}"
+    if place[0] in ("types", "errors") and len(place) > 1:
+        return f"{place[0][:-1]} {place[1]}"
+    return str(place[0])
 
 
 def _renames(
@@ -241,14 +286,25 @@ def _follow(
 
 
 def _gone(kind: str, old: str, yours: str, current: dict[str, Any], merged: dict[str, Any]) -> str:
-    """The report of a table the user renamed and the API removed: what became of it."""
-    text = f"{kind} {old} -> {yours} (yours): the API no longer has {old}, so {yours} is gone"
+    """The report of a table the user renamed and the API removed: what became of it, and of
+    the places that referred to it."""
+    kept = yours in merged.get(_SECTIONS[kind], {})
+    text = f"{kind} {old} -> {yours} (yours): the API no longer has {old}" + (
+        f"; {yours} is kept" if kept else f", so {yours} is gone"
+    )
     before = _references(current, kind)
     after = _references(merged, kind)
-    targets = sorted({after[place] for place, name in before.items() if name == yours} - {yours})
-    targets = [name for name in targets if name]
-    if targets:
-        text += f"; what referred to it now refers to {', '.join(targets)}"
+    # A place in a list of error names is no place to compare across versions.
+    places = [p for p, name in before.items() if name == yours and not isinstance(p[-1], int)]
+    moved = [p for p in places if after.get(p, yours) != yours]
+    if moved:
+        targets = ", ".join(sorted({after[p] for p in moved}))
+        text += (
+            f"; what referred to it now refers to {targets}"
+            if len(moved) == len(places)
+            else f"; {len(moved)} of the {len(places)} places that referred to it now refer "
+            f"to {targets}"
+        )
     return text
 
 
@@ -278,6 +334,9 @@ def _references(spec: dict[str, Any], kind: str) -> dict[tuple[Any, ...], str]:
             ):
                 for status, name in value["errors"].items():
                     found[(*place, "errors", status)] = str(name)
+            if kind == "error" and place[0] == "tools" and len(place) == 2:
+                for index, name in enumerate(value.get("errors") or []):
+                    found[(*place, "errors", index)] = str(name)
             stack.extend(((*place, k), v) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend(((*place, i), v) for i, v in enumerate(value))

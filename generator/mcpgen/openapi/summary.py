@@ -218,6 +218,7 @@ def _merge_lines(merge: MergeReport) -> list[str]:
             ("renamed", merge.renamed),
             ("types and errors you renamed (followed)", merge.tables_renamed),
             ("types and errors you renamed that the API removed", merge.tables_gone),
+            ("types and errors kept for what refers to them", merge.tables_kept),
             ("comments dropped (what they sat on is gone)", merge.comments_lost),
         )
     for title, items in sections:
@@ -233,6 +234,7 @@ def _merge_lines(merge: MergeReport) -> list[str]:
         merge.conflicts,
         merge.renamed,
         merge.tables_gone,
+        merge.tables_kept,
     )
     if not merge.without_base and not any(changes):
         out.append("Re-import: no change from the API.")
