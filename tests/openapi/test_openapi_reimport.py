@@ -893,3 +893,12 @@ def test_a_renamed_type_the_api_removed_stays_while_the_user_uses_it(
     assert merge.tables_kept == [
         "type PetTag: kept, though the API removed it (used by tool get_inventory)"
     ]
+
+
+def test_a_conflict_over_what_the_user_deleted_says_so(project: tuple[Path, Path]) -> None:
+    source, output = project
+    _edit(output, lambda spec: _by_id(spec, "getPetById").pop("title"))
+    _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(summary="Find a pet"))
+    lines = import_spec(source, output).summary.lines()
+    assert '  tools.get_pet_by_id.title: kept deleted; the API\'s is now "Find a pet"' in lines
+    assert "title" not in _by_id(load_toml(output), "getPetById")

@@ -49,6 +49,7 @@ class Conflict:
 
     path: str
     theirs: Any  # the API's value now; MISSING where the API removed it
+    deleted: bool = False  # the user's "value" is that they deleted it
 
 
 @dataclass
@@ -434,7 +435,7 @@ def _merge(
             if value is not MISSING:
                 merged[key] = value
         return merged
-    report.conflicts.append(Conflict(format_path(path), new))
+    report.conflicts.append(Conflict(format_path(path), new, deleted=current is MISSING))
     return current
 
 

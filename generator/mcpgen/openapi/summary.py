@@ -177,12 +177,13 @@ def shown(value: Any) -> str:
 
 
 def _conflict_line(conflict: Conflict, without_base: bool) -> str:
+    yours = "kept deleted" if conflict.deleted else "yours kept"
     if conflict.theirs is MISSING:
-        return f"{conflict.path}: yours kept; the API " + (
+        return f"{conflict.path}: {yours}; the API " + (
             "has none" if without_base else "removed it"
         )
     now = "is" if without_base else "is now"
-    return f"{conflict.path}: yours kept; the API's {now} {shown(conflict.theirs)}"
+    return f"{conflict.path}: {yours}; the API's {now} {shown(conflict.theirs)}"
 
 
 def _merge_lines(merge: MergeReport) -> list[str]:
