@@ -176,6 +176,11 @@ def test_a_user_name_wins_over_a_new_tools_name(project: tuple[Path, Path]) -> N
     assert names.count("get_pet_age") == 1
     assert result.summary.merge is not None and len(result.summary.merge.renamed) == 1
     check(output)
+    # The API's tool got its suffix from the import, not from the user: once the user's tool
+    # takes another name, the API's gets its own back.
+    _edit(output, lambda spec: _by_id(spec, "getPetById").update(name="fetch_pet"))
+    import_spec(source, output)
+    assert _by_id(load_toml(output), "getPetAge")["name"] == "get_pet_age"
 
 
 def _commented(text: str, replacements: list[tuple[str, str]]) -> str:
@@ -644,6 +649,21 @@ def test_a_new_api_type_named_as_a_users_rename_keeps_both(project: tuple[Path, 
     assert later["types"]["Label"] == spec["types"]["Label"]
     theirs = output_ref.removeprefix("#/types/")
     assert later["types"][theirs]["properties"]["shade"] == {"type": "string"}
+    # The name the API's Label took was the import's choice, not the user's: once the user's
+    # Label takes another name, the API's gets its own back.
+    _edit(
+        output,
+        lambda spec: spec.update(
+            json.loads(json.dumps(spec).replace('"#/types/Label"', '"#/types/PetTag"'))
+        ),
+    )
+    _edit(output, lambda spec: spec["types"].update(PetTag=spec["types"].pop("Label")))
+    import_spec(source, output)
+    check(output)
+    freed = load_toml(output)
+    assert theirs not in freed["types"]
+    assert freed["types"]["Label"]["properties"]["shade"] == {"type": "string"}
+    assert _by_id(freed, "listLabels")["output"] == {"$ref": "#/types/Label"}
 
 
 # A base file that is valid JSON but not what the import writes, and where it says so.

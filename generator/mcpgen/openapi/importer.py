@@ -126,11 +126,13 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
     documents.load_root(source)
     conversion = convert_document(documents, options)
     new = conversion.spec
-    base_text = base_json(new, {"max_name_length": max_length, "output_validation": validation})
     merge: MergeReport | None = None
-    final = new
+    final = imported = new
     if current is not None:
-        final, merge = merge_specs(base, current, json.loads(json.dumps(new)))
+        final, imported, merge = merge_specs(base, current, new)
+    base_text = base_json(
+        imported, {"max_name_length": max_length, "output_validation": validation}
+    )
     _check(final, output)
     header = _header(conversion.spec, recorded_source, output)
     spec_text = dumps(final, header, _is_section)

@@ -21,6 +21,7 @@ deleted: the report says it cannot tell), and no rename is inferred.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,8 +108,11 @@ def _keyed(tools: list[Any]) -> dict[str, dict[str, Any]]:
 
 def merge_specs(
     base: dict[str, Any] | None, current: dict[str, Any], new: dict[str, Any]
-) -> tuple[dict[str, Any], MergeReport]:
-    """The new import with the user's curation of `current` carried over.
+) -> tuple[dict[str, Any], dict[str, Any], MergeReport]:
+    """The new import with the user's curation of `current` carried over; the new import as
+    the next base records it (with the names it had to give the API's tables and tools to
+    keep them clear of the user's names: those are the import's choices, not the user's); and
+    the report.
 
     Without a base, nothing the user has is changed, what only the API has is added, and every
     other difference is reported (see the module's docstring).
@@ -116,13 +120,9 @@ def merge_specs(
     report = MergeReport(without_base=base is None)
     if base is None:
         base = {}
-    taken = {
-        name
-        for spec in (base, current, new)
-        for section in ("types", "errors")
-        if isinstance(spec.get(section), dict)
-        for name in spec[section]
-    }
+    # The merged spec shares its values with `new` and the repairs below change them in
+    # place: `imported` (never changed in place) must not see them.
+    imported, new = new, json.loads(json.dumps(new))
     gone: list[tuple[str, str, str]] = []
     # Types first: an error's data may refer to them.
     for kind, section, expected, renamed in (
@@ -130,10 +130,18 @@ def merge_specs(
         ("error", "errors", _as_is, _errors_renamed),
     ):
         mine = _renames(base.get(section), current.get(section), expected)
-        if mine:
-            theirs = _renames(base.get(section), new.get(section), expected)
-            followed = _follow(kind, mine, theirs, new.get(section) or {}, taken, report, gone)
-            base, new = renamed(base, mine), renamed(new, followed)
+        if not mine:
+            continue
+        theirs = _renames(base.get(section), new.get(section), expected)
+        # Names a table the API's must make way for may not take: the API's own, and those
+        # the user added.
+        taken = {
+            *_names(new),
+            *(name for name in current.get(section, {}) if name not in base.get(section, {})),
+        }
+        followed, aside = _follow(kind, mine, theirs, new.get(section, {}), taken, report, gone)
+        base, new = renamed(base, mine), renamed(new, {**followed, **aside})
+        imported = renamed(imported, aside)
     merged: dict[str, Any] = {}
     for key in _union(new, current):
         path = (key,)
@@ -141,9 +149,10 @@ def merge_specs(
             # Built from the options this import ran with, which came from the spec or the CLI.
             merged[key] = new[key]
         elif key == "tools":
-            merged[key] = _merge_tools(
+            merged[key], moved_aside = _merge_tools(
                 base.get(key, []), current.get(key, []), new.get(key, []), report
             )
+            imported = _tools_named(imported, moved_aside)
         else:
             value = _merge(
                 base.get(key, MISSING),
@@ -158,7 +167,28 @@ def merge_specs(
     report.tables_gone = [
         _gone(kind, old, yours, current, merged) for kind, old, yours in sorted(gone)
     ]
-    return merged, report
+    return merged, imported, report
+
+
+def _names(spec: dict[str, Any]) -> set[str]:
+    """The names of a spec's types and errors (one namespace of classes)."""
+    return {
+        name
+        for section in ("types", "errors")
+        if isinstance(spec.get(section), dict)
+        for name in spec[section]
+    }
+
+
+def _tools_named(spec: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """`spec` with the tools of the routes in `names` renamed."""
+    if not names:
+        return spec
+    tools = [
+        {**tool, "name": names[_route(tool)]} if _route(tool) in names else tool
+        for tool in spec.get("tools", [])
+    ]
+    return {**spec, "tools": tools}
 
 
 _SECTIONS = {"type": "types", "error": "errors"}
@@ -255,13 +285,14 @@ def _follow(
     taken: set[str],
     report: MergeReport,
     gone: list[tuple[str, str, str]],
-) -> dict[str, str]:
-    """How to rename the new import's tables so that they follow the user's renames `mine`.
+) -> tuple[dict[str, str], dict[str, str]]:
+    """How to rename the new import's tables: to follow the user's renames `mine`, and to
+    move the API's own tables out of the way of the names the user gave to others.
 
     A table the API still has takes the user's name; so does one the API renamed too
     (`theirs`, by content); one the API removed is `gone` (reported after the merge, with
-    where its references went). A new table of the API's that has a name the user gave to
-    another is renamed out of the way, with a number.
+    where its references went). A table of the API's that has a name the user gave to
+    another takes a name of its own (`Label` -> `LabelApi`), the same on every import.
     """
     followed: dict[str, str] = {}
     for old, yours in sorted(mine.items()):
@@ -275,15 +306,20 @@ def _follow(
             )
         else:
             gone.append((kind, old, yours))
+    aside: dict[str, str] = {}
+    taken = taken | set(mine.values())
     for old, yours in sorted(mine.items()):
         if yours in new and yours not in followed:
-            free = next(f"{yours}{n}" for n in itertools.count(2) if f"{yours}{n}" not in taken)
+            stem, suffix = (yours[:-5], "Error") if yours.endswith("Error") else (yours, "")
+            wanted = f"{stem}Api{suffix}"
+            numbered = (f"{wanted}{n}" for n in itertools.count(2))
+            free = next(name for name in itertools.chain([wanted], numbered) if name not in taken)
             taken.add(free)
-            followed[yours] = free
+            aside[yours] = free
             report.renamed.append(
-                f"{kind} {yours} -> {free} (new in the API; you gave its name to {old})"
+                f"{kind} {yours} -> {free} (the API's; you gave its name to {old})"
             )
-    return followed
+    return followed, aside
 
 
 def _gone(kind: str, old: str, yours: str, current: dict[str, Any], merged: dict[str, Any]) -> str:
@@ -447,7 +483,9 @@ def _same(a: Any, b: Any) -> bool:
 
 def _merge_tools(
     base: list[Any], current: list[Any], new: list[Any], report: MergeReport
-) -> list[Any]:
+) -> tuple[list[Any], dict[str, str]]:
+    """The merged tools, and the API's tools renamed out of the way of the user's names (by
+    route)."""
     base_by, current_by, new_by = _keyed(base), _keyed(current), _keyed(new)
     # The API renamed an operation it still serves at the same method and path: the same tool.
     moved = _one_to_one(
@@ -507,8 +545,7 @@ def _merge_tools(
         if own not in new_by:
             edited = " (it had your edits)" if tool != base_by[own] else ""
             report.removed.append(f"{tool.get('name')} ({own}){edited}")
-    _rename_clashes(merged, from_user, report)
-    return merged
+    return merged, _rename_clashes(merged, from_user, report)
 
 
 def _one_to_one(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, str]:
@@ -526,14 +563,20 @@ def _one_to_one(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _rename_clashes(tools: list[dict[str, Any]], from_user: set[int], report: MergeReport) -> None:
-    """A new tool whose name a user's renamed tool already took gets a hashed suffix."""
+def _rename_clashes(
+    tools: list[dict[str, Any]], from_user: set[int], report: MergeReport
+) -> dict[str, str]:
+    """A tool of the API's whose name one of the user's tools already took gets a hashed
+    suffix (the same on every import); returns those new names by route."""
     users = {tools[i].get("name") for i in from_user}
+    renamed: dict[str, str] = {}
     for index, tool in enumerate(tools):
         if index in from_user or tool.get("name") not in users:
             continue
         old = tool["name"]
         tool["name"] = f"{old[:41]}_{digest(_route(tool))}"
+        renamed[_route(tool)] = tool["name"]
         report.renamed.append(f"{old} -> {tool['name']} (you gave its name to another tool)")
         if old in report.added:
             report.added[report.added.index(old)] = tool["name"]
+    return renamed
