@@ -922,3 +922,25 @@ def test_a_conflict_over_what_the_user_deleted_says_so(project: tuple[Path, Path
     lines = import_spec(source, output).summary.lines()
     assert '  tools.get_pet_by_id.title: kept deleted; the API\'s is now "Find a pet"' in lines
     assert "title" not in _by_id(load_toml(output), "getPetById")
+
+
+def test_without_its_base_a_schema_is_never_a_mix_of_both(project: tuple[Path, Path]) -> None:
+    source, output = project
+    base_path(output).unlink()
+
+    def change_api(document: dict[str, Any]) -> None:
+        # The API replaces an inline property by a reference, and adds one.
+        pet = document["components"]["schemas"]["Pet"]["properties"]
+        pet["status"] = {"$ref": "#/components/schemas/Tag"}
+        pet["age"] = {"type": "integer"}
+
+    _edit_document(source, change_api)
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    pet = spec["types"]["Pet"]
+    # The user's Pet, whole: nobody knows whose each key is, so none is taken alone.
+    assert "$ref" not in pet["properties"]["status"] and "age" not in pet["properties"]
+    merge = result.summary.merge
+    assert merge is not None
+    assert [c.path for c in merge.conflicts] == ["types.Pet"]

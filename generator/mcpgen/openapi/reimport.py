@@ -457,7 +457,7 @@ def _merge(
         if report.without_base and new is MISSING:
             report.conflicts.append(Conflict(format_path(path), new))
         return current
-    if isinstance(current, dict) and isinstance(new, dict):
+    if isinstance(current, dict) and isinstance(new, dict) and _divisible(path, report):
         base_dict = base if isinstance(base, dict) else {}
         merged: dict[str, Any] = {}
         for key in _union(new, current):
@@ -473,6 +473,18 @@ def _merge(
         return merged
     report.conflicts.append(Conflict(format_path(path), new, deleted=current is MISSING))
     return current
+
+
+def _divisible(path: tuple[str | int, ...], report: MergeReport) -> bool:
+    """Whether two tables that differ are merged key by key.
+
+    With a base, always: each key's change is known to be the user's or the API's. Without
+    one, nothing says whose each key is, so merging a schema key by key would make one that
+    neither wrote (the user's `$ref` beside the API's `oneOf`): only a spec's sections (a
+    type, an error, a tool are then whole) and a tool's fields (its name, its input schema,
+    its binding are each whole) are divided.
+    """
+    return not report.without_base or len(path) == 1 or (path[0] == "tools" and len(path) == 2)
 
 
 def _same(a: Any, b: Any) -> bool:
