@@ -944,3 +944,57 @@ def test_without_its_base_a_schema_is_never_a_mix_of_both(project: tuple[Path, P
     merge = result.summary.merge
     assert merge is not None
     assert [c.path for c in merge.conflicts] == ["types.Pet"]
+
+
+def test_two_renames_of_one_schema_are_told_apart_by_their_references(
+    project: tuple[Path, Path],
+) -> None:
+    """Category and Tag have the same schema: renamed both, which became which is told by
+    what referred to each (Pet's `category` and `tags`), or else not guessed."""
+    source, output = project
+    renames = {"Category": "Kind", "Tag": "Label"}
+
+    def rename(spec: dict[str, Any]) -> None:
+        text = json.dumps(spec)
+        for old, new in renames.items():
+            text = text.replace(f'"#/types/{old}"', f'"#/types/{new}"')
+        renamed = json.loads(text)
+        renamed["types"] = {renames.get(k, k): v for k, v in renamed["types"].items()}
+        spec.clear()
+        spec.update(renamed)
+
+    _edit(output, rename)
+    _edit_document(
+        source,
+        lambda d: d["components"]["schemas"]["Tag"]["properties"].update(color={"type": "string"}),
+    )
+    result = import_spec(source, output)
+    check(output)
+    spec = load_toml(output)
+    assert "color" in spec["types"]["Label"]["properties"]
+    assert "color" not in spec["types"]["Kind"]["properties"]
+    merge = result.summary.merge
+    assert merge is not None and merge.conflicts == []
+    assert merge.tables_renamed == ["type Category -> Kind", "type Tag -> Label"]
+
+    # Where nothing tells them apart, no rename is guessed.
+    _, output = project
+    source2 = output.with_name("petstore2.json")
+    source2.write_bytes(source.read_bytes())
+    _edit_document(source2, lambda d: d["components"]["schemas"]["Tag"]["properties"].pop("color"))
+    output2 = output.with_name("petstore2.toml")
+    import_spec(source2, output2)
+
+    def rename_unreferred(spec: dict[str, Any]) -> None:
+        del spec["types"]["Pet"]["properties"]["category"]
+        del spec["types"]["Pet"]["properties"]["tags"]
+        rename(spec)
+
+    _edit(output2, rename_unreferred)
+    _edit_document(
+        source2,
+        lambda d: d["components"]["schemas"]["Tag"]["properties"].update(shade={"type": "string"}),
+    )
+    merge = import_spec(source2, output2).summary.merge
+    assert merge is not None and merge.tables_renamed == []
+    assert [c.path for c in merge.conflicts] == ["types.Tag"]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,14 +124,14 @@ def merge_specs(
     imported, new = new, json.loads(json.dumps(new))
     gone: list[tuple[str, str, str]] = []
     # Types first: an error's data may refer to them.
-    for kind, section, expected, renamed in (
-        ("type", "types", _with_type_refs, _types_renamed),
-        ("error", "errors", _as_is, _errors_renamed),
+    for kind, section, renamed in (
+        ("type", "types", _types_renamed),
+        ("error", "errors", _errors_renamed),
     ):
-        mine = _renames(base.get(section), current.get(section), expected)
+        mine = _renames(base, current, kind)
         if not mine:
             continue
-        theirs = _renames(base.get(section), new.get(section), expected)
+        theirs = _renames(base, new, kind)
         # Names a table the API's must make way for may not take: the API's own, and those
         # the user added.
         taken = {
@@ -234,40 +233,47 @@ def _referrer(place: tuple[Any, ...], spec: dict[str, Any]) -> str:
     return str(place[0])
 
 
-def _renames(
-    base: Any, current: Any, expected: Callable[[Any, dict[str, str]], Any]
-) -> dict[str, str]:
-    """The `[types]` or `[errors]` renamed between `base` and `current`: old name -> new name.
+def _renames(base: dict[str, Any], current: dict[str, Any], kind: str) -> dict[str, str]:
+    """The `[types]` or `[errors]` (`kind`) renamed between the specs `base` and `current`:
+    old name -> new name.
 
     A table gone from `current` (or changed there) and one added (or whose name the base's
     table of that name left by a rename, so that two names can swap) with the same content
-    (`expected` reads the old one with the renames found so far: a type referring to another
-    renamed type) are one renamed. Only a match that is one to one counts; a table also edited
-    in the same change is a deletion and an addition.
+    (read with the renames found so far: a type referring to another renamed type) are one
+    renamed. Where several have that content, the places that referred to the old one and
+    now refer to one of them decide, if they name only one. Only a match that is one to one
+    counts; a table also edited in the same change is a deletion and an addition.
     """
-    if not isinstance(base, dict) or not isinstance(current, dict):
+    olds, news = base.get(_SECTIONS[kind]), current.get(_SECTIONS[kind])
+    if not isinstance(olds, dict) or not isinstance(news, dict):
         return {}
-    changed = {name for name in base if name in current and current[name] != base[name]}
+    expected = _with_type_refs if kind == "type" else _as_is
+    changed = {name for name in olds if name in news and news[name] != olds[name]}
+    moved_references: dict[tuple[str, str], int] | None = None
     renames: dict[str, str] = {}
     while True:
         gone = [
             name
-            for name in base
+            for name in olds
             if name not in renames
             and (
-                name not in current
-                or (name in changed and current[name] != expected(base[name], renames))
+                name not in news
+                or (name in changed and news[name] != expected(olds[name], renames))
             )
         ]
         added = [
             name
-            for name in current
-            if (name not in base or name in renames) and name not in renames.values()
+            for name in news
+            if (name not in olds or name in renames) and name not in renames.values()
         ]
         found: dict[str, str] = {}
         for old in gone:
-            value = expected(base[old], renames)
-            matches = [name for name in added if current[name] == value]
+            value = expected(olds[old], renames)
+            matches = [name for name in added if news[name] == value]
+            if len(matches) > 1:
+                if moved_references is None:
+                    moved_references = _moved_references(base, current, kind)
+                matches = [name for name in matches if moved_references.get((old, name))]
             if len(matches) == 1:
                 found[old] = matches[0]
         targets = list(found.values())
@@ -275,6 +281,19 @@ def _renames(
         if not found:
             return renames
         renames.update(found)
+
+
+def _moved_references(
+    base: dict[str, Any], current: dict[str, Any], kind: str
+) -> dict[tuple[str, str], int]:
+    """How many places referred to one table in `base` and to another in `current`."""
+    after = _references(current, kind)
+    moved: dict[tuple[str, str], int] = {}
+    for place, old in _references(base, kind).items():
+        name = after.get(place)
+        if name is not None and name != old:
+            moved[(old, name)] = moved.get((old, name), 0) + 1
+    return moved
 
 
 def _follow(
