@@ -998,3 +998,49 @@ def test_two_renames_of_one_schema_are_told_apart_by_their_references(
     merge = import_spec(source2, output2).summary.merge
     assert merge is not None and merge.tables_renamed == []
     assert [c.path for c in merge.conflicts] == ["types.Tag"]
+
+
+def test_every_conflict_is_listed(project: tuple[Path, Path]) -> None:
+    source, output = project
+
+    def curate(spec: dict[str, Any]) -> None:
+        for tool in spec["tools"]:
+            tool["description"] = f"Ours: {tool['name']}."
+
+    _edit(output, curate)
+
+    def change_api(document: dict[str, Any]) -> None:
+        for item in document["paths"].values():
+            for operation in item.values():
+                operation["description"] = "Theirs."
+
+    _edit_document(source, change_api)
+    # With more operations than a section lists.
+    _edit_document(
+        source,
+        lambda d: d["paths"].update(
+            {
+                f"/more/{n}": {
+                    "get": {
+                        "operationId": f"more{n}",
+                        "description": "Theirs.",
+                        "responses": {"204": {"description": "-"}},
+                    }
+                }
+                for n in range(40)
+            }
+        ),
+    )
+    import_spec(source, output)
+    _edit(output, curate)
+    _edit_document(
+        source,
+        lambda d: [
+            operation.update(description="Theirs, again.")
+            for item in d["paths"].values()
+            for operation in item.values()
+        ],
+    )
+    lines = import_spec(source, output).summary.lines()
+    assert "Re-import, conflicts (you and the API both changed them; yours kept) (60):" in lines
+    assert sum(line.endswith('Theirs, again."') for line in lines) == 60

@@ -163,6 +163,8 @@ class ImportSummary:
         return out
 
 
+# Items listed per section of the report (an import of a large API adds hundreds of tools).
+LISTED = 50
 # A value in the report is cut here: a conflict's value can be a whole schema (17 KB seen in
 # GitHub's description), and one line of the report should stay readable.
 SHOWN_CHARACTERS = 120
@@ -225,9 +227,11 @@ def _merge_lines(merge: MergeReport) -> list[str]:
     for title, items in sections:
         if items:
             out.append(f"Re-import, {title} ({len(items)}):")
-            out.extend(f"  {item}" for item in items[:50])
-            if len(items) > 50:
-                out.append(f"  ... ({len(items) - 50} more)")
+            # Conflicts are each for the user to review: all of them, whatever their number.
+            listed = items if items is conflicts else items[:LISTED]
+            out.extend(f"  {item}" for item in listed)
+            if len(items) > len(listed):
+                out.append(f"  ... ({len(items) - len(listed)} more)")
     changes = (
         merge.added,
         merge.removed,
