@@ -50,6 +50,35 @@ def _by_id(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
     return next(t for t in spec["tools"] if t["http"].get("operation_id") == operation_id)
 
 
+def _assert_settled(source: Path, output: Path) -> None:
+    """Importing again, with nothing changed, writes the same spec."""
+    before = output.read_bytes()
+    import_spec(source, output)
+    assert output.read_bytes() == before
+
+
+def _rename_types(spec: dict[str, Any], renames: dict[str, str]) -> None:
+    """The user renames types, and every reference to them."""
+    text = json.dumps(spec)
+    for old, new in renames.items():
+        text = text.replace(f'"#/types/{old}"', f'"#/types/{new}"')
+    renamed = json.loads(text)
+    renamed["types"] = {renames.get(k, k): v for k, v in renamed["types"].items()}
+    spec.clear()
+    spec.update(renamed)
+
+
+def _getting(operation_id: str, schema: str) -> dict[str, Any]:
+    """A path item whose GET answers a component schema."""
+    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+    return {
+        "get": {
+            "operationId": operation_id,
+            "responses": {"200": {"description": "ok", "content": content}},
+        }
+    }
+
+
 def test_reimport_without_changes_is_byte_identical(project: tuple[Path, Path]) -> None:
     source, output = project
     before = output.read_bytes(), base_path(output).read_bytes()
@@ -113,9 +142,7 @@ def test_curation_survives_and_upstream_changes_arrive(project: tuple[Path, Path
         ("tools.find_pets_by_tags.title", "Theirs"),
     ]
     # A second re-import changes nothing and reports no new conflict source.
-    again = output.read_bytes()
-    import_spec(source, output)
-    assert output.read_bytes() == again
+    _assert_settled(source, output)
 
 
 def test_tools_are_matched_by_route_without_operation_id(tmp_path: Path) -> None:
@@ -245,9 +272,7 @@ def test_comments_stay_where_they_were(project: tuple[Path, Path]) -> None:
     assert merge is not None
     line = edited.split("\n").index("# Gone soon.") + 1
     assert merge.comments_lost == [f"line {line}: # Gone soon."]
-    again = output.read_bytes()
-    import_spec(source, output)
-    assert output.read_bytes() == again
+    _assert_settled(source, output)
 
 
 def test_comments_follow_keys_whatever_the_layout() -> None:
@@ -304,19 +329,8 @@ http = { method = "GET", path = "/a", operation_id = "a", tags = ["x", "y"] }  #
 
 def test_types_the_user_renamed_are_followed(project: tuple[Path, Path]) -> None:
     source, output = project
-    renames = {"Pet": "Animal", "Category": "Kind"}
-
-    def rename(spec: dict[str, Any]) -> None:
-        # Pet refers to Category: its schema changes with the rename, and is still matched.
-        text = json.dumps(spec)
-        for old, new in renames.items():
-            text = text.replace(f'"#/types/{old}"', f'"#/types/{new}"')
-        renamed = json.loads(text)
-        renamed["types"] = {renames.get(k, k): v for k, v in renamed["types"].items()}
-        spec.clear()
-        spec.update(renamed)
-
-    _edit(output, rename)
+    # Pet refers to Category: its schema changes with the rename, and is still matched.
+    _edit(output, lambda spec: _rename_types(spec, {"Pet": "Animal", "Category": "Kind"}))
 
     def change_api(document: dict[str, Any]) -> None:
         document["components"]["schemas"]["Pet"]["properties"]["age"] = {"type": "integer"}
@@ -346,9 +360,7 @@ def test_types_the_user_renamed_are_followed(project: tuple[Path, Path]) -> None
     assert merge is not None
     assert merge.tables_renamed == ["type Category -> Kind", "type Pet -> Animal"]
     assert "types" in merge.changed  # the API changed them, and you only renamed
-    again = output.read_bytes()
-    import_spec(source, output)
-    assert output.read_bytes() == again
+    _assert_settled(source, output)
 
 
 def test_errors_the_user_renamed_are_followed(project: tuple[Path, Path]) -> None:
@@ -421,14 +433,14 @@ def test_a_removal_by_the_api_in_a_conflict_says_so(project: tuple[Path, Path]) 
     assert "  tools.get_pet_by_id.title: yours kept; the API removed it" in lines
 
 
-def _rename_schema(document: dict[str, Any], old: str, new: str) -> None:
-    """The API renames a component schema (and every `$ref` to it)."""
+def _rename_component(document: dict[str, Any], kind: str, old: str, new: str) -> None:
+    """The API renames a component (`schemas`, `responses`) and every `$ref` to it."""
     text = json.dumps(document).replace(
-        f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"'
+        f'"#/components/{kind}/{old}"', f'"#/components/{kind}/{new}"'
     )
     renamed = json.loads(text)
-    schemas = renamed["components"]["schemas"]
-    renamed["components"]["schemas"] = {(new if k == old else k): v for k, v in schemas.items()}
+    components = renamed["components"][kind]
+    renamed["components"][kind] = {(new if k == old else k): v for k, v in components.items()}
     document.clear()
     document.update(renamed)
 
@@ -440,17 +452,6 @@ def _shared_404(document: dict[str, Any], name: str) -> None:
         for operation in item.values():
             if "404" in operation.get("responses", {}):
                 operation["responses"]["404"] = {"$ref": f"#/components/responses/{name}"}
-
-
-def _rename_response(document: dict[str, Any], old: str, new: str) -> None:
-    text = json.dumps(document).replace(
-        f'"#/components/responses/{old}"', f'"#/components/responses/{new}"'
-    )
-    renamed = json.loads(text)
-    responses = renamed["components"]["responses"]
-    renamed["components"]["responses"] = {(new if k == old else k): v for k, v in responses.items()}
-    document.clear()
-    document.update(renamed)
 
 
 def test_without_its_base_reimport_adds_what_is_new_and_decides_nothing(
@@ -475,8 +476,8 @@ def test_without_its_base_reimport_adds_what_is_new_and_decides_nothing(
         paths["/pet/{petId}/age"] = {
             "get": {"operationId": "getPetAge", "responses": {"204": {"description": "ok"}}}
         }
-        _rename_schema(document, "Tag", "Label")  # the API's renames, not the user's
-        _rename_response(document, "NotFound", "Missing")
+        _rename_component(document, "schemas", "Tag", "Label")  # the API's renames, not the user's
+        _rename_component(document, "responses", "NotFound", "Missing")
 
     _edit_document(source, change_api)
     result = import_spec(source, output)
@@ -514,17 +515,10 @@ def test_a_type_the_user_renamed_and_the_api_replaced_is_reported_as_gone(
 ) -> None:
     source, output = project
 
-    def rename(spec: dict[str, Any]) -> None:
-        text = json.dumps(spec).replace('"#/types/Tag"', '"#/types/PetTag"')
-        renamed = json.loads(text)
-        renamed["types"] = {("PetTag" if k == "Tag" else k): v for k, v in renamed["types"].items()}
-        spec.clear()
-        spec.update(renamed)
-
-    _edit(output, rename)
+    _edit(output, lambda spec: _rename_types(spec, {"Tag": "PetTag"}))
 
     def replace(document: dict[str, Any]) -> None:
-        _rename_schema(document, "Tag", "Tag-v2")
+        _rename_component(document, "schemas", "Tag", "Tag-v2")
         tag = document["components"]["schemas"]["Tag-v2"]
         tag["properties"]["color"] = {"type": "string"}
 
@@ -548,30 +542,11 @@ def test_a_type_the_user_renamed_and_the_api_replaced_is_reported_as_gone(
 def test_a_type_renamed_by_both_keeps_the_users_name(project: tuple[Path, Path]) -> None:
     source, output = project
 
-    def rename(spec: dict[str, Any]) -> None:
-        text = json.dumps(spec).replace('"#/types/Tag"', '"#/types/PetTag"')
-        renamed = json.loads(text)
-        renamed["types"] = {("PetTag" if k == "Tag" else k): v for k, v in renamed["types"].items()}
-        spec.clear()
-        spec.update(renamed)
-
-    _edit(output, rename)
+    _edit(output, lambda spec: _rename_types(spec, {"Tag": "PetTag"}))
 
     def change_api(document: dict[str, Any]) -> None:
-        _rename_schema(document, "Tag", "Label")
-        document["paths"]["/labels"] = {
-            "get": {
-                "operationId": "listLabels",
-                "responses": {
-                    "200": {
-                        "description": "ok",
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Label"}}
-                        },
-                    }
-                },
-            }
-        }
+        _rename_component(document, "schemas", "Tag", "Label")
+        document["paths"]["/labels"] = _getting("listLabels", "Label")
 
     _edit_document(source, change_api)
     result = import_spec(source, output)
@@ -582,41 +557,20 @@ def test_a_type_renamed_by_both_keeps_the_users_name(project: tuple[Path, Path])
     merge = result.summary.merge
     assert merge is not None
     assert merge.tables_renamed == ["type Tag -> PetTag (followed; the API renamed Tag to Label)"]
-    again = output.read_bytes()
-    import_spec(source, output)
-    assert output.read_bytes() == again
+    _assert_settled(source, output)
 
 
 def test_a_new_api_type_named_as_a_users_rename_keeps_both(project: tuple[Path, Path]) -> None:
     source, output = project
 
-    def rename(spec: dict[str, Any]) -> None:
-        text = json.dumps(spec).replace('"#/types/Tag"', '"#/types/Label"')
-        renamed = json.loads(text)
-        renamed["types"] = {("Label" if k == "Tag" else k): v for k, v in renamed["types"].items()}
-        spec.clear()
-        spec.update(renamed)
-
-    _edit(output, rename)
+    _edit(output, lambda spec: _rename_types(spec, {"Tag": "Label"}))
 
     def change_api(document: dict[str, Any]) -> None:
         document["components"]["schemas"]["Label"] = {
             "type": "object",
             "properties": {"color": {"type": "string"}},
         }
-        document["paths"]["/labels"] = {
-            "get": {
-                "operationId": "listLabels",
-                "responses": {
-                    "200": {
-                        "description": "ok",
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Label"}}
-                        },
-                    }
-                },
-            }
-        }
+        document["paths"]["/labels"] = _getting("listLabels", "Label")
 
     _edit_document(source, change_api)
     result = import_spec(source, output)
@@ -633,9 +587,7 @@ def test_a_new_api_type_named_as_a_users_rename_keeps_both(project: tuple[Path, 
     merge = result.summary.merge
     assert merge is not None
     assert any("Label" in line and "you gave its name" in line for line in merge.renamed)
-    again = output.read_bytes()
-    import_spec(source, output)
-    assert output.read_bytes() == again
+    _assert_settled(source, output)
     # Later changes of the API's Label reach the table that carries it, not the user's Label.
     _edit_document(
         source,
@@ -727,9 +679,7 @@ def test_a_comment_above_the_import_header_keeps_it_fresh(project: tuple[Path, P
     text = output.read_text(encoding="utf-8")
     assert text.startswith("# Ours, above it all.\n# Imported by `mcpgen import openapi`")
     assert text.count("# Imported by") == 1 and "Swagger Petstore 2.0.0)" in text
-    again = output.read_bytes()
-    import_spec(source, output)
-    assert output.read_bytes() == again
+    _assert_settled(source, output)
 
 
 def test_a_stale_header_an_older_import_kept_is_dropped(project: tuple[Path, Path]) -> None:
@@ -757,25 +707,7 @@ def test_a_title_with_a_line_break_keeps_the_header_a_comment(tmp_path: Path) ->
         "# Imported by `mcpgen import openapi` from api.json (Pet store 1.0 [server]).\n"
     )
     check(output)
-    again = output.read_bytes()
-    import_spec(source, output)
-    assert output.read_bytes() == again
-
-
-def _list_tags(document: dict[str, Any]) -> None:
-    document["paths"]["/tags"] = {
-        "get": {
-            "operationId": "listTags",
-            "responses": {
-                "200": {
-                    "description": "ok",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Tag"}}
-                    },
-                }
-            },
-        }
-    }
+    _assert_settled(source, output)
 
 
 def test_a_type_the_user_deleted_comes_back_when_the_api_needs_it(
@@ -788,7 +720,7 @@ def test_a_type_the_user_deleted_comes_back_when_the_api_needs_it(
         del spec["types"]["Pet"]["properties"]["tags"]
 
     _edit(output, curate)
-    _edit_document(source, _list_tags)
+    _edit_document(source, lambda d: d["paths"].update({"/tags": _getting("listTags", "Tag")}))
     result = import_spec(source, output)
     check(output)  # the merged spec refers to no type it lacks
     spec = load_toml(output)
@@ -825,9 +757,7 @@ def test_a_type_the_api_removed_stays_while_the_users_edit_uses_it(
     assert merge.tables_kept == [
         "type Tag: kept, though the API removed it (used by tool get_inventory)"
     ]
-    again = output.read_bytes()
-    import_spec(source, output)
-    assert output.read_bytes() == again
+    _assert_settled(source, output)
 
 
 def test_an_operation_the_api_renamed_keeps_its_tool(project: tuple[Path, Path]) -> None:
@@ -892,7 +822,7 @@ def test_a_renamed_type_the_api_removed_stays_while_the_user_uses_it(
         _by_id(spec, "getInventory")["output"] = {"$ref": "#/types/PetTag"}
 
     _edit(output, curate)
-    _edit_document(source, lambda d: _rename_schema(d, "Tag", "Label"))
+    _edit_document(source, lambda d: _rename_component(d, "schemas", "Tag", "Label"))
     _edit_document(
         source,
         lambda d: d["components"]["schemas"]["Label"]["properties"].update(
@@ -953,17 +883,7 @@ def test_two_renames_of_one_schema_are_told_apart_by_their_references(
     what referred to each (Pet's `category` and `tags`), or else not guessed."""
     source, output = project
     renames = {"Category": "Kind", "Tag": "Label"}
-
-    def rename(spec: dict[str, Any]) -> None:
-        text = json.dumps(spec)
-        for old, new in renames.items():
-            text = text.replace(f'"#/types/{old}"', f'"#/types/{new}"')
-        renamed = json.loads(text)
-        renamed["types"] = {renames.get(k, k): v for k, v in renamed["types"].items()}
-        spec.clear()
-        spec.update(renamed)
-
-    _edit(output, rename)
+    _edit(output, lambda spec: _rename_types(spec, renames))
     _edit_document(
         source,
         lambda d: d["components"]["schemas"]["Tag"]["properties"].update(color={"type": "string"}),
@@ -988,7 +908,7 @@ def test_two_renames_of_one_schema_are_told_apart_by_their_references(
     def rename_unreferred(spec: dict[str, Any]) -> None:
         del spec["types"]["Pet"]["properties"]["category"]
         del spec["types"]["Pet"]["properties"]["tags"]
-        rename(spec)
+        _rename_types(spec, renames)
 
     _edit(output2, rename_unreferred)
     _edit_document(
