@@ -8,8 +8,14 @@ import. Each field is merged on its own:
 - changed by both, differently: the user's value stays and a conflict is reported
   (tables are merged key by key first, so only the clashing leaves conflict).
 Tools are matched by their operation (operationId, else method and path), so a renamed tool is
-still the same tool; a tool the user deleted stays deleted; tools the user wrote by hand (no
-`http` binding) are kept as they are.
+still the same tool (and so is one whose operationId the API renamed at the same method and
+path, or whose binding the user edited under the same name); a tool the user deleted stays
+deleted; tools the user wrote by hand (no `http` binding) are kept as they are. Types and
+errors the user renamed are found by content (and, where two match, by what referred to
+them) and followed; the report says what became of one the API removed. The merged spec
+never refers to a type or error it lacks: such a table is put back. Names the import gives
+the API's tools and tables to keep them clear of the user's are the import's: the base
+records them, so that they are never taken for the user's.
 
 Without the base (deleted, or never committed) nobody can tell the user's edits from the API's
 changes, and nothing is decided for the user: the merge runs against an empty base, so every
