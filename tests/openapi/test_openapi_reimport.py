@@ -476,6 +476,7 @@ def test_without_its_base_reimport_adds_what_is_new_and_decides_nothing(
         paths["/pet/{petId}/age"] = {
             "get": {"operationId": "getPetAge", "responses": {"204": {"description": "ok"}}}
         }
+        del paths["/store/inventory"]
         _rename_component(document, "schemas", "Tag", "Label")  # the API's renames, not the user's
         _rename_component(document, "responses", "NotFound", "Missing")
 
@@ -491,6 +492,9 @@ def test_without_its_base_reimport_adds_what_is_new_and_decides_nothing(
     assert {"getPetAge", "deleteUser"} <= ids
     assert sorted(merge.added) == ["delete_user", "get_pet_age"]
     assert merge.kept_removed == [] and merge.tables_renamed == []
+    # A tool whose operation the API lacks may be one the user added: it stays, and is named.
+    assert merge.unbound == ["get_inventory (operation getInventory)"]
+    assert "getInventory" in ids
     # Nothing of the user's is lost: differences keep the spec's value, each one reported
     # with the API's.
     get = _by_id(spec, "getPetById")

@@ -204,7 +204,7 @@ def _merge_lines(merge: MergeReport) -> list[str]:
             ),
             (
                 "kept, though the API (as selected) has no such operation (you added them, "
-                "or the API removed them: mcpgen cannot tell)",
+                "or the API removed them: mcpgen cannot tell; from now on they count as yours)",
                 merge.unbound,
             ),
             ("renamed", merge.renamed),
