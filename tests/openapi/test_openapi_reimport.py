@@ -968,3 +968,15 @@ def test_every_conflict_is_listed(project: tuple[Path, Path]) -> None:
     lines = import_spec(source, output).summary.lines()
     assert "Re-import, conflicts (you and the API both changed them; yours kept) (60):" in lines
     assert sum(line.endswith('Theirs, again."') for line in lines) == 60
+
+
+def test_a_spec_saved_with_crlf_keeps_one_header(project: tuple[Path, Path]) -> None:
+    source, output = project
+    text = output.read_text(encoding="utf-8")
+    output.write_bytes(("# Ours.\n" + text).replace("\n", "\r\n").encode())
+    import_spec(source, output)
+    text = output.read_text(encoding="utf-8")
+    assert text.count("# Imported by") == 1 and text.startswith("# Ours.\n# Imported by")
+    output.write_bytes(text.replace("# Ours.\n", "").replace("\n", "\r\n").encode())
+    import_spec(source, output)
+    assert output.read_text(encoding="utf-8").count("# Imported by") == 1

@@ -80,7 +80,7 @@ def _header_length(lines: list[str], index: int) -> int:
     line, then each next one that reads as the header's next line does."""
     length = 0
     for pattern, line in zip(_HEADER_LINES, lines[index:], strict=False):
-        if not pattern.fullmatch(line):
+        if not pattern.fullmatch(line.rstrip()):  # a file saved with CRLF line ends
             break
         length += 1
     return length
