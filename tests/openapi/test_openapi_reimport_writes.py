@@ -3,6 +3,7 @@ and an import killed while writing them is finished by the next one."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -108,3 +109,39 @@ def test_an_import_killed_while_writing_is_finished_by_the_next(tmp_path: Path) 
         assert not [n for n in _files(work) if n.startswith(".")]
     # The kills met the writing in more than one state.
     assert len(states) >= 3, states
+
+
+def _pending(output: Path, spec_text: str, base_text: str) -> Path:
+    """The journal an import leaves when killed after its commit point."""
+    journal = output.with_name(f".{output.name}.import-journal")
+    before = hashlib.sha256(output.read_bytes()).hexdigest()
+    record = {
+        "mcpgen_import_journal": 1,
+        "spec_before_sha256": before,
+        "spec": spec_text,
+        "base": base_text,
+    }
+    journal.write_text(json.dumps(record), encoding="utf-8")
+    return journal
+
+
+def test_a_pending_import_is_finished_only_on_the_spec_it_read(tmp_path: Path) -> None:
+    source = _petstore(tmp_path)
+    output = tmp_path / "petstore.toml"
+    import_spec(source, output)
+    spec_text = output.read_text(encoding="utf-8") + "# From the interrupted import.\n"
+    base_text = base_path(output).read_text(encoding="utf-8")
+
+    journal = _pending(output, spec_text, base_text)
+    result = import_spec(source, output)
+    assert any("interrupted" in w.message and "finished" in w.message for w in result.warnings)
+    assert "# From the interrupted import." in output.read_text(encoding="utf-8")
+    assert not journal.exists()
+
+    journal = _pending(output, spec_text.replace("interrupted", "other"), base_text)
+    output.write_text(output.read_text(encoding="utf-8") + "# Mine, since.\n", encoding="utf-8")
+    result = import_spec(source, output)
+    assert any("not finished" in w.message for w in result.warnings)
+    text = output.read_text(encoding="utf-8")
+    assert "# Mine, since." in text and "# From the other import." not in text
+    assert not journal.exists()
