@@ -1,7 +1,7 @@
 """The `mcpgen` command: a thin shell over the pipeline.
 
 Exit codes: 0 success, 1 the spec has errors (or `--check` found stale files), 2 usage,
-3 `import openapi` wrote the spec with conflicts to review.
+3 `import openapi` wrote the spec with places to review (conflicts).
 """
 
 from __future__ import annotations
@@ -409,8 +409,9 @@ def import_openapi(
     Selection options replace the selection recorded in the spec.
 
     Exit 0 when written, 1 on errors (nothing written), 2 on usage errors, and exit 3
-    when the spec was written with conflicts to review (places you and the API both
-    changed: yours kept, the API's value shown).
+    when the spec was written with places to review: conflicts (you and the API both
+    changed them: yours kept, the API's value shown), or, without the base file,
+    each place where your spec and the API differ.
     """
     from mcpgen.openapi.importer import ImportRequest, run_import
 

@@ -980,3 +980,15 @@ def test_a_spec_saved_with_crlf_keeps_one_header(project: tuple[Path, Path]) -> 
     output.write_bytes(text.replace("# Ours.\n", "").replace("\n", "\r\n").encode())
     import_spec(source, output)
     assert output.read_text(encoding="utf-8").count("# Imported by") == 1
+
+
+def test_without_its_base_differences_exit_3(project: tuple[Path, Path]) -> None:
+    source, output = project
+    base_path(output).unlink()
+    run = CliRunner().invoke(main, ["import", "openapi", "-o", str(output)])
+    assert run.exit_code == 0, run.output  # the spec is the API's: nothing to review
+    _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(summary="New"))
+    base_path(output).unlink()
+    run = CliRunner().invoke(main, ["import", "openapi", "-o", str(output)])
+    assert run.exit_code == 3, run.output
+    assert '  tools.get_pet_by_id.title: yours kept; the API\'s is "New"' in run.output
