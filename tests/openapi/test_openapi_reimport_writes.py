@@ -145,3 +145,16 @@ def test_a_pending_import_is_finished_only_on_the_spec_it_read(tmp_path: Path) -
     text = output.read_text(encoding="utf-8")
     assert "# Mine, since." in text and "# From the other import." not in text
     assert not journal.exists()
+
+
+def test_the_spec_keeps_its_mode(tmp_path: Path) -> None:
+    source = _petstore(tmp_path)
+    output = tmp_path / "petstore.toml"
+    import_spec(source, output)
+    output.chmod(0o664)
+    previous = os.umask(0o022)
+    try:
+        import_spec(source, output)
+    finally:
+        os.umask(previous)
+    assert output.stat().st_mode & 0o777 == 0o664
