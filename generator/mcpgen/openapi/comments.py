@@ -177,7 +177,9 @@ def _collect(text: str, data: dict[str, Any]) -> _Comments:
     while index < (statements[0].line if statements else len(lines)):
         length = _header_length(lines, index)
         if length and not headers:
-            comments.above[START] = [line.strip() for line in lines[:index] if _is_comment(line)]
+            top = [line.strip() for line in lines[:index] if _is_comment(line)]
+            if top:  # an empty entry would make the carrier rewrite a spec without comments
+                comments.above[START] = top
             position = index
         headers.update(range(index, index + length))
         index += max(length, 1)

@@ -209,9 +209,14 @@ def _restore_referred(
     """
     while True:
         restored = False
+        referred = _referred(merged)
         for kind, section in _SECTIONS.items():
+            missing = sorted(referred[kind] - set(merged.get(section, {})))
+            if not missing:
+                continue
+            # Where each is used from: the walk that knows places is slower, so only now.
             references = _references(merged, kind)
-            for name in sorted(set(references.values()) - set(merged.get(section, {}))):
+            for name in missing:
                 users = sorted(
                     {_referrer(place, merged) for place, to in references.items() if to == name}
                 )
@@ -226,6 +231,27 @@ def _restore_referred(
                 report.tables_kept.append(f"{kind} {name}: {how} (used by {', '.join(users)})")
         if not restored:
             return
+
+
+def _referred(spec: dict[str, Any]) -> dict[str, set[str]]:
+    """The names of the types (by `$ref`) and the errors (by tools) `spec` refers to."""
+    types: set[str] = set()
+    stack: list[Any] = [spec]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            name = _referred_type(value.get("$ref"))
+            if name is not None:
+                types.add(name)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    errors: set[str] = set()
+    for tool in spec.get("tools", []):
+        http = tool.get("http") if isinstance(tool.get("http"), dict) else {}
+        errors.update(str(name) for name in tool.get("errors") or [])
+        errors.update(str(name) for name in (http.get("errors") or {}).values())
+    return {"type": types, "error": errors}
 
 
 def _referrer(place: tuple[Any, ...], spec: dict[str, Any]) -> str:
