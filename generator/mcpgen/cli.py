@@ -1,6 +1,7 @@
 """The `mcpgen` command: a thin shell over the pipeline.
 
-Exit codes: 0 success, 1 the spec has errors (or `--check` found stale files), 2 usage.
+Exit codes: 0 success, 1 the spec has errors (or `--check` found stale files), 2 usage,
+3 `import openapi` wrote the spec with places to review (conflicts).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from mcpgen.emit import Plan
 
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
+# `import openapi` wrote the spec, but some places need the user's review: CI must see it.
+CONFLICTS_EXIT = 3
 
 
 def _report(diagnostics: list[Diagnostic]) -> None:
@@ -406,6 +409,11 @@ def import_openapi(
     (renames, deletions, descriptions, limits), comparing with the base file the
     import writes beside the spec. Without SOURCE, the spec's [openapi].source is read.
     Selection options replace the selection recorded in the spec.
+
+    Exit 0 when written, 1 on errors (nothing written), 2 on usage errors, and exit 3
+    when the spec was written with places to review: conflicts (you and the API both
+    changed them: yours kept, the API's value shown), or, without the base file,
+    each place where your spec and the API differ.
     """
     from mcpgen.openapi.importer import ImportRequest, run_import
 
@@ -454,3 +462,5 @@ def import_openapi(
         click.echo(warning.render(), err=True)
     for line in result.summary.lines():
         click.echo(line, err=True)
+    if result.summary.merge is not None and result.summary.merge.conflicts:
+        sys.exit(CONFLICTS_EXIT)

@@ -9,8 +9,9 @@ its operation (a tool the user renamed keeps its comments). Where a path is gone
 spec, a comment goes to the nearest statement above it in the tree that is still there (a key
 now written inline in its table); a comment whose tool or table is gone entirely is reported.
 
-The first comment block of the file, up to its first blank line, is the import's own header,
-written afresh each time.
+The import's own header is written afresh each time: wherever it is found above the first
+statement (a comment the user put above it keeps its place; a header an older mcpgen carried
+along as a comment is dropped).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ from mcpgen.openapi.reimport import tool_identity
 # tables.
 Anchor = tuple[Any, ...]
 END: Anchor = ("<end>",)
+START: Anchor = ("<start>",)  # above the import's header, where the user put them
 
 
 @dataclass
@@ -54,16 +56,49 @@ class _Comments:
     first_line: dict[Anchor, int] = field(default_factory=dict)  # for reporting, 1-based
 
 
-# The first line of the comment block `mcpgen import openapi` opens a spec with.
-HEADER_START = "# Imported by `mcpgen import openapi`"
+# The comment block `mcpgen import openapi` opens a spec with, written afresh each time.
+_HEADER = (
+    "# Imported by `mcpgen import openapi` from {source} ({about}).",
+    "# Curate it freely (rename, delete or describe tools, add limits): re-importing with",
+    "# `mcpgen import openapi -o {spec}` keeps your edits, comparing with",
+    "# {base}, which the import writes beside it: commit both.",
+)
+# Each line of a header as any import wrote it: what filled its fields is not known.
+_HEADER_LINES = [re.compile(re.sub(r"\\\{\w+\\\}", ".*", re.escape(line))) for line in _HEADER]
+
+
+def import_header(source: str, about: str, spec: str, base: str) -> str:
+    """The header block: the fields on one line each (a title may hold a line break, which
+    would end the comment and break the spec's TOML)."""
+    fields = {"source": source, "about": about, "spec": spec, "base": base}
+    flat = {name: " ".join(value.split()) for name, value in fields.items()}
+    return "".join(line.format(**flat) + "\n" for line in _HEADER)
+
+
+def _header_length(lines: list[str], index: int) -> int:
+    """How many lines of an import's header block start at `lines[index]` (0: none): its first
+    line, then each next one that reads as the header's next line does."""
+    length = 0
+    for pattern, line in zip(_HEADER_LINES, lines[index:], strict=False):
+        if not pattern.fullmatch(line.rstrip()):  # a file saved with CRLF line ends
+            break
+        length += 1
+    return length
 
 
 def carry_comments(
-    old_text: str, old_data: dict[str, Any], new_text: str, new_data: dict[str, Any]
+    old_text: str,
+    old_data: dict[str, Any],
+    new_text: str,
+    new_data: dict[str, Any],
+    moved: Mapping[str, str] | None = None,
 ) -> tuple[str, list[str]]:
     """`new_text` with the comments of `old_text` in their places, and the comments that have
-    none left ("line N: # text"), for the report."""
+    none left ("line N: # text"), for the report. `moved`: the tools whose operation the API
+    renamed, old identity -> new."""
     comments = _collect(old_text, old_data)
+    if moved:
+        comments = _renamed(comments, {("#", o): ("#", n) for o, n in moved.items()})
     if not comments.above and not comments.trailing:
         return new_text, []
     lines = new_text.split("\n")
@@ -86,7 +121,7 @@ def carry_comments(
             after[target.line] = trailing
         else:
             above[target.line].append(trailing)
-    out: list[str] = []
+    out: list[str] = list(comments.above.get(START, []))
     for index, line in enumerate(lines):
         out.extend(above.get(index, []))
         out.append(f"{line}  {after[index]}" if index in after else line)
@@ -98,9 +133,23 @@ def carry_comments(
     return "\n".join(out), lost
 
 
+def _renamed(comments: _Comments, parts: dict[Any, Any]) -> _Comments:
+    """`comments` with the parts of their anchors renamed."""
+
+    def anchor(old: Anchor) -> Anchor:
+        return tuple(parts.get(part, part) for part in old)
+
+    renamed = _Comments()
+    for old, texts in comments.above.items():
+        renamed.above[anchor(old)].extend(texts)
+    renamed.trailing = {anchor(old): text for old, text in comments.trailing.items()}
+    renamed.first_line = {anchor(old): line for old, line in comments.first_line.items()}
+    return renamed
+
+
 def _in_order(comments: _Comments) -> list[Anchor]:
     anchors = set(comments.above) | set(comments.trailing)
-    anchors.discard(END)
+    anchors -= {START, END}
     return sorted(anchors, key=lambda a: comments.first_line[a])
 
 
@@ -122,13 +171,22 @@ def _collect(text: str, data: dict[str, Any]) -> _Comments:
     pending: list[str] = []
     pending_from = 0
     position = 0
-    if lines and lines[0].startswith(HEADER_START):
-        while position < len(lines) and lines[position].strip():
-            position += 1
-    for statement in _statements(lines, data):
+    statements = list(_statements(lines, data))
+    headers: set[int] = set()
+    index = 0
+    while index < (statements[0].line if statements else len(lines)):
+        length = _header_length(lines, index)
+        if length and not headers:
+            top = [line.strip() for line in lines[:index] if _is_comment(line)]
+            if top:  # an empty entry would make the carrier rewrite a spec without comments
+                comments.above[START] = top
+            position = index
+        headers.update(range(index, index + length))
+        index += max(length, 1)
+    for statement in statements:
         for index in range(position, statement.line):
             stripped = lines[index].strip()
-            if stripped.startswith("#"):
+            if stripped.startswith("#") and index not in headers:
                 if not pending:
                     pending_from = index
                 pending.append(stripped)
@@ -144,12 +202,14 @@ def _collect(text: str, data: dict[str, Any]) -> _Comments:
         if statement.trailing is not None:
             comments.trailing[anchor] = statement.trailing
             comments.first_line.setdefault(anchor, statement.line + 1)
-    comments.above[END].extend(
-        line.strip() for line in lines[position:] if line.strip().startswith("#")
-    )
+    comments.above[END].extend(line.strip() for line in lines[position:] if _is_comment(line))
     if not comments.above[END]:
         del comments.above[END]
     return comments
+
+
+def _is_comment(line: str) -> bool:
+    return line.strip().startswith("#")
 
 
 def _statements(lines: list[str], data: dict[str, Any]) -> Iterator[_Statement]:

@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from mcpgen.openapi.reimport import MergeReport
+from mcpgen.openapi.reimport import MISSING, Conflict, MergeReport
+from mcpgen.openapi.toml_writer import inline
 
 _ANNOTATION_WIRE = {
     "title": "title",
@@ -162,23 +163,84 @@ class ImportSummary:
         return out
 
 
+# Items listed per section of the report (an import of a large API adds hundreds of tools).
+LISTED = 50
+# A value in the report is cut here: a conflict's value can be a whole schema (17 KB seen in
+# GitHub's description), and one line of the report should stay readable.
+SHOWN_CHARACTERS = 120
+
+
+def shown(value: Any) -> str:
+    """A value as the spec would write it inline, on one line, cut to SHOWN_CHARACTERS."""
+    text = inline(value)
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    return f"{text[:SHOWN_CHARACTERS]}... ({len(text) - SHOWN_CHARACTERS:,} more characters)"
+
+
+def _conflict_line(conflict: Conflict, without_base: bool) -> str:
+    yours = "kept deleted" if conflict.deleted else "yours kept"
+    if conflict.theirs is MISSING:
+        return f"{conflict.path}: {yours}; the API " + (
+            "has none" if without_base else "removed it"
+        )
+    now = "is" if without_base else "is now"
+    return f"{conflict.path}: {yours}; the API's {now} {shown(conflict.theirs)}"
+
+
 def _merge_lines(merge: MergeReport) -> list[str]:
-    out: list[str] = []
-    for title, items in (
-        ("added", merge.added),
-        ("removed upstream or no longer selected", merge.removed),
-        ("kept removed (you deleted them)", merge.kept_removed),
-        ("updated from the API (fields you had not edited)", merge.changed),
-        ("conflicts (you and the API both changed them; yours kept)", merge.conflicts),
-        ("renamed", merge.renamed),
-        ("types and errors you renamed (followed)", merge.tables_renamed),
-        ("comments dropped (what they sat on is gone)", merge.comments_lost),
-    ):
+    conflicts = [_conflict_line(c, merge.without_base) for c in merge.conflicts]
+    sections: tuple[tuple[str, list[str]], ...]
+    if merge.without_base:
+        # Nothing here may claim to know who changed what.
+        out = ["Re-import without the base file: mcpgen cannot tell your edits from the API's."]
+        sections = (
+            ("added (new in the API, or deleted by you: mcpgen cannot tell)", merge.added),
+            ("taken from the API (your spec did not have them)", merge.changed),
+            (
+                "differences from the API (yours kept; the new base records the API's, so "
+                "from now on they count as your edits)",
+                conflicts,
+            ),
+            (
+                "kept, though the API (as selected) has no such operation (you added them, "
+                "or the API removed them: mcpgen cannot tell; from now on they count as yours)",
+                merge.unbound,
+            ),
+            ("renamed", merge.renamed),
+            ("comments dropped (what they sat on is gone)", merge.comments_lost),
+        )
+    else:
+        out = []
+        sections = (
+            ("added", merge.added),
+            ("removed upstream or no longer selected", merge.removed),
+            ("kept removed (you deleted them)", merge.kept_removed),
+            ("updated from the API (fields you had not edited)", merge.changed),
+            ("conflicts (you and the API both changed them; yours kept)", conflicts),
+            ("renamed", merge.renamed),
+            ("types and errors you renamed (followed)", merge.tables_renamed),
+            ("types and errors you renamed that the API removed", merge.tables_gone),
+            ("types and errors kept for what refers to them", merge.tables_kept),
+            ("comments dropped (what they sat on is gone)", merge.comments_lost),
+        )
+    for title, items in sections:
         if items:
             out.append(f"Re-import, {title} ({len(items)}):")
-            out.extend(f"  {item}" for item in items[:50])
-            if len(items) > 50:
-                out.append(f"  ... ({len(items) - 50} more)")
-    if not any((merge.added, merge.removed, merge.changed, merge.conflicts, merge.renamed)):
+            # Conflicts are each for the user to review: all of them, whatever their number.
+            listed = items if items is conflicts else items[:LISTED]
+            out.extend(f"  {item}" for item in listed)
+            if len(items) > len(listed):
+                out.append(f"  ... ({len(items) - len(listed)} more)")
+    changes = (
+        merge.added,
+        merge.removed,
+        merge.changed,
+        merge.conflicts,
+        merge.renamed,
+        merge.tables_gone,
+        merge.tables_kept,
+    )
+    if not merge.without_base and not any(changes):
         out.append("Re-import: no change from the API.")
     return out
