@@ -25,6 +25,7 @@ from jsonschema.exceptions import SchemaError
 # The published meta-schemas, as jsonschema itself loads them (the package has no types).
 from jsonschema_specifications import REGISTRY as SPECIFICATIONS  # type: ignore[import-untyped]
 
+from mcpgen import patterns
 from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import (
     Diagnostic,
@@ -167,13 +168,15 @@ class _Resolver:
                 self.cache.put_valid(schema)
             return True
         try:
-            Draft202012Validator.check_schema(schema)
+            Draft202012Validator.check_schema(schema, format_checker=patterns.format_checker())
         except SchemaError as problem:
             where = (*path, *problem.path)
             message, hint = problem.message, None
             if problem.path and problem.path[-1] == "type" and isinstance(problem.instance, str):
                 message = f"{problem.instance!r} is not a JSON Schema type"
                 hint = did_you_mean(problem.instance, _JSON_TYPES)
+            elif problem.validator == "format" and isinstance(problem.instance, str):
+                message, hint = _bad_pattern(problem.instance)
             self.error(where, f"invalid JSON Schema: {message}", hint, document)
             return False
         return True
@@ -437,9 +440,17 @@ def fast_meta_validator() -> Draft202012Validator:
     for part in [top, *(SPECIFICATIONS.contents(base + ref["$ref"]) for ref in top["allOf"])]:
         flat["properties"].update(part.get("properties", {}))
         flat["$defs"].update(part.get("$defs", {}))
-    return Draft202012Validator(
-        _local_refs(flat), format_checker=Draft202012Validator.FORMAT_CHECKER
+    return Draft202012Validator(_local_refs(flat), format_checker=patterns.format_checker())
+
+
+def _bad_pattern(pattern: str) -> tuple[str, str | None]:
+    """The message and hint for a `pattern` (or `patternProperties` name) regress refuses."""
+    message = (
+        f"{pattern!r} is not a regular expression JSON Schema reads (ECMA-262 with the "
+        f"u flag): {patterns.pattern_error(pattern)}"
     )
+    rewritten = patterns.to_unicode_mode(pattern)
+    return message, (f"write {rewritten!r}, which means the same" if rewritten else None)
 
 
 def _local_refs(value: Any) -> Any:
@@ -872,7 +883,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
         if tool.http is not None:
             http = _tool_http(resolver, tool, path, input_schema, output_schema, errors)
         if input_schema and _is_object_schema(input_schema):
-            validator = Draft202012Validator(input_schema)
+            validator = patterns.EcmaValidator(input_schema)
             for position, example in enumerate(tool.examples):
                 for problem in sorted(
                     validator.iter_errors(example), key=lambda e: list(map(str, e.path))

@@ -24,7 +24,10 @@ pytestmark = pytest.mark.slow
 DOCUMENTS = sorted(
     [*FIXTURES.glob("*.yaml")]
     + [FIXTURES / "petstore-separate" / "spec" / "openapi.yaml"]
-    + [FIXTURES / "edge" / name for name in ("clashes.yaml", "bodies.yaml", "servers.yaml")]
+    + [
+        FIXTURES / "edge" / name
+        for name in ("clashes.yaml", "bodies.yaml", "servers.yaml", "patterns.yaml")
+    ]
     + [FIXTURES / "edge" / "split" / "openapi.yaml"]
     + [FIXTURES / "edge" / "swagger2-split" / "swagger.yaml"]
 )

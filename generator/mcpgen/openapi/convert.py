@@ -163,7 +163,7 @@ class _Converter:
         self.options = options
         self.problems: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
-        self.schemas = SchemaConverter(documents, openapi_30, self.problems)
+        self.schemas = SchemaConverter(documents, openapi_30, self.problems, self.warnings)
         self.server_name = options.server_name or _server_name(root.data.get("info"))
         self.env_prefix = to_package_name(self.server_name).upper()
         self.auth: dict[str, dict[str, Any]] = {}
@@ -209,6 +209,14 @@ class _Converter:
         for op_id in sorted(duplicated_ids):
             notes.append(f"operationId {op_id!r} is used by several operations: matched by route")
         notes.extend(_requests_the_api_makes(data, kept))
+        rewritten = self.schemas.rewritten_patterns
+        if rewritten:
+            first = min(rewritten)
+            notes.append(
+                f"{len(rewritten)} pattern{'s' * (len(rewritten) != 1)} rewritten into JSON Schema's dialect "
+                f"(ECMA-262 with the u flag) with the same meaning, e.g. {first!r} -> "
+                f"{rewritten[first]!r}"
+            )
         if self.problems:
             raise SpecError(self.problems)
 
