@@ -699,11 +699,13 @@ def _server(resolver: _Resolver) -> ServerIR:
             f"the package name {package!r} would shadow a module the server imports",
             hint="set server.package to another name",
         )
-    if package_version(section.version) != section.version:
+    if package_version(section.version) == "0.1.0" != section.version:
+        # Any other version has a PEP 440 form (`package_version`), which pyproject.toml
+        # takes: no warning for what API descriptions write (`2016-06-10`, `v1beta1`).
         resolver.warning(
             ("server", "version"),
-            f"{section.version!r} is not a PEP 440 version; the generated pyproject.toml "
-            "starts at 0.1.0",
+            f"{section.version!r} has no letter or digit to make a PEP 440 version of; the "
+            "generated pyproject.toml starts at 0.1.0",
         )
     return ServerIR(
         name=section.name,

@@ -46,8 +46,10 @@ def test_patterns_are_rewritten_or_left_out_aloud_and_the_spec_resolves(tmp_path
     assert warning.location is not None and warning.location.line == 56
     assert any("4 patterns rewritten" in note for note in result.summary.notes)
 
+    # `generate` accepts it without a word: no error, and no warning about the version
+    # (2020-11-03, a date, as every AWS document's), which pyproject.toml gets as 2020.11.3.
     _, diagnostics = check(spec_path)
-    assert [d for d in diagnostics if d.level == "error"] == []
+    assert diagnostics == []
 
 
 @pytest.mark.slow
