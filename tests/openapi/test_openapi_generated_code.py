@@ -21,8 +21,10 @@ from openapi_support import FIXTURES, import_spec
 
 pytestmark = pytest.mark.slow
 
+# Describes webhooks only: no tools, which the import refuses (test_openapi_no_tools).
+WEBHOOKS_ONLY = FIXTURES / "oas-examples-webhooks-3.1.yaml"
 DOCUMENTS = sorted(
-    [*FIXTURES.glob("*.yaml")]
+    [*(p for p in FIXTURES.glob("*.yaml") if p != WEBHOOKS_ONLY)]
     + [FIXTURES / "petstore-separate" / "spec" / "openapi.yaml"]
     + [
         FIXTURES / "edge" / name

@@ -219,6 +219,8 @@ class _Converter:
             )
         if self.problems:
             raise SpecError(self.problems)
+        if not tools:
+            raise SpecError([self._no_tools(operations, kept, skipped, notes)])
 
         names = tool_names(
             [NamedOperation(route, tools[route]["http"].get("operation_id")) for route in tools],
@@ -248,6 +250,47 @@ class _Converter:
             skipped=sorted(skipped, key=lambda s: _route_order(s[0])),
             warnings=self.warnings,
             notes=notes,
+        )
+
+    def _no_tools(
+        self,
+        operations: list[_Operation],
+        kept: list[_Operation],
+        skipped: list[tuple[str, str]],
+        notes: list[str],
+    ) -> Diagnostic:
+        """Why the import would make a server without tools: an error, never an empty spec
+        written without a word (a script importing many documents sees the exit code)."""
+        data = self.root.data
+        if not operations:
+            webhooks = data.get("webhooks")
+            count = len(webhooks) if isinstance(webhooks, dict) else 0
+            sent = (
+                f"; its {count} webhook{'s describe' if count != 1 else ' describes'} "
+                "requests the API sends, which make no tools"
+                if count
+                else ""
+            )
+            return self.root.diagnostic(
+                ("paths",) if "paths" in data else (),
+                f"the document describes no operations: the server would have no tools{sent}",
+            )
+        many = f"{len(operations)} operation{'s' * (len(operations) != 1)}"
+        if not kept:
+            tags = sorted({tag for op in operations for tag in op.tags})
+            shown = ", ".join(repr(t) for t in tags[:12]) + (", ..." if len(tags) > 12 else "")
+            hints = [*notes, f"the document's tags: {shown}" if tags else "it has no tags"]
+            return Diagnostic(
+                "error",
+                f"the selection leaves none of the document's {many}: the server would have "
+                "no tools",
+                hint="; ".join(hints),
+            )
+        reasons = "; ".join(f"{route}: {why}" for route, why in skipped[:3])
+        return Diagnostic(
+            "error",
+            f"none of the document's {many} can become a tool ({reasons}"
+            f"{', ...' if len(skipped) > 3 else ''}): the server would have no tools",
         )
 
     # -- operations -------------------------------------------------------------------
