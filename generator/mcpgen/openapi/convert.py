@@ -19,6 +19,7 @@ from typing import Any, Literal
 from mcpgen.diagnostics import Diagnostic, SpecError
 from mcpgen.names import to_class_name, to_package_name
 from mcpgen.openapi.document import DocumentSet, OpenApiDocument, Pointer, RefError, Target
+from mcpgen.openapi.markup import as_markdown
 from mcpgen.openapi.naming import (
     Candidate,
     NamedOperation,
@@ -1078,11 +1079,14 @@ def _phrase(status: str) -> str:
 
 
 def _text(value: Any) -> str:
-    """A description as text, with lone surrogates (which UTF-8 files cannot hold) replaced."""
+    """A description as Markdown text (`markup`), with lone surrogates (which UTF-8 files
+    cannot hold) replaced."""
     if not isinstance(value, str):
         return ""
     text = value.strip()
-    return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
+    if _has_surrogate(text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return as_markdown(text)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -28,6 +28,7 @@ from mcpgen.openapi.document import (
     Target,
     pointer_text,
 )
+from mcpgen.openapi.markup import as_markdown
 from mcpgen.patterns import pattern_error, to_unicode_mode
 
 JsonSchema = dict[str, Any]
@@ -246,6 +247,8 @@ class SchemaConverter:
                         continue
                     converted[name] = self._node(sub, document, (*here, name), mode)
                 result[key] = converted
+            elif key == "description" and isinstance(value, str):
+                result[key] = as_markdown(value)
             elif key == "pattern" and isinstance(value, str):
                 kept = self._pattern(value, document, here, result)
                 if kept is not None:
