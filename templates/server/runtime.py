@@ -2932,13 +2932,25 @@ async def serve_http(
     await uvicorn.Server(config).serve()
 
 
-def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None = None) -> None:
+def main(
+    build: Callable[[], Server[Any]],
+    name: str,
+    argv: Sequence[str] | None = None,
+    *,
+    epilog: str | None = None,
+) -> None:
     """The command line of a generated server: `python -m <package> [--transport http]`.
 
+    `epilog` ends `--help` as written (the environment variables an HTTP server reads).
     The garbage collector is on once the server is built (`__main__` keeps it off while
     the SDK is imported and the server built).
     """
-    parser = argparse.ArgumentParser(prog=name, description=f"Run the {name} MCP server.")
+    parser = argparse.ArgumentParser(
+        prog=name,
+        description=f"Run the {name} MCP server.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--transport",
         choices=["stdio", "http"],
