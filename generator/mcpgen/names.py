@@ -76,6 +76,18 @@ def to_class_name(name: str, *, prefix: str = "Item") -> ClassName:
     return ClassName(text)
 
 
+def model_class_name(class_name: ClassName, suffix: str = "") -> ClassName:
+    """The name of a model made from `class_name` (`Input`, `Data`... appended), as the
+    model generator will write it: it drops underscores, so the `_` that keeps a name off a
+    builtin (`ValueError_`) would come out as the builtin's name, and `generate` would find
+    no model of the name it gave. `ValueError_` -> `ValueErrorModel`, `Exception_` + `Input`
+    -> `ExceptionInput`."""
+    base = class_name.rstrip("_")
+    if suffix:
+        return ClassName(base + suffix)
+    return ClassName(base + "Model") if base != class_name else class_name
+
+
 def is_valid_tool_name(name: str) -> bool:
     return TOOL_NAME.fullmatch(name) is not None
 

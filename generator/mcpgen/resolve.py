@@ -63,6 +63,7 @@ from mcpgen.names import (
     ClassName,
     PyIdent,
     is_valid_tool_name,
+    model_class_name,
     package_version,
     to_class_name,
     to_ident,
@@ -290,7 +291,7 @@ class _Resolver:
                 if pointer
                 else target_doc.rsplit("/", 1)[-1].split(".")[0]
             )
-            class_name = self.claim_class(to_class_name(_unescape(stem)), origin)
+            class_name = self.claim_class(model_class_name(to_class_name(_unescape(stem))), origin)
             self.named[target] = class_name
             # Where the schema itself sits, for locating problems inside it.
             inside = (
@@ -757,7 +758,7 @@ def _errors(resolver: _Resolver) -> dict[str, ErrorIR]:
                 )
             else:
                 data_model = resolver.model_for(
-                    ClassName(f"{class_name}Data"), error.data, (*path, "data")
+                    model_class_name(class_name, "Data"), error.data, (*path, "data")
                 )
                 properties = data_schema.get("properties", {})
         fields = _placeholders(error.message)
@@ -834,7 +835,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
         ident = to_ident(tool.name, prefix="tool")
         class_name = to_class_name(tool.name, prefix="Tool")
         input_schema: JsonSchema = {}
-        input_model = ClassName(f"{class_name}Input")
+        input_model = model_class_name(class_name, "Input")
         if resolver.check_schema(tool.input, (*path, "input")):
             input_schema = resolver.wire_schema(tool.input, (*path, "input"))
             if not _is_object_schema(input_schema) and not _unresolved(input_schema):
@@ -856,7 +857,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
                     hint="wrap the value in an object property, e.g. { result = ... }",
                 )
             output_model = resolver.model_for(
-                ClassName(f"{class_name}Output"), tool.output, (*path, "output")
+                model_class_name(class_name, "Output"), tool.output, (*path, "output")
             )
         if tool.task_starts != "at_once" and tool.task_support == "forbidden":
             resolver.error(
@@ -1366,7 +1367,7 @@ def _templates(resolver: _Resolver) -> tuple[TemplateIR, ...]:
         if required:
             params_schema["required"] = required
         params_model = resolver.model_for(
-            ClassName(f"{class_name}Params"), params_schema, path, in_spec=False
+            model_class_name(class_name, "Params"), params_schema, path, in_spec=False
         )
         templates.append(
             TemplateIR(
@@ -1446,7 +1447,7 @@ def _prompts(resolver: _Resolver) -> tuple[PromptIR, ...]:
         if required:
             schema["required"] = required
         arguments_model = resolver.model_for(
-            ClassName(f"{class_name}Arguments"), schema, path, in_spec=False
+            model_class_name(class_name, "Arguments"), schema, path, in_spec=False
         )
         prompts.append(
             PromptIR(

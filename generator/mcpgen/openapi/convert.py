@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from mcpgen.diagnostics import Diagnostic, SpecError
-from mcpgen.names import to_class_name, to_package_name
+from mcpgen.names import model_class_name, to_class_name, to_package_name
 from mcpgen.openapi.document import DocumentSet, OpenApiDocument, Pointer, RefError, Target
 from mcpgen.openapi.markup import as_markdown
 from mcpgen.openapi.naming import (
@@ -230,8 +230,8 @@ class _Converter:
         notes.extend(f"tool name collision: {line}" for line in names.collisions)
         for route, tool in tools.items():
             tool["name"] = names.names[route]
-        taken = {
-            f"{to_class_name(name, prefix='Tool')}{kind}": f"tool {name}"
+        taken: dict[str, str] = {
+            model_class_name(to_class_name(name, prefix="Tool"), kind): f"tool {name}"
             for name in names.names.values()
             for kind in ("Input", "Output")
         }
@@ -430,6 +430,12 @@ class _Converter:
         for parameter, target in self._parameters(op):
             where, name = parameter["in"], parameter["name"]
             if where == "header" and name.lower() in _IGNORED_HEADERS:
+                continue
+            if not name:
+                # brainbi.net.json's `?=...`: nothing a request could send under no name.
+                self.warnings.append(
+                    target.document.warning(target.parts, "the parameter has no name: left out")
+                )
                 continue
             if where == "path" and name not in template_names:
                 self.warnings.append(
