@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mcpgen.cli import main
+from mcpgen.pipeline import check
 from openapi_support import FIXTURES, import_spec, load_toml
 
 DIRECTORY = FIXTURES / "edge" / "directory"
@@ -41,3 +42,16 @@ def test_a_parameter_without_a_name_is_left_out_with_a_warning(tmp_path: Path) -
     assert list(tool["input"]["properties"]) == ["page"]
     [warning] = result.warnings
     assert "has no name" in warning.message and warning.location is not None
+
+
+def test_a_server_url_without_a_scheme_is_https(tmp_path: Path) -> None:
+    """A protocol-relative server URL (`//host/path`) took the generator's warning that the
+    base URL is not absolute, at every generation. Like Swagger 2.0 without `schemes`, its
+    scheme is the document's, which a local file does not have: https."""
+    spec = tmp_path / "spec.toml"
+    result = import_spec(DIRECTORY / "protocol-relative-server.yaml", spec, server_name="bi")
+    assert load_toml(spec)["http"]["base_url"] == "https://budgea.biapi.pro/2.0"
+    [warning] = result.warnings
+    assert "no scheme" in warning.message and "https" in warning.message
+    _, diagnostics = check(spec)
+    assert diagnostics == []

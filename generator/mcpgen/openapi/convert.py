@@ -887,6 +887,16 @@ class _Converter:
             return match[0]
 
         url = re.sub(r"\{([^{}]+)\}", substitute, url)
+        if url.startswith("//"):
+            # Protocol-relative: the scheme is the document's, which a file does not have.
+            # https, as the Swagger 2.0 upgrade takes it when `schemes` is missing.
+            self.warnings.append(
+                at.document.warning(
+                    (*at.parts, "servers", 0, "url"),
+                    f"the server URL {url!r} has no scheme: the API is taken to be https",
+                )
+            )
+            url = "https:" + url
         if "{" in url:
             self.warnings.append(
                 at.document.warning(
