@@ -55,3 +55,18 @@ def test_a_server_url_without_a_scheme_is_https(tmp_path: Path) -> None:
     assert "no scheme" in warning.message and "https" in warning.message
     _, diagnostics = check(spec)
     assert diagnostics == []
+
+
+def test_one_header_declared_in_two_cases_is_sent_once(tmp_path: Path) -> None:
+    """Header names are case-insensitive: `x-amz-content-sha256` and `X-Amz-Content-Sha256`
+    are one header, which the generator refuses to send twice. The first declared is kept
+    (the operation's own, required), the other left out with a warning."""
+    spec = tmp_path / "spec.toml"
+    result = import_spec(DIRECTORY / "header-case.yaml", spec, server_name="ca")
+    [tool] = load_toml(spec)["tools"]
+    assert tool["http"]["params"] == {"x-amz-content-sha256": {"in": "header"}}
+    assert tool["input"]["required"] == ["x-amz-content-sha256"]
+    [warning] = result.warnings
+    assert "X-Amz-Content-Sha256" in warning.message and "same header" in warning.message
+    _, diagnostics = check(spec)
+    assert diagnostics == []

@@ -379,9 +379,9 @@ class _Converter:
 
     def _parameters(self, op: _Operation) -> list[tuple[dict[str, Any], Target]]:
         merged: dict[tuple[str, str], tuple[dict[str, Any], Target]] = {}
-        for owner, at in (
-            (op.path_item, op.path_item_at),
-            (op.value, Target(op.document, op.parts)),
+        level_of: dict[tuple[str, str], int] = {}
+        for level, (owner, at) in enumerate(
+            ((op.path_item, op.path_item_at), (op.value, Target(op.document, op.parts)))
         ):
             raw = owner.get("parameters")
             if raw is None:
@@ -415,8 +415,23 @@ class _Converter:
                         )
                     )
                     continue
-                # Operation-level parameters override path-level ones of the same name and place.
-                merged[(parameter["in"], parameter["name"])] = (parameter, target)
+                # Operation-level parameters override path-level ones of the same name and
+                # place; header names are case-insensitive (RFC 9110), so one header spelled
+                # twice at one level (amazonaws.com/codeartifact.json) is sent once: the first.
+                where, name = parameter["in"], parameter["name"]
+                key = (where, name.lower() if where == "header" else name)
+                if level_of.get(key) == level:
+                    kept = merged[key][0]["name"]
+                    self.warnings.append(
+                        target.document.warning(
+                            target.parts,
+                            f"{where} parameter {name!r} is the same {where} parameter as "
+                            f"{kept!r}, declared before it: left out",
+                        )
+                    )
+                    continue
+                merged[key] = (parameter, target)
+                level_of[key] = level
         return list(merged.values())
 
     def _input(
