@@ -5,10 +5,10 @@ JSON Schema 2020-12 (core, "Regular Expressions") reads `pattern`, `patternPrope
 validators to it: `\\p{Letter}` matches "é", `\\d` is ASCII only, `$` does not match before a
 trailing newline. Python's `re` differs on all three and refuses `\\p{..}` outright (87
 documents of the APIs.guru directory, 3.3%, use one), so patterns are compiled by regress,
-the Python binding of the Rust regress crate, an ECMA-262 engine (jsonschema's own format
-checker uses it when it is installed). The generated server's runtime does the same
-(`_ecma_search` in templates/server/runtime.py), so a value is judged alike at generation
-(examples) and at run time.
+the Python binding of the Rust regress crate, an ECMA-262 engine (jsonschema 4.26's own
+`regex` format check and `pattern` keyword use `re`). The generated server's runtime does
+the same (`_ecma_search` in templates/server/runtime.py), so a value is judged alike at
+generation (examples) and at run time.
 
 `to_unicode_mode` rewrites a pattern that is not valid with the `u` flag into one that is and
 means what its author meant, where that is certain: what OpenAPI documents write in the
