@@ -123,7 +123,7 @@ def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) ->
         if body is None:
             body = _chunk(models, cache).removeprefix(_HEADER_SLOT + "\n")
     top = header.rstrip("\n")
-    source = _escape_invisibles(f"{top}\n{body}")
+    source = _escape_invisibles(_ecma_patterns(f"{top}\n{body}"))
     defined = {cls or alias for cls, alias in _DEFINED.findall(source)}
     missing = [m for m in ir.models if m.class_name not in defined]
     if missing:
@@ -140,6 +140,70 @@ def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) ->
             ]
         )
     return source
+
+
+# Where the models find the runtime's ECMA-262 `pattern` check (`_ecma_patterns`): a module
+# alias no field or class can take (pydantic fields and spec classes never start with `_`).
+_RUNTIME_ALIAS = "_runtime"
+
+
+def _ecma_patterns(source: str) -> str:
+    """The models with each `pattern=` of pydantic's moved into `runtime.EcmaPattern(...)`.
+
+    JSON Schema patterns are ECMA-262 (`mcpgen.patterns`). pydantic would run them on Rust's
+    regex engine, where `\\d` and `\\w` match non-ASCII digits and letters and a lookaround
+    fails the model's import: a value the tool's schema check accepted (`\\W` and "é") could
+    fail again in the model, and one lookahead (111 documents of the APIs.guru directory
+    have one) would break every call. The generator writes `Field(..., pattern=P)` and
+    `StringConstraints(pattern=P)`, always inside `Annotated[...]`: the pattern leaves the
+    call and follows it as one more annotation, which the runtime checks with regress.
+    """
+    if "pattern=" not in source:
+        return source
+    encoded = source.encode()
+    starts = [0]
+    for line in encoded.split(b"\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    tree = ast.parse(source)
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    edits: list[tuple[int, int, str]] = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("Field", "StringConstraints")
+        ):
+            continue
+        found = [k for k in node.keywords if k.arg == "pattern"]
+        if not found:
+            continue
+        holder = parents.get(id(node))
+        annotated = parents.get(id(holder)) if isinstance(holder, ast.Tuple) else None
+        if not (
+            isinstance(found[0].value, ast.Constant)
+            and isinstance(found[0].value.value, str)
+            and isinstance(annotated, ast.Subscript)
+            and isinstance(annotated.value, ast.Name)
+            and annotated.value.id == "Annotated"
+        ):
+            raise TypeError(f"datamodel-code-generator wrote a pattern as {ast.unparse(node)}")
+        marker = f"{_RUNTIME_ALIAS}.EcmaPattern({found[0].value.value!r})"
+        rest = [k for k in node.keywords if k.arg != "pattern"]
+        kept = ast.unparse(ast.Call(node.func, node.args, rest)) if node.args or rest else None
+        assert node.end_lineno is not None and node.end_col_offset is not None
+        edits.append(
+            (
+                starts[node.lineno - 1] + node.col_offset,
+                starts[node.end_lineno - 1] + node.end_col_offset,
+                f"{kept}, {marker}" if kept else marker,
+            )
+        )
+    for start, end, text in sorted(edits, reverse=True):
+        encoded = encoded[:start] + text.encode() + encoded[end:]
+    future = b"from __future__ import annotations\n"
+    at = encoded.index(future) + len(future) if future in encoded else 0
+    line = f"\nfrom . import runtime as {_RUNTIME_ALIAS}\n".encode()
+    return (encoded[:at] + line + encoded[at:]).decode()
 
 
 def _refs(schema: object, into: set[str]) -> set[str]:

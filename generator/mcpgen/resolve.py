@@ -26,6 +26,7 @@ from jsonschema.exceptions import SchemaError
 # The published meta-schemas, as jsonschema itself loads them (the package has no types).
 from jsonschema_specifications import REGISTRY as SPECIFICATIONS  # type: ignore[import-untyped]
 
+from mcpgen import patterns
 from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import (
     Diagnostic,
@@ -64,6 +65,7 @@ from mcpgen.names import (
     ClassName,
     PyIdent,
     is_valid_tool_name,
+    model_class_name,
     package_version,
     to_class_name,
     to_ident,
@@ -169,13 +171,15 @@ class _Resolver:
                 self.cache.put_valid(schema)
             return True
         try:
-            Draft202012Validator.check_schema(schema)
+            Draft202012Validator.check_schema(schema, format_checker=patterns.format_checker())
         except SchemaError as problem:
             where = (*path, *problem.path)
             message, hint = problem.message, None
             if problem.path and problem.path[-1] == "type" and isinstance(problem.instance, str):
                 message = f"{problem.instance!r} is not a JSON Schema type"
                 hint = did_you_mean(problem.instance, _JSON_TYPES)
+            elif problem.validator == "format" and isinstance(problem.instance, str):
+                message, hint = _bad_pattern(problem.instance)
             self.error(where, f"invalid JSON Schema: {message}", hint, document)
             return False
         return True
@@ -289,7 +293,7 @@ class _Resolver:
                 if pointer
                 else target_doc.rsplit("/", 1)[-1].split(".")[0]
             )
-            class_name = self.claim_class(to_class_name(_unescape(stem)), origin)
+            class_name = self.claim_class(model_class_name(to_class_name(_unescape(stem))), origin)
             self.named[target] = class_name
             # Where the schema itself sits, for locating problems inside it.
             inside = (
@@ -439,9 +443,17 @@ def fast_meta_validator() -> Draft202012Validator:
     for part in [top, *(SPECIFICATIONS.contents(base + ref["$ref"]) for ref in top["allOf"])]:
         flat["properties"].update(part.get("properties", {}))
         flat["$defs"].update(part.get("$defs", {}))
-    return Draft202012Validator(
-        _local_refs(flat), format_checker=Draft202012Validator.FORMAT_CHECKER
+    return Draft202012Validator(_local_refs(flat), format_checker=patterns.format_checker())
+
+
+def _bad_pattern(pattern: str) -> tuple[str, str | None]:
+    """The message and hint for a `pattern` (or `patternProperties` name) regress refuses."""
+    message = (
+        f"{pattern!r} is not a regular expression JSON Schema reads (ECMA-262 with the "
+        f"u flag): {patterns.pattern_error(pattern)}"
     )
+    rewritten = patterns.to_unicode_mode(pattern)
+    return message, (f"write {rewritten!r}, which means the same" if rewritten else None)
 
 
 def _local_refs(value: Any) -> Any:
@@ -690,11 +702,13 @@ def _server(resolver: _Resolver) -> ServerIR:
             f"the package name {package!r} would shadow a module the server imports",
             hint="set server.package to another name",
         )
-    if package_version(section.version) != section.version:
+    if package_version(section.version) == "0.1.0" != section.version:
+        # Any other version has a PEP 440 form (`package_version`), which pyproject.toml
+        # takes: no warning for what API descriptions write (`2016-06-10`, `v1beta1`).
         resolver.warning(
             ("server", "version"),
-            f"{section.version!r} is not a PEP 440 version; the generated pyproject.toml "
-            "starts at 0.1.0",
+            f"{section.version!r} has no letter or digit to make a PEP 440 version of; the "
+            "generated pyproject.toml starts at 0.1.0",
         )
     return ServerIR(
         name=section.name,
@@ -746,7 +760,7 @@ def _errors(resolver: _Resolver) -> dict[str, ErrorIR]:
                 )
             else:
                 data_model = resolver.model_for(
-                    ClassName(f"{class_name}Data"), error.data, (*path, "data")
+                    model_class_name(class_name, "Data"), error.data, (*path, "data")
                 )
                 properties = data_schema.get("properties", {})
         fields = _placeholders(error.message)
@@ -823,7 +837,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
         ident = to_ident(tool.name, prefix="tool")
         class_name = to_class_name(tool.name, prefix="Tool")
         input_schema: JsonSchema = {}
-        input_model = ClassName(f"{class_name}Input")
+        input_model = model_class_name(class_name, "Input")
         if resolver.check_schema(tool.input, (*path, "input")):
             input_schema = resolver.wire_schema(tool.input, (*path, "input"))
             if not _is_object_schema(input_schema) and not _unresolved(input_schema):
@@ -845,7 +859,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
                     hint="wrap the value in an object property, e.g. { result = ... }",
                 )
             output_model = resolver.model_for(
-                ClassName(f"{class_name}Output"), tool.output, (*path, "output")
+                model_class_name(class_name, "Output"), tool.output, (*path, "output")
             )
         if tool.task_starts != "at_once" and tool.task_support == "forbidden":
             resolver.error(
@@ -874,7 +888,7 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
         if tool.http is not None:
             http = _tool_http(resolver, tool, path, input_schema, output_schema, errors)
         if input_schema and _is_object_schema(input_schema):
-            validator = Draft202012Validator(input_schema)
+            validator = patterns.EcmaValidator(input_schema)
             for position, example in enumerate(tool.examples):
                 for problem in sorted(
                     validator.iter_errors(example), key=lambda e: list(map(str, e.path))
@@ -1516,7 +1530,7 @@ def _templates(resolver: _Resolver) -> tuple[TemplateIR, ...]:
         if required:
             params_schema["required"] = required
         params_model = resolver.model_for(
-            ClassName(f"{class_name}Params"), params_schema, path, in_spec=False
+            model_class_name(class_name, "Params"), params_schema, path, in_spec=False
         )
         templates.append(
             TemplateIR(
@@ -1596,7 +1610,7 @@ def _prompts(resolver: _Resolver) -> tuple[PromptIR, ...]:
         if required:
             schema["required"] = required
         arguments_model = resolver.model_for(
-            ClassName(f"{class_name}Arguments"), schema, path, in_spec=False
+            model_class_name(class_name, "Arguments"), schema, path, in_spec=False
         )
         prompts.append(
             PromptIR(

@@ -18,8 +18,10 @@ from mcpgen.openapi.importer import base_path
 from mcpgen.pipeline import check
 from openapi_support import FIXTURES, import_spec
 
+# Describes webhooks only: no tools, which the import refuses (test_openapi_no_tools).
+WEBHOOKS_ONLY = FIXTURES / "oas-examples-webhooks-3.1.yaml"
 GOOD = sorted(
-    [*FIXTURES.glob("*.yaml")]
+    [*(p for p in FIXTURES.glob("*.yaml") if p != WEBHOOKS_ONLY)]
     + [FIXTURES / "petstore-separate" / "spec" / "openapi.yaml"]
     + [FIXTURES / "edge" / name for name in ("clashes.yaml", "bodies.yaml", "servers.yaml")]
     + [FIXTURES / "edge" / "split" / "openapi.yaml"]

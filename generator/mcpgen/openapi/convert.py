@@ -19,8 +19,9 @@ from typing import Any, Literal
 from urllib.parse import quote, unquote
 
 from mcpgen.diagnostics import Diagnostic, SpecError
-from mcpgen.names import to_class_name, to_package_name
+from mcpgen.names import model_class_name, to_class_name, to_package_name
 from mcpgen.openapi.document import DocumentSet, OpenApiDocument, Pointer, RefError, Target
+from mcpgen.openapi.markup import as_markdown
 from mcpgen.openapi.naming import (
     Candidate,
     NamedOperation,
@@ -168,7 +169,7 @@ class _Converter:
         self.options = options
         self.problems: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
-        self.schemas = SchemaConverter(documents, openapi_30, self.problems)
+        self.schemas = SchemaConverter(documents, openapi_30, self.problems, self.warnings)
         self.server_name = options.server_name or _server_name(root.data.get("info"))
         self.env_prefix = to_package_name(self.server_name).upper()
         self.auth: dict[str, dict[str, Any]] = {}
@@ -218,8 +219,18 @@ class _Converter:
             notes.append(f"operationId {op_id!r} is used by several operations: matched by route")
         notes.extend(_requests_the_api_makes(data, kept))
         notes.extend(self._fragment_notes())
+        rewritten = self.schemas.rewritten_patterns
+        if rewritten:
+            first = min(rewritten)
+            notes.append(
+                f"{len(rewritten)} pattern{'s' * (len(rewritten) != 1)} rewritten into JSON Schema's dialect "
+                f"(ECMA-262 with the u flag) with the same meaning, e.g. {first!r} -> "
+                f"{rewritten[first]!r}"
+            )
         if self.problems:
             raise SpecError(self.problems)
+        if not tools:
+            raise SpecError([self._no_tools(operations, kept, skipped, notes)])
 
         names = tool_names(
             [NamedOperation(route, tools[route]["http"].get("operation_id")) for route in tools],
@@ -228,8 +239,8 @@ class _Converter:
         notes.extend(f"tool name collision: {line}" for line in names.collisions)
         for route, tool in tools.items():
             tool["name"] = names.names[route]
-        taken = {
-            f"{to_class_name(name, prefix='Tool')}{kind}": f"tool {name}"
+        taken: dict[str, str] = {
+            model_class_name(to_class_name(name, prefix="Tool"), kind): f"tool {name}"
             for name in names.names.values()
             for kind in ("Input", "Output")
         }
@@ -249,6 +260,47 @@ class _Converter:
             skipped=sorted(skipped, key=lambda s: _route_order(s[0])),
             warnings=self.warnings,
             notes=notes,
+        )
+
+    def _no_tools(
+        self,
+        operations: list[_Operation],
+        kept: list[_Operation],
+        skipped: list[tuple[str, str]],
+        notes: list[str],
+    ) -> Diagnostic:
+        """Why the import would make a server without tools: an error, never an empty spec
+        written without a word (a script importing many documents sees the exit code)."""
+        data = self.root.data
+        if not operations:
+            webhooks = data.get("webhooks")
+            count = len(webhooks) if isinstance(webhooks, dict) else 0
+            sent = (
+                f"; its {count} webhook{'s describe' if count != 1 else ' describes'} "
+                "requests the API sends, which make no tools"
+                if count
+                else ""
+            )
+            return self.root.diagnostic(
+                ("paths",) if "paths" in data else (),
+                f"the document describes no operations: the server would have no tools{sent}",
+            )
+        many = f"{len(operations)} operation{'s' * (len(operations) != 1)}"
+        if not kept:
+            tags = sorted({tag for op in operations for tag in op.tags})
+            shown = ", ".join(repr(t) for t in tags[:12]) + (", ..." if len(tags) > 12 else "")
+            hints = [*notes, f"the document's tags: {shown}" if tags else "it has no tags"]
+            return Diagnostic(
+                "error",
+                f"the selection leaves none of the document's {many}: the server would have "
+                "no tools",
+                hint="; ".join(hints),
+            )
+        reasons = "; ".join(f"{route}: {why}" for route, why in skipped[:3])
+        return Diagnostic(
+            "error",
+            f"none of the document's {many} can become a tool ({reasons}"
+            f"{', ...' if len(skipped) > 3 else ''}): the server would have no tools",
         )
 
     # -- operations -------------------------------------------------------------------
@@ -341,9 +393,9 @@ class _Converter:
 
     def _parameters(self, op: _Operation) -> list[tuple[dict[str, Any], Target]]:
         merged: dict[tuple[str, str], tuple[dict[str, Any], Target]] = {}
-        for owner, at in (
-            (op.path_item, op.path_item_at),
-            (op.value, Target(op.document, op.parts)),
+        level_of: dict[tuple[str, str], int] = {}
+        for level, (owner, at) in enumerate(
+            ((op.path_item, op.path_item_at), (op.value, Target(op.document, op.parts)))
         ):
             raw = owner.get("parameters")
             if raw is None:
@@ -377,8 +429,23 @@ class _Converter:
                         )
                     )
                     continue
-                # Operation-level parameters override path-level ones of the same name and place.
-                merged[(parameter["in"], parameter["name"])] = (parameter, target)
+                # Operation-level parameters override path-level ones of the same name and
+                # place; header names are case-insensitive (RFC 9110), so one header spelled
+                # twice at one level (amazonaws.com/codeartifact.json) is sent once: the first.
+                where, name = parameter["in"], parameter["name"]
+                key = (where, name.lower() if where == "header" else name)
+                if level_of.get(key) == level:
+                    kept = merged[key][0]["name"]
+                    self.warnings.append(
+                        target.document.warning(
+                            target.parts,
+                            f"{where} parameter {name!r} is the same {where} parameter as "
+                            f"{kept!r}, declared before it: left out",
+                        )
+                    )
+                    continue
+                merged[key] = (parameter, target)
+                level_of[key] = level
         return list(merged.values())
 
     def _path_parts(self, op: _Operation) -> _PathParts:
@@ -503,6 +570,12 @@ class _Converter:
         for parameter, target in parameters:
             where, name = parameter["in"], parameter["name"]
             if where == "header" and name.lower() in _IGNORED_HEADERS:
+                continue
+            if not name:
+                # brainbi.net.json's `?=...`: nothing a request could send under no name.
+                self.warnings.append(
+                    target.document.warning(target.parts, "the parameter has no name: left out")
+                )
                 continue
             if where == "query" and name in replaced:
                 continue
@@ -1057,6 +1130,16 @@ class _Converter:
             return match[0]
 
         url = re.sub(r"\{([^{}]+)\}", substitute, url)
+        if url.startswith("//"):
+            # Protocol-relative: the scheme is the document's, which a file does not have.
+            # https, as the Swagger 2.0 upgrade takes it when `schemes` is missing.
+            self.warnings.append(
+                at.document.warning(
+                    (*at.parts, "servers", 0, "url"),
+                    f"the server URL {url!r} has no scheme: the API is taken to be https",
+                )
+            )
+            url = "https:" + url
         if "{" in url:
             self.warnings.append(
                 at.document.warning(
@@ -1316,11 +1399,14 @@ def _phrase(status: str) -> str:
 
 
 def _text(value: Any) -> str:
-    """A description as text, with lone surrogates (which UTF-8 files cannot hold) replaced."""
+    """A description as Markdown text (`markup`), with lone surrogates (which UTF-8 files
+    cannot hold) replaced."""
     if not isinstance(value, str):
         return ""
     text = value.strip()
-    return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
+    if _has_surrogate(text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return as_markdown(text)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -28,6 +28,8 @@ from mcpgen.openapi.document import (
     Target,
     pointer_text,
 )
+from mcpgen.openapi.markup import as_markdown
+from mcpgen.patterns import pattern_error, to_unicode_mode
 
 JsonSchema = dict[str, Any]
 # Where a schema is used: readOnly properties are left out of inputs, writeOnly of outputs.
@@ -79,7 +81,10 @@ class SchemaConverter:
     documents: DocumentSet
     openapi_30: bool
     problems: list[Diagnostic]
+    warnings: list[Diagnostic] = field(default_factory=list)
     types: dict[str, SchemaType] = field(default_factory=dict)
+    # Patterns rewritten into JSON Schema's dialect (see `_pattern`), for the report.
+    rewritten_patterns: dict[str, str] = field(default_factory=dict)
     _pending: list[SchemaType] = field(default_factory=list)
 
     def convert(
@@ -235,8 +240,19 @@ class SchemaConverter:
                 for name, sub in value.items():
                     if key == "properties" and _hidden(sub, mode):
                         continue
+                    if key == "patternProperties":
+                        kept = self._pattern(name, document, (*here, name), result)
+                        if kept is not None:
+                            converted[kept] = self._node(sub, document, (*here, name), mode)
+                        continue
                     converted[name] = self._node(sub, document, (*here, name), mode)
                 result[key] = converted
+            elif key == "description" and isinstance(value, str):
+                result[key] = as_markdown(value)
+            elif key == "pattern" and isinstance(value, str):
+                kept = self._pattern(value, document, here, result)
+                if kept is not None:
+                    result[key] = kept
             elif key in _LIST and isinstance(value, list):
                 result[key] = [
                     self._node(sub, document, (*here, i), mode) for i, sub in enumerate(value)
@@ -299,6 +315,31 @@ class SchemaConverter:
         if result.get("required") == []:
             del result["required"]
         return _with_null(result) if nullable else result
+
+    def _pattern(
+        self, pattern: str, document: OpenApiDocument, parts: Pointer, schema: JsonSchema
+    ) -> str | None:
+        """`pattern` in JSON Schema's dialect (ECMA-262, `u` flag), or None when no reading of
+        it is certain: then the constraint is left out, said so in a warning and in the
+        schema's `$comment`, never dropped silently (`generate` refuses what regress cannot
+        compile, so the importer must not write it)."""
+        kept = to_unicode_mode(pattern)
+        if kept is not None:
+            if kept != pattern:
+                self.rewritten_patterns[pattern] = kept
+            return kept
+        why = pattern_error(pattern)
+        warning = document.warning(
+            parts,
+            f"pattern {pattern!r} is left out: it is not a regular expression JSON Schema "
+            f"reads (ECMA-262 with the u flag: {why}), and no rewrite of it is certain",
+        )
+        if all(w.message != warning.message for w in self.warnings):
+            self.warnings.append(warning)
+        note = f"Not enforced: the API's pattern {pattern!r} (see the import's warning)."
+        comment = schema.get("$comment")
+        schema["$comment"] = f"{comment} {note}" if isinstance(comment, str) else note
+        return None
 
 
 class _TypeRef(str):

@@ -13,7 +13,11 @@ def main() -> None:
     from petstore._generated import runtime
     from petstore._generated.server import build_server
 
-    runtime.main(build_server, "petstore")
+    runtime.main(
+        build_server,
+        "petstore",
+        epilog="environment variables:\n  PETSTORE_BASE_URL  the API's base URL (default: https://petstore3.swagger.io/api/v3)\n  PETSTORE_TOKEN     `bearer`: bearer token (sent as `Authorization: Bearer ...`)\n  PETSTORE_API_KEY   `api_key`: API key (sent in the header `api_key`)\n\ncredentials: set PETSTORE_TOKEN; or PETSTORE_API_KEY",
+    )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextvars
+import functools
 import gc
 import itertools
 import json
@@ -38,6 +39,7 @@ from collections.abc import (
     Awaitable,
     Callable,
     Iterable,
+    Iterator,
     Mapping,
     Sequence,
 )
@@ -72,7 +74,17 @@ from mcp.shared.subscriptions import SUBSCRIPTION_ID_META_KEY, event_matches, ev
 from mcp.shared.uri_template import UriTemplate
 from mcp_types.methods import INPUT_REQUIRED_METHODS, is_input_required, serialize_server_result
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    RootModel,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 from typing_extensions import TypeVar as DefaultTypeVar
 
 if TYPE_CHECKING:
@@ -90,6 +102,7 @@ __all__ = [
     "Context",
     "CreateMessageResult",
     "DeclaredError",
+    "EcmaPattern",
     "Elicitation",
     "EmbeddedResource",
     "ImageContent",
@@ -876,10 +889,7 @@ class _SchemaCheck:
             return []
         validator = self._validator
         if validator is None:
-            # jsonschema costs ~60 ms to import: pay for it on first use, not at start-up.
-            from jsonschema import Draft202012Validator
-
-            validator = self._validator = Draft202012Validator(self._schema)
+            validator = self._validator = _ecma_validator()(self._schema)
         if validator.is_valid(value):
             return []
         errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path)))
@@ -887,6 +897,117 @@ class _SchemaCheck:
 
 
 Predicate: TypeAlias = Callable[[Any], bool]
+
+
+# JSON Schema reads `pattern` and `patternProperties` as ECMA-262 regular expressions built
+# with the `u` flag (2020-12 core, "Regular Expressions"; the official test suite's
+# ecmascript-regex cases): `\p{L}` matches letters, `\d` only ASCII digits, `$` never before
+# a trailing newline. Python's `re` (jsonschema's own choice) and pydantic's Rust engine
+# differ on each, so every pattern here is run by regress, an ECMA-262 engine. mcpgen
+# checks each one compiles so when it generates.
+_ECMA_FLAGS = "u"
+
+
+@functools.lru_cache(maxsize=1024)
+def _ecma_search(pattern: str) -> Callable[[str], bool]:
+    """Whether `pattern` matches somewhere in a string (JSON Schema patterns are not anchored)."""
+    import regress
+
+    find = regress.Regex(pattern, _ECMA_FLAGS).find
+    return lambda text: find(text) is not None
+
+
+@functools.cache
+def _ecma_validator() -> type[Validator]:
+    """jsonschema's 2020-12 validator with every keyword that runs a pattern running it as
+    ECMA-262: `pattern`, `patternProperties`, and `additionalProperties` (which tells the
+    names `patternProperties` covers)."""
+    # jsonschema costs ~60 ms to import: pay for it on first use, not at start-up.
+    from jsonschema import Draft202012Validator, validators
+    from jsonschema import ValidationError as Violation
+
+    def pattern(
+        validator: Any, regex: str, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[Violation]:
+        if validator.is_type(instance, "string") and not _ecma_search(regex)(instance):
+            yield Violation(f"{instance!r} does not match {regex!r}")
+
+    def pattern_properties(
+        validator: Any, regexes: Mapping[str, Any], instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[Violation]:
+        if validator.is_type(instance, "object"):
+            for regex, subschema in regexes.items():
+                for name, value in instance.items():
+                    if _ecma_search(regex)(name):
+                        yield from validator.descend(value, subschema, path=name, schema_path=regex)
+
+    def additional_properties(
+        validator: Any, extra: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[Violation]:
+        if not validator.is_type(instance, "object"):
+            return
+        known = schema.get("properties", {})
+        regexes = [_ecma_search(regex) for regex in schema.get("patternProperties", {})]
+        others = [n for n in instance if n not in known and not any(m(n) for m in regexes)]
+        if validator.is_type(extra, "object"):
+            for name in others:
+                yield from validator.descend(instance[name], extra, path=name)
+        elif not extra and others:
+            # jsonschema's own messages, word for word.
+            listed = ", ".join(repr(name) for name in sorted(others))
+            if regexes:
+                verb = "does" if len(others) == 1 else "do"
+                shown = ", ".join(repr(r) for r in sorted(schema["patternProperties"]))
+                yield Violation(f"{listed} {verb} not match any of the regexes: {shown}")
+            else:
+                were = "was" if len(others) == 1 else "were"
+                yield Violation(
+                    f"Additional properties are not allowed ({listed} {were} unexpected)"
+                )
+
+    extended: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator,
+        {
+            "pattern": pattern,
+            "patternProperties": pattern_properties,
+            "additionalProperties": additional_properties,
+        },
+    )
+    return extended
+
+
+@dataclass(frozen=True)
+class EcmaPattern:
+    r"""A model field's JSON Schema `pattern`, matched as ECMA-262 like the schema checks.
+
+    The generated models carry it in place of pydantic's `pattern=`, whose Rust engine reads
+    `\d` and `\w` as Unicode classes and refuses lookarounds at import: a value the schema
+    check accepted must not fail again in the model.
+    """
+
+    regex: str
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        matches = _ecma_search(self.regex)
+        regex = self.regex
+
+        def check(value: Any) -> Any:
+            if isinstance(value, str) and not matches(value):
+                raise ValueError(f"{value!r} does not match {regex!r}")
+            return value
+
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        shown = handler(schema)
+        if shown.get("type") == "string":
+            shown["pattern"] = self.regex
+        return shown
+
 
 # Keywords that only annotate: they never make a value invalid (no format checker is used).
 _ANNOTATIONS = frozenset(
@@ -1028,13 +1149,8 @@ def _keyword(
     if key == "pattern":
         if not isinstance(value, str):
             return _UNSUPPORTED
-        import re
-
-        try:
-            search = re.compile(value).search
-        except re.error:
-            return _UNSUPPORTED
-        return lambda v: not isinstance(v, str) or search(v) is not None
+        matches = _ecma_search(value)
+        return lambda v: not isinstance(v, str) or matches(v)
     if key == "required":
         if not isinstance(value, list):
             return _UNSUPPORTED
@@ -2820,13 +2936,25 @@ async def serve_http(
     await uvicorn.Server(config).serve()
 
 
-def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None = None) -> None:
+def main(
+    build: Callable[[], Server[Any]],
+    name: str,
+    argv: Sequence[str] | None = None,
+    *,
+    epilog: str | None = None,
+) -> None:
     """The command line of a generated server: `python -m <package> [--transport http]`.
 
+    `epilog` ends `--help` as written (the environment variables an HTTP server reads).
     The garbage collector is on once the server is built (`__main__` keeps it off while
     the SDK is imported and the server built).
     """
-    parser = argparse.ArgumentParser(prog=name, description=f"Run the {name} MCP server.")
+    parser = argparse.ArgumentParser(
+        prog=name,
+        description=f"Run the {name} MCP server.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--transport",
         choices=["stdio", "http"],

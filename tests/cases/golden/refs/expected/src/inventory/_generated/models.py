@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 from typing_extensions import TypeAliasType
 
+from . import runtime as _runtime
+
 
 class Category(BaseModel):
     name: str
@@ -39,7 +41,7 @@ class Money(BaseModel):
 
 
 class Item(BaseModel):
-    sku: Annotated[str, Field(pattern="^[A-Z]{3}-[0-9]{4}$")]
+    sku: Annotated[str, _runtime.EcmaPattern("^[A-Z]{3}-[0-9]{4}$")]
     price: Money
     tags: list[str] | None = None
 
