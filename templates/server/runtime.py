@@ -24,6 +24,7 @@ import json
 import logging
 import math
 import secrets
+import socket
 import sys
 import time
 import uuid
@@ -48,6 +49,7 @@ import anyio.abc
 import anyio.lowlevel
 import anyio.to_thread
 import mcp_types as types
+import uvicorn
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
@@ -2802,8 +2804,6 @@ async def serve_http(
     `session_idle_timeout` seconds pass without a request; then its calls are cancelled
     and its streams closed.
     """
-    import uvicorn
-
     app = server.streamable_http_app(
         streamable_http_path=path,
         event_store=MemoryEventStore(),
@@ -2813,7 +2813,33 @@ async def serve_http(
         host=host,
     )
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-    await uvicorn.Server(config).serve()
+    await _Uvicorn(config, f"{server.name} MCP server", path).serve()
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn, announcing on stderr where it serves once it listens, as uvicorn itself does
+    at its INFO level (the server's own log starts at WARNING)."""
+
+    def __init__(self, config: uvicorn.Config, what: str, path: str) -> None:
+        super().__init__(config)
+        self.what = what
+        self.path = path
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            # The port the system gave, when asked for port 0.
+            port = self.servers[0].sockets[0].getsockname()[1]
+            print(
+                f"{self.what} running on {_url(self.config.host, port, self.path)} "
+                "(SIGINT or SIGTERM stops it)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+def _url(host: str, port: int, path: str) -> str:
+    return f"http://[{host}]:{port}{path}" if ":" in host else f"http://{host}:{port}{path}"
 
 
 def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None = None) -> None:

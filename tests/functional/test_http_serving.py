@@ -1,0 +1,255 @@
+"""A generated server over streamable HTTP as a hostile network and careless clients meet it.
+
+Each test runs `python -m serving --transport http` (generated from serving.toml, with the
+handlers of serving_handlers/) as a real subprocess on loopback, and talks to it with the
+SDK's client, or with raw HTTP where a test needs every header and byte in hand: one
+session replaying another's stream, forged Host and Origin headers, more sessions than the
+cap, a client killed in the middle of a call, a SIGTERM with calls in flight. The handlers
+write what happened to them to a journal file, so a test sees the server's side too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import httpx2
+import pytest
+from server_process import HttpServer, serve_http
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+HERE = Path(__file__).parent
+SPEC = HERE / "serving.toml"
+HANDLERS = HERE / "serving_handlers"
+PACKAGE = "serving"
+ERAS = ("legacy", "2026-07-28")
+# A client of the 2025-11-25 handshake can resume a stream it lost (it got a priming event
+# id); the server waits this long for it to come back before it cancels the call (2 s, in
+# the runtime), and the cancellation then reaches the handler within a fraction of this.
+RESUME_GRACE = 2.0
+PROMPTLY = 1.0
+ACCEPT = "application/json, text/event-stream"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The generated serving project's src folder and a subprocess environment for it."""
+    root = tmp_path_factory.mktemp("serving-project")
+    done = subprocess.run(
+        [sys.executable, "-m", "mcpgen", "generate", str(SPEC), "-o", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"mcpgen generate failed:\n{done.stderr}"
+    handlers = root / "src" / PACKAGE / "handlers"
+    for source in sorted(HANDLERS.rglob("*.py")):
+        shutil.copyfile(source, handlers / source.relative_to(HANDLERS))
+    src = root / "src"
+    pythonpath = os.pathsep.join(p for p in (str(src), os.environ.get("PYTHONPATH")) if p)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERVING_")}
+    return src, {**env, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"}
+
+
+@dataclass
+class Journal:
+    """What the handlers of one server recorded (see serving_handlers/journal.py)."""
+
+    path: Path
+
+    def events(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines()]
+
+    def of(self, label: str) -> dict[str, float]:
+        """When each event of the call labelled `label` happened (time.monotonic())."""
+        return {e["event"]: e["at"] for e in self.events() if e["label"] == label}
+
+    async def wait_for(self, label: str, event: str, timeout: float) -> float:
+        with anyio.fail_after(timeout):
+            while (at := self.of(label).get(event)) is None:
+                await anyio.sleep(0.02)
+        return at
+
+
+@dataclass
+class Serving:
+    server: HttpServer
+    journal: Journal
+
+
+@pytest.fixture
+def start(project: tuple[Path, dict[str, str]], tmp_path: Path) -> Iterator[Callable[..., Serving]]:
+    """Starts `python -m serving --transport http [options]`; every one is stopped at teardown.
+
+    Keyword arguments become environment variables of the server process.
+    """
+    _, env = project
+    with contextlib.ExitStack() as stack:
+        count = 0
+
+        def run(*options: str, **environment: str) -> Serving:
+            nonlocal count
+            count += 1
+            journal = Journal(tmp_path / f"journal-{count}.jsonl")
+            server_env = {**env, **environment, "SERVING_JOURNAL": str(journal.path)}
+            log = tmp_path / f"server-{count}.log"
+            server = stack.enter_context(serve_http(PACKAGE, server_env, log, *options))
+            return Serving(server, journal)
+
+        yield run
+
+
+# -- raw HTTP: sessions, calls and replays with every header in hand ------------------
+
+
+def sse_events(text: str) -> list[dict[str, str]]:
+    """The events of an SSE body, each as its fields (`id`, `data`, ...)."""
+    events = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        fields = {}
+        for line in block.splitlines():
+            name, _, value = line.partition(":")
+            if name:
+                fields[name] = value.removeprefix(" ")
+        if fields:
+            events.append(fields)
+    return events
+
+
+def initialize(version: str = "2025-11-25") -> dict[str, Any]:
+    return {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": version,
+            "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "1"},
+        },
+    }
+
+
+async def open_session(
+    http: httpx2.AsyncClient, url: str, version: str = "2025-11-25"
+) -> dict[str, str]:
+    """A 2025-era session, initialized: the headers its later requests carry."""
+    opened = await http.post(url, headers={"accept": ACCEPT}, json=initialize(version))
+    assert opened.status_code == 200, opened.text
+    session = {
+        "accept": ACCEPT,
+        "mcp-session-id": opened.headers["mcp-session-id"],
+        "mcp-protocol-version": version,
+    }
+    initialized = await http.post(
+        url, headers=session, json={"jsonrpc": "2.0", "method": "notifications/initialized"}
+    )
+    assert initialized.status_code == 202, initialized.text
+    return session
+
+
+def tool_call(request_id: int, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "method": "tools/call",
+        "params": {"name": name, "arguments": arguments},
+    }
+
+
+async def call(
+    http: httpx2.AsyncClient, url: str, session: dict[str, str], request_id: int, text: str
+) -> list[dict[str, str]]:
+    """`echo` called with `request_id` in `session`: the events of its stream."""
+    answered = await http.post(
+        url, headers=session, json=tool_call(request_id, "echo", {"text": text})
+    )
+    assert answered.status_code == 200, answered.text
+    return sse_events(answered.text)
+
+
+async def replay(
+    http: httpx2.AsyncClient, url: str, session: dict[str, str], last_event_id: str
+) -> str:
+    """What a GET resuming after `last_event_id` receives, until an answer or 2 s of quiet."""
+    received = ""
+    with anyio.move_on_after(2):
+        async with http.stream(
+            "GET", url, headers={**session, "last-event-id": last_event_id}
+        ) as stream:
+            async for chunk in stream.aiter_text():
+                received += chunk
+                if any('"result"' in e.get("data", "") for e in sse_events(received)):
+                    break
+    return received
+
+
+# -- 1. a session's events are its own --------------------------------------------------
+
+
+# -- 2. Host and Origin are checked wherever the server binds ---------------------------
+
+
+async def status_of(url: str, **headers: str) -> int:
+    """The HTTP status an initialize POST with these headers gets."""
+    async with httpx2.AsyncClient(timeout=10) as http:
+        answer = await http.post(url, headers={"accept": ACCEPT, **headers}, json=initialize())
+    return answer.status_code
+
+
+async def test_a_loopback_server_announces_its_url_and_nothing_alarming(
+    start: Callable[..., Serving],
+) -> None:
+    server = start().server
+    said = server.stderr()
+    assert f"serving MCP server running on http://127.0.0.1:{server.port}/mcp" in said
+    assert "WARNING" not in said
+
+
+# -- 3. the session cap -----------------------------------------------------------------
+
+
+# -- 4. abandoned calls are cancelled; a shutdown answers every call --------------------
+
+
+DROP_CHILD = """\
+import sys, anyio
+from mcp.client import Client
+
+async def running(progress, total, message):
+    print("running", flush=True)
+
+async def main(url, mode, label):
+    async with Client(url, mode=mode) as client:
+        await client.call_tool("wait", {"label": label, "seconds": 60}, progress_callback=running)
+
+anyio.run(main, *sys.argv[1:])
+"""
+
+
+async def wait_for_exit(process: subprocess.Popen[bytes], timeout: float) -> int:
+    def wait() -> int:
+        return process.wait(timeout=timeout)
+
+    return await anyio.to_thread.run_sync(wait)
+
+
+# -- 5, 6. what the server says ---------------------------------------------------------
