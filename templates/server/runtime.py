@@ -795,17 +795,17 @@ class Tool:
 
     def validation_errors(self, arguments: Mapping[str, Any]) -> list[str]:
         """Where `arguments` break the advertised input schema, one readable line each."""
-        return self._check("input", self.input_schema).errors(arguments)
+        return self._check("arguments", self.input_schema).errors(arguments)
 
     def output_errors(self, structured: Mapping[str, Any]) -> list[str]:
         """Where a structured result breaks the advertised output schema."""
         assert self.output_schema is not None
-        return self._check("output", self.output_schema).errors(structured)
+        return self._check("result", self.output_schema).errors(structured)
 
-    def _check(self, which: str, schema: Mapping[str, Any]) -> _SchemaCheck:
-        check = self._checks.get(which)
+    def _check(self, what: str, schema: Mapping[str, Any]) -> _SchemaCheck:
+        check = self._checks.get(what)
         if check is None:
-            check = self._checks[which] = _SchemaCheck(schema)
+            check = self._checks[what] = _SchemaCheck(schema, what)
         return check
 
 
@@ -862,10 +862,11 @@ class _SchemaCheck:
     say no (it only costs time), never wrongly yes.
     """
 
-    __slots__ = ("_quick", "_schema", "_validator")
+    __slots__ = ("_quick", "_schema", "_validator", "_what")
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
+    def __init__(self, schema: Mapping[str, Any], what: str = "value") -> None:
         self._schema = dict(schema)
+        self._what = what  # what a message calls the value itself: "arguments", "result"
         self._quick = _compile(self._schema, self._schema, {})
         self._validator: Validator | None = None
 
@@ -881,7 +882,7 @@ class _SchemaCheck:
         if validator.is_valid(value):
             return []
         errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path)))
-        return [f"{_json_path(e.absolute_path)}: {e.message}" for e in errors]
+        return [f"{_json_path(e.absolute_path, self._what)}: {e.message}" for e in errors]
 
 
 Predicate: TypeAlias = Callable[[Any], bool]
@@ -1274,7 +1275,8 @@ def _drop_optional_nones(value: Any, data: Any) -> None:
         _drop_optional_nones(value.root, data)
     elif isinstance(value, BaseModel) and isinstance(data, dict):
         for name, key, required in _field_facts(type(value)):
-            attribute = getattr(value, name)
+            # A model built with `model_construct` may lack a field: the output check says so.
+            attribute = getattr(value, name, None)
             if attribute is None:
                 if not required:
                     data.pop(key, None)
@@ -1304,14 +1306,15 @@ def _field_facts(model: type[BaseModel]) -> list[tuple[str, str, bool]]:
     return facts
 
 
-def _json_path(path: Sequence[str | int]) -> str:
+def _json_path(path: Sequence[str | int], whole: str) -> str:
+    """Where in a value a problem is (`items[2].name`); `whole` names the value itself."""
     if not path:
-        return "arguments"
+        return whole
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
-def _pydantic_errors(error: ValidationError) -> list[str]:
-    return [f"{_json_path(e['loc']) if e['loc'] else 'value'}: {e['msg']}" for e in error.errors()]
+def _pydantic_errors(error: ValidationError, whole: str) -> list[str]:
+    return [f"{_json_path(e['loc'], whole)}: {e['msg']}" for e in error.errors()]
 
 
 def _text_result(text: str, *, is_error: bool = False) -> types.CallToolResult:
@@ -1680,7 +1683,7 @@ class _Dispatcher:
             except ValidationError as error:
                 return _text_result(
                     f"Invalid arguments for tool {tool.name!r}:\n- "
-                    + "\n- ".join(_pydantic_errors(error)),
+                    + "\n- ".join(_pydantic_errors(error, "arguments")),
                     is_error=True,
                 )
         if tool.task_support != "forbidden" and self.tasks is not None:
@@ -1808,7 +1811,8 @@ class _Dispatcher:
             except ValidationError as error:
                 raise MCPError(
                     INVALID_PARAMS,
-                    f"Invalid resource URI {uri!r}: " + "; ".join(_pydantic_errors(error)),
+                    f"Invalid resource URI {uri!r}: "
+                    + "; ".join(_pydantic_errors(error, "parameters")),
                 ) from None
             return await self._read_template(ctx, params, template, model)
         raise self._not_found(ctx, uri)
@@ -1897,7 +1901,7 @@ class _Dispatcher:
             raise MCPError(
                 INVALID_PARAMS,
                 f"Invalid arguments for prompt {prompt.name!r}: "
-                + "; ".join(_pydantic_errors(error)),
+                + "; ".join(_pydantic_errors(error, "arguments")),
             ) from None
         render = prompt.handler
         value = await self._guarded(
@@ -2027,7 +2031,7 @@ class _Stream:
         self.sent_at = time.monotonic()
         task = self.context._task
         if task is not None:  # no request to stream on: the task's status tells how far
-            await task.set_status(f"{self.count} chunks")
+            await task.set_status(f"{self.count} chunk{'' if self.count == 1 else 's'}")
             return
         if self.as_progress:
             await self.context._request.session.report_progress(self.count, None, text)

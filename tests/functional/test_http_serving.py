@@ -25,6 +25,7 @@ import anyio
 import anyio.to_thread
 import httpx2
 import pytest
+from mcp.client import Client
 from server_process import HttpServer, serve_http
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -253,3 +254,15 @@ async def wait_for_exit(process: subprocess.Popen[bytes], timeout: float) -> int
 
 
 # -- 5, 6. what the server says ---------------------------------------------------------
+
+
+async def test_a_result_that_breaks_the_output_schema_is_logged_as_the_result(
+    start: Callable[..., Serving],
+) -> None:
+    server = start().server
+    async with Client(server.url) as client:
+        result = await client.call_tool("lost_field", {})
+    assert result.is_error
+    logged = server.stderr()
+    assert "- result: 'text' is a required property" in logged, logged
+    assert "arguments" not in logged, logged
