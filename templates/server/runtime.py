@@ -19,10 +19,12 @@ import argparse
 import base64
 import contextvars
 import gc
+import ipaddress
 import itertools
 import json
 import logging
 import math
+import os
 import secrets
 import socket
 import sys
@@ -43,6 +45,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.abc
@@ -63,6 +66,7 @@ from mcp.server.subscriptions import (
     ServerEvent,
     ToolsListChanged,
 )
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.inbound import MCP_NAME_HEADER, decode_header_value
 from mcp.shared.message import ServerMessageMetadata
@@ -2799,51 +2803,204 @@ async def serve_stdio(server: Server[Any]) -> None:
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-async def serve_http(
-    server: Server[Any], host: str, port: int, path: str, session_idle_timeout: float = 600.0
-) -> None:
+@dataclass(frozen=True)
+class HttpOptions:
+    """How `serve_http` serves: where, to whom, for how long."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    path: str = "/mcp"
+    session_idle_timeout: float = 600.0
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names (`name` for any port, `name:port`) requests may name besides the defaults."""
+    allowed_origins: tuple[str, ...] = ()
+    """Origins (`https://app.example.com`, `http://name:*`) browser pages may call from."""
+    env_prefix: str = ""
+    """`<PACKAGE>_`, of the environment variables that extend the two lists."""
+
+
+async def serve_http(server: Server[Any], options: HttpOptions) -> None:
     """Serve streamable HTTP (stateful, resumable) until SIGINT or SIGTERM.
 
     A client that vanishes without ending its session (no DELETE) leaves it open until
     `session_idle_timeout` seconds pass without a request; then its calls are cancelled
-    and its streams closed.
+    and its streams closed. Requests must name the server by a host it answers to, and
+    come from an allowed origin if a browser sends them (`_HostGuard`), wherever it binds.
     """
     app = server.streamable_http_app(
-        streamable_http_path=path,
+        streamable_http_path=options.path,
         event_store=MemoryEventStore(),
         # Clients told to reconnect (a closed event stream) come back after this many ms.
         retry_interval=100,
-        session_idle_timeout=session_idle_timeout,
-        host=host,
+        session_idle_timeout=options.session_idle_timeout,
+        # The SDK checks Host and Origin only when bound to loopback, and knows no Host
+        # without a port: _HostGuard checks them in front of everything, wherever it binds.
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-    await _Uvicorn(config, f"{server.name} MCP server", path).serve()
+    guarded = _HostGuard(app, options.allowed_hosts, options.allowed_origins)
+    config = uvicorn.Config(
+        guarded, host=options.host, port=options.port, log_level="warning", lifespan="on"
+    )
+    await _Uvicorn(config, f"{server.name} MCP server", options).serve()
+
+
+def _host_and_port(value: str) -> tuple[str, int | None] | None:
+    """`name[:port]` as a Host header spells it (IPv6 in brackets), or None if malformed."""
+    if value.count(":") > 1 and not value.startswith("["):
+        value = f"[{value}]"  # an IPv6 address written bare, as in `--allowed-host ::1`
+    try:
+        parts = urlsplit(f"//{value}")
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname or parts.username is not None or parts.path:
+        return None
+    return parts.hostname, port
+
+
+def _origin(value: str) -> tuple[str, str, int | None] | None:
+    """An Origin as (scheme, host, port), the scheme's default port filled in; `:*` is any."""
+    any_port = value.endswith(":*")
+    try:
+        parts = urlsplit(value.removesuffix(":*"))
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        return None
+    if any_port:
+        return parts.scheme, parts.hostname, None
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def _is_loopback(name: str) -> bool:
+    """`localhost`, or an address of the loopback interface (127.0.0.0/8, ::1)."""
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class _HostGuard:
+    """Refuses a request that names the server by a host it does not answer to (421), or
+    that a browser page of an origin not allowed sent (403): DNS rebinding protection.
+
+    A web page whose name an attacker points at this machine's address sends its own name
+    as Host, and its own origin as Origin; non-browser clients send no Origin. Answered by
+    default: loopback names (`localhost`, 127.0.0.0/8, `[::1]`) and the address the
+    request reached (an address, not a name, cannot be rebound), on any port or none (a
+    reverse proxy may send `Host: 127.0.0.1`); browser pages from loopback origins, as
+    local tools such as the MCP Inspector are. `--allowed-host` / `--allowed-origin` add.
+    """
+
+    def __init__(self, app: Any, hosts: Iterable[str], origins: Iterable[str]) -> None:
+        self.app = app
+        self.hosts = {parsed for parsed in map(_host_and_port, hosts) if parsed is not None}
+        self.origins = {parsed for parsed in map(_origin, origins) if parsed is not None}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = {k: v for k, v in scope["headers"] if k in (b"host", b"origin")}
+            host = headers.get(b"host", b"").decode("latin-1")
+            origin = headers.get(b"origin", b"").decode("latin-1")
+            local = scope.get("server")
+            if not self.host_allowed(host, local[0] if local else None):
+                logger.warning("refused a request naming host %r (--allowed-host adds one)", host)
+                reason = f"Host {host!r} is not a name this server answers to"
+                await _refuse(send, 421, reason)
+                return
+            if origin and not self.origin_allowed(origin):
+                logger.warning(
+                    "refused a request from origin %r (--allowed-origin adds one)", origin
+                )
+                await _refuse(send, 403, f"Origin {origin!r} may not call this server")
+                return
+        await self.app(scope, receive, send)
+
+    def host_allowed(self, host: str, local_address: str | None) -> bool:
+        parsed = _host_and_port(host)
+        if parsed is None:
+            return False
+        name, port = parsed
+        return (
+            _is_loopback(name)
+            or name == local_address
+            or (name, None) in self.hosts
+            or (name, port) in self.hosts
+        )
+
+    def origin_allowed(self, origin: str) -> bool:
+        parsed = _origin(origin)
+        if parsed is None:
+            return False
+        scheme, name, _ = parsed
+        return _is_loopback(name) or parsed in self.origins or (scheme, name, None) in self.origins
+
+
+async def _refuse(send: Any, status: int, message: str) -> None:
+    """Answer with `status` and a JSON-RPC error (no id) carrying `message`."""
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": None, "error": {"code": types.INVALID_REQUEST, "message": message}}
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class _Uvicorn(uvicorn.Server):
     """uvicorn, announcing on stderr where it serves once it listens, as uvicorn itself does
-    at its INFO level (the server's own log starts at WARNING)."""
+    at its INFO level (the server's own log starts at WARNING), and what it exposes when it
+    listens beyond loopback."""
 
-    def __init__(self, config: uvicorn.Config, what: str, path: str) -> None:
+    def __init__(self, config: uvicorn.Config, what: str, options: HttpOptions) -> None:
         super().__init__(config)
         self.what = what
-        self.path = path
+        self.options = options
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
             # The port the system gave, when asked for port 0.
-            port = self.servers[0].sockets[0].getsockname()[1]
-            print(
-                f"{self.what} running on {_url(self.config.host, port, self.path)} "
-                "(SIGINT or SIGTERM stops it)",
-                file=sys.stderr,
-                flush=True,
-            )
+            port: int = self.servers[0].sockets[0].getsockname()[1]
+            print(_announcement(self.what, self.options, port), file=sys.stderr, flush=True)
 
 
-def _url(host: str, port: int, path: str) -> str:
-    return f"http://[{host}]:{port}{path}" if ":" in host else f"http://{host}:{port}{path}"
+def _announcement(what: str, options: HttpOptions, port: int) -> str:
+    """What a server says when it starts listening: its URL, and whom it answers."""
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    lines = [f"{what} running on http://{host}:{port}{options.path} (SIGINT or SIGTERM stops it)"]
+    beyond = not _is_loopback(options.host)
+    if beyond:
+        lines.append(
+            f"WARNING: it listens beyond this machine's loopback ({options.host}): whoever "
+            "can reach it can call every tool, and there is no authorization. Bind to "
+            "127.0.0.1, or put a proxy that authenticates in front."
+        )
+    if beyond or options.allowed_hosts or options.allowed_origins:
+        hosts = ", ".join(["localhost", "127.0.0.1", "[::1]", *options.allowed_hosts])
+        origins = ", ".join(["http(s)://localhost, 127.0.0.1, [::1]", *options.allowed_origins])
+        lines.append(
+            f"Requests must name it {hosts} (on any port unless one is given) or the address "
+            f"they reached it at; --allowed-host or {options.env_prefix}ALLOWED_HOSTS adds names."
+        )
+        lines.append(
+            f"Browser pages may call it from {origins} (any port); --allowed-origin or "
+            f"{options.env_prefix}ALLOWED_ORIGINS adds origins."
+        )
+    return "\n".join(lines)
+
+
+def _listed(checked: Callable[[str], object], what: str) -> Callable[[str], str]:
+    """An argparse type: `value` if `checked(value)` is not None, else a usage error."""
+
+    def parse(value: str) -> str:
+        if checked(value) is None:
+            raise argparse.ArgumentTypeError(f"not {what}: {value!r}")
+        return value
+
+    return parse
 
 
 def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None = None) -> None:
@@ -2852,6 +3009,10 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
     The garbage collector is on once the server is built (`__main__` keeps it off while
     the SDK is imported and the server built).
     """
+    # The package that built the server names its environment variables, as `<PKG>_BASE_URL`.
+    env_prefix = build.__module__.partition(".")[0].upper() + "_"
+    host_name = _listed(_host_and_port, "a host name (name or name:port)")
+    origin_name = _listed(_origin, "an origin (http(s)://name[:port|:*])")
     parser = argparse.ArgumentParser(prog=name, description=f"Run the {name} MCP server.")
     parser.add_argument(
         "--transport",
@@ -2873,12 +3034,41 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
         "(default: %(default)s)",
     )
     parser.add_argument(
+        "--allowed-host",
+        action="append",
+        type=host_name,
+        default=[],
+        metavar="NAME",
+        help="HTTP: a host name requests may name the server by, besides loopback names and "
+        f"the address they reach (repeatable; also {env_prefix}ALLOWED_HOSTS, comma-separated)",
+    )
+    parser.add_argument(
+        "--allowed-origin",
+        action="append",
+        type=origin_name,
+        default=[],
+        metavar="ORIGIN",
+        help="HTTP: an origin browser pages may call from, besides loopback ones (repeatable; "
+        f"also {env_prefix}ALLOWED_ORIGINS, comma-separated)",
+    )
+    parser.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         default="WARNING",
         help="level of the server's own log on stderr (default: %(default)s)",
     )
     options = parser.parse_args(argv)
+    allowed: dict[str, list[str]] = {
+        "HOSTS": options.allowed_host,
+        "ORIGINS": options.allowed_origin,
+    }
+    for kind, parse in (("HOSTS", host_name), ("ORIGINS", origin_name)):
+        variable = f"{env_prefix}ALLOWED_{kind}"
+        for value in filter(None, map(str.strip, os.environ.get(variable, "").split(","))):
+            try:
+                allowed[kind].append(parse(value))
+            except argparse.ArgumentTypeError as error:
+                parser.error(f"{variable}: {error}")
     # stdout belongs to the protocol on stdio: the server's own log goes to stderr.
     logging.basicConfig(level=options.log_level, stream=sys.stderr)
     server = build()
@@ -2889,14 +3079,16 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
     transport: Literal["stdio", "http"] = options.transport
     try:
         if transport == "http":
-            anyio.run(
-                serve_http,
-                server,
-                options.host,
-                options.port,
-                options.path,
-                options.session_idle_timeout,
+            http = HttpOptions(
+                host=options.host,
+                port=options.port,
+                path=options.path,
+                session_idle_timeout=options.session_idle_timeout,
+                allowed_hosts=tuple(allowed["HOSTS"]),
+                allowed_origins=tuple(allowed["ORIGINS"]),
+                env_prefix=env_prefix,
             )
+            anyio.run(serve_http, server, http)
         else:
             anyio.run(serve_stdio, server)
     except KeyboardInterrupt:

@@ -26,6 +26,8 @@ import anyio.to_thread
 import httpx2
 import pytest
 from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 from server_process import HttpServer, serve_http
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -214,6 +216,91 @@ async def status_of(url: str, **headers: str) -> int:
     async with httpx2.AsyncClient(timeout=10) as http:
         answer = await http.post(url, headers={"accept": ACCEPT, **headers}, json=initialize())
     return answer.status_code
+
+
+@pytest.mark.parametrize("bind", ["127.0.0.1", "0.0.0.0"])
+async def test_host_and_origin_are_checked_wherever_the_server_binds(
+    start: Callable[..., Serving], bind: str
+) -> None:
+    server = start("--host", bind).server
+    url, port = server.url, server.port
+    # DNS rebinding: a page of evil.example, its name now pointing here, names itself.
+    assert await status_of(url, host=f"evil.example:{port}") == 421
+    assert await status_of(url, host="evil.example") == 421
+    assert await status_of(url, origin="http://evil.example") == 403
+    assert await status_of(url, origin="null") == 403
+    # Loopback names on any port, with or without one (a reverse proxy sends no port).
+    assert await status_of(url, host="127.0.0.1") == 200
+    assert await status_of(url, host=f"localhost:{port}") == 200
+    assert await status_of(url, host=f"[::1]:{port}") == 200
+    assert await status_of(url, origin="http://localhost:6274") == 200
+    assert await status_of(url, origin=f"http://127.0.0.1:{port}") == 200
+
+
+def leaves(error: BaseException) -> list[BaseException]:
+    """The exceptions inside `error`'s groups (the SDK client raises through task groups)."""
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in leaves(inner)]
+    return [error]
+
+
+@pytest.mark.parametrize("mode", ERAS)
+async def test_the_sdk_client_is_refused_under_a_foreign_host_in_both_eras(
+    start: Callable[..., Serving], mode: str
+) -> None:
+    server = start("--host", "0.0.0.0").server
+    forged = httpx2.AsyncClient(headers={"Host": f"evil.example:{server.port}"})
+    refused: list[BaseException] = []
+    try:
+        async with (
+            forged,
+            Client(streamable_http_client(server.url, http_client=forged), mode=mode) as client,
+        ):
+            await client.list_tools()
+    except Exception as error:
+        refused = leaves(error)
+    assert any(
+        isinstance(e, MCPError) and "is not a name this server answers to" in e.message
+        for e in refused
+    ), refused
+
+
+async def test_allowed_hosts_and_origins_extend_the_defaults(start: Callable[..., Serving]) -> None:
+    server = start(
+        "--host",
+        "0.0.0.0",
+        "--allowed-host",
+        "mcp.example.com",
+        "--allowed-origin",
+        "https://app.example.com",
+        SERVING_ALLOWED_HOSTS="gateway.internal:8443, other.internal",
+        SERVING_ALLOWED_ORIGINS="https://console.example.com",
+    ).server
+    url, port = server.url, server.port
+    assert await status_of(url, host="mcp.example.com") == 200
+    assert await status_of(url, host=f"mcp.example.com:{port}") == 200
+    assert await status_of(url, host="gateway.internal:8443") == 200
+    assert await status_of(url, host="gateway.internal:9999") == 421
+    assert await status_of(url, host="other.internal") == 200
+    assert await status_of(url, origin="https://app.example.com") == 200
+    assert await status_of(url, origin="https://app.example.com:443") == 200
+    assert await status_of(url, origin="https://console.example.com") == 200
+    assert await status_of(url, origin="https://app.example.com:8443") == 403
+    assert await status_of(url, origin="http://app.example.com") == 403
+    # The defaults still hold.
+    assert await status_of(url, host="127.0.0.1") == 200
+    assert await status_of(url, host="evil.example") == 421
+
+
+async def test_a_server_bound_beyond_loopback_says_what_it_exposes(
+    start: Callable[..., Serving],
+) -> None:
+    server = start("--host", "0.0.0.0", "--allowed-host", "mcp.example.com").server
+    said = server.stderr()
+    assert f"running on http://0.0.0.0:{server.port}/mcp" in said
+    assert "WARNING" in said and "0.0.0.0" in said
+    assert "no authorization" in said
+    assert "mcp.example.com" in said and "--allowed-host" in said and "--allowed-origin" in said
 
 
 async def test_a_loopback_server_announces_its_url_and_nothing_alarming(
