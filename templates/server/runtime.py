@@ -32,6 +32,7 @@ import time
 import uuid
 import warnings
 import weakref
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import (
     AsyncIterator,
@@ -57,6 +58,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
 from mcp.server.streamable_http import EventCallback, EventMessage, EventStore
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.subscriptions import (
     InMemorySubscriptionBus,
     ListenHandler,
@@ -76,6 +78,8 @@ from mcp.shared.uri_template import UriTemplate
 from mcp_types.methods import INPUT_REQUIRED_METHODS, is_input_required, serialize_server_result
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
+from starlette.applications import Starlette
+from starlette.routing import Route
 from typing_extensions import TypeVar as DefaultTypeVar
 
 if TYPE_CHECKING:
@@ -95,6 +99,7 @@ __all__ = [
     "DeclaredError",
     "Elicitation",
     "EmbeddedResource",
+    "EventLog",
     "ImageContent",
     "InputRequired",
     "Limits",
@@ -2763,36 +2768,119 @@ class _ListenWithTasks:
 # -- transports ------------------------------------------------------------------------
 
 
-class MemoryEventStore(EventStore):
-    """A bounded in-memory event store, so HTTP clients can resume an interrupted stream."""
+class EventLog(ABC):
+    """Where the event streams of HTTP sessions are kept, so a client can resume one it lost.
+
+    Each stream has an owner: a random key the server makes for each session and never
+    sends to a client. Event ids are random too, so none can be guessed. A replay names its
+    owner, and a log replays a stream only to the owner that wrote it: a client that holds
+    another session's event id, or that numbers its requests as others do (a stream is
+    named by its request's id), reads nothing of anyone else's. Serving HTTP reaches the log
+    only through this interface, so a log shared by several server processes can replace
+    the one in memory.
+    """
+
+    @abstractmethod
+    async def append(self, owner: str, stream: str, message: types.JSONRPCMessage | None) -> str:
+        """Keep `message` at the end of `owner`'s `stream`; its new event id.
+
+        `None` is a stream's priming event: an id for the client to resume from.
+        """
+
+    @abstractmethod
+    async def replay_after(self, owner: str, event_id: str, send: EventCallback) -> str | None:
+        """Send the messages of `owner`'s stream that came after `event_id`; the stream.
+
+        None, and nothing sent, when `event_id` is not an event of `owner`'s.
+        """
+
+
+@dataclass(slots=True)
+class _Event:
+    stream: tuple[str, str]  # (owner, stream)
+    message: types.JSONRPCMessage | None
+
+
+class MemoryEventStore(EventLog):
+    """The event log of one server process: the last `max_events` events, in memory."""
 
     def __init__(self, max_events: int = 10_000) -> None:
         self._max_events = max_events
-        self._events: dict[str, tuple[str, types.JSONRPCMessage | None]] = {}
-        self._next = 0
+        # Oldest first (dicts keep insertion order): the first key is the next to go.
+        self._events: dict[str, _Event] = {}
+        self._streams: dict[tuple[str, str], deque[str]] = {}
+
+    async def append(self, owner: str, stream: str, message: types.JSONRPCMessage | None) -> str:
+        # 128 random bits: an id a client cannot guess, whatever it has seen.
+        event_id = secrets.token_urlsafe(16)
+        key = (owner, stream)
+        self._events[event_id] = _Event(key, message)
+        self._streams.setdefault(key, deque()).append(event_id)
+        if len(self._events) > self._max_events:
+            oldest = self._events.pop(next(iter(self._events)))
+            ids = self._streams[oldest.stream]
+            ids.popleft()  # a stream's oldest event is the oldest of all that it still has
+            if not ids:
+                del self._streams[oldest.stream]
+        return event_id
+
+    async def replay_after(self, owner: str, event_id: str, send: EventCallback) -> str | None:
+        event = self._events.get(event_id)
+        if event is None:
+            return None
+        if event.stream[0] != owner:
+            logger.warning("refused to replay a stream to a session that does not own it")
+            return None
+        # Taken before the first send: the stream may grow, or lose its oldest events,
+        # while the replay awaits.
+        ids = list(itertools.dropwhile(event_id.__ne__, self._streams[event.stream]))[1:]
+        later = [(i, self._events[i].message) for i in ids]
+        for later_id, message in later:
+            if message is not None:
+                await send(EventMessage(message, later_id))
+        return event.stream[1]
+
+
+class _SessionEvents(EventStore):
+    """One HTTP session's view of the event log: the SDK's `EventStore`, bound to an owner."""
+
+    def __init__(self, log: EventLog) -> None:
+        self._log = log
+        self._owner = secrets.token_urlsafe(16)
 
     async def store_event(self, stream_id: str, message: types.JSONRPCMessage | None) -> str:
-        self._next += 1
-        event_id = f"{self._next:016x}"
-        self._events[event_id] = (stream_id, message)
-        if len(self._events) > self._max_events:
-            # Dicts keep insertion order, so the first key is the oldest event.
-            del self._events[next(iter(self._events))]
-        return event_id
+        return await self._log.append(self._owner, stream_id, message)
 
     async def replay_events_after(
         self, last_event_id: str, send_callback: EventCallback
     ) -> str | None:
-        found = self._events.get(last_event_id)
-        if found is None:
-            return None
-        stream_id = found[0]
-        replay = False
-        for event_id, (event_stream, message) in list(self._events.items()):
-            if replay and event_stream == stream_id and message is not None:
-                await send_callback(EventMessage(message, event_id))
-            replay = replay or event_id == last_event_id
-        return stream_id
+        return await self._log.replay_after(self._owner, last_event_id, send_callback)
+
+
+class _SessionManager(StreamableHTTPSessionManager):
+    """The SDK's session manager, giving each session its own view of the event log.
+
+    SDK 2.3 hands every session's transport the one `event_store` it was given, and the
+    transport names each stream by its request's id alone, so all sessions shared each
+    other's streams. The manager reads `event_store` once for each session it opens, to
+    give that session's transport: here each read makes a new view, with its own owner. If
+    a later SDK read it anywhere else, that read would see no one's events: a lost replay,
+    never a replay of another session's.
+    """
+
+    def __init__(self, app: Server[Any], log: EventLog, **options: Any) -> None:
+        self._log = log
+        super().__init__(app, **options)
+
+    @property
+    def event_store(self) -> EventStore | None:
+        return _SessionEvents(self._log)
+
+    @event_store.setter
+    def event_store(self, given: EventStore | None) -> None:
+        # The SDK's __init__ stores what it was given, which is nothing: the log is ours.
+        if given is not None:
+            raise TypeError("_SessionManager keeps its own event log")
 
 
 async def serve_stdio(server: Server[Any]) -> None:
@@ -2827,15 +2915,20 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
     and its streams closed. Requests must name the server by a host it answers to, and
     come from an allowed origin if a browser sends them (`_HostGuard`), wherever it binds.
     """
-    app = server.streamable_http_app(
-        streamable_http_path=options.path,
-        event_store=MemoryEventStore(),
+    manager = _SessionManager(
+        server,
+        MemoryEventStore(),
         # Clients told to reconnect (a closed event stream) come back after this many ms.
         retry_interval=100,
         session_idle_timeout=options.session_idle_timeout,
         # The SDK checks Host and Origin only when bound to loopback, and knows no Host
         # without a port: _HostGuard checks them in front of everything, wherever it binds.
-        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    # What `Server.streamable_http_app` builds, with this manager in it.
+    app = Starlette(
+        routes=[Route(options.path, endpoint=StreamableHTTPASGIApp(manager))],
+        lifespan=lambda _: manager.run(),
     )
     guarded = _HostGuard(app, options.allowed_hosts, options.allowed_origins)
     config = uvicorn.Config(

@@ -190,11 +190,15 @@ async def call(
 
 
 async def replay(
-    http: httpx2.AsyncClient, url: str, session: dict[str, str], last_event_id: str
+    http: httpx2.AsyncClient,
+    url: str,
+    session: dict[str, str],
+    last_event_id: str,
+    patience: float = 10.0,
 ) -> str:
-    """What a GET resuming after `last_event_id` receives, until an answer or 2 s of quiet."""
+    """What a GET resuming after `last_event_id` receives, until an answer (or `patience`)."""
     received = ""
-    with anyio.move_on_after(2):
+    with anyio.move_on_after(patience):
         async with http.stream(
             "GET", url, headers={**session, "last-event-id": last_event_id}
         ) as stream:
@@ -206,6 +210,38 @@ async def replay(
 
 
 # -- 1. a session's events are its own --------------------------------------------------
+
+
+async def test_a_session_cannot_replay_another_sessions_stream(
+    start: Callable[..., Serving],
+) -> None:
+    url = start().server.url
+    async with httpx2.AsyncClient(timeout=10) as http:
+        a = await open_session(http, url)
+        b = await open_session(http, url)
+        # Streams are named by request ids, which every client numbers alike: both use 2.
+        a_stream = await call(http, url, a, 2, "secret of A")
+        b_stream = await call(http, url, b, 2, "B's own")
+        a_priming = a_stream[0]["id"]
+        assert a_stream[0]["data"] == "" and "secret of A" in a_stream[1]["data"]
+
+        # B presents A's event id: it gets nothing of A's.
+        stolen = await replay(http, url, b, a_priming, patience=1.0)
+        assert "secret of A" not in stolen
+
+        # A resumes its own stream: its own answer, and nothing of B's.
+        resumed = await replay(http, url, a, a_priming)
+        assert "secret of A" in resumed
+        assert "B's own" not in resumed
+
+    # The replay resends A's answer under the id it had.
+    assert [e["id"] for e in sse_events(resumed) if "secret of A" in e.get("data", "")] == [
+        a_stream[1]["id"]
+    ]
+    ids = [e["id"] for e in a_stream + b_stream]
+    assert len(set(ids)) == len(ids)
+    # Unguessable: 128 random bits each (22 URL-safe characters), not a counter.
+    assert all(len(event_id) >= 22 for event_id in ids), ids
 
 
 # -- 2. Host and Origin are checked wherever the server binds ---------------------------
@@ -331,6 +367,27 @@ async def main(url, mode, label):
 
 anyio.run(main, *sys.argv[1:])
 """
+
+
+async def test_a_client_that_resumes_its_stream_in_time_gets_its_answer(
+    start: Callable[..., Serving],
+) -> None:
+    serving = start()
+    url = serving.server.url
+    async with httpx2.AsyncClient(timeout=10) as http:
+        session = await open_session(http, url)
+        wait = tool_call(2, "wait", {"label": "resumed", "seconds": 1.5})
+        received = ""
+        async with http.stream("POST", url, headers=session, json=wait) as stream:
+            async for chunk in stream.aiter_text():
+                received += chunk
+                if primed := [e["id"] for e in sse_events(received) if "id" in e]:
+                    priming = primed[0]
+                    break
+        await anyio.sleep(0.3)
+        resumed = await replay(http, url, session, priming)
+    assert "waited 1.5 s" in resumed
+    assert set(serving.journal.of("resumed")) == {"started", "finished"}
 
 
 async def wait_for_exit(process: subprocess.Popen[bytes], timeout: float) -> int:
