@@ -57,7 +57,12 @@ import uvicorn
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
-from mcp.server.streamable_http import EventCallback, EventMessage, EventStore
+from mcp.server.streamable_http import (
+    EventCallback,
+    EventMessage,
+    EventStore,
+    StreamableHTTPServerTransport,
+)
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.subscriptions import (
     InMemorySubscriptionBus,
@@ -84,6 +89,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
+    from mcp.server.auth.middleware.bearer_auth import AuthorizationContext
 
 __all__ = [
     "ERROR_META",
@@ -189,6 +195,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 OutputT = TypeVar("OutputT")
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
+NumberT = TypeVar("NumberT", int, float)
 StateT = DefaultTypeVar("StateT", covariant=True, default=None)
 
 
@@ -2882,6 +2889,42 @@ class _SessionManager(StreamableHTTPSessionManager):
         if given is not None:
             raise TypeError("_SessionManager keeps its own event log")
 
+    def _admit_session(
+        self, requestor: AuthorizationContext | None
+    ) -> StreamableHTTPServerTransport | None:
+        # SDK 2.3 admits each new session here, under its lock, and at `max_sessions` refuses
+        # it (503). Ending the session idle longest first means that one client opening
+        # sessions locks others out only while every session has a request in flight.
+        if self.max_sessions is not None and len(self._server_instances) >= self.max_sessions:
+            self._end_longest_idle()
+        return super()._admit_session(requestor)
+
+    def _end_longest_idle(self) -> None:
+        """End the session that has had no request in flight for longest, if any is idle."""
+        # A transport's idle scope has no deadline while a request (or its GET stream) is
+        # in flight; after, its deadline is when it expires: the earliest is idle longest.
+        idle = {
+            session_id: transport.idle_scope
+            for session_id, transport in self._server_instances.items()
+            if transport.idle_scope is not None and math.isfinite(transport.idle_scope.deadline)
+        }
+        if not idle:
+            return
+        session_id = min(idle, key=lambda s: idle[s].deadline)
+        idle_for = (self.session_idle_timeout or 0.0) - (
+            idle[session_id].deadline - anyio.current_time()
+        )
+        logger.warning(
+            "%d sessions open (--max-sessions): ended the one idle longest (%.0f s) for a new one",
+            len(self._server_instances),
+            idle_for,
+        )
+        # Forgotten now, so the SDK counts it gone; its own loop ends it (as the idle
+        # timeout would), and its id is answered 404 from here on.
+        del self._server_instances[session_id]
+        self._session_owners.pop(session_id, None)
+        idle[session_id].cancel()
+
 
 async def serve_stdio(server: Server[Any]) -> None:
     """Serve one client over this process's stdin and stdout."""
@@ -2899,6 +2942,8 @@ class HttpOptions:
     port: int = 8000
     path: str = "/mcp"
     session_idle_timeout: float = 600.0
+    max_sessions: int = 1000
+    """Open sessions at most; at the cap the one idle longest makes room (`_SessionManager`)."""
     allowed_hosts: tuple[str, ...] = ()
     """Host names (`name` for any port, `name:port`) requests may name besides the defaults."""
     allowed_origins: tuple[str, ...] = ()
@@ -2921,6 +2966,7 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
         # Clients told to reconnect (a closed event stream) come back after this many ms.
         retry_interval=100,
         session_idle_timeout=options.session_idle_timeout,
+        max_sessions=options.max_sessions,
         # The SDK checks Host and Origin only when bound to loopback, and knows no Host
         # without a port: _HostGuard checks them in front of everything, wherever it binds.
         security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
@@ -2930,7 +2976,7 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
         routes=[Route(options.path, endpoint=StreamableHTTPASGIApp(manager))],
         lifespan=lambda _: manager.run(),
     )
-    guarded = _HostGuard(app, options.allowed_hosts, options.allowed_origins)
+    guarded = _HostGuard(_RetryAfterOn503(app), options.allowed_hosts, options.allowed_origins)
     config = uvicorn.Config(
         guarded, host=options.host, port=options.port, log_level="warning", lifespan="on"
     )
@@ -3032,6 +3078,26 @@ class _HostGuard:
         return _is_loopback(name) or parsed in self.origins or (scheme, name, None) in self.origins
 
 
+class _RetryAfterOn503:
+    """Tells a client refused with 503 (every session busy, at `--max-sessions`) when to
+    come back: a busy session frees its place when its request ends, which nobody can know;
+    a few seconds keep refused clients from hammering."""
+
+    SECONDS = 5
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def send_retry_after(message: Any) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 503:
+                retry = (b"retry-after", str(self.SECONDS).encode())
+                message = {**message, "headers": [*message.get("headers", ()), retry]}
+            await send(message)
+
+        await self.app(scope, receive, send_retry_after)
+
+
 async def _refuse(send: Any, status: int, message: str) -> None:
     """Answer with `status` and a JSON-RPC error (no id) carrying `message`."""
     body = json.dumps(
@@ -3085,6 +3151,26 @@ def _announcement(what: str, options: HttpOptions, port: int) -> str:
     return "\n".join(lines)
 
 
+def _number(
+    kind: Callable[[str], NumberT], low: float, *, above: bool = False
+) -> Callable[[str], NumberT]:
+    """An argparse type: a finite number no less than `low` (greater, when `above`)."""
+
+    def parse(value: str) -> NumberT:
+        try:
+            number = kind(value)
+        except ValueError:
+            number_ = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"not {number_}: {value!r}") from None
+        if not math.isfinite(number) or number < low or (above and number == low):
+            raise argparse.ArgumentTypeError(
+                f"{value} is not {'above' if above else 'at least'} {low:g}"
+            )
+        return number
+
+    return parse
+
+
 def _listed(checked: Callable[[str], object], what: str) -> Callable[[str], str]:
     """An argparse type: `value` if `checked(value)` is not None, else a usage error."""
 
@@ -3116,14 +3202,25 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
     parser.add_argument(
         "--host", default="127.0.0.1", help="HTTP bind address (default: %(default)s)"
     )
-    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default: %(default)s)")
+    parser.add_argument(
+        "--port", type=_number(int, 0), default=8000, help="HTTP port (default: %(default)s)"
+    )
     parser.add_argument("--path", default="/mcp", help="HTTP endpoint path (default: %(default)s)")
     parser.add_argument(
         "--session-idle-timeout",
-        type=float,
+        type=_number(float, 0, above=True),
         default=600.0,
         metavar="SECONDS",
         help="HTTP: end a session idle this long, e.g. of a client that vanished "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=_number(int, 1),
+        default=HttpOptions.max_sessions,
+        metavar="N",
+        help="HTTP: sessions (2025-era clients) open at most; a new one past that ends the "
+        "session idle longest, or is refused (503, Retry-After) while all are busy "
         "(default: %(default)s)",
     )
     parser.add_argument(
@@ -3177,6 +3274,7 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
                 port=options.port,
                 path=options.path,
                 session_idle_timeout=options.session_idle_timeout,
+                max_sessions=options.max_sessions,
                 allowed_hosts=tuple(allowed["HOSTS"]),
                 allowed_origins=tuple(allowed["ORIGINS"]),
                 env_prefix=env_prefix,

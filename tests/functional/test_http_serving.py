@@ -351,6 +351,49 @@ async def test_a_loopback_server_announces_its_url_and_nothing_alarming(
 # -- 3. the session cap -----------------------------------------------------------------
 
 
+async def test_at_the_cap_the_longest_idle_session_makes_room(
+    start: Callable[..., Serving],
+) -> None:
+    serving = start("--max-sessions", "2")
+    url = serving.server.url
+    async with httpx2.AsyncClient(timeout=10) as http:
+        first = await open_session(http, url)
+        second = await open_session(http, url)
+        await call(http, url, first, 2, "first, busy again")  # `second` is now the longest idle
+        third = await open_session(http, url)
+        assert (
+            await http.post(url, headers=second, json=tool_call(3, "echo", {"text": "x"}))
+        ).status_code == 404
+        for session in (first, third):
+            assert (
+                await http.post(url, headers=session, json=tool_call(3, "echo", {"text": "x"}))
+            ).status_code == 200
+    assert "--max-sessions" in serving.server.stderr()
+
+
+async def test_at_the_cap_with_every_session_busy_a_new_one_is_told_when_to_retry(
+    start: Callable[..., Serving],
+) -> None:
+    serving = start("--max-sessions", "1")
+    url = serving.server.url
+    async with httpx2.AsyncClient(timeout=30) as http:
+        busy = await open_session(http, url)
+
+        async def long_call() -> None:
+            wait = tool_call(2, "wait", {"label": "busy", "seconds": 3})
+            answer = await http.post(url, headers=busy, json=wait)
+            assert "waited 3 s" in answer.text
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(long_call)
+            await serving.journal.wait_for("busy", "started", timeout=10)
+            refused = await http.post(url, headers={"accept": ACCEPT}, json=initialize())
+            assert refused.status_code == 503, refused.text
+            assert int(refused.headers["retry-after"]) >= 1
+        # Answered, the session is idle again: it makes room for the next.
+        await open_session(http, url)
+
+
 # -- 4. abandoned calls are cancelled; a shutdown answers every call --------------------
 
 
