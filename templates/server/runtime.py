@@ -58,6 +58,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
 from mcp.server.streamable_http import (
+    REQUEST_CANCELLED,
     EventCallback,
     EventMessage,
     EventStore,
@@ -88,6 +89,8 @@ from starlette.routing import Route
 from typing_extensions import TypeVar as DefaultTypeVar
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from jsonschema.protocols import Validator
     from mcp.server.auth.middleware.bearer_auth import AuthorizationContext
 
@@ -2802,9 +2805,13 @@ class EventLog(ABC):
         """
 
 
+_StreamKey: TypeAlias = tuple[str, str]
+"""A stream in the event log: (its owner, its name)."""
+
+
 @dataclass(slots=True)
 class _Event:
-    stream: tuple[str, str]  # (owner, stream)
+    stream: _StreamKey
     message: types.JSONRPCMessage | None
 
 
@@ -2815,7 +2822,7 @@ class MemoryEventStore(EventLog):
         self._max_events = max_events
         # Oldest first (dicts keep insertion order): the first key is the next to go.
         self._events: dict[str, _Event] = {}
-        self._streams: dict[tuple[str, str], deque[str]] = {}
+        self._streams: dict[_StreamKey, deque[str]] = {}
 
     async def append(self, owner: str, stream: str, message: types.JSONRPCMessage | None) -> str:
         # 128 random bits: an id a client cannot guess, whatever it has seen.
@@ -2849,19 +2856,36 @@ class MemoryEventStore(EventLog):
 
 
 class _SessionEvents(EventStore):
-    """One HTTP session's view of the event log: the SDK's `EventStore`, bound to an owner."""
+    """One HTTP session's view of the event log: the SDK's `EventStore`, bound to an owner.
 
-    def __init__(self, log: EventLog) -> None:
+    It also tells `_Calls` which resumable stream the exchange being served carries: the
+    SDK stores a stream's priming event (no message) on the request that opens or resumes
+    it, and a replay returns the stream it resumes.
+    """
+
+    def __init__(self, log: EventLog, calls: _Calls) -> None:
         self._log = log
+        self._calls = calls
         self._owner = secrets.token_urlsafe(16)
 
     async def store_event(self, stream_id: str, message: types.JSONRPCMessage | None) -> str:
-        return await self._log.append(self._owner, stream_id, message)
+        event_id = await self._log.append(self._owner, stream_id, message)
+        if message is None:
+            self._carried(stream_id)
+        return event_id
 
     async def replay_events_after(
         self, last_event_id: str, send_callback: EventCallback
     ) -> str | None:
-        return await self._log.replay_after(self._owner, last_event_id, send_callback)
+        stream = await self._log.replay_after(self._owner, last_event_id, send_callback)
+        if stream is not None:
+            self._carried(stream)
+        return stream
+
+    def _carried(self, stream: str) -> None:
+        exchange = _exchange.get()
+        if exchange is not None:
+            self._calls.carries(exchange, (self._owner, stream))
 
 
 class _SessionManager(StreamableHTTPSessionManager):
@@ -2875,13 +2899,14 @@ class _SessionManager(StreamableHTTPSessionManager):
     never a replay of another session's.
     """
 
-    def __init__(self, app: Server[Any], log: EventLog, **options: Any) -> None:
+    def __init__(self, app: Server[Any], log: EventLog, calls: _Calls, **options: Any) -> None:
         self._log = log
+        self._calls = calls
         super().__init__(app, **options)
 
     @property
     def event_store(self) -> EventStore | None:
-        return _SessionEvents(self._log)
+        return _SessionEvents(self._log, self._calls)
 
     @event_store.setter
     def event_store(self, given: EventStore | None) -> None:
@@ -2925,6 +2950,11 @@ class _SessionManager(StreamableHTTPSessionManager):
         self._session_owners.pop(session_id, None)
         idle[session_id].cancel()
 
+    async def end_sessions(self) -> None:
+        """End every session, closing its streams (its open GET stream among them)."""
+        for transport in list(self._server_instances.values()):
+            await transport.terminate()
+
 
 async def serve_stdio(server: Server[Any]) -> None:
     """Serve one client over this process's stdin and stdout."""
@@ -2932,6 +2962,223 @@ async def serve_stdio(server: Server[Any]) -> None:
 
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
+
+
+# -- serving HTTP: calls, the exchanges that carry their answers, and stopping them ---------
+
+# How long a call whose client lost its stream waits for the client to resume it before it
+# is cancelled. Clients of 2025-11-25 are told (the `retry` of the stream's priming event)
+# to come back after 100 ms, and SDK 2.3's client tries twice: twenty times that.
+_RESUME_GRACE = 2.0
+# After the shutdown grace, how long the answers of the calls it stopped get to go out:
+# they are written within milliseconds; this bounds a client that reads slowly.
+_ANSWER_TIME = 1.0
+
+_GONE = "gone"
+_SHUTDOWN = "shutdown"
+
+
+class _Exchange:
+    """One HTTP request, from its first byte to its last, or to its client's disconnect."""
+
+    __slots__ = ("calls", "ended", "posted", "stream")
+
+    def __init__(self, posted: bool) -> None:
+        self.posted = posted  # a POST, which carries an answer (a GET carries a stream)
+        self.ended = False
+        self.stream: _StreamKey | None = None  # the resumable stream it carries, if any
+        self.calls: set[_Call] = set()  # the calls it answers without a resumable stream
+
+
+# The exchange that brought the request a task serves: handlers inherit it from the task
+# that received their request (the SDK's dispatcher passes the sender's context on).
+_exchange: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar(
+    "mcpgen_exchange", default=None
+)
+
+
+class _Call:
+    """A request being served over HTTP, in a scope that stops it."""
+
+    __slots__ = ("exchange", "method", "scope", "stopped", "stream")
+
+    def __init__(self, method: str, exchange: _Exchange | None) -> None:
+        self.method = method
+        self.exchange = exchange
+        self.scope = anyio.CancelScope()
+        self.stopped: str | None = None  # why: _GONE, _SHUTDOWN
+        self.stream: _StreamKey | None = None
+
+    def stop(self, why: str, after: float = 0.0) -> None:
+        self.stopped = why
+        if after:
+            self.scope.deadline = min(self.scope.deadline, anyio.current_time() + after)
+        else:
+            self.scope.cancel()
+
+    def resumed(self) -> None:
+        """Its client came back for its stream in time: it goes on."""
+        if self.stopped == _GONE and not self.scope.cancel_called:
+            self.stopped = None
+            self.scope.deadline = math.inf
+
+    def error(self) -> MCPError:
+        if self.stopped == _SHUTDOWN:
+            return MCPError(
+                types.CONNECTION_CLOSED,
+                "The server is shutting down: the request was stopped before it finished; retry it",
+            )
+        # Only a 2025-era stream nobody listens to any more carries this (a 2026 request
+        # whose client went away is never answered); it is stored for a late resume.
+        return MCPError(REQUEST_CANCELLED, "Request cancelled: its client went away")
+
+
+@dataclass(slots=True)
+class _Resumable:
+    """A resumable stream's listeners and the calls it will carry the answers of."""
+
+    listeners: int = 0  # exchanges carrying it now
+    calls: set[_Call] = field(default_factory=set)
+
+
+class _Calls:
+    """The requests a server serves over HTTP, and the exchanges that carry their answers.
+
+    A call's answer goes out on the exchange that brought it (2026-07-28; 2025 clients that
+    cannot resume a stream) or on its stream, which a 2025-11-25 client that lost it may
+    resume on another exchange. A call whose answer nobody can receive any more is
+    cancelled, as a client's `notifications/cancelled` would: at once, or when its stream
+    has had no listener for `_RESUME_GRACE` seconds. (The spec asks servers not to take a
+    disconnect for a cancellation; a client that can resume gets the time to.) At shutdown
+    every call is stopped, and answered with an error, after a grace (`_Uvicorn`).
+    """
+
+    def __init__(self) -> None:
+        self.running: set[_Call] = set()
+        self.open_posts = 0
+        self._streams: dict[_StreamKey, _Resumable] = {}
+
+    def opened(self, exchange: _Exchange) -> None:
+        if exchange.posted:
+            self.open_posts += 1
+
+    def carries(self, exchange: _Exchange, key: _StreamKey) -> None:
+        """`exchange` carries the resumable stream `key` (opens it, or resumes it)."""
+        if exchange.ended or exchange.stream == key:
+            return
+        exchange.stream = key
+        stream = self._streams.setdefault(key, _Resumable())
+        stream.listeners += 1
+        for call in stream.calls:
+            call.resumed()
+
+    def ended(self, exchange: _Exchange) -> None:
+        """`exchange` sent its last byte, or its client went away."""
+        if exchange.ended:
+            return
+        exchange.ended = True
+        if exchange.posted:
+            self.open_posts -= 1
+        key = exchange.stream
+        if key is None:
+            for call in exchange.calls:
+                call.stop(_GONE)
+            return
+        stream = self._streams[key]
+        stream.listeners -= 1
+        if not stream.listeners:
+            for call in stream.calls:
+                call.stop(_GONE, after=_RESUME_GRACE)
+        self._forget_if_done(key)
+
+    def started(self, call: _Call) -> None:
+        self.running.add(call)
+        exchange = call.exchange
+        if exchange is None:
+            return
+        key = exchange.stream
+        if key is None:
+            exchange.calls.add(call)
+            if exchange.ended:
+                call.stop(_GONE)
+            return
+        call.stream = key
+        stream = self._streams.setdefault(key, _Resumable())
+        stream.calls.add(call)
+        if not stream.listeners:
+            call.stop(_GONE, after=_RESUME_GRACE)
+
+    def finished(self, call: _Call) -> None:
+        self.running.discard(call)
+        if call.stream is not None:
+            self._streams[call.stream].calls.discard(call)
+            self._forget_if_done(call.stream)
+        elif call.exchange is not None:
+            call.exchange.calls.discard(call)
+
+    def stop_all(self, method: str | None = None) -> None:
+        """Stop every call (of `method`) for the shutdown: each is answered with an error."""
+        for call in list(self.running):
+            if method is None or call.method == method:
+                call.stop(_SHUTDOWN)
+
+    def _forget_if_done(self, key: _StreamKey) -> None:
+        stream = self._streams.get(key)
+        if stream is not None and not stream.listeners and not stream.calls:
+            del self._streams[key]
+
+
+class _Stoppable:
+    """Serving HTTP, the server's innermost middleware: each request runs in a scope that
+    `_Calls` can stop, and is answered with the reason if it does."""
+
+    def __init__(self, calls: _Calls) -> None:
+        self.calls = calls
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
+        call = _Call(ctx.method, _exchange.get())
+        with call.scope:
+            self.calls.started(call)
+            try:
+                return await call_next(ctx)
+            finally:
+                self.calls.finished(call)
+        raise call.error()
+
+
+class _Exchanges:
+    """Follows each HTTP request from its first byte to its last, or to its client's
+    disconnect, for `_Calls`; the requests it carries run with it as `_exchange`."""
+
+    def __init__(self, app: Any, calls: _Calls) -> None:
+        self.app = app
+        self.calls = calls
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        calls = self.calls
+        exchange = _Exchange(posted=scope["method"] == "POST")
+        calls.opened(exchange)
+
+        async def receive_watched() -> Any:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                calls.ended(exchange)
+            return message
+
+        async def send_watched(message: Any) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                calls.ended(exchange)
+
+        token = _exchange.set(exchange)
+        try:
+            await self.app(scope, receive_watched, send_watched)
+        finally:
+            _exchange.reset(token)
+            calls.ended(exchange)
 
 
 @dataclass(frozen=True)
@@ -2944,6 +3191,9 @@ class HttpOptions:
     session_idle_timeout: float = 600.0
     max_sessions: int = 1000
     """Open sessions at most; at the cap the one idle longest makes room (`_SessionManager`)."""
+    shutdown_grace: float = 8.0
+    """Seconds calls in flight get to finish after SIGTERM/SIGINT; the rest are stopped and
+    answered with an error. `docker stop` kills after 10 s: 8 leaves time to answer."""
     allowed_hosts: tuple[str, ...] = ()
     """Host names (`name` for any port, `name:port`) requests may name besides the defaults."""
     allowed_origins: tuple[str, ...] = ()
@@ -2957,12 +3207,17 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
 
     A client that vanishes without ending its session (no DELETE) leaves it open until
     `session_idle_timeout` seconds pass without a request; then its calls are cancelled
-    and its streams closed. Requests must name the server by a host it answers to, and
-    come from an allowed origin if a browser sends them (`_HostGuard`), wherever it binds.
+    and its streams closed; a call nobody can receive the answer of is cancelled at once
+    (`_Calls`). Requests must name the server by a host it answers to, and come from an
+    allowed origin if a browser sends them (`_HostGuard`), wherever it binds. A signal
+    drains it: calls in flight get `shutdown_grace` seconds, then an error answer.
     """
+    calls = _Calls()
+    server.middleware.append(_Stoppable(calls))
     manager = _SessionManager(
         server,
         MemoryEventStore(),
+        calls,
         # Clients told to reconnect (a closed event stream) come back after this many ms.
         retry_interval=100,
         session_idle_timeout=options.session_idle_timeout,
@@ -2976,11 +3231,19 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
         routes=[Route(options.path, endpoint=StreamableHTTPASGIApp(manager))],
         lifespan=lambda _: manager.run(),
     )
-    guarded = _HostGuard(_RetryAfterOn503(app), options.allowed_hosts, options.allowed_origins)
-    config = uvicorn.Config(
-        guarded, host=options.host, port=options.port, log_level="warning", lifespan="on"
+    front = _HostGuard(
+        _RetryAfterOn503(_Exchanges(app, calls)), options.allowed_hosts, options.allowed_origins
     )
-    await _Uvicorn(config, f"{server.name} MCP server", options).serve()
+    config = uvicorn.Config(
+        front,
+        host=options.host,
+        port=options.port,
+        log_level="warning",
+        lifespan="on",
+        # Once drained, what still holds a connection open is cut after this long.
+        timeout_graceful_shutdown=2,
+    )
+    await _Uvicorn(config, f"{server.name} MCP server", options, calls, manager).serve()
 
 
 def _host_and_port(value: str) -> tuple[str, int | None] | None:
@@ -3109,14 +3372,30 @@ async def _refuse(send: Any, status: int, message: str) -> None:
 
 
 class _Uvicorn(uvicorn.Server):
-    """uvicorn, announcing on stderr where it serves once it listens, as uvicorn itself does
-    at its INFO level (the server's own log starts at WARNING), and what it exposes when it
-    listens beyond loopback."""
+    """uvicorn, announcing on stderr where it serves once it listens (as uvicorn itself does
+    at its INFO level; the server's own log starts at WARNING) and what it exposes when it
+    listens beyond loopback; and draining on SIGINT or SIGTERM before it shuts down.
 
-    def __init__(self, config: uvicorn.Config, what: str, options: HttpOptions) -> None:
+    uvicorn's own shutdown begins when its signal handler sets `should_exit`, and that ends
+    every SSE stream at once (sse_starlette, which the SDK's transport answers with, watches
+    the flag): a 2025-era call in flight lost its answer. Here the signal starts the drain
+    first, and uvicorn hears of it only once every call is answered.
+    """
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        what: str,
+        options: HttpOptions,
+        calls: _Calls,
+        manager: _SessionManager,
+    ) -> None:
         super().__init__(config)
         self.what = what
         self.options = options
+        self.calls = calls
+        self.manager = manager
+        self.signals: list[int] = []
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -3124,6 +3403,49 @@ class _Uvicorn(uvicorn.Server):
             # The port the system gave, when asked for port 0.
             port: int = self.servers[0].sockets[0].getsockname()[1]
             print(_announcement(self.what, self.options, port), file=sys.stderr, flush=True)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # A signal handler: it only notes the signal (a second one skips the grace).
+        self.signals.append(sig)
+
+    async def on_tick(self, counter: int) -> bool:
+        # uvicorn's loop asks this every 0.1 s whether to stop: on a signal, to drain.
+        return bool(self.signals) or await super().on_tick(counter)
+
+    async def main_loop(self) -> None:
+        await super().main_loop()
+        if self.signals:
+            await self.drain()
+            # uvicorn's own handler now: it shuts down, and raises the signal again once
+            # it is done (a SIGINT is then a KeyboardInterrupt, which `main` takes).
+            super().handle_exit(self.signals[0], None)
+
+    async def drain(self) -> None:
+        """Give the calls in flight the grace to finish, stop the rest (each answered with
+        an error), and end the sessions (their GET streams); uvicorn then shuts down (and
+        stops listening).
+
+        Requests go on being served meanwhile: a client finishing a call may need one more
+        (SDK 2.3's client lists the tools to check a result), and one that starts a call
+        now gets the same answer as the others if it is still running at the deadline.
+        """
+        calls = self.calls
+        calls.stop_all("subscriptions/listen")  # a stream of notifications never finishes
+        with anyio.move_on_after(self.options.shutdown_grace):
+            while calls.running and len(self.signals) == 1:
+                await anyio.sleep(0.05)
+        if calls.running:
+            logger.warning(
+                "stopping %d call%s still running after the %g s --shutdown-grace",
+                len(calls.running),
+                "" if len(calls.running) == 1 else "s",
+                self.options.shutdown_grace,
+            )
+            calls.stop_all()
+        with anyio.move_on_after(_ANSWER_TIME):
+            while calls.running or calls.open_posts:
+                await anyio.sleep(0.02)
+        await self.manager.end_sessions()
 
 
 def _announcement(what: str, options: HttpOptions, port: int) -> str:
@@ -3224,6 +3546,14 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
         "(default: %(default)s)",
     )
     parser.add_argument(
+        "--shutdown-grace",
+        type=_number(float, 0),
+        default=HttpOptions.shutdown_grace,
+        metavar="SECONDS",
+        help="HTTP: on SIGTERM or SIGINT, how long calls in flight get to finish before they "
+        "are stopped and answered with an error (default: %(default)s)",
+    )
+    parser.add_argument(
         "--allowed-host",
         action="append",
         type=host_name,
@@ -3275,6 +3605,7 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
                 path=options.path,
                 session_idle_timeout=options.session_idle_timeout,
                 max_sessions=options.max_sessions,
+                shutdown_grace=options.shutdown_grace,
                 allowed_hosts=tuple(allowed["HOSTS"]),
                 allowed_origins=tuple(allowed["ORIGINS"]),
                 env_prefix=env_prefix,

@@ -14,8 +14,10 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +26,12 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import httpx2
+import mcp_types as types
 import pytest
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
-from server_process import HttpServer, serve_http
+from server_process import SHUTDOWN_TIMEOUT, HttpServer, serve_http
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -378,19 +381,14 @@ async def test_at_the_cap_with_every_session_busy_a_new_one_is_told_when_to_retr
     url = serving.server.url
     async with httpx2.AsyncClient(timeout=30) as http:
         busy = await open_session(http, url)
-
-        async def long_call() -> None:
-            wait = tool_call(2, "wait", {"label": "busy", "seconds": 3})
-            answer = await http.post(url, headers=busy, json=wait)
-            assert "waited 3 s" in answer.text
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(long_call)
+        wait = tool_call(2, "wait", {"label": "busy", "seconds": 60})
+        async with http.stream("POST", url, headers=busy, json=wait):
             await serving.journal.wait_for("busy", "started", timeout=10)
             refused = await http.post(url, headers={"accept": ACCEPT}, json=initialize())
             assert refused.status_code == 503, refused.text
             assert int(refused.headers["retry-after"]) >= 1
-        # Answered, the session is idle again: it makes room for the next.
+        # Its client gone, the call is cancelled, and its idle session makes room.
+        await serving.journal.wait_for("busy", "cancelled", timeout=RESUME_GRACE + 10)
         await open_session(http, url)
 
 
@@ -410,6 +408,52 @@ async def main(url, mode, label):
 
 anyio.run(main, *sys.argv[1:])
 """
+
+
+@pytest.mark.parametrize("mode", ERAS)
+async def test_a_client_that_vanishes_mid_call_has_its_call_cancelled(
+    start: Callable[..., Serving], mode: str
+) -> None:
+    serving = start()
+    label = f"dropped-{mode}"
+    async with await anyio.open_process(
+        [sys.executable, "-c", DROP_CHILD, serving.server.url, mode, label],
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as child:
+        assert child.stdout is not None
+        with anyio.fail_after(30):
+            assert b"running" in await child.stdout.receive()
+        vanished = time.monotonic()
+        child.kill()  # the kernel closes its connections: no DELETE, no notifications/cancelled
+        await child.wait()
+    # The 2025-11-25 client could resume its stream: the server gives it RESUME_GRACE first.
+    allowed = PROMPTLY + (RESUME_GRACE if mode == "legacy" else 0.0)
+    cancelled = await serving.journal.wait_for(label, "cancelled", timeout=allowed + 10)
+    latency = cancelled - vanished
+    assert latency < allowed, (
+        f"the handler saw the cancellation {latency:.2f} s after the client vanished"
+    )
+    assert "finished" not in serving.journal.of(label)
+
+
+async def test_a_stream_dropped_by_an_old_client_cancels_its_call_at_once(
+    start: Callable[..., Serving],
+) -> None:
+    """A 2025-06-18 client gets no event ids, so it cannot resume: nobody will read the answer."""
+    serving = start()
+    url = serving.server.url
+    async with httpx2.AsyncClient(timeout=10) as http:
+        session = await open_session(http, url, version="2025-06-18")
+        wait = tool_call(2, "wait", {"label": "old", "seconds": 60})
+        wait["params"]["_meta"] = {"progressToken": "old"}
+        async with http.stream("POST", url, headers=session, json=wait) as stream:
+            async for chunk in stream.aiter_text():
+                if "notifications/progress" in chunk:
+                    break
+        vanished = time.monotonic()  # the stream is closed, its connection with it
+    cancelled = await serving.journal.wait_for("old", "cancelled", timeout=PROMPTLY + 10)
+    assert cancelled - vanished < PROMPTLY
 
 
 async def test_a_client_that_resumes_its_stream_in_time_gets_its_answer(
@@ -438,6 +482,63 @@ async def wait_for_exit(process: subprocess.Popen[bytes], timeout: float) -> int
         return process.wait(timeout=timeout)
 
     return await anyio.to_thread.run_sync(wait)
+
+
+async def test_sigterm_answers_every_call_in_flight(start: Callable[..., Serving]) -> None:
+    grace = 3.0
+    serving = start("--shutdown-grace", str(grace))
+    server = serving.server
+    calls = {
+        f"{mode}-{n}-{seconds:g}s": seconds
+        for mode in ERAS
+        for n, seconds in enumerate((1.0, 1.0, 60.0, 60.0))
+    }
+    outcomes: dict[str, str] = {}
+
+    async def call_in_flight(client: Client, label: str) -> None:
+        try:
+            result = await client.call_tool("wait", {"label": label, "seconds": calls[label]})
+        except MCPError as error:
+            outcomes[label] = f"error {error.code}: {error.message}"
+        else:
+            outcomes[label] = f"result: {result.content[0].text}"  # type: ignore[union-attr]
+
+    async def client_of(mode: str) -> None:
+        # In a task of its own: a client whose connection breaks cancels the task it runs in.
+        try:
+            async with Client(server.url, mode=mode) as client, anyio.create_task_group() as group:
+                for label in calls:
+                    if label.startswith(mode):
+                        group.start_soon(call_in_flight, client, label)
+        except Exception as error:  # recorded: a call left without an answer fails below
+            for label in calls:
+                if label.startswith(mode):
+                    outcomes.setdefault(label, f"no answer: {error!r}")
+
+    async with anyio.create_task_group() as clients:
+        for mode in ERAS:
+            clients.start_soon(client_of, mode)
+        for label in calls:
+            await serving.journal.wait_for(label, "started", timeout=20)
+        server.process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        with anyio.fail_after(grace + SHUTDOWN_TIMEOUT):
+            while len(outcomes) < len(calls):
+                await anyio.sleep(0.05)
+    code = await wait_for_exit(server.process, SHUTDOWN_TIMEOUT)
+    exited = time.monotonic() - signalled
+
+    for label, seconds in calls.items():
+        if seconds < grace:
+            assert outcomes[label] == "result: waited 1 s", outcomes
+            assert "finished" in serving.journal.of(label)
+        else:
+            assert outcomes[label].startswith(f"error {types.CONNECTION_CLOSED}: "), outcomes
+            assert "shutting down" in outcomes[label], outcomes
+            assert "cancelled" in serving.journal.of(label)
+    assert exited < grace + 3, f"exited {exited:.1f} s after SIGTERM"
+    assert code in (0, -signal.SIGTERM), server.stderr()
+    assert "Traceback" not in server.stderr()
 
 
 # -- 5, 6. what the server says ---------------------------------------------------------
