@@ -3474,9 +3474,9 @@ def _announcement(what: str, options: HttpOptions, port: int) -> str:
 
 
 def _number(
-    kind: Callable[[str], NumberT], low: float, *, above: bool = False
+    kind: Callable[[str], NumberT], low: float, high: float = math.inf, *, above: bool = False
 ) -> Callable[[str], NumberT]:
-    """An argparse type: a finite number no less than `low` (greater, when `above`)."""
+    """An argparse type: a finite number from `low` (or above it, when `above`) to `high`."""
 
     def parse(value: str) -> NumberT:
         try:
@@ -3488,6 +3488,8 @@ def _number(
             raise argparse.ArgumentTypeError(
                 f"{value} is not {'above' if above else 'at least'} {low:g}"
             )
+        if number > high:
+            raise argparse.ArgumentTypeError(f"{value} is above {high:g}")
         return number
 
     return parse
@@ -3525,9 +3527,17 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
         "--host", default="127.0.0.1", help="HTTP bind address (default: %(default)s)"
     )
     parser.add_argument(
-        "--port", type=_number(int, 0), default=8000, help="HTTP port (default: %(default)s)"
+        "--port",
+        type=_number(int, 0, 65535),
+        default=8000,
+        help="HTTP port; 0 takes a free one (default: %(default)s)",
     )
-    parser.add_argument("--path", default="/mcp", help="HTTP endpoint path (default: %(default)s)")
+    parser.add_argument(
+        "--path",
+        type=_listed(lambda path: path if path.startswith("/") else None, "a path (/...)"),
+        default="/mcp",
+        help="HTTP endpoint path (default: %(default)s)",
+    )
     parser.add_argument(
         "--session-idle-timeout",
         type=_number(float, 0, above=True),

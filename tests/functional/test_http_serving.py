@@ -554,3 +554,48 @@ async def test_a_result_that_breaks_the_output_schema_is_logged_as_the_result(
     logged = server.stderr()
     assert "- result: 'text' is a required property" in logged, logged
     assert "arguments" not in logged, logged
+
+
+@pytest.mark.parametrize(
+    ("options", "complaint"),
+    [
+        (["--port", "70000"], "argument --port: 70000 is above 65535"),
+        (["--path", "mcp"], "argument --path: not a path"),
+        (["--session-idle-timeout", "0"], "argument --session-idle-timeout: 0 is not above 0"),
+        (["--max-sessions", "0"], "argument --max-sessions: 0 is not at least 1"),
+        (["--shutdown-grace", "-1"], "argument --shutdown-grace: -1 is not at least 0"),
+        (["--allowed-origin", "ftp://x"], "argument --allowed-origin: not an origin"),
+    ],
+)
+def test_a_bad_option_is_a_usage_error_not_a_traceback(
+    project: tuple[Path, dict[str, str]], options: list[str], complaint: str
+) -> None:
+    _, env = project
+    done = subprocess.run(
+        [sys.executable, "-m", PACKAGE, "--transport", "http", *options],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert complaint in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_host_that_cannot_be_bound_is_said_so_without_a_traceback(
+    project: tuple[Path, dict[str, str]],
+) -> None:
+    _, env = project
+    done = subprocess.run(
+        [sys.executable, "-m", PACKAGE, "--transport", "http", "--host", "no-such-host.invalid"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "Name or service not known" in done.stderr or "not known" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
