@@ -3524,24 +3524,24 @@ def main(build: Callable[[], Server[Any]], name: str, argv: Sequence[str] | None
         help="stdio (default) for a client that spawns the server; http for streamable HTTP",
     )
     parser.add_argument(
-        "--host", default="127.0.0.1", help="HTTP bind address (default: %(default)s)"
+        "--host", default=HttpOptions.host, help="HTTP bind address (default: %(default)s)"
     )
     parser.add_argument(
         "--port",
         type=_number(int, 0, 65535),
-        default=8000,
+        default=HttpOptions.port,
         help="HTTP port; 0 takes a free one (default: %(default)s)",
     )
     parser.add_argument(
         "--path",
         type=_listed(lambda path: path if path.startswith("/") else None, "a path (/...)"),
-        default="/mcp",
+        default=HttpOptions.path,
         help="HTTP endpoint path (default: %(default)s)",
     )
     parser.add_argument(
         "--session-idle-timeout",
         type=_number(float, 0, above=True),
-        default=600.0,
+        default=HttpOptions.session_idle_timeout,
         metavar="SECONDS",
         help="HTTP: end a session idle this long, e.g. of a client that vanished "
         "(default: %(default)s)",
