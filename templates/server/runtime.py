@@ -2889,7 +2889,8 @@ class _SessionEvents(EventStore):
 
 
 class _SessionManager(StreamableHTTPSessionManager):
-    """The SDK's session manager, giving each session its own view of the event log.
+    """The SDK's session manager, giving each session its own view of the event log,
+    making room at the session cap (`_admit_session`), and ending every session at shutdown.
 
     SDK 2.3 hands every session's transport the one `event_store` it was given, and the
     transport names each stream by its request's id alone, so all sessions shared each
