@@ -1,33 +1,30 @@
 """A generated server as a real subprocess on a loopback port, for tests of any project.
 
-`serve_http` runs `python -m <package> --transport http` with the environment given (its
-PYTHONPATH decides which package that is), waits until the port accepts connections, and
-always stops the process afterwards.
+`serve_http` runs `python -m <package> --transport http --port 0` with the environment given
+(its PYTHONPATH decides which package that is) and any further options, waits until the
+server prints the URL it serves on stderr (the port the system gave it included), and always
+stops the process afterwards.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 STARTUP_TIMEOUT = 20.0
 SHUTDOWN_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+# The line a server prints once it listens: "<name> MCP server running on <url> (...)".
+RUNNING = re.compile(r"MCP server running on (http://\S+)")
 
 
 @dataclass
@@ -35,29 +32,37 @@ class HttpServer:
     """`python -m <package> --transport http` running on a loopback port."""
 
     process: subprocess.Popen[bytes]
-    port: int
     log: Path
+    announced: str = ""
+    """The URL the server printed, as bound (`http://0.0.0.0:P/mcp` when bound to all)."""
+
+    @property
+    def port(self) -> int:
+        port = urlsplit(self.announced).port
+        assert port is not None, self.announced
+        return port
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/mcp"
+        """Where a client on this machine reaches it."""
+        return f"http://127.0.0.1:{self.port}{urlsplit(self.announced).path}"
 
     def stderr(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def wait_until_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
-        """Return once the port accepts connections; fail if the process dies or is late."""
+        """Return once the server announced its URL; fail if the process dies or is late."""
         deadline = time.monotonic() + timeout
         while True:
+            found = RUNNING.search(self.stderr())
+            if found:
+                self.announced = found[1]
+                return
             if self.process.poll() is not None:
                 pytest.fail(f"HTTP server exited with {self.process.returncode}:\n{self.stderr()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"HTTP server not accepting after {timeout} s:\n{self.stderr()}")
-                time.sleep(0.05)  # polling a readiness condition, bounded by the deadline
+            if time.monotonic() > deadline:
+                pytest.fail(f"HTTP server announced no URL after {timeout} s:\n{self.stderr()}")
+            time.sleep(0.05)  # polling a readiness condition, bounded by the deadline
 
     def stop(self) -> None:
         """Terminate (then kill) the process if it still runs."""
@@ -71,28 +76,21 @@ class HttpServer:
 
 
 @contextlib.contextmanager
-def serve_http(package: str, env: Mapping[str, str], log: Path) -> Iterator[HttpServer]:
-    """Start the server, wait until it accepts connections, and always stop it."""
-    port = free_port()
+def serve_http(
+    package: str, env: Mapping[str, str], log: Path, *options: str
+) -> Iterator[HttpServer]:
+    """Start the server (on 127.0.0.1 unless `options` say `--host`), wait until it announces
+    its URL, and always stop it."""
+    host = [] if "--host" in options else ["--host", "127.0.0.1"]
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                package,
-                "--transport",
-                "http",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            [sys.executable, "-m", package, "--transport", "http", *host, "--port", "0", *options],
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
-    server = HttpServer(process=process, port=port, log=log)
+    server = HttpServer(process=process, log=log)
     try:
         server.wait_until_ready()
         yield server

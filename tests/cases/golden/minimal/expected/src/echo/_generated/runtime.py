@@ -23,16 +23,20 @@ import base64
 import contextvars
 import functools
 import gc
+import ipaddress
 import itertools
 import json
 import logging
 import math
+import os
 import secrets
+import socket
 import sys
 import time
 import uuid
 import warnings
 import weakref
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import (
     AsyncIterator,
@@ -47,16 +51,25 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.abc
 import anyio.lowlevel
 import anyio.to_thread
 import mcp_types as types
+import uvicorn
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
-from mcp.server.streamable_http import EventCallback, EventMessage, EventStore
+from mcp.server.streamable_http import (
+    REQUEST_CANCELLED,
+    EventCallback,
+    EventMessage,
+    EventStore,
+    StreamableHTTPServerTransport,
+)
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.subscriptions import (
     InMemorySubscriptionBus,
     ListenHandler,
@@ -66,6 +79,7 @@ from mcp.server.subscriptions import (
     ServerEvent,
     ToolsListChanged,
 )
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.inbound import MCP_NAME_HEADER, decode_header_value
 from mcp.shared.message import ServerMessageMetadata
@@ -85,10 +99,15 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
+from starlette.applications import Starlette
+from starlette.routing import Route
 from typing_extensions import TypeVar as DefaultTypeVar
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from jsonschema.protocols import Validator
+    from mcp.server.auth.middleware.bearer_auth import AuthorizationContext
 
 __all__ = [
     "ERROR_META",
@@ -105,6 +124,7 @@ __all__ = [
     "EcmaPattern",
     "Elicitation",
     "EmbeddedResource",
+    "EventLog",
     "ImageContent",
     "InputRequired",
     "Lifespan",
@@ -195,6 +215,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 OutputT = TypeVar("OutputT")
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
+NumberT = TypeVar("NumberT", int, float)
 StateT = DefaultTypeVar("StateT", covariant=True, default=None)
 
 
@@ -810,17 +831,17 @@ class Tool:
 
     def validation_errors(self, arguments: Mapping[str, Any]) -> list[str]:
         """Where `arguments` break the advertised input schema, one readable line each."""
-        return self._check("input", self.input_schema).errors(arguments)
+        return self._check("arguments", self.input_schema).errors(arguments)
 
     def output_errors(self, structured: Mapping[str, Any]) -> list[str]:
         """Where a structured result breaks the advertised output schema."""
         assert self.output_schema is not None
-        return self._check("output", self.output_schema).errors(structured)
+        return self._check("result", self.output_schema).errors(structured)
 
-    def _check(self, which: str, schema: Mapping[str, Any]) -> _SchemaCheck:
-        check = self._checks.get(which)
+    def _check(self, what: str, schema: Mapping[str, Any]) -> _SchemaCheck:
+        check = self._checks.get(what)
         if check is None:
-            check = self._checks[which] = _SchemaCheck(schema)
+            check = self._checks[what] = _SchemaCheck(schema, what)
         return check
 
 
@@ -877,10 +898,11 @@ class _SchemaCheck:
     say no (it only costs time), never wrongly yes.
     """
 
-    __slots__ = ("_quick", "_schema", "_validator")
+    __slots__ = ("_quick", "_schema", "_validator", "_what")
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
+    def __init__(self, schema: Mapping[str, Any], what: str = "value") -> None:
         self._schema = dict(schema)
+        self._what = what  # what a message calls the value itself: "arguments", "result"
         self._quick = _compile(self._schema, self._schema, {})
         self._validator: Validator | None = None
 
@@ -893,7 +915,7 @@ class _SchemaCheck:
         if validator.is_valid(value):
             return []
         errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path)))
-        return [f"{_json_path(e.absolute_path)}: {e.message}" for e in errors]
+        return [f"{_json_path(e.absolute_path, self._what)}: {e.message}" for e in errors]
 
 
 Predicate: TypeAlias = Callable[[Any], bool]
@@ -1392,7 +1414,8 @@ def _drop_optional_nones(value: Any, data: Any) -> None:
         _drop_optional_nones(value.root, data)
     elif isinstance(value, BaseModel) and isinstance(data, dict):
         for name, key, required in _field_facts(type(value)):
-            attribute = getattr(value, name)
+            # A model built with `model_construct` may lack a field: the output check says so.
+            attribute = getattr(value, name, None)
             if attribute is None:
                 if not required:
                     data.pop(key, None)
@@ -1422,14 +1445,15 @@ def _field_facts(model: type[BaseModel]) -> list[tuple[str, str, bool]]:
     return facts
 
 
-def _json_path(path: Sequence[str | int]) -> str:
+def _json_path(path: Sequence[str | int], whole: str) -> str:
+    """Where in a value a problem is (`items[2].name`); `whole` names the value itself."""
     if not path:
-        return "arguments"
+        return whole
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
-def _pydantic_errors(error: ValidationError) -> list[str]:
-    return [f"{_json_path(e['loc']) if e['loc'] else 'value'}: {e['msg']}" for e in error.errors()]
+def _pydantic_errors(error: ValidationError, whole: str) -> list[str]:
+    return [f"{_json_path(e['loc'], whole)}: {e['msg']}" for e in error.errors()]
 
 
 def _text_result(text: str, *, is_error: bool = False) -> types.CallToolResult:
@@ -1798,7 +1822,7 @@ class _Dispatcher:
             except ValidationError as error:
                 return _text_result(
                     f"Invalid arguments for tool {tool.name!r}:\n- "
-                    + "\n- ".join(_pydantic_errors(error)),
+                    + "\n- ".join(_pydantic_errors(error, "arguments")),
                     is_error=True,
                 )
         if tool.task_support != "forbidden" and self.tasks is not None:
@@ -1926,7 +1950,8 @@ class _Dispatcher:
             except ValidationError as error:
                 raise MCPError(
                     INVALID_PARAMS,
-                    f"Invalid resource URI {uri!r}: " + "; ".join(_pydantic_errors(error)),
+                    f"Invalid resource URI {uri!r}: "
+                    + "; ".join(_pydantic_errors(error, "parameters")),
                 ) from None
             return await self._read_template(ctx, params, template, model)
         raise self._not_found(ctx, uri)
@@ -2015,7 +2040,7 @@ class _Dispatcher:
             raise MCPError(
                 INVALID_PARAMS,
                 f"Invalid arguments for prompt {prompt.name!r}: "
-                + "; ".join(_pydantic_errors(error)),
+                + "; ".join(_pydantic_errors(error, "arguments")),
             ) from None
         render = prompt.handler
         value = await self._guarded(
@@ -2145,7 +2170,7 @@ class _Stream:
         self.sent_at = time.monotonic()
         task = self.context._task
         if task is not None:  # no request to stream on: the task's status tells how far
-            await task.set_status(f"{self.count} chunks")
+            await task.set_status(f"{self.count} chunk{'' if self.count == 1 else 's'}")
             return
         if self.as_progress:
             await self.context._request.session.report_progress(self.count, None, text)
@@ -2873,36 +2898,183 @@ class _ListenWithTasks:
 # -- transports ------------------------------------------------------------------------
 
 
-class MemoryEventStore(EventStore):
-    """A bounded in-memory event store, so HTTP clients can resume an interrupted stream."""
+class EventLog(ABC):
+    """Where the event streams of HTTP sessions are kept, so a client can resume one it lost.
+
+    Each stream has an owner: a random key the server makes for each session and never
+    sends to a client. Event ids are random too, so none can be guessed. A replay names its
+    owner, and a log replays a stream only to the owner that wrote it: a client that holds
+    another session's event id, or that numbers its requests as others do (a stream is
+    named by its request's id), reads nothing of anyone else's. Serving HTTP reaches the log
+    only through this interface, so a log shared by several server processes can replace
+    the one in memory.
+    """
+
+    @abstractmethod
+    async def append(self, owner: str, stream: str, message: types.JSONRPCMessage | None) -> str:
+        """Keep `message` at the end of `owner`'s `stream`; its new event id.
+
+        `None` is a stream's priming event: an id for the client to resume from.
+        """
+
+    @abstractmethod
+    async def replay_after(self, owner: str, event_id: str, send: EventCallback) -> str | None:
+        """Send the messages of `owner`'s stream that came after `event_id`; the stream.
+
+        None, and nothing sent, when `event_id` is not an event of `owner`'s.
+        """
+
+
+_StreamKey: TypeAlias = tuple[str, str]
+"""A stream in the event log: (its owner, its name)."""
+
+
+@dataclass(slots=True)
+class _Event:
+    stream: _StreamKey
+    message: types.JSONRPCMessage | None
+
+
+class MemoryEventStore(EventLog):
+    """The event log of one server process: the last `max_events` events, in memory."""
 
     def __init__(self, max_events: int = 10_000) -> None:
         self._max_events = max_events
-        self._events: dict[str, tuple[str, types.JSONRPCMessage | None]] = {}
-        self._next = 0
+        # Oldest first (dicts keep insertion order): the first key is the next to go.
+        self._events: dict[str, _Event] = {}
+        self._streams: dict[_StreamKey, deque[str]] = {}
+
+    async def append(self, owner: str, stream: str, message: types.JSONRPCMessage | None) -> str:
+        # 128 random bits: an id a client cannot guess, whatever it has seen.
+        event_id = secrets.token_urlsafe(16)
+        key = (owner, stream)
+        self._events[event_id] = _Event(key, message)
+        self._streams.setdefault(key, deque()).append(event_id)
+        if len(self._events) > self._max_events:
+            oldest = self._events.pop(next(iter(self._events)))
+            ids = self._streams[oldest.stream]
+            ids.popleft()  # a stream's oldest event is the oldest of all that it still has
+            if not ids:
+                del self._streams[oldest.stream]
+        return event_id
+
+    async def replay_after(self, owner: str, event_id: str, send: EventCallback) -> str | None:
+        event = self._events.get(event_id)
+        if event is None:
+            return None
+        if event.stream[0] != owner:
+            logger.warning("refused to replay a stream to a session that does not own it")
+            return None
+        # Taken before the first send: the stream may grow, or lose its oldest events,
+        # while the replay awaits.
+        ids = list(itertools.dropwhile(event_id.__ne__, self._streams[event.stream]))[1:]
+        later = [(i, self._events[i].message) for i in ids]
+        for later_id, message in later:
+            if message is not None:
+                await send(EventMessage(message, later_id))
+        return event.stream[1]
+
+
+class _SessionEvents(EventStore):
+    """One HTTP session's view of the event log: the SDK's `EventStore`, bound to an owner.
+
+    It also tells `_Calls` which resumable stream the exchange being served carries: the
+    SDK stores a stream's priming event (no message) on the request that opens or resumes
+    it, and a replay returns the stream it resumes.
+    """
+
+    def __init__(self, log: EventLog, calls: _Calls) -> None:
+        self._log = log
+        self._calls = calls
+        self._owner = secrets.token_urlsafe(16)
 
     async def store_event(self, stream_id: str, message: types.JSONRPCMessage | None) -> str:
-        self._next += 1
-        event_id = f"{self._next:016x}"
-        self._events[event_id] = (stream_id, message)
-        if len(self._events) > self._max_events:
-            # Dicts keep insertion order, so the first key is the oldest event.
-            del self._events[next(iter(self._events))]
+        event_id = await self._log.append(self._owner, stream_id, message)
+        if message is None:
+            self._carried(stream_id)
         return event_id
 
     async def replay_events_after(
         self, last_event_id: str, send_callback: EventCallback
     ) -> str | None:
-        found = self._events.get(last_event_id)
-        if found is None:
-            return None
-        stream_id = found[0]
-        replay = False
-        for event_id, (event_stream, message) in list(self._events.items()):
-            if replay and event_stream == stream_id and message is not None:
-                await send_callback(EventMessage(message, event_id))
-            replay = replay or event_id == last_event_id
-        return stream_id
+        stream = await self._log.replay_after(self._owner, last_event_id, send_callback)
+        if stream is not None:
+            self._carried(stream)
+        return stream
+
+    def _carried(self, stream: str) -> None:
+        exchange = _exchange.get()
+        if exchange is not None:
+            self._calls.carries(exchange, (self._owner, stream))
+
+
+class _SessionManager(StreamableHTTPSessionManager):
+    """The SDK's session manager, giving each session its own view of the event log,
+    making room at the session cap (`_admit_session`), and ending every session at shutdown.
+
+    SDK 2.3 hands every session's transport the one `event_store` it was given, and the
+    transport names each stream by its request's id alone, so all sessions shared each
+    other's streams. The manager reads `event_store` once for each session it opens, to
+    give that session's transport: here each read makes a new view, with its own owner. If
+    a later SDK read it anywhere else, that read would see no one's events: a lost replay,
+    never a replay of another session's.
+    """
+
+    def __init__(self, app: Server[Any], log: EventLog, calls: _Calls, **options: Any) -> None:
+        self._log = log
+        self._calls = calls
+        super().__init__(app, **options)
+
+    @property
+    def event_store(self) -> EventStore | None:
+        return _SessionEvents(self._log, self._calls)
+
+    @event_store.setter
+    def event_store(self, given: EventStore | None) -> None:
+        # The SDK's __init__ stores what it was given, which is nothing: the log is ours.
+        if given is not None:
+            raise TypeError("_SessionManager keeps its own event log")
+
+    def _admit_session(
+        self, requestor: AuthorizationContext | None
+    ) -> StreamableHTTPServerTransport | None:
+        # SDK 2.3 admits each new session here, under its lock, and at `max_sessions` refuses
+        # it (503). Ending the session idle longest first means that one client opening
+        # sessions locks others out only while every session has a request in flight.
+        if self.max_sessions is not None and len(self._server_instances) >= self.max_sessions:
+            self._end_longest_idle()
+        return super()._admit_session(requestor)
+
+    def _end_longest_idle(self) -> None:
+        """End the session that has had no request in flight for longest, if any is idle."""
+        # A transport's idle scope has no deadline while a request (or its GET stream) is
+        # in flight; after, its deadline is when it expires: the earliest is idle longest.
+        idle = {
+            session_id: transport.idle_scope
+            for session_id, transport in self._server_instances.items()
+            if transport.idle_scope is not None and math.isfinite(transport.idle_scope.deadline)
+        }
+        if not idle:
+            return
+        session_id = min(idle, key=lambda s: idle[s].deadline)
+        idle_for = (self.session_idle_timeout or 0.0) - (
+            idle[session_id].deadline - anyio.current_time()
+        )
+        logger.warning(
+            "%d sessions open (--max-sessions): ended the one idle longest (%.0f s) for a new one",
+            len(self._server_instances),
+            idle_for,
+        )
+        # Forgotten now, so the SDK counts it gone; its own loop ends it (as the idle
+        # timeout would), and its id is answered 404 from here on.
+        del self._server_instances[session_id]
+        self._session_owners.pop(session_id, None)
+        idle[session_id].cancel()
+
+    async def end_sessions(self) -> None:
+        """End every session, closing its streams (its open GET stream among them)."""
+        for transport in list(self._server_instances.values()):
+            await transport.terminate()
 
 
 async def serve_stdio(server: Server[Any]) -> None:
@@ -2913,27 +3085,546 @@ async def serve_stdio(server: Server[Any]) -> None:
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-async def serve_http(
-    server: Server[Any], host: str, port: int, path: str, session_idle_timeout: float = 600.0
-) -> None:
+# -- serving HTTP: calls, the exchanges that carry their answers, and stopping them ---------
+
+# How long a call whose client lost its stream waits for the client to resume it before it
+# is cancelled. Clients of 2025-11-25 are told (the `retry` of the stream's priming event)
+# to come back after 100 ms, and SDK 2.3's client tries twice: twenty times that.
+_RESUME_GRACE = 2.0
+# After the shutdown grace, how long the answers of the calls it stopped get to go out:
+# they are written within milliseconds; this bounds a client that reads slowly.
+_ANSWER_TIME = 1.0
+
+_GONE = "gone"
+_SHUTDOWN = "shutdown"
+
+
+class _Exchange:
+    """One HTTP request, from its first byte to its last, or to its client's disconnect."""
+
+    __slots__ = ("calls", "ended", "posted", "stream")
+
+    def __init__(self, posted: bool) -> None:
+        self.posted = posted  # a POST, which carries an answer (a GET carries a stream)
+        self.ended = False
+        self.stream: _StreamKey | None = None  # the resumable stream it carries, if any
+        self.calls: set[_Call] = set()  # the calls it answers without a resumable stream
+
+
+# The exchange that brought the request a task serves: handlers inherit it from the task
+# that received their request (the SDK's dispatcher passes the sender's context on).
+_exchange: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar(
+    "mcpgen_exchange", default=None
+)
+
+
+class _Call:
+    """A request being served over HTTP, in a scope that stops it."""
+
+    __slots__ = ("exchange", "method", "scope", "stopped", "stream")
+
+    def __init__(self, method: str, exchange: _Exchange | None) -> None:
+        self.method = method
+        self.exchange = exchange
+        self.scope = anyio.CancelScope()
+        self.stopped: str | None = None  # why: _GONE, _SHUTDOWN
+        self.stream: _StreamKey | None = None
+
+    def stop(self, why: str, after: float = 0.0) -> None:
+        self.stopped = why
+        if after:
+            self.scope.deadline = min(self.scope.deadline, anyio.current_time() + after)
+        else:
+            self.scope.cancel()
+
+    def resumed(self) -> None:
+        """Its client came back for its stream in time: it goes on."""
+        if self.stopped == _GONE and not self.scope.cancel_called:
+            self.stopped = None
+            self.scope.deadline = math.inf
+
+    def error(self) -> MCPError:
+        if self.stopped == _SHUTDOWN:
+            return MCPError(
+                types.CONNECTION_CLOSED,
+                "The server is shutting down: the request was stopped before it finished; retry it",
+            )
+        # Only a 2025-era stream nobody listens to any more carries this (a 2026 request
+        # whose client went away is never answered); it is stored for a late resume.
+        return MCPError(REQUEST_CANCELLED, "Request cancelled: its client went away")
+
+
+@dataclass(slots=True)
+class _Resumable:
+    """A resumable stream's listeners and the calls it will carry the answers of."""
+
+    listeners: int = 0  # exchanges carrying it now
+    calls: set[_Call] = field(default_factory=set)
+
+
+class _Calls:
+    """The requests a server serves over HTTP, and the exchanges that carry their answers.
+
+    A call's answer goes out on the exchange that brought it (2026-07-28; 2025 clients that
+    cannot resume a stream) or on its stream, which a 2025-11-25 client that lost it may
+    resume on another exchange. A call whose answer nobody can receive any more is
+    cancelled, as a client's `notifications/cancelled` would: at once, or when its stream
+    has had no listener for `_RESUME_GRACE` seconds. (The spec asks servers not to take a
+    disconnect for a cancellation; a client that can resume gets the time to.) At shutdown
+    every call is stopped, and answered with an error, after a grace (`_Uvicorn`).
+    """
+
+    def __init__(self) -> None:
+        self.running: set[_Call] = set()
+        self.open_posts = 0
+        self._streams: dict[_StreamKey, _Resumable] = {}
+
+    def opened(self, exchange: _Exchange) -> None:
+        if exchange.posted:
+            self.open_posts += 1
+
+    def carries(self, exchange: _Exchange, key: _StreamKey) -> None:
+        """`exchange` carries the resumable stream `key` (opens it, or resumes it)."""
+        if exchange.ended or exchange.stream == key:
+            return
+        exchange.stream = key
+        stream = self._streams.setdefault(key, _Resumable())
+        stream.listeners += 1
+        for call in stream.calls:
+            call.resumed()
+
+    def ended(self, exchange: _Exchange) -> None:
+        """`exchange` sent its last byte, or its client went away."""
+        if exchange.ended:
+            return
+        exchange.ended = True
+        if exchange.posted:
+            self.open_posts -= 1
+        key = exchange.stream
+        if key is None:
+            for call in exchange.calls:
+                call.stop(_GONE)
+            return
+        stream = self._streams[key]
+        stream.listeners -= 1
+        if not stream.listeners:
+            for call in stream.calls:
+                call.stop(_GONE, after=_RESUME_GRACE)
+        self._forget_if_done(key)
+
+    def started(self, call: _Call) -> None:
+        self.running.add(call)
+        exchange = call.exchange
+        if exchange is None:
+            return
+        key = exchange.stream
+        if key is None:
+            exchange.calls.add(call)
+            if exchange.ended:
+                call.stop(_GONE)
+            return
+        call.stream = key
+        stream = self._streams.setdefault(key, _Resumable())
+        stream.calls.add(call)
+        if not stream.listeners:
+            call.stop(_GONE, after=_RESUME_GRACE)
+
+    def finished(self, call: _Call) -> None:
+        self.running.discard(call)
+        if call.stream is not None:
+            self._streams[call.stream].calls.discard(call)
+            self._forget_if_done(call.stream)
+        elif call.exchange is not None:
+            call.exchange.calls.discard(call)
+
+    def stop_all(self, method: str | None = None) -> None:
+        """Stop every call (of `method`) for the shutdown: each is answered with an error."""
+        for call in list(self.running):
+            if method is None or call.method == method:
+                call.stop(_SHUTDOWN)
+
+    def _forget_if_done(self, key: _StreamKey) -> None:
+        stream = self._streams.get(key)
+        if stream is not None and not stream.listeners and not stream.calls:
+            del self._streams[key]
+
+
+class _Stoppable:
+    """Serving HTTP, the server's innermost middleware: each request runs in a scope that
+    `_Calls` can stop, and is answered with the reason if it does."""
+
+    def __init__(self, calls: _Calls) -> None:
+        self.calls = calls
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
+        call = _Call(ctx.method, _exchange.get())
+        with call.scope:
+            self.calls.started(call)
+            try:
+                return await call_next(ctx)
+            finally:
+                self.calls.finished(call)
+        raise call.error()
+
+
+class _Exchanges:
+    """Follows each HTTP request from its first byte to its last, or to its client's
+    disconnect, for `_Calls`; the requests it carries run with it as `_exchange`."""
+
+    def __init__(self, app: Any, calls: _Calls) -> None:
+        self.app = app
+        self.calls = calls
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        calls = self.calls
+        exchange = _Exchange(posted=scope["method"] == "POST")
+        calls.opened(exchange)
+
+        async def receive_watched() -> Any:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                calls.ended(exchange)
+            return message
+
+        async def send_watched(message: Any) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                calls.ended(exchange)
+
+        token = _exchange.set(exchange)
+        try:
+            await self.app(scope, receive_watched, send_watched)
+        finally:
+            _exchange.reset(token)
+            calls.ended(exchange)
+
+
+@dataclass(frozen=True)
+class HttpOptions:
+    """How `serve_http` serves: where, to whom, for how long."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    path: str = "/mcp"
+    session_idle_timeout: float = 600.0
+    max_sessions: int = 1000
+    """Open sessions at most; at the cap the one idle longest makes room (`_SessionManager`)."""
+    shutdown_grace: float = 8.0
+    """Seconds calls in flight get to finish after SIGTERM/SIGINT; the rest are stopped and
+    answered with an error. `docker stop` kills after 10 s: 8 leaves time to answer."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names (`name` for any port, `name:port`) requests may name besides the defaults."""
+    allowed_origins: tuple[str, ...] = ()
+    """Origins (`https://app.example.com`, `http://name:*`) browser pages may call from."""
+    env_prefix: str = ""
+    """`<PACKAGE>_`, of the environment variables that extend the two lists."""
+
+
+async def serve_http(server: Server[Any], options: HttpOptions) -> None:
     """Serve streamable HTTP (stateful, resumable) until SIGINT or SIGTERM.
 
     A client that vanishes without ending its session (no DELETE) leaves it open until
     `session_idle_timeout` seconds pass without a request; then its calls are cancelled
-    and its streams closed.
+    and its streams closed; a call nobody can receive the answer of is cancelled at once
+    (`_Calls`). Requests must name the server by a host it answers to, and come from an
+    allowed origin if a browser sends them (`_HostGuard`), wherever it binds. A signal
+    drains it: calls in flight get `shutdown_grace` seconds, then an error answer.
     """
-    import uvicorn
-
-    app = server.streamable_http_app(
-        streamable_http_path=path,
-        event_store=MemoryEventStore(),
+    calls = _Calls()
+    server.middleware.append(_Stoppable(calls))
+    manager = _SessionManager(
+        server,
+        MemoryEventStore(),
+        calls,
         # Clients told to reconnect (a closed event stream) come back after this many ms.
         retry_interval=100,
-        session_idle_timeout=session_idle_timeout,
-        host=host,
+        session_idle_timeout=options.session_idle_timeout,
+        max_sessions=options.max_sessions,
+        # The SDK checks Host and Origin only when bound to loopback, and knows no Host
+        # without a port: _HostGuard checks them in front of everything, wherever it binds.
+        security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-    await uvicorn.Server(config).serve()
+    # What `Server.streamable_http_app` builds, with this manager in it.
+    app = Starlette(
+        routes=[Route(options.path, endpoint=StreamableHTTPASGIApp(manager))],
+        lifespan=lambda _: manager.run(),
+    )
+    front = _HostGuard(
+        _RetryAfterOn503(_Exchanges(app, calls)), options.allowed_hosts, options.allowed_origins
+    )
+    config = uvicorn.Config(
+        front,
+        host=options.host,
+        port=options.port,
+        log_level="warning",
+        lifespan="on",
+        # Once drained, what still holds a connection open is cut after this long.
+        timeout_graceful_shutdown=2,
+    )
+    await _Uvicorn(config, f"{server.name} MCP server", options, calls, manager).serve()
+
+
+def _host_and_port(value: str) -> tuple[str, int | None] | None:
+    """`name[:port]` as a Host header spells it (IPv6 in brackets), or None if malformed."""
+    if value.count(":") > 1 and not value.startswith("["):
+        value = f"[{value}]"  # an IPv6 address written bare, as in `--allowed-host ::1`
+    try:
+        parts = urlsplit(f"//{value}")
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname or parts.username is not None or parts.path:
+        return None
+    return parts.hostname, port
+
+
+def _origin(value: str) -> tuple[str, str, int | None] | None:
+    """An Origin as (scheme, host, port), the scheme's default port filled in; `:*` is any."""
+    any_port = value.endswith(":*")
+    try:
+        parts = urlsplit(value.removesuffix(":*"))
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        return None
+    if any_port:
+        return parts.scheme, parts.hostname, None
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def _is_loopback(name: str) -> bool:
+    """`localhost`, or an address of the loopback interface (127.0.0.0/8, ::1)."""
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class _HostGuard:
+    """Refuses a request that names the server by a host it does not answer to (421), or
+    that a browser page of an origin not allowed sent (403): DNS rebinding protection.
+
+    A web page whose name an attacker points at this machine's address sends its own name
+    as Host, and its own origin as Origin; non-browser clients send no Origin. Answered by
+    default: loopback names (`localhost`, 127.0.0.0/8, `[::1]`) and the address the
+    request reached (an address, not a name, cannot be rebound), on any port or none (a
+    reverse proxy may send `Host: 127.0.0.1`); browser pages from loopback origins, as
+    local tools such as the MCP Inspector are. `--allowed-host` / `--allowed-origin` add.
+    """
+
+    def __init__(self, app: Any, hosts: Iterable[str], origins: Iterable[str]) -> None:
+        self.app = app
+        self.hosts = {parsed for parsed in map(_host_and_port, hosts) if parsed is not None}
+        self.origins = {parsed for parsed in map(_origin, origins) if parsed is not None}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = {k: v for k, v in scope["headers"] if k in (b"host", b"origin")}
+            host = headers.get(b"host", b"").decode("latin-1")
+            origin = headers.get(b"origin", b"").decode("latin-1")
+            local = scope.get("server")
+            if not self.host_allowed(host, local[0] if local else None):
+                logger.warning("refused a request naming host %r (--allowed-host adds one)", host)
+                reason = f"Host {host!r} is not a name this server answers to"
+                await _refuse(send, 421, reason)
+                return
+            if origin and not self.origin_allowed(origin):
+                logger.warning(
+                    "refused a request from origin %r (--allowed-origin adds one)", origin
+                )
+                await _refuse(send, 403, f"Origin {origin!r} may not call this server")
+                return
+        await self.app(scope, receive, send)
+
+    def host_allowed(self, host: str, local_address: str | None) -> bool:
+        parsed = _host_and_port(host)
+        if parsed is None:
+            return False
+        name, port = parsed
+        return (
+            _is_loopback(name)
+            or name == local_address
+            or (name, None) in self.hosts
+            or (name, port) in self.hosts
+        )
+
+    def origin_allowed(self, origin: str) -> bool:
+        parsed = _origin(origin)
+        if parsed is None:
+            return False
+        scheme, name, _ = parsed
+        return _is_loopback(name) or parsed in self.origins or (scheme, name, None) in self.origins
+
+
+class _RetryAfterOn503:
+    """Tells a client refused with 503 (every session busy, at `--max-sessions`) when to
+    come back: a busy session frees its place when its request ends, which nobody can know;
+    a few seconds keep refused clients from hammering."""
+
+    SECONDS = 5
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def send_retry_after(message: Any) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 503:
+                retry = (b"retry-after", str(self.SECONDS).encode())
+                message = {**message, "headers": [*message.get("headers", ()), retry]}
+            await send(message)
+
+        await self.app(scope, receive, send_retry_after)
+
+
+async def _refuse(send: Any, status: int, message: str) -> None:
+    """Answer with `status` and a JSON-RPC error (no id) carrying `message`."""
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": None, "error": {"code": types.INVALID_REQUEST, "message": message}}
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn, announcing on stderr where it serves once it listens (as uvicorn itself does
+    at its INFO level; the server's own log starts at WARNING) and what it exposes when it
+    listens beyond loopback; and draining on SIGINT or SIGTERM before it shuts down.
+
+    uvicorn's own shutdown begins when its signal handler sets `should_exit`, and that ends
+    every SSE stream at once (sse_starlette, which the SDK's transport answers with, watches
+    the flag): a 2025-era call in flight lost its answer. Here the signal starts the drain
+    first, and uvicorn hears of it only once every call is answered.
+    """
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        what: str,
+        options: HttpOptions,
+        calls: _Calls,
+        manager: _SessionManager,
+    ) -> None:
+        super().__init__(config)
+        self.what = what
+        self.options = options
+        self.calls = calls
+        self.manager = manager
+        self.signals: list[int] = []
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            # The port the system gave, when asked for port 0.
+            port: int = self.servers[0].sockets[0].getsockname()[1]
+            print(_announcement(self.what, self.options, port), file=sys.stderr, flush=True)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # A signal handler: it only notes the signal (a second one skips the grace).
+        self.signals.append(sig)
+
+    async def on_tick(self, counter: int) -> bool:
+        # uvicorn's loop asks this every 0.1 s whether to stop: on a signal, to drain.
+        return bool(self.signals) or await super().on_tick(counter)
+
+    async def main_loop(self) -> None:
+        await super().main_loop()
+        if self.signals:
+            await self.drain()
+            # uvicorn's own handler now: it shuts down, and raises the signal again once
+            # it is done (a SIGINT is then a KeyboardInterrupt, which `main` takes).
+            super().handle_exit(self.signals[0], None)
+
+    async def drain(self) -> None:
+        """Give the calls in flight the grace to finish, stop the rest (each answered with
+        an error), and end the sessions (their GET streams); uvicorn then shuts down (and
+        stops listening).
+
+        Requests go on being served meanwhile: a client finishing a call may need one more
+        (SDK 2.3's client lists the tools to check a result), and one that starts a call
+        now gets the same answer as the others if it is still running at the deadline.
+        """
+        calls = self.calls
+        calls.stop_all("subscriptions/listen")  # a stream of notifications never finishes
+        with anyio.move_on_after(self.options.shutdown_grace):
+            while calls.running and len(self.signals) == 1:
+                await anyio.sleep(0.05)
+        if calls.running:
+            logger.warning(
+                "stopping %d call%s still running after the %g s --shutdown-grace",
+                len(calls.running),
+                "" if len(calls.running) == 1 else "s",
+                self.options.shutdown_grace,
+            )
+            calls.stop_all()
+        with anyio.move_on_after(_ANSWER_TIME):
+            while calls.running or calls.open_posts:
+                await anyio.sleep(0.02)
+        await self.manager.end_sessions()
+
+
+def _announcement(what: str, options: HttpOptions, port: int) -> str:
+    """What a server says when it starts listening: its URL, and whom it answers."""
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    lines = [f"{what} running on http://{host}:{port}{options.path} (SIGINT or SIGTERM stops it)"]
+    beyond = not _is_loopback(options.host)
+    if beyond:
+        lines.append(
+            f"WARNING: it listens beyond this machine's loopback ({options.host}): whoever "
+            "can reach it can call every tool, and there is no authorization. Bind to "
+            "127.0.0.1, or put a proxy that authenticates in front."
+        )
+    if beyond or options.allowed_hosts or options.allowed_origins:
+        hosts = ", ".join(["localhost", "127.0.0.1", "[::1]", *options.allowed_hosts])
+        origins = ", ".join(["http(s)://localhost, 127.0.0.1, [::1]", *options.allowed_origins])
+        lines.append(
+            f"Requests must name it {hosts} (on any port unless one is given) or the address "
+            f"they reached it at; --allowed-host or {options.env_prefix}ALLOWED_HOSTS adds names."
+        )
+        lines.append(
+            f"Browser pages may call it from {origins} (any port); --allowed-origin or "
+            f"{options.env_prefix}ALLOWED_ORIGINS adds origins."
+        )
+    return "\n".join(lines)
+
+
+def _number(
+    kind: Callable[[str], NumberT], low: float, high: float = math.inf, *, above: bool = False
+) -> Callable[[str], NumberT]:
+    """An argparse type: a finite number from `low` (or above it, when `above`) to `high`."""
+
+    def parse(value: str) -> NumberT:
+        try:
+            number = kind(value)
+        except ValueError:
+            number_ = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"not {number_}: {value!r}") from None
+        if not math.isfinite(number) or number < low or (above and number == low):
+            raise argparse.ArgumentTypeError(
+                f"{value} is not {'above' if above else 'at least'} {low:g}"
+            )
+        if number > high:
+            raise argparse.ArgumentTypeError(f"{value} is above {high:g}")
+        return number
+
+    return parse
+
+
+def _listed(checked: Callable[[str], object], what: str) -> Callable[[str], str]:
+    """An argparse type: `value` if `checked(value)` is not None, else a usage error."""
+
+    def parse(value: str) -> str:
+        if checked(value) is None:
+            raise argparse.ArgumentTypeError(f"not {what}: {value!r}")
+        return value
+
+    return parse
 
 
 def main(
@@ -2949,6 +3640,10 @@ def main(
     The garbage collector is on once the server is built (`__main__` keeps it off while
     the SDK is imported and the server built).
     """
+    # The package that built the server names its environment variables, as `<PKG>_BASE_URL`.
+    env_prefix = build.__module__.partition(".")[0].upper() + "_"
+    host_name = _listed(_host_and_port, "a host name (name or name:port)")
+    origin_name = _listed(_origin, "an origin (http(s)://name[:port|:*])")
     parser = argparse.ArgumentParser(
         prog=name,
         description=f"Run the {name} MCP server.",
@@ -2962,17 +3657,62 @@ def main(
         help="stdio (default) for a client that spawns the server; http for streamable HTTP",
     )
     parser.add_argument(
-        "--host", default="127.0.0.1", help="HTTP bind address (default: %(default)s)"
+        "--host", default=HttpOptions.host, help="HTTP bind address (default: %(default)s)"
     )
-    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default: %(default)s)")
-    parser.add_argument("--path", default="/mcp", help="HTTP endpoint path (default: %(default)s)")
+    parser.add_argument(
+        "--port",
+        type=_number(int, 0, 65535),
+        default=HttpOptions.port,
+        help="HTTP port; 0 takes a free one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--path",
+        type=_listed(lambda path: path if path.startswith("/") else None, "a path (/...)"),
+        default=HttpOptions.path,
+        help="HTTP endpoint path (default: %(default)s)",
+    )
     parser.add_argument(
         "--session-idle-timeout",
-        type=float,
-        default=600.0,
+        type=_number(float, 0, above=True),
+        default=HttpOptions.session_idle_timeout,
         metavar="SECONDS",
         help="HTTP: end a session idle this long, e.g. of a client that vanished "
         "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=_number(int, 1),
+        default=HttpOptions.max_sessions,
+        metavar="N",
+        help="HTTP: sessions (2025-era clients) open at most; a new one past that ends the "
+        "session idle longest, or is refused (503, Retry-After) while all are busy "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--shutdown-grace",
+        type=_number(float, 0),
+        default=HttpOptions.shutdown_grace,
+        metavar="SECONDS",
+        help="HTTP: on SIGTERM or SIGINT, how long calls in flight get to finish before they "
+        "are stopped and answered with an error (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        type=host_name,
+        default=[],
+        metavar="NAME",
+        help="HTTP: a host name requests may name the server by, besides loopback names and "
+        f"the address they reach (repeatable; also {env_prefix}ALLOWED_HOSTS, comma-separated)",
+    )
+    parser.add_argument(
+        "--allowed-origin",
+        action="append",
+        type=origin_name,
+        default=[],
+        metavar="ORIGIN",
+        help="HTTP: an origin browser pages may call from, besides loopback ones (repeatable; "
+        f"also {env_prefix}ALLOWED_ORIGINS, comma-separated)",
     )
     parser.add_argument(
         "--log-level",
@@ -2981,6 +3721,17 @@ def main(
         help="level of the server's own log on stderr (default: %(default)s)",
     )
     options = parser.parse_args(argv)
+    allowed: dict[str, list[str]] = {
+        "HOSTS": options.allowed_host,
+        "ORIGINS": options.allowed_origin,
+    }
+    for kind, parse in (("HOSTS", host_name), ("ORIGINS", origin_name)):
+        variable = f"{env_prefix}ALLOWED_{kind}"
+        for value in filter(None, map(str.strip, os.environ.get(variable, "").split(","))):
+            try:
+                allowed[kind].append(parse(value))
+            except argparse.ArgumentTypeError as error:
+                parser.error(f"{variable}: {error}")
     # stdout belongs to the protocol on stdio: the server's own log goes to stderr.
     logging.basicConfig(level=options.log_level, stream=sys.stderr)
     server = build()
@@ -2991,14 +3742,18 @@ def main(
     transport: Literal["stdio", "http"] = options.transport
     try:
         if transport == "http":
-            anyio.run(
-                serve_http,
-                server,
-                options.host,
-                options.port,
-                options.path,
-                options.session_idle_timeout,
+            http = HttpOptions(
+                host=options.host,
+                port=options.port,
+                path=options.path,
+                session_idle_timeout=options.session_idle_timeout,
+                max_sessions=options.max_sessions,
+                shutdown_grace=options.shutdown_grace,
+                allowed_hosts=tuple(allowed["HOSTS"]),
+                allowed_origins=tuple(allowed["ORIGINS"]),
+                env_prefix=env_prefix,
             )
+            anyio.run(serve_http, server, http)
         else:
             anyio.run(serve_stdio, server)
     except KeyboardInterrupt:
