@@ -237,12 +237,26 @@ class Check:
 # A server that answered every call can still have failed inside: the SDK logs a stream
 # written after its response ended ("Unexpected ASGI message ... after response already
 # completed") or a task that hit a closed stream (`ClosedResourceError`) and goes on.
-# Any error record or traceback in its log fails the soak.
+# Any error record or traceback in its log fails the soak, but one known defect of the SDK
+# (below), which is named and counted instead.
 _LOG_RECORD = re.compile(r"(CRITICAL|ERROR|WARNING|INFO|DEBUG):")
 _EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Group)\b")
 _LOG_FAILURES = re.compile(
     r"^(ERROR|CRITICAL):|^Traceback \(most recent call last\)|Unexpected ASGI message"
     r"|ClosedResourceError|Exception in ASGI application"
+)
+# mcp 2.3.0 (the newest release), StreamableHTTPServerTransport._handle_post_request: it
+# answers a notification's POST with 202, then hands the notification to the session; when
+# the client's DELETE ended that session in between, the hand-over raises
+# ClosedResourceError, which its catch-all logs as an error and answers with a 500 after the
+# 202 (uvicorn's "Unexpected ASGI message"). The notification concerned a session the client
+# itself ended, so nothing is lost. Known upstream: python-sdk issue #2741, flagged again in
+# the review of PR #2934 for exactly this path, and PR #2983 (open on 2026-12-07) guards the
+# send. A record is this defect when its traceback is; drop this when mcp has the fix.
+SDK_NOTIFICATION_RACE = (
+    "in _handle_post_request",
+    "await writer.send(session_message)",
+    "ClosedResourceError",
 )
 
 
@@ -251,13 +265,39 @@ def notable_lines(lines: list[str]) -> list[str]:
     return [line for line in lines if _LOG_RECORD.match(line) or _EXCEPTION_LINE.match(line)]
 
 
+def log_records(lines: list[str]) -> list[list[str]]:
+    """The log cut into records: each starts at a "LEVEL:" line and holds what follows."""
+    records: list[list[str]] = []
+    for line in lines:
+        if _LOG_RECORD.match(line) or not records:
+            records.append([line])
+        else:
+            records[-1].append(line)
+    return records
+
+
 def log_check(lines: list[str]) -> Check:
-    failures = [line for line in lines if _LOG_FAILURES.search(line)]
+    failures, known = [], 0
+    for record in log_records(lines):
+        text = "\n".join(record)
+        if not any(_LOG_FAILURES.search(line) for line in record):
+            continue
+        if all(part in text for part in SDK_NOTIFICATION_RACE):
+            known += 1
+        else:
+            failures.append(record[0])
     shown = "; ".join(sorted({line[:120] for line in failures})[:5])
+    sdk = (
+        f"; {known} records of the SDK's notification-after-DELETE race (mcp 2.3.0, "
+        "not ours: see SDK_NOTIFICATION_RACE)"
+        if known
+        else ""
+    )
     return Check(
         "the server logged no error, traceback or failed stream",
         not failures,
-        f"{len(failures)} such lines: {shown}" if failures else f"{len(lines)} lines, none",
+        (f"{len(failures)} such records: {shown}" if failures else f"{len(lines)} lines, none")
+        + sdk,
     )
 
 
