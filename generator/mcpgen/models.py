@@ -22,9 +22,9 @@ chunks, so that changing one tool's schema regenerates one chunk, not 500 tools'
   (`generator_helpers`): they warm the generator up while the spec is loaded and resolved,
   then make and split the chunks, the biggest first.
 - Each chunk is keyed by everything the generator reads: its schemas, mcpgen's sources
-  (which hold the options) and the generator's version. The header carries the spec's
-  digest, which changes with every edit, so the generator sees a fixed placeholder comment
-  instead, laid out alike, and the real header goes on afterwards.
+  (which hold the options) and the generator's version. The header names the spec file,
+  which has nothing to do with a chunk's models, so the generator sees a fixed placeholder
+  comment instead, laid out alike, and the real header goes on afterwards.
 The cache never decides the output, only whether a chunk is computed or read back: the
 output is a function of the spec alone, with or without a cache (tested).
 """
