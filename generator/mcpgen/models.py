@@ -114,7 +114,14 @@ def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) ->
     """The source of `_generated/models.py`; the same with or without a cache."""
     if not ir.models:
         return f"{header}\n"
-    models = _without_narrowing_subclasses(ir.models)
+    models = _without_narrowing_subclasses(
+        tuple(
+            m
+            if m.origin[:1] == ("resource_templates",)
+            else ModelIR(m.class_name, _as_a_model_reads(m.schema), m.origin)
+            for m in ir.models
+        )
+    )
     runs = _runs(models)
     body = None
     with generator_helpers():
@@ -906,19 +913,85 @@ def _generate(document: str) -> object:
         enum_field_as_literal=LiteralType.All,
         capitalise_enum_members=False,
         keep_model_order=False,
-        # Formats whose default Python types would change a value on its way through a
-        # model, or need more than mcp and pydantic: EmailStr needs email-validator at
-        # import time; SecretStr serializes as "**********"; Base64Str hands the handler
-        # decoded text (and fails on binary data); Decimal serializes as a JSON string where
-        # the schema says number. They stay plain; the wire schema keeps the format.
+        # Resource templates' parameters keep their formats (`_as_a_model_reads`), so the
+        # formats whose types would change a value or need more than mcp and pydantic stay
+        # plain there too: EmailStr needs email-validator and ULID python-ulid at import
+        # time (one such field and models.py does not import: every tool call fails);
+        # SecretStr serializes as "**********"; Base64Str hands the handler decoded text
+        # (and fails on binary data); Decimal serializes as a JSON string.
         type_mappings=[
             "email=string",
             "idn-email=string",
+            "ulid=string",
             "password=string",
             "byte=string",
             "number+decimal=number",
         ],
     )
+
+
+# Keywords holding one subschema, a list of them, or a table of them by name.
+_ONE_SCHEMA = frozenset(
+    [
+        "items",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "contains",
+        "propertyNames",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contentSchema",
+    ]
+)
+_SCHEMA_LISTS = frozenset(["allOf", "anyOf", "oneOf", "prefixItems"])
+_SCHEMA_TABLES = frozenset(["properties", "$defs", "definitions", "dependentSchemas"])
+
+
+def _as_a_model_reads(schema: Any) -> Any:
+    """A schema without what a model would judge otherwise than the schema's own judge.
+
+    The server checks every argument (and, strict, every result) against the advertised
+    schema before a model sees it; a model that judged again, differently, would refuse
+    what the schema accepts or change it on the way through:
+    - `format` is an annotation (JSON Schema 2020-12 asserts none by default, nor does the
+      server), so every string passes the schema; the model generator's types for formats
+      accept fewer and re-spell what they accept (`AnyUrl` adds a trailing slash, `UUID`
+      lower-cases, a datetime re-spells its offset, `date` takes a date-time and drops its
+      time), or need packages a server does not declare (`EmailStr`, `ULID`), or turn a
+      type into another (`integer` with `date-time` became a datetime). Without it, a field
+      is typed by its JSON type alone: the value reaches the handler, and leaves the server,
+      exactly as it was. The handler parses what it needs (`date.fromisoformat`).
+    - `pattern` would be run by pydantic's Rust regex, which is not the server's (`^\\d+$`
+      takes "12\\n" in one and not the other).
+    - `patternProperties` became a dict whose keys must match, refusing every key the
+      schema lets through otherwise: the object admits any key, which the schema judges.
+    The advertised schema keeps all three.
+
+    A resource template's parameters are another matter: they have no advertised schema,
+    and their model is their judge, which parses the URI's text into each parameter's type
+    (an integer, a `date`): their own schemas keep every keyword (a `$ref`'d type is a
+    shared model, read as above).
+    """
+    if not isinstance(schema, dict):
+        return schema
+    read: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("format", "pattern", "patternProperties"):
+            continue
+        if key in _ONE_SCHEMA:
+            read[key] = _as_a_model_reads(value)
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            read[key] = [_as_a_model_reads(item) for item in value]
+        elif key in _SCHEMA_TABLES and isinstance(value, dict):
+            read[key] = {name: _as_a_model_reads(item) for name, item in value.items()}
+        else:
+            read[key] = value
+    if "patternProperties" in schema:
+        read["additionalProperties"] = True
+    return read
 
 
 def _without_narrowing_subclasses(models: tuple[ModelIR, ...]) -> tuple[ModelIR, ...]:
