@@ -385,7 +385,7 @@ def _lifespan_left(spec: Path, root: Path) -> str:
     write_spec(spec, data)
     assert support_cli("generate", spec, "-o", root).exit_code == 0
     write_spec(spec, spec_data(OLD_OUTPUT))
-    assert "handles lifespan 'lifespan'" in support_cli("generate", spec, "-o", root).stderr
+    assert "is the server's lifespan" in support_cli("generate", spec, "-o", root).stderr
     return str(spec)
 
 

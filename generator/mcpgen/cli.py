@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mcpgen import __version__
-from mcpgen.diagnostics import Diagnostic, SpecError
+from mcpgen.diagnostics import Diagnostic, SpecError, counted
 
 if TYPE_CHECKING:
     from mcpgen.emit import Plan
@@ -30,8 +30,8 @@ def _report(diagnostics: list[Diagnostic]) -> None:
     warnings = len(diagnostics) - errors
     if errors:
         click.echo(
-            f"{errors} error{'s' * (errors != 1)}"
-            + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else "")
+            counted(errors, "error")
+            + (f", {counted(warnings, 'warning')}" if warnings else "")
             + "; nothing was written.",
             err=True,
         )
@@ -183,7 +183,7 @@ def generate(
 
 def _written(root: Path, written: int, scaffolded: int, unchanged: int, removed: int) -> str:
     return (
-        f"{root}: {written} written, {scaffolded} new handler/project files, "
+        f"{root}: {written} written, {counted(scaffolded, 'new handler/project file')}, "
         f"{unchanged} unchanged, {removed} removed."
     )
 
@@ -234,6 +234,13 @@ def _project_spec(start: Path) -> Path:
 def _warn_about_user_files(plan: Plan) -> None:
     """Name every user file a regeneration leaves alone although the spec no longer needs it."""
     for orphan in plan.orphans:
+        if orphan.kind == "lifespan":
+            click.echo(
+                f"warning: {orphan.path} is the server's lifespan, which the spec no longer "
+                "asks for; it was kept. Delete it, or set lifespan = true under [server] again.",
+                err=True,
+            )
+            continue
         click.echo(
             f"warning: {orphan.path} handles {orphan.kind} {orphan.name!r}, which the spec no "
             "longer declares; it was kept. Delete it, or restore the "
@@ -267,19 +274,14 @@ def _stale(
     can finish the change. So both fail --check, named in the warnings above.
     """
     parts = [
-        _count(write, "generated file") + " to write",
-        _count(scaffold, "new handler/project file") + " to create",
-        _count(remove, "generated file") + " to remove",
-        _count(orphans, "handler") + " left by the spec (see the warnings)",
-        _count(misfits, "handler") + " at odds with the spec (see the warnings)",
+        counted(write, "generated file") + " to write",
+        counted(scaffold, "new handler/project file") + " to create",
+        counted(remove, "generated file") + " to remove",
+        counted(orphans, "handler") + " left by the spec (see the warnings)",
+        counted(misfits, "handler") + " at odds with the spec (see the warnings)",
     ]
     counts = (write, scaffold, remove, orphans, misfits)
     return ", ".join(part for n, part in zip(counts, parts, strict=True) if n)
-
-
-def _count(number: int, noun: str) -> str:
-    """`1 handler`, `2 handlers`: the noun agrees with its number."""
-    return f"{number} {noun}{'s' * (number != 1)}"
 
 
 @main.command()
@@ -334,8 +336,10 @@ def validate(spec: Path, dump_ir: bool) -> None:
     if dump_ir:
         click.echo(json.dumps(_plain(ir), indent=2, ensure_ascii=False))
     click.echo(
-        f"{spec}: ok ({len(ir.tools)} tools, {len(ir.resources)} resources, "
-        f"{len(ir.templates)} resource templates, {len(ir.prompts)} prompts).",
+        f"{spec}: ok ({counted(len(ir.tools), 'tool')}, "
+        f"{counted(len(ir.resources), 'resource')}, "
+        f"{counted(len(ir.templates), 'resource template')}, "
+        f"{counted(len(ir.prompts), 'prompt')}).",
         err=True,
     )
 

@@ -803,7 +803,9 @@ class Tool:
     def _check(self, which: str, schema: Mapping[str, Any]) -> _SchemaCheck:
         check = self._checks.get(which)
         if check is None:
-            check = self._checks[which] = _SchemaCheck(schema)
+            check = self._checks[which] = _SchemaCheck(
+                schema, "arguments" if which == "input" else "result"
+            )
         return check
 
 
@@ -860,9 +862,10 @@ class _SchemaCheck:
     say no (it only costs time), never wrongly yes.
     """
 
-    __slots__ = ("_quick", "_schema", "_validator")
+    __slots__ = ("_quick", "_schema", "_validator", "_what")
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
+    def __init__(self, schema: Mapping[str, Any], what: str = "value") -> None:
+        self._what = what  # names the value when a problem is with the whole of it
         self._schema = dict(schema)
         self._quick = _compile(self._schema, self._schema, {})
         self._validator: Validator | None = None
@@ -879,7 +882,7 @@ class _SchemaCheck:
         if validator.is_valid(value):
             return []
         errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path)))
-        return [f"{_json_path(e.absolute_path)}: {e.message}" for e in errors]
+        return [f"{_json_path(e.absolute_path, self._what)}: {e.message}" for e in errors]
 
 
 Predicate: TypeAlias = Callable[[Any], bool]
@@ -1302,14 +1305,15 @@ def _field_facts(model: type[BaseModel]) -> list[tuple[str, str, bool]]:
     return facts
 
 
-def _json_path(path: Sequence[str | int]) -> str:
+def _json_path(path: Sequence[str | int], whole: str) -> str:
+    """Where in a value a problem is; `whole` names the value itself."""
     if not path:
-        return "arguments"
+        return whole
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 def _pydantic_errors(error: ValidationError) -> list[str]:
-    return [f"{_json_path(e['loc']) if e['loc'] else 'value'}: {e['msg']}" for e in error.errors()]
+    return [f"{_json_path(e['loc'], 'value')}: {e['msg']}" for e in error.errors()]
 
 
 def _text_result(text: str, *, is_error: bool = False) -> types.CallToolResult:
@@ -2025,7 +2029,7 @@ class _Stream:
         self.sent_at = time.monotonic()
         task = self.context._task
         if task is not None:  # no request to stream on: the task's status tells how far
-            await task.set_status(f"{self.count} chunks")
+            await task.set_status(f"{self.count} chunk{'s' * (self.count != 1)}")
             return
         if self.as_progress:
             await self.context._request.session.report_progress(self.count, None, text)
