@@ -41,12 +41,23 @@ def _result(extra: str) -> dict[str, Any]:
 @pytest.fixture
 def interfering_spec(tmp_path: Path) -> Path:
     """The synthetic spec with, in the first and last tools (different runs), a field `date`
-    beside `date`-typed fields elsewhere, and two different `result` classes."""
+    beside `date`-typed fields elsewhere, and two different `result` classes.
+
+    A tool's `format = "date"` is text in its model; a resource template's parameter keeps
+    its type, so the `date`-typed fields are templates' (in a run of their own)."""
     data = synth_spec.build_spec(TOOLS)
     first, last = data["tools"][0]["input"], data["tools"][-1]["input"]
     first["properties"]["date"] = {"type": "string"}
     first["properties"]["result"] = _result("first")
     last["properties"]["result"] = _result("last")
+    data["resource_templates"] += [
+        {
+            "uri_template": f"synthetic://day{i}/{{when}}",
+            "name": f"day{i}",
+            "params": {"when": {"type": "string", "format": "date"}},
+        }
+        for i in range(8)
+    ]
     spec = tmp_path / "spec" / "server.json"
     spec.parent.mkdir()
     spec.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

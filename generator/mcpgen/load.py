@@ -335,7 +335,7 @@ def _patch(data: Any, loc: tuple[int | str, ...], kind: str, token: str) -> Spec
     field_at = 0  # loc[:field_at] is the innermost model field seen
     for depth, part in enumerate(loc):
         annotation = _unwrap(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if _is_model(annotation):
             fields = {f.alias or n: f for n, f in annotation.model_fields.items()}
             if part not in fields:
                 if kind != "extra_forbidden" or depth != len(loc) - 1:

@@ -423,6 +423,7 @@ _SUBSCHEMA = frozenset(
         "if",
         "then",
         "else",
+        "contentSchema",
     ]
 )
 _SUBSCHEMAS = frozenset(["anyOf", "oneOf", "prefixItems"])
@@ -930,26 +931,6 @@ def _generate(document: str) -> object:
     )
 
 
-# Keywords holding one subschema, a list of them, or a table of them by name.
-_ONE_SCHEMA = frozenset(
-    [
-        "items",
-        "additionalProperties",
-        "unevaluatedProperties",
-        "unevaluatedItems",
-        "contains",
-        "propertyNames",
-        "not",
-        "if",
-        "then",
-        "else",
-        "contentSchema",
-    ]
-)
-_SCHEMA_LISTS = frozenset(["allOf", "anyOf", "oneOf", "prefixItems"])
-_SCHEMA_TABLES = frozenset(["properties", "$defs", "definitions", "dependentSchemas"])
-
-
 def _as_a_model_reads(schema: Any) -> Any:
     """A schema without what a model would judge otherwise than the schema's own judge.
 
@@ -981,11 +962,11 @@ def _as_a_model_reads(schema: Any) -> Any:
     for key, value in schema.items():
         if key in ("format", "pattern", "patternProperties"):
             continue
-        if key in _ONE_SCHEMA:
+        if key in _SUBSCHEMA:
             read[key] = _as_a_model_reads(value)
-        elif key in _SCHEMA_LISTS and isinstance(value, list):
+        elif (key in _SUBSCHEMAS or key == "allOf") and isinstance(value, list):
             read[key] = [_as_a_model_reads(item) for item in value]
-        elif key in _SCHEMA_TABLES and isinstance(value, dict):
+        elif (key == "properties" or key in _NAMED_SUBSCHEMAS) and isinstance(value, dict):
             read[key] = {name: _as_a_model_reads(item) for name, item in value.items()}
         else:
             read[key] = value
