@@ -708,7 +708,7 @@ class _Helper:
         if "fork" in multiprocessing.get_all_start_methods():
             fork = multiprocessing.get_context("fork")
             self.process: multiprocessing.process.BaseProcess = fork.Process(
-                target=_serve, args=(theirs,), daemon=True
+                target=_serve, args=(theirs, self.connection), daemon=True
             )
         else:
             spawn = multiprocessing.get_context("spawn")
@@ -744,7 +744,13 @@ class _Helper:
         self.process.join()
 
 
-def _serve(connection: Any) -> None:
+def _serve(connection: Any, ours: Any = None) -> None:
+    """Answer the pipe until its other end closes. `ours` is that other end as a fork
+    inherits it: closed at once, or a killed generation would leave the helper waiting on
+    a pipe it holds open itself, forever (a SIGKILL runs no `close`). A helper forked later
+    holds an earlier one's end too, until it ends in turn."""
+    if ours is not None:
+        ours.close()
     _warm_up()
     while True:
         try:
