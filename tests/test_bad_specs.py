@@ -179,7 +179,7 @@ def test_python_keyword_tool_names_are_accepted(
     result = _invoke(["validate", "spec.toml"])
     assert result.exit_code == 0, result.stderr
     assert (
-        result.stderr == "spec.toml: ok (2 tools, 0 resources, 0 resource templates, 1 prompts).\n"
+        result.stderr == "spec.toml: ok (2 tools, 0 resources, 0 resource templates, 1 prompt).\n"
     )
 
     ir, diagnostics = check(Path("spec.toml"))
@@ -209,7 +209,7 @@ def test_long_tool_name_warns_but_validates(
         f"spec.toml:5:1: warning: tools[0].name: tool name is {length} characters long; "
         "clients that prefix tool names cut them near 64\n"
     )
-    ok = "spec.toml: ok (1 tools, 0 resources, 0 resource templates, 0 prompts).\n"
+    ok = "spec.toml: ok (1 tool, 0 resources, 0 resource templates, 0 prompts).\n"
     assert result.stderr == (ok if length <= 64 else warning + ok)
 
 

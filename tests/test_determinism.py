@@ -611,3 +611,51 @@ def test_in_process_generation_is_repeatable() -> None:
         k: (v.text, v.owner) for k, v in second.files.items()
     }
     assert list(first.files) == sorted(first.files)
+
+
+# -- a file changes only when its content does ---------------------------------------------
+
+
+def _files_of(spec: Path) -> dict[str, str]:
+    from mcpgen.pipeline import generate
+
+    return {path: rendered.text for path, rendered in generate(spec).files.items()}
+
+
+@pytest.mark.slow
+def test_a_description_edit_changes_only_the_files_that_show_it(tmp_path: Path) -> None:
+    """Provenance (the spec's digest) lives in the manifest: a header that carried it made
+    one edited description rewrite every generated file, the runtime included, and two
+    branches that both touch the spec conflict in every header."""
+    spec = tmp_path / "weather.toml"
+    text = WEATHER.read_text(encoding="utf-8")
+    spec.write_text(text, encoding="utf-8")
+    before = _files_of(spec)
+    edited = text.replace(
+        'description = "Daily forecast for a city, up to 7 days ahead."',
+        'description = "Daily forecast for a city, up to a week ahead."',
+    )
+    assert edited != text
+    spec.write_text(edited, encoding="utf-8")
+    after = _files_of(spec)
+    assert after.keys() == before.keys()
+    changed = {path for path in after if after[path] != before[path]}
+    # The tool's definition as tools/list sends it; its handler stub would show it too, but
+    # a stub is written once (the user's file, never rewritten).
+    assert changed == {
+        "src/weather/_generated/tools.json",
+        "src/weather/handlers/tools/get_forecast.py",
+    }
+
+
+@pytest.mark.slow
+def test_an_mcpgen_upgrade_rewrites_only_what_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The version that wrote a project is in the manifest; a release that changes nothing
+    in a file leaves its bytes alone, so an upgrade's diff is what the upgrade changed."""
+    before = _files_of(WEATHER)
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] == "mcpgen" and hasattr(module, "__version__"):
+            monkeypatch.setattr(module, "__version__", "99.0.0")
+    assert _files_of(WEATHER) == before

@@ -9,8 +9,12 @@ and whether the cache had it, changes nothing in the bytes.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +45,23 @@ def _result(extra: str) -> dict[str, Any]:
 @pytest.fixture
 def interfering_spec(tmp_path: Path) -> Path:
     """The synthetic spec with, in the first and last tools (different runs), a field `date`
-    beside `date`-typed fields elsewhere, and two different `result` classes."""
+    beside `date`-typed fields elsewhere, and two different `result` classes.
+
+    A tool's `format = "date"` is text in its model; a resource template's parameter keeps
+    its type, so the `date`-typed fields are templates' (in a run of their own)."""
     data = synth_spec.build_spec(TOOLS)
     first, last = data["tools"][0]["input"], data["tools"][-1]["input"]
     first["properties"]["date"] = {"type": "string"}
     first["properties"]["result"] = _result("first")
     last["properties"]["result"] = _result("last")
+    data["resource_templates"] += [
+        {
+            "uri_template": f"synthetic://day{i}/{{when}}",
+            "name": f"day{i}",
+            "params": {"when": {"type": "string", "format": "date"}},
+        }
+        for i in range(8)
+    ]
     spec = tmp_path / "spec" / "server.json"
     spec.parent.mkdir()
     spec.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -267,3 +282,46 @@ def test_the_schemas_checked_ahead_are_the_ones_resolve_checks(
     ahead = [path for path, _ in resolve.own_schemas(loaded.spec)]
     resolve.build_ir(loaded, None, frozenset(ahead))
     assert ahead and set(ahead) <= {path for document, path in checked if not document}
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+def test_helpers_end_with_a_generation_that_is_killed(tmp_path: Path) -> None:
+    """A generation killed outright (SIGKILL: a CI timeout, the OOM killer) cannot stop its
+    helpers; they must see it gone and end, not wait on its pipe forever (each held the
+    other end of its own pipe, so no end of input ever came: seven outlived one test run)."""
+    spec = synth_spec.write_spec(tmp_path, TOOLS)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mcpgen", "generate", str(spec), "-o", str(tmp_path / "out")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    helpers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(helpers) < models.WORKERS and time.monotonic() < deadline:
+        helpers = _children(process.pid)
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert helpers, "no helper started"
+    deadline = time.monotonic() + 10
+    while any(map(_alive, helpers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survivors = sorted(pid for pid in helpers if _alive(pid))
+    for pid in survivors:  # not left running whatever the verdict
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors

@@ -12,6 +12,8 @@ or cold, intact or corrupt; a one-tool change regenerates only that tool's chunk
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -29,6 +31,8 @@ from mcpgen.load import load_spec
 from mcpgen.models import render_models
 from mcpgen.render import header, render_files
 from mcpgen.resolve import build_ir
+from regeneration_support import GENERATED, HANDLERS, spec_data, write_spec
+from regeneration_support import cli as support_cli
 
 REPO = Path(__file__).resolve().parent.parent
 WEATHER = REPO / "specs" / "weather.toml"
@@ -322,3 +326,190 @@ def test_cli_trees_are_identical_with_and_without_cache(tmp_path: Path) -> None:
     generated(spec, warm)
     generated(spec, cold)
     assert tree(warm) == tree(cold)
+
+
+# -- what the user is told ------------------------------------------------------------------
+#
+# The fast path answers from the stamp, the full path from the cache or from nothing; none
+# of them may tell the user anything a cold run would not. Each scenario below changes what
+# the spec's hash does not cover (a handler, a file under _generated/, the way the spec is
+# named) and every command is then run three ways: as the project stands (the fast path when
+# it can), without the stamp (the cache's path) and without the cache (cold).
+
+OLD_OUTPUT = {"alpha": {"fields": ["x"], "output": "Old"}, "beta": {}}
+ALPHA = f"{HANDLERS}/tools/alpha.py"
+
+
+def _retype_alpha(root: Path, returns: str) -> None:
+    handler = root / ALPHA
+    text = handler.read_text(encoding="utf-8")
+    handler.write_text(re.sub(r"-> models\.\w+:", f"-> {returns}:", text), encoding="utf-8")
+
+
+def _handler_fixed(spec: Path, root: Path) -> str:
+    """The issue's case: the spec moves alpha to New, generate warns, the user fixes alpha."""
+    write_spec(spec, spec_data({**OLD_OUTPUT, "alpha": {"fields": ["x"], "output": "New"}}))
+    assert "returns models.Old" in support_cli("generate", spec, "-o", root).stderr
+    _retype_alpha(root, "models.New")
+    return str(spec)
+
+
+def _handler_broken(spec: Path, root: Path) -> str:
+    _retype_alpha(root, "models.New")
+    return str(spec)
+
+
+def _handler_unparsable(spec: Path, root: Path) -> str:
+    (root / ALPHA).write_text("async def alpha(:\n", encoding="utf-8")
+    return str(spec)
+
+
+def _file_under_generated(spec: Path, root: Path) -> str:
+    (root / GENERATED / "notes.txt").write_text("mine\n", encoding="utf-8")
+    return str(spec)
+
+
+def _symlink_out(spec: Path, root: Path) -> str:
+    """Identical bytes, but reached through a symlink that leads out of the project."""
+    errors = root / GENERATED / "errors.py"
+    outside = root.parent / "elsewhere.py"
+    shutil.copyfile(errors, outside)
+    errors.unlink()
+    errors.symlink_to(outside)
+    return str(spec)
+
+
+def _lifespan_left(spec: Path, root: Path) -> str:
+    data = spec_data(OLD_OUTPUT)
+    data["server"]["lifespan"] = True
+    write_spec(spec, data)
+    assert support_cli("generate", spec, "-o", root).exit_code == 0
+    write_spec(spec, spec_data(OLD_OUTPUT))
+    assert "is the server's lifespan" in support_cli("generate", spec, "-o", root).stderr
+    return str(spec)
+
+
+def _spec_named_otherwise(spec: Path, root: Path) -> str:
+    """A spec warning located in the spec: its place is spelled as the command spelled the
+    spec, `regen.json` from its folder, the absolute path from elsewhere."""
+    data = spec_data(OLD_OUTPUT)
+    data["tools"].append({"name": "c" * 70})  # a warning: clients cut names near 64
+    write_spec(spec, data)
+    cwd = Path.cwd()
+    os.chdir(spec.parent)
+    try:
+        result = support_cli("generate", "regen.json", "-o", root)
+    finally:
+        os.chdir(cwd)
+    assert "regen.json:" in result.stderr and str(spec) not in result.stderr
+    return str(spec)
+
+
+def _told_every_way(spec: str, root: Path) -> dict[str, list[tuple[int, str, str]]]:
+    cache = root / fastpath.CACHE_DIR
+    saved = root.parent / "saved-cache"
+    shutil.copytree(cache, saved)
+    told: dict[str, list[tuple[int, str, str]]] = {}
+    for way in ("as it stands", "without the stamp", "cold"):
+        shutil.rmtree(cache, ignore_errors=True)
+        if way != "cold":
+            shutil.copytree(saved, cache)
+        if way == "without the stamp":
+            (cache / fastpath.STAMP).unlink()
+        told[way] = [
+            (r.exit_code, r.stdout, r.stderr)
+            for r in (
+                support_cli("generate", spec, "-o", root, *extra)
+                for extra in ((), ("--check",), ("--diff",), ())
+            )
+        ]
+    shutil.rmtree(saved)
+    return told
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        _handler_fixed,
+        _handler_broken,
+        _handler_unparsable,
+        _file_under_generated,
+        _symlink_out,
+        _lifespan_left,
+        _spec_named_otherwise,
+    ],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_every_path_tells_what_a_cold_run_tells(scenario: Any, tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "spec" / "regen.json", spec_data(OLD_OUTPUT))
+    root = tmp_path / "project"
+    assert support_cli("generate", spec, "-o", root).exit_code == 0
+    told = _told_every_way(scenario(spec, root), root)
+    assert told["as it stands"] == told["cold"]
+    assert told["without the stamp"] == told["cold"]
+    if scenario is _handler_fixed:
+        assert not any("warning" in err for _, _, err in told["cold"]), told["cold"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "scenario", [_handler_broken, _handler_unparsable, _lifespan_left], ids=lambda f: f.__name__
+)
+def test_check_fails_while_a_users_file_does_not_fit_the_spec(
+    scenario: Any, tmp_path: Path
+) -> None:
+    """A handler the generated wiring cannot use, like one whose item left the spec, leaves
+    the project unfinished: `--check` fails on it, whichever path answers."""
+    spec = write_spec(tmp_path / "spec" / "regen.json", spec_data(OLD_OUTPUT))
+    root = tmp_path / "project"
+    assert support_cli("generate", spec, "-o", root).exit_code == 0
+    scenario(spec, root)
+    for _ in range(2):  # the second answers from the stamp the first left
+        assert support_cli("generate", spec, "-o", root).exit_code == 0
+        check = support_cli("generate", spec, "-o", root, "--check")
+        assert check.exit_code == 1, check.stderr
+        assert "is not up to date" in check.stderr
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        lambda digest: [digest],  # as an mcpgen that did not say which checker judged
+        lambda digest: {"generator": "jsonschema 4.0 on Python 3.99", "valid": [digest]},
+    ],
+    ids=["unattributed", "another-checker"],
+)
+def test_a_schema_verdict_is_reused_only_from_the_same_checker(stored: Any, tmp_path: Path) -> None:
+    """Whether a schema is valid depends on the jsonschema release and Python's `re` (the
+    `pattern` keyword's format): a verdict another checker made must not hide an error."""
+    from mcpgen.cache import schema_digest
+    from mcpgen.diagnostics import SpecError
+
+    data = spec_data(OLD_OUTPUT)
+    bad = {"type": "object", "properties": {"x": {"type": "string", "maxLength": -1}}}
+    data["tools"][0]["input"] = bad
+    spec = write_spec(tmp_path / "regen.json", data)
+    folder = tmp_path / fastpath.CACHE_DIR
+    folder.mkdir()
+    (folder / ProjectCache.SCHEMAS).write_text(json.dumps(stored(schema_digest(bad))))
+    with pytest.raises(SpecError, match="maxLength: invalid JSON Schema"):
+        build_ir(load_spec(spec), ProjectCache(tmp_path))
+
+
+def test_a_library_upgrade_takes_the_full_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A jsonschema release judges schemas, pydantic the spec: another version may say
+    something else, so the stamp made under one proves nothing under another."""
+    root = tmp_path / "project"
+    generated(WEATHER, root)
+    assert fastpath.up_to_date(WEATHER, root) is not None
+    site = tmp_path / "site-packages"
+    (site / "jsonschema-99.0.0.dist-info").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(site))
+    fastpath.generator_fingerprint.cache_clear()
+    try:
+        assert fastpath.up_to_date(WEATHER, root) is None
+    finally:
+        fastpath.generator_fingerprint.cache_clear()

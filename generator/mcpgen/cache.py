@@ -3,10 +3,14 @@
 Three things, each most of a stage's time on a large spec and each a pure function of its
 input, so reusable by content: the model generator's output per chunk of models (keyed by
 the chunk's input, see `models`), the digests of the schemas that passed the JSON Schema
-meta-schema check (`resolve`), and each Python file as ruff formatted it (`format`). It keeps only what the last generation used, so it
-stays about as big as one models.py. An entry is used only if it is intact (a model chunk
-must still hash to the digest stored beside it); anything else (missing, truncated,
-edited, another format) is a miss. A bad cache can cost time, never change the output.
+meta-schema check (`resolve`), and each Python file as ruff formatted it (`format`). It
+keeps only what the last generation used, so it stays about as big as one models.py. An
+entry is used only if it is intact (a model chunk must still hash to the digest stored
+beside it) and made by the same generator: a schema's verdict depends on the jsonschema
+release and on Python's `re` (the `pattern` keyword's format), so the verdicts are kept
+under the generator's fingerprint (`fastpath.generator_fingerprint`), which covers both.
+Anything else (missing, truncated, edited, another format) is a miss. A bad cache can
+cost time, never change the output or what the user is told.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mcpgen.fastpath import CACHE_DIR, make_cache_dir
+from mcpgen.fastpath import CACHE_DIR, generator_fingerprint, make_cache_dir
 
 
 def _sha256(text: str) -> str:
@@ -57,9 +61,10 @@ class ProjectCache:
         self._models = _read_texts(self.folder / self.MODELS)
         self._formatted = _read_texts(self.folder / self.FORMATTED)
         try:
-            digests = json.loads((self.folder / self.SCHEMAS).read_text(encoding="utf-8"))
-            self._valid = {d for d in digests if isinstance(d, str)}
-        except (OSError, ValueError, TypeError):
+            stored = json.loads((self.folder / self.SCHEMAS).read_text(encoding="utf-8"))
+            if stored["generator"] == generator_fingerprint():
+                self._valid = {d for d in stored["valid"] if isinstance(d, str)}
+        except (OSError, ValueError, TypeError, KeyError):
             self._valid = set()
 
     @property
@@ -106,7 +111,8 @@ class ProjectCache:
         if self.used_formatted != self._formatted:
             self._write(self.FORMATTED, _texts_json(self.used_formatted))
         if self.used_valid != self._valid:
-            self._write(self.SCHEMAS, json.dumps(sorted(self.used_valid)))
+            stored = {"generator": generator_fingerprint(), "valid": sorted(self.used_valid)}
+            self._write(self.SCHEMAS, json.dumps(stored))
 
     def _write(self, name: str, text: str) -> None:
         # A cache is a shortcut, never a reason to fail: an unwritable folder (the emit

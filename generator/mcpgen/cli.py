@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mcpgen import __version__
-from mcpgen.diagnostics import Diagnostic, SpecError
+from mcpgen.diagnostics import Diagnostic, SpecError, counted
 
 if TYPE_CHECKING:
     from mcpgen.emit import Plan
@@ -32,8 +33,8 @@ def _report(diagnostics: list[Diagnostic]) -> None:
     warnings = len(diagnostics) - errors
     if errors:
         click.echo(
-            f"{errors} error{'s' * (errors != 1)}"
-            + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else "")
+            counted(errors, "error")
+            + (f", {counted(warnings, 'warning')}" if warnings else "")
             + "; nothing was written.",
             err=True,
         )
@@ -92,23 +93,21 @@ def generate(
     root = output if output is not None else spec.parent
     unchanged = fastpath.up_to_date(spec, root)
     if unchanged is not None:
-        # Nothing changed since the last generation: say what the full run would say.
+        # Nothing to write: say what the full run would say, word for word.
         for line in unchanged.diagnostics:
             click.echo(line, err=True)
-        click.echo(
-            f"{root} is up to date."
-            if check
-            else f"{root}: 0 written, 0 new handler/project files, "
-            f"{unchanged.generated_files} unchanged, 0 removed.",
-            err=True,
-        )
+        _warn_about_handlers(unchanged.misfits)
+        if check or show_diff:
+            _conclude(root, spec, check, _stale(misfits=len(unchanged.misfits)))
+        else:
+            click.echo(_written(root, 0, 0, unchanged.generated_files, 0), err=True)
         return
 
     from mcpgen import emit
     from mcpgen.cache import ProjectCache
     from mcpgen.pipeline import generate as run_pipeline
     from mcpgen.render import Owner
-    from mcpgen.signatures import check_handlers
+    from mcpgen.signatures import expectations
 
     try:
         # --check writes nothing, not even the cache.
@@ -123,17 +122,23 @@ def generate(
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     _warn_about_user_files(plan)
-    # Stamped with the spec's diagnostics, so the no-change path repeats them too.
-    handler_warnings = [f"warning: {w}" for w in check_handlers(root, result.ir)]
-    for line in handler_warnings:
-        click.echo(line, err=True)
+    handlers = fastpath.check_handlers(root, expectations(result.ir))
+    misfits = [h.warnings for h in handlers if h.warnings]
+    _warn_about_handlers(misfits)
     if check or show_diff:
         sys.stdout.write(emit.diff(root, plan))
-        if not plan.stale:
-            click.echo(f"{root} is up to date.", err=True)
-        elif check:
-            click.echo(f"{root} is not up to date with {spec}: {_summary(plan)}.", err=True)
-            sys.exit(1)
+        _conclude(
+            root,
+            spec,
+            check,
+            _stale(
+                write=len(plan.write),
+                scaffold=len(plan.scaffold),
+                remove=len(plan.remove),
+                orphans=len(plan.orphans),
+                misfits=len(misfits),
+            ),
+        )
         return
     if plan.conflicts and not force:
         sys.stdout.write(emit.diff(root, plan, only=plan.conflicts))
@@ -159,18 +164,40 @@ def generate(
         sys.exit(1)
     for path, backup in sorted(plan.backups.items()):
         click.echo(f"warning: overwrote {path}; the previous version is in {backup}.", err=True)
+    # The stubs just scaffolded fit, but the stamp needs their bytes' digests, or the next
+    # run would check every one of them again.
+    handlers = [
+        h if h.sha256 is not None else fastpath.check_handlers(root, [h.expected])[0]
+        for h in handlers
+    ]
     fastpath.write_stamp(
         root,
         spec,
+        result.ir.server.package,
         [path for path, f in result.files.items() if f.owner is Owner.USER],
-        [d.render() for d in result.diagnostics] + handler_warnings,
-        f"src/{result.ir.server.package}/handlers",
+        result.diagnostics,
+        handlers,
     )
     click.echo(
-        f"{root}: {len(plan.write)} written, {len(plan.scaffold)} new handler/project files, "
-        f"{len(plan.unchanged)} unchanged, {len(plan.remove)} removed.",
+        _written(root, len(plan.write), len(plan.scaffold), len(plan.unchanged), len(plan.remove)),
         err=True,
     )
+
+
+def _written(root: Path, written: int, scaffolded: int, unchanged: int, removed: int) -> str:
+    return (
+        f"{root}: {written} written, {counted(scaffolded, 'new handler/project file')}, "
+        f"{unchanged} unchanged, {removed} removed."
+    )
+
+
+def _conclude(root: Path, spec: Path, check: bool, stale: str) -> None:
+    """The last word of --check and --diff; --check exits 1 on a stale project."""
+    if not stale:
+        click.echo(f"{root} is up to date.", err=True)
+    elif check:
+        click.echo(f"{root} is not up to date with {spec}: {stale}.", err=True)
+        sys.exit(1)
 
 
 def _spec_in(spec: Path, root: Path) -> str | None:
@@ -210,6 +237,13 @@ def _project_spec(start: Path) -> Path:
 def _warn_about_user_files(plan: Plan) -> None:
     """Name every user file a regeneration leaves alone although the spec no longer needs it."""
     for orphan in plan.orphans:
+        if orphan.kind == "lifespan":
+            click.echo(
+                f"warning: {orphan.path} is the server's lifespan, which the spec no longer "
+                "asks for; it was kept. Delete it, or set lifespan = true under [server] again.",
+                err=True,
+            )
+            continue
         click.echo(
             f"warning: {orphan.path} handles {orphan.kind} {orphan.name!r}, which the spec no "
             "longer declares; it was kept. Delete it, or restore the "
@@ -226,14 +260,31 @@ def _warn_about_user_files(plan: Plan) -> None:
         )
 
 
-def _summary(plan: Plan) -> str:
+def _warn_about_handlers(misfits: Sequence[Sequence[str]]) -> None:
+    for warnings in misfits:
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+
+
+def _stale(
+    *, write: int = 0, scaffold: int = 0, remove: int = 0, orphans: int = 0, misfits: int = 0
+) -> str:
+    """What keeps a project from being up to date, or "" when nothing does.
+
+    A handler is the user's file, yet one whose item left the spec, or whose signature no
+    longer fits it, leaves the project unfinished as surely as a stale generated file: the
+    server would not type-check (or not import) as the spec describes it, and only the user
+    can finish the change. So both fail --check, named in the warnings above.
+    """
     parts = [
-        (len(plan.write), "generated file", "to write"),
-        (len(plan.scaffold), "new handler/project file", "to create"),
-        (len(plan.remove), "generated file", "to remove"),
-        (len(plan.orphans), "handler", "left by the spec (see the warnings)"),
+        counted(write, "generated file") + " to write",
+        counted(scaffold, "new handler/project file") + " to create",
+        counted(remove, "generated file") + " to remove",
+        counted(orphans, "handler") + " left by the spec (see the warnings)",
+        counted(misfits, "handler") + " at odds with the spec (see the warnings)",
     ]
-    return ", ".join(f"{n} {what}{'s' * (n != 1)} {why}" for n, what, why in parts if n)
+    counts = (write, scaffold, remove, orphans, misfits)
+    return ", ".join(part for n, part in zip(counts, parts, strict=True) if n)
 
 
 @main.command()
@@ -290,8 +341,10 @@ def validate(spec: Path, dump_ir: bool) -> None:
     if dump_ir:
         click.echo(json.dumps(_plain(ir), indent=2, ensure_ascii=False))
     click.echo(
-        f"{spec}: ok ({len(ir.tools)} tools, {len(ir.resources)} resources, "
-        f"{len(ir.templates)} resource templates, {len(ir.prompts)} prompts).",
+        f"{spec}: ok ({counted(len(ir.tools), 'tool')}, "
+        f"{counted(len(ir.resources), 'resource')}, "
+        f"{counted(len(ir.templates), 'resource template')}, "
+        f"{counted(len(ir.prompts), 'prompt')}).",
         err=True,
     )
 

@@ -67,6 +67,12 @@ class SpecError(Exception):
         super().__init__("\n".join(d.render() for d in diagnostics))
 
 
+def counted(number: int, noun: str) -> str:
+    """`1 tool`, `2 tools`: a count whose noun agrees with it (every noun mcpgen counts
+    takes an s)."""
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest known word, if one is close enough."""
     close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)

@@ -24,16 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mcpgen import __version__
-from mcpgen.fastpath import HANDLER_DIRS, MANIFEST, make_ignored_dir
+from mcpgen.fastpath import (
+    MANIFEST,
+    generated_folder_files,
+    handler_modules,
+    make_ignored_dir,
+)
 from mcpgen.render import Owner, RenderedFile
 
 BACKUP_DIR = ".mcpgen-backup"
-HANDLER_KINDS = {
-    "tools": "tool",
-    "resources": "resource",
-    "resource_templates": "resource template",
-    "prompts": "prompt",
-}
 STAGED_SUFFIX = ".mcpgen-tmp"
 # Seconds to sleep after each rename: the seam the interruption tests kill a real run in.
 PAUSE_ENV = "MCPGEN_TEST_PAUSE_BETWEEN_RENAMES"
@@ -73,10 +72,6 @@ class Plan:
     backups: dict[str, str] = field(default_factory=dict)  # conflicting path -> backup path
     manifest: dict[str, str] = field(default_factory=dict)
     previous: dict[str, frozenset[str]] = field(default_factory=dict)
-
-    @property
-    def stale(self) -> bool:
-        return bool(self.write or self.scaffold or self.remove or self.orphans)
 
     @property
     def conflicts(self) -> list[str]:
@@ -191,36 +186,22 @@ def plan(root: Path, files: dict[str, RenderedFile], package: str) -> Plan:
 
 
 def _orphans(root: Path, files: dict[str, RenderedFile], package: str) -> list[Orphan]:
-    handlers = root / "src" / package / "handlers"
-    found: list[Orphan] = []
-    for folder in HANDLER_DIRS:
-        for module in sorted((handlers / folder).glob("*.py")):
-            relative = module.relative_to(root).as_posix()
-            if module.name != "__init__.py" and relative not in files:
-                found.append(Orphan(relative, HANDLER_KINDS[folder], module.stem))
-    lifespan = handlers / "lifespan.py"
-    if lifespan.is_file() and lifespan.relative_to(root).as_posix() not in files:
-        found.append(Orphan(lifespan.relative_to(root).as_posix(), "lifespan", "lifespan"))
-    return found
+    return [
+        Orphan(path, kind, name)
+        for path, kind, name in handler_modules(root, package)
+        if path not in files
+    ]
 
 
 def _foreign(
     root: Path, files: dict[str, RenderedFile], previous: dict[str, frozenset[str]], package: str
 ) -> list[str]:
     """Files someone put under _generated/: not ours to rewrite or delete, so only reported."""
-    generated = root / "src" / package / "_generated"
-    found: list[str] = []
-    for path in sorted(generated.rglob("*")):
-        relative = path.relative_to(root).as_posix()
-        if (
-            path.is_file()
-            and "__pycache__" not in path.relative_to(generated).parts
-            and not path.name.endswith(STAGED_SUFFIX)
-            and relative not in files
-            and relative not in previous
-        ):
-            found.append(relative)
-    return found
+    return [
+        path
+        for path in generated_folder_files(root, package)
+        if not path.endswith(STAGED_SUFFIX) and path not in files and path not in previous
+    ]
 
 
 def _leftovers(root: Path, paths: Iterable[str]) -> list[str]:

@@ -6,6 +6,7 @@ them are reported at once. Nothing is ever fetched from the network.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os.path
@@ -13,10 +14,10 @@ import re
 import types as pytypes
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 # tomli is the parser the standard library's tomllib vendors, compiled (mypyc): the same
 # documents, values and error messages, three times as fast (1.2 -> 0.4 s for a 3.5 MB spec).
@@ -44,6 +45,8 @@ class Document:
     display: str
     text: str
     data: Any
+    # Problems that leave the data usable (a JSON key given twice: the last one counts).
+    problems: tuple[Diagnostic, ...] = ()
 
     @cached_property
     def source_map(self) -> SourceMap:
@@ -63,6 +66,14 @@ class LoadedSpec:
     # Referenced files by their path relative to the spec's folder, POSIX style.
     external: Mapping[str, Document] = field(default_factory=dict)
     warnings: tuple[Diagnostic, ...] = ()
+    # Loaded partially (`load_spec(partial=True)`): the problems found, the places in the
+    # spec that were patched to get past them (see `_patched`), and the `$ref` targets
+    # (file keys, remote URLs) that could not be loaded. Later stages check the rest, and
+    # say nothing of what lies under a patched place or behind an unloaded reference: that
+    # is reported here already.
+    problems: tuple[Diagnostic, ...] = ()
+    patched: frozenset[SpecPath] = frozenset()
+    unloaded: frozenset[str] = frozenset()
 
     @property
     def sha256(self) -> str:
@@ -132,10 +143,10 @@ def parse_document(path: Path, display: str) -> Document:
             ]
         )
         if _SURROGATE_ESCAPE.search(text):
-            problems.extend(_lone_surrogates(document))
-        if problems:
-            raise SpecError(problems)
-        return document
+            surrogates = list(_lone_surrogates(document))
+            if surrogates:
+                raise SpecError([*problems, *surrogates])
+        return replace(document, problems=tuple(problems)) if problems else document
     try:
         data = tomli.loads(text)
     except tomli.TOMLDecodeError as error:
@@ -203,8 +214,14 @@ def _lone_surrogates(document: Document) -> Iterator[Diagnostic]:
                 break
 
 
-def load_spec(path: Path) -> LoadedSpec:
-    """Load and validate a spec; raises SpecError listing every problem found."""
+def load_spec(path: Path, *, partial: bool = False) -> LoadedSpec:
+    """Load and validate a spec; raises SpecError listing every problem found.
+
+    `partial`: problems that leave the rest checkable (an unknown key, a value of the wrong
+    type, a missing key, a `$ref` to a file that is not there) do not raise: they come back
+    in `LoadedSpec.problems`, with a spec patched past them, so that `resolve` reports its
+    own problems in the same run. Only a file that does not parse raises.
+    """
     document = parse_document(path, str(path))
     if not isinstance(document.data, dict):
         raise SpecError(
@@ -216,14 +233,141 @@ def load_spec(path: Path) -> LoadedSpec:
                 )
             ]
         )
+    problems = list(document.problems)
+    patched_paths: frozenset[SpecPath] = frozenset()
     try:
         spec = Spec.model_validate(document.data)
     except ValidationError as error:
-        raise SpecError(sorted(_diagnostics_from(error, document), key=by_location)) from None
-    external, problems = _load_external_refs(document)
-    if problems:
+        problems = sorted([*problems, *_diagnostics_from(error, document)], key=by_location)
+        patched = _patched(document.data, error) if partial else None
+        if patched is None:
+            raise SpecError(problems) from None
+        spec, patched_paths = patched
+    external, unloaded, ref_problems = _load_external_refs(document)
+    problems += ref_problems
+    if problems and not partial:
         raise SpecError(problems)
-    return LoadedSpec(spec=spec, document=document, external=external)
+    return LoadedSpec(
+        spec=spec,
+        document=document,
+        external=external,
+        problems=tuple(problems),
+        patched=patched_paths,
+        unloaded=unloaded,
+    )
+
+
+# -- getting past a spec's mistakes ---------------------------------------------------------
+#
+# To report every problem in one run, `resolve` must check the parts of a spec that are
+# right although other parts are wrong. So a spec that fails validation is patched: an
+# unknown key or a bad optional value is dropped (its default applies), a missing or bad
+# required value is replaced by a stand-in that passes, and an item that is not even a table
+# becomes a stand-in item. Indices never move, so every later message names the place it
+# would name in the user's own spec; the patched places are remembered and nothing is said
+# about them again.
+
+# A value each required field can take to get past validation, by model and field. The
+# strings carry a number, so that two stand-ins never collide with each other (a duplicate
+# name, an overlapping URI template) and are unlikely to collide with the user's names.
+_STAND_INS: dict[tuple[str, str], Callable[[str], Any]] = {
+    ("Spec", "server"): lambda token: {"name": token},
+    ("ServerSection", "name"): lambda token: token,
+    ("ErrorType", "code"): lambda token: -32000,
+    ("ErrorType", "message"): lambda token: token,
+    ("BearerAuth", "type"): lambda token: "bearer",
+    ("BearerAuth", "env"): lambda token: token.upper().replace("-", "_"),
+    ("HttpSection", "base_url"): lambda token: f"https://{token}.invalid",
+    ("HttpParam", "in"): lambda token: "query",
+    ("ToolHttp", "method"): lambda token: "GET",
+    ("ToolHttp", "path"): lambda token: f"/{token}",
+    ("OpenApiSource", "source"): lambda token: token,
+    ("RateLimit", "calls"): lambda token: 1,
+    ("Tool", "name"): lambda token: token,
+    ("Resource", "uri"): lambda token: f"{token}:",
+    ("Resource", "name"): lambda token: token,
+    ("ResourceTemplate", "uri_template"): lambda token: f"{token}:{{id}}",
+    ("ResourceTemplate", "name"): lambda token: token,
+    ("PromptArgument", "name"): lambda token: token,
+    ("Prompt", "name"): lambda token: token,
+}
+# Rounds of patching before giving up: a patch can only uncover errors inside what it
+# replaced, never add one elsewhere, so one round is the rule and three are plenty.
+_PATCH_ROUNDS = 3
+
+
+def stand_in(model: type[BaseModel], token: str) -> dict[str, Any]:
+    """A table that `model` accepts: a stand-in for each of its required fields."""
+    return {
+        info.alias or name: _STAND_INS[model.__name__, info.alias or name](token)
+        for name, info in model.model_fields.items()
+        if info.is_required()
+    }
+
+
+def _patched(
+    data: dict[str, Any], error: ValidationError
+) -> tuple[Spec, frozenset[SpecPath]] | None:
+    """The spec with its problems patched over, and where; None if it will not validate."""
+    data = copy.deepcopy(data)
+    places: set[SpecPath] = set()
+    for _ in range(_PATCH_ROUNDS):
+        for item in error.errors():
+            place = _patch(data, tuple(item["loc"]), item["type"], f"mcpgen-stand-in-{len(places)}")
+            if place is None:
+                return None
+            places.add(place)
+        try:
+            return Spec.model_validate(data), frozenset(places)
+        except ValidationError as again:
+            error = again
+    return None
+
+
+def _patch(data: Any, loc: tuple[int | str, ...], kind: str, token: str) -> SpecPath | None:
+    """Patch the one problem at `loc` in place; the patched place, or None if it cannot be.
+
+    The place is the value's field in its model, or its whole item when the item is not a
+    table (or is one alternative of a union: its stand-in is the first alternative's).
+    """
+    annotation: Any = Spec
+    model: type[BaseModel] | None = None
+    field_at = 0  # loc[:field_at] is the innermost model field seen
+    for depth, part in enumerate(loc):
+        annotation = _unwrap(annotation)
+        if _is_model(annotation):
+            fields = {f.alias or n: f for n, f in annotation.model_fields.items()}
+            if part not in fields:
+                if kind != "extra_forbidden" or depth != len(loc) - 1:
+                    return None
+                _delete(data, loc)
+                return loc
+            model, field_at = annotation, depth + 1
+            annotation = fields[part].annotation
+        elif get_origin(annotation) in (list, dict):
+            annotation = get_args(annotation)[-1]
+            members = _union_members(annotation)
+            if members is not None:
+                # Which alternative was meant is unknown: the item becomes the first's stand-in.
+                _put(data, loc[: depth + 1], stand_in(members[0], token))
+                return loc[: depth + 1]
+            if depth == len(loc) - 1 and _is_model(annotation):
+                _put(data, loc[: depth + 1], stand_in(annotation, token))  # not a table
+                return loc[: depth + 1]
+            if depth == len(loc) - 1 and get_origin(annotation) is dict:
+                _put(data, loc[: depth + 1], {})  # a schema that is not a table
+                return loc[: depth + 1]
+        else:
+            break
+    if model is None:
+        return None
+    field_name = str(loc[field_at - 1])
+    info = {f.alias or n: f for n, f in model.model_fields.items()}[field_name]
+    if info.is_required():
+        _put(data, loc[:field_at], _STAND_INS[model.__name__, field_name](token))
+    else:
+        _delete(data, loc[:field_at])
+    return loc[:field_at]
 
 
 def _diagnostics_from(error: ValidationError, document: Document) -> Iterator[Diagnostic]:
@@ -319,6 +463,33 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _union_members(annotation: Any) -> list[type[BaseModel]] | None:
+    """The models of a union of several (`HttpAuth`), else None."""
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, pytypes.UnionType):
+        members = [a for a in get_args(annotation) if _is_model(a)]
+        if len(members) > 1:
+            return members
+    return None
+
+
+def _put(data: Any, loc: tuple[int | str, ...], value: Any) -> None:
+    for part in loc[:-1]:
+        data = data[part]
+    data[loc[-1]] = value
+
+
+def _delete(data: Any, loc: tuple[int | str, ...]) -> None:
+    for part in loc[:-1]:
+        data = data[part]
+    del data[loc[-1]]
+
+
 # -- external $refs -------------------------------------------------------------------------
 
 _REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -337,10 +508,16 @@ def iter_refs(value: Any, path: SpecPath = ()) -> Iterator[tuple[SpecPath, str]]
             yield from iter_refs(item, (*path, index))
 
 
-def _load_external_refs(spec_doc: Document) -> tuple[dict[str, Document], list[Diagnostic]]:
-    """Parse every file reachable through `$ref`s, relative to the file that names it."""
+def _load_external_refs(
+    spec_doc: Document,
+) -> tuple[dict[str, Document], frozenset[str], list[Diagnostic]]:
+    """Parse every file reachable through `$ref`s, relative to the file that names it.
+
+    Also returns what could not be loaded (file keys, remote URLs) and why.
+    """
     base = spec_doc.path.parent
     loaded: dict[str, Document] = {}
+    unloaded: set[str] = set()
     problems: list[Diagnostic] = []
     pending: list[Document] = [spec_doc]
     while pending:
@@ -360,6 +537,7 @@ def _load_external_refs(spec_doc: Document) -> tuple[dict[str, Document], list[D
                         hint="download the schema next to the spec and refer to it by a relative path",
                     )
                 )
+                unloaded.add(target)
                 continue
             file = (document.path.parent / target).resolve()
             key = _relative_key(file, base)
@@ -374,15 +552,20 @@ def _load_external_refs(spec_doc: Document) -> tuple[dict[str, Document], list[D
                         location=where,
                     )
                 )
+                unloaded.add(key)
                 continue
+            if key in unloaded:
+                continue  # reported at the first reference
             try:
                 referenced = parse_document(file, key)
             except SpecError as error:
                 problems.extend(error.diagnostics)
+                unloaded.add(key)
                 continue
+            problems.extend(referenced.problems)
             loaded[key] = referenced
             pending.append(referenced)
-    return loaded, problems
+    return loaded, frozenset(unloaded), problems
 
 
 def _relative_key(file: Path, base: Path) -> str:

@@ -22,9 +22,9 @@ chunks, so that changing one tool's schema regenerates one chunk, not 500 tools'
   (`generator_helpers`): they warm the generator up while the spec is loaded and resolved,
   then make and split the chunks, the biggest first.
 - Each chunk is keyed by everything the generator reads: its schemas, mcpgen's sources
-  (which hold the options) and the generator's version. The header carries the spec's
-  digest, which changes with every edit, so the generator sees a fixed placeholder comment
-  instead, laid out alike, and the real header goes on afterwards.
+  (which hold the options) and the generator's version. The header names the spec file,
+  which has nothing to do with a chunk's models, so the generator sees a fixed placeholder
+  comment instead, laid out alike, and the real header goes on afterwards.
 The cache never decides the output, only whether a chunk is computed or read back: the
 output is a function of the spec alone, with or without a cache (tested).
 """
@@ -114,7 +114,14 @@ def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) ->
     """The source of `_generated/models.py`; the same with or without a cache."""
     if not ir.models:
         return f"{header}\n"
-    models = _without_narrowing_subclasses(ir.models)
+    models = _without_narrowing_subclasses(
+        tuple(
+            m
+            if m.origin[:1] == ("resource_templates",)
+            else ModelIR(m.class_name, _as_a_model_reads(m.schema), m.origin)
+            for m in ir.models
+        )
+    )
     runs = _runs(models)
     body = None
     with generator_helpers():
@@ -480,6 +487,7 @@ _SUBSCHEMA = frozenset(
         "if",
         "then",
         "else",
+        "contentSchema",
     ]
 )
 _SUBSCHEMAS = frozenset(["anyOf", "oneOf", "prefixItems"])
@@ -764,7 +772,7 @@ class _Helper:
         if "fork" in multiprocessing.get_all_start_methods():
             fork = multiprocessing.get_context("fork")
             self.process: multiprocessing.process.BaseProcess = fork.Process(
-                target=_serve, args=(theirs,), daemon=True
+                target=_serve, args=(theirs, self.connection), daemon=True
             )
         else:
             spawn = multiprocessing.get_context("spawn")
@@ -800,7 +808,13 @@ class _Helper:
         self.process.join()
 
 
-def _serve(connection: Any) -> None:
+def _serve(connection: Any, ours: Any = None) -> None:
+    """Answer the pipe until its other end closes. `ours` is that other end as a fork
+    inherits it: closed at once, or a killed generation would leave the helper waiting on
+    a pipe it holds open itself, forever (a SIGKILL runs no `close`). A helper forked later
+    holds an earlier one's end too, until it ends in turn."""
+    if ours is not None:
+        ours.close()
     _warm_up()
     while True:
         try:
@@ -970,19 +984,65 @@ def _generate(document: str) -> object:
         enum_field_as_literal=LiteralType.All,
         capitalise_enum_members=False,
         keep_model_order=False,
-        # Formats whose default Python types would change a value on its way through a
-        # model, or need more than mcp and pydantic: EmailStr needs email-validator at
-        # import time; SecretStr serializes as "**********"; Base64Str hands the handler
-        # decoded text (and fails on binary data); Decimal serializes as a JSON string where
-        # the schema says number. They stay plain; the wire schema keeps the format.
+        # Resource templates' parameters keep their formats (`_as_a_model_reads`), so the
+        # formats whose types would change a value or need more than mcp and pydantic stay
+        # plain there too: EmailStr needs email-validator and ULID python-ulid at import
+        # time (one such field and models.py does not import: every tool call fails);
+        # SecretStr serializes as "**********"; Base64Str hands the handler decoded text
+        # (and fails on binary data); Decimal serializes as a JSON string.
         type_mappings=[
             "email=string",
             "idn-email=string",
+            "ulid=string",
             "password=string",
             "byte=string",
             "number+decimal=number",
         ],
     )
+
+
+def _as_a_model_reads(schema: Any) -> Any:
+    """A schema without what a model would judge otherwise than the schema's own judge.
+
+    The server checks every argument (and, strict, every result) against the advertised
+    schema before a model sees it; a model that judged again, differently, would refuse
+    what the schema accepts or change it on the way through:
+    - `format` is an annotation (JSON Schema 2020-12 asserts none by default, nor does the
+      server), so every string passes the schema; the model generator's types for formats
+      accept fewer and re-spell what they accept (`AnyUrl` adds a trailing slash, `UUID`
+      lower-cases, a datetime re-spells its offset, `date` takes a date-time and drops its
+      time), or need packages a server does not declare (`EmailStr`, `ULID`), or turn a
+      type into another (`integer` with `date-time` became a datetime). Without it, a field
+      is typed by its JSON type alone: the value reaches the handler, and leaves the server,
+      exactly as it was. The handler parses what it needs (`date.fromisoformat`).
+    - `pattern` would be run by pydantic's Rust regex, which is not the server's (`^\\d+$`
+      takes "12\\n" in one and not the other).
+    - `patternProperties` became a dict whose keys must match, refusing every key the
+      schema lets through otherwise: the object admits any key, which the schema judges.
+    The advertised schema keeps all three.
+
+    A resource template's parameters are another matter: they have no advertised schema,
+    and their model is their judge, which parses the URI's text into each parameter's type
+    (an integer, a `date`): their own schemas keep every keyword (a `$ref`'d type is a
+    shared model, read as above).
+    """
+    if not isinstance(schema, dict):
+        return schema
+    read: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("format", "pattern", "patternProperties"):
+            continue
+        if key in _SUBSCHEMA:
+            read[key] = _as_a_model_reads(value)
+        elif (key in _SUBSCHEMAS or key == "allOf") and isinstance(value, list):
+            read[key] = [_as_a_model_reads(item) for item in value]
+        elif (key == "properties" or key in _NAMED_SUBSCHEMAS) and isinstance(value, dict):
+            read[key] = {name: _as_a_model_reads(item) for name, item in value.items()}
+        else:
+            read[key] = value
+    if "patternProperties" in schema:
+        read["additionalProperties"] = True
+    return read
 
 
 def _without_narrowing_subclasses(models: tuple[ModelIR, ...]) -> tuple[ModelIR, ...]:

@@ -29,7 +29,7 @@ class Result:
 
 def check(spec_path: Path) -> tuple[SpecIR, list[Diagnostic]]:
     """Load and resolve only: what `mcpgen validate` needs. Raises SpecError."""
-    return build_ir(load_spec(spec_path))
+    return build_ir(load_spec(spec_path, partial=True))
 
 
 def generate(spec_path: Path, cache: ProjectCache | None = None) -> Result:
@@ -44,7 +44,7 @@ def generate(spec_path: Path, cache: ProjectCache | None = None) -> Result:
     # chunks: one helper, which leaves this process the other core.
     regenerating = cache is not None and cache.holds_models
     with generator_helpers(1 if regenerating else WORKERS):
-        loaded = load_spec(spec_path)
+        loaded = load_spec(spec_path, partial=True)
         valid: frozenset[SpecPath] = frozenset()
         if not regenerating:
             schemas = own_schemas(loaded.spec)

@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 # The published meta-schemas, as jsonschema itself loads them (the package has no types).
 from jsonschema_specifications import REGISTRY as SPECIFICATIONS  # type: ignore[import-untyped]
@@ -161,28 +160,57 @@ class _Resolver:
     # -- schemas ----------------------------------------------------------------------
 
     def check_schema(self, schema: Any, path: SpecPath, document: str = "") -> bool:
+        """Whether `schema` is a valid JSON Schema; every problem in it is reported.
+
+        An invalid schema still has its `$ref`s followed, for their own problems (a missing
+        type is a mistake of its own, not a consequence of a misspelled keyword beside it).
+        """
         if not isinstance(schema, dict):
             self.error(path, "a JSON Schema here must be a table (an object)", document=document)
             return False
+        self._check_names(schema, path, document)
+        if not self._meets_meta_schema(schema, path, document):
+            self.rewrite(schema, path, document, path if not document else None)
+            return False
+        return True
+
+    def _meets_meta_schema(self, schema: JsonSchema, path: SpecPath, document: str) -> bool:
         if self.cache is not None and self.cache.known_valid(schema):
             return True
         if (not document and path in self.valid) or meets_meta_schema(schema):
             if self.cache is not None:
                 self.cache.put_valid(schema)
             return True
-        try:
-            Draft202012Validator.check_schema(schema, format_checker=patterns.format_checker())
-        except SchemaError as problem:
+        problems = sorted(
+            meta_validator().iter_errors(schema), key=lambda e: list(map(str, e.path))
+        )
+        for problem in problems:
             where = (*path, *problem.path)
             message, hint = problem.message, None
-            if problem.path and problem.path[-1] == "type" and isinstance(problem.instance, str):
+            if (
+                problem.path
+                and problem.path[-1] == "type"
+                and not isinstance(problem.instance, list)
+            ):
                 message = f"{problem.instance!r} is not a JSON Schema type"
-                hint = did_you_mean(problem.instance, _JSON_TYPES)
+                if isinstance(problem.instance, str):
+                    hint = did_you_mean(problem.instance, _JSON_TYPES)
             elif problem.validator == "format" and isinstance(problem.instance, str):
                 message, hint = _bad_pattern(problem.instance)
             self.error(where, f"invalid JSON Schema: {message}", hint, document)
-            return False
-        return True
+        return not problems
+
+    def _check_names(self, schema: Any, path: SpecPath, document: str) -> None:
+        """Every property name a schema uses (`required`, ...) that it does not declare."""
+        for where, value in _schema_nodes(schema, path):
+            for at, name in undeclared_names(value):
+                declared = value["properties"]
+                self.error(
+                    (*where, *at),
+                    f"{name!r} is not a declared property",
+                    hint=did_you_mean(name, declared) or _known("properties", declared),
+                    document=document,
+                )
 
     def rewrite(
         self,
@@ -241,8 +269,12 @@ class _Resolver:
         file, _, pointer = ref.partition("#")
         local_path: SpecPath | None = None
         if file:
+            if file in self.loaded.unloaded:
+                return ref  # a remote reference: reported by `load`
             base = self._document(document).path.parent
             target_doc = _posix_relative(base / file, self.loaded.document.path.parent)
+            if target_doc in self.loaded.unloaded:
+                return ref  # a file not there, or not parsed: reported by `load`
         else:
             target_doc = document
             if document == "" and root is not None and _LOCAL_DEFS.fullmatch(pointer):
@@ -406,6 +438,107 @@ class _Resolver:
         return None
 
 
+# Keywords whose subschemas declare properties of the object they apply to (so a name may
+# be declared there rather than under `properties`), and those that let an object have
+# properties it does not declare.
+_COMPOSING = ("allOf", "$ref", "$dynamicRef")
+_BRANCHING = ("anyOf", "oneOf", "if", "then", "else", "not")
+_OPENING = ("additionalProperties", "patternProperties", "unevaluatedProperties")
+
+
+def undeclared_names(schema: Any) -> list[tuple[SpecPath, str]]:
+    """The property names an object schema requires (`required`, `dependentRequired`,
+    `dependentSchemas`, and `required` in its anyOf/oneOf/if/then/else/not branches) but
+    does not declare under `properties`, with where each is written (relative to `schema`).
+
+    A required name that names no property is almost always a misspelling: the object must
+    then carry a key that no model field reads. Only a schema that declares its properties
+    and admits no others is judged; one whose properties may come from elsewhere (an
+    `allOf`, a `$ref`, a branch declaring its own, `additionalProperties`) is not. The
+    importer declares such names of real API descriptions (as `{}`, which changes nothing
+    a schema accepts) by this same rule, so that its specs always generate.
+    """
+    if not isinstance(schema, dict):
+        return []
+    properties = schema.get("properties")
+    if (
+        not isinstance(properties, dict)
+        or any(key in schema for key in _COMPOSING)
+        or any(schema.get(key, False) is not False for key in _OPENING)
+    ):
+        return []
+    branches: list[tuple[SpecPath, Any]] = [((), schema)]
+    for key in _BRANCHING:
+        value = schema.get(key)
+        listed: list[tuple[SpecPath, Any]] = (
+            [((key, i), b) for i, b in enumerate(value)]
+            if isinstance(value, list)
+            else [((key,), value)]
+        )
+        for at, branch in listed:
+            if not isinstance(branch, dict):
+                continue
+            if "properties" in branch or any(k in branch for k in _COMPOSING):
+                return []  # a branch declaring properties of its own
+            branches.append((at, branch))
+    found: list[tuple[SpecPath, str]] = []
+    for at, branch in branches:
+        required = branch.get("required")
+        if isinstance(required, list):
+            found += [
+                ((*at, "required", i), name)
+                for i, name in enumerate(required)
+                if isinstance(name, str) and name not in properties
+            ]
+        dependent = branch.get("dependentRequired")
+        if isinstance(dependent, dict):
+            for key, names in dependent.items():
+                if key not in properties:
+                    found.append(((*at, "dependentRequired", key), key))
+                if isinstance(names, list):
+                    found += [
+                        ((*at, "dependentRequired", key, i), name)
+                        for i, name in enumerate(names)
+                        if isinstance(name, str) and name not in properties
+                    ]
+        triggers = branch.get("dependentSchemas")
+        if isinstance(triggers, dict):
+            found += [
+                ((*at, "dependentSchemas", key), key) for key in triggers if key not in properties
+            ]
+    return found
+
+
+# Keywords whose values are not schemas (nor hold any).
+_VALUES = frozenset({"enum", "const", "default", "examples", "required", "dependentRequired"})
+
+
+def _schema_nodes(schema: Any, path: SpecPath) -> Iterator[tuple[SpecPath, JsonSchema]]:
+    """Every schema object in `schema` (itself included), with its path."""
+    pending: list[tuple[SpecPath, Any]] = [(path, schema)]
+    while pending:
+        where, node = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        yield where, node
+        for key, value in node.items():
+            if key in _VALUES:
+                continue
+            if key in (
+                "properties",
+                "patternProperties",
+                "$defs",
+                "definitions",
+                "dependentSchemas",
+            ):
+                if isinstance(value, dict):
+                    pending += [((*where, key, name), sub) for name, sub in value.items()]
+            elif isinstance(value, list):
+                pending += [((*where, key, i), sub) for i, sub in enumerate(value)]
+            else:
+                pending.append(((*where, key), value))
+
+
 def own_schemas(spec: Spec) -> list[tuple[SpecPath, JsonSchema]]:
     """The schemas written in the spec's own file that resolve checks against the
     meta-schema, by path: most of its checking, which `build_ir` can be told the outcome of."""
@@ -420,6 +553,14 @@ def own_schemas(spec: Spec) -> list[tuple[SpecPath, JsonSchema]]:
         if tool.output is not None:
             found.append((("tools", index, "output"), tool.output))
     return [(path, schema) for path, schema in found if isinstance(schema, dict)]
+
+
+@cache
+def meta_validator() -> Draft202012Validator:
+    """The published 2020-12 meta-schema, as `check_schema` uses it: its messages and paths
+    are the ones users see, every one of them (`check_schema` raises the first only)."""
+    meta = Draft202012Validator.META_SCHEMA
+    return Draft202012Validator(meta, format_checker=patterns.format_checker())
 
 
 def meets_meta_schema(schema: Any) -> bool:
@@ -582,6 +723,16 @@ def build_ir(
     prompts = _prompts(resolver)
     resolver.drain_models()
 
+    # What lies under a place `load` patched was reported there already, as itself.
+    spec_file = loaded.document.display
+    resolver.diagnostics = [
+        d
+        for d in resolver.diagnostics
+        if d.location is None
+        or d.location.file != spec_file
+        or not any(d.path[: len(place)] == place for place in loaded.patched)
+    ]
+    resolver.diagnostics += loaded.problems
     resolver.diagnostics.sort(key=by_location)
     if has_errors(resolver.diagnostics):
         raise SpecError(resolver.diagnostics)
@@ -808,6 +959,25 @@ _ANNOTATION_KEYS = (
 )
 
 
+def _check_tool_name(resolver: _Resolver, name: str, path: SpecPath) -> None:
+    if len(name) > TOOL_NAME_HARD_LIMIT:
+        resolver.error(
+            path,
+            f"tool name is {len(name)} characters long; MCP tool names have at most "
+            f"{TOOL_NAME_HARD_LIMIT}",
+        )
+    elif not is_valid_tool_name(name):
+        resolver.error(
+            path, f"tool name {name!r} is not valid: MCP tool names match ^{TOOL_NAME_PATTERN}$"
+        )
+    elif len(name) > TOOL_NAME_SOFT_LIMIT:
+        resolver.warning(
+            path,
+            f"tool name is {len(name)} characters long; clients that prefix tool names "
+            f"cut them near {TOOL_NAME_SOFT_LIMIT}",
+        )
+
+
 def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, ...]:
     spec = resolver.spec
     named = [(t.name, ("tools", i, "name")) for i, t in enumerate(spec.tools)]
@@ -815,30 +985,17 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
     tools: list[ToolIR] = []
     for index, tool in enumerate(spec.tools):
         path: SpecPath = ("tools", index)
-        if (*path, "name") in clashing:
-            continue
-        if len(tool.name) > TOOL_NAME_HARD_LIMIT:
-            resolver.error(
-                (*path, "name"),
-                f"tool name is {len(tool.name)} characters long; MCP tool names have at most "
-                f"{TOOL_NAME_HARD_LIMIT}",
-            )
-        elif not is_valid_tool_name(tool.name):
-            resolver.error(
-                (*path, "name"),
-                f"tool name {tool.name!r} is not valid: MCP tool names match ^{TOOL_NAME_PATTERN}$",
-            )
-        elif len(tool.name) > TOOL_NAME_SOFT_LIMIT:
-            resolver.warning(
-                (*path, "name"),
-                f"tool name is {len(tool.name)} characters long; clients that prefix tool names "
-                f"cut them near {TOOL_NAME_SOFT_LIMIT}",
-            )
+        # A tool whose name clashes is checked all the same, but claims no class names:
+        # its derived names would only repeat the clash.
+        clashes = (*path, "name") in clashing
+        if not clashes:
+            _check_tool_name(resolver, tool.name, (*path, "name"))
         ident = to_ident(tool.name, prefix="tool")
         class_name = to_class_name(tool.name, prefix="Tool")
         input_schema: JsonSchema = {}
         input_model = model_class_name(class_name, "Input")
-        if resolver.check_schema(tool.input, (*path, "input")):
+        input_valid = resolver.check_schema(tool.input, (*path, "input"))
+        if input_valid:
             input_schema = resolver.wire_schema(tool.input, (*path, "input"))
             if not _is_object_schema(input_schema) and not _unresolved(input_schema):
                 resolver.error(
@@ -846,7 +1003,8 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
                     'a tool\'s input must be an object schema (type = "object")',
                     hint="put the arguments under input.properties",
                 )
-            input_model = resolver.model_for(input_model, tool.input, (*path, "input"))
+            if not clashes:
+                input_model = resolver.model_for(input_model, tool.input, (*path, "input"))
         output_schema: JsonSchema | None = None
         output_model: ClassName | None = None
         if tool.output is not None and resolver.check_schema(tool.output, (*path, "output")):
@@ -858,9 +1016,10 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
                     "MCP structured content is a JSON object",
                     hint="wrap the value in an object property, e.g. { result = ... }",
                 )
-            output_model = resolver.model_for(
-                model_class_name(class_name, "Output"), tool.output, (*path, "output")
-            )
+            if not clashes:
+                output_model = resolver.model_for(
+                    model_class_name(class_name, "Output"), tool.output, (*path, "output")
+                )
         if tool.task_starts != "at_once" and tool.task_support == "forbidden":
             resolver.error(
                 (*path, "task_starts"),
@@ -897,6 +1056,14 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
                         (*path, "examples", position, *problem.path),
                         f"example does not match the input schema: {problem.message}",
                     )
+        if tool.examples and isinstance(tool.input, dict):
+            # The names an example uses are checked even against an input schema with
+            # mistakes of its own: a misspelled key is a mistake apart.
+            known = input_schema or resolver.wire_schema(tool.input, (*path, "input"))
+            for position, example in enumerate(tool.examples):
+                _check_example_keys(resolver, example, known, known, (*path, "examples", position))
+        if clashes:
+            continue
         annotations: tuple[tuple[str, Any], ...] = ()
         if tool.annotations is not None:
             annotations = tuple(
@@ -932,6 +1099,35 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
             )
         )
     return tuple(tools)
+
+
+def _check_example_keys(
+    resolver: _Resolver, value: Any, schema: Any, root: JsonSchema, path: SpecPath
+) -> None:
+    """Keys of an example that no property declares, where the schema admits no others but
+    does not say so (`additionalProperties = false` makes the example invalid, reported as
+    such): a valid example may carry them, which is how a misspelled argument hides, and the
+    handler would never see them."""
+    schema = _deref(root, schema)
+    if not isinstance(schema, dict):
+        return
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            _check_example_keys(resolver, item, schema["items"], root, (*path, index))
+        return
+    properties = schema.get("properties")
+    if not isinstance(value, dict) or not isinstance(properties, dict):
+        return
+    closed = not any(k in schema for k in (*_COMPOSING, *_BRANCHING, *_OPENING))
+    for key, item in value.items():
+        if key in properties:
+            _check_example_keys(resolver, item, properties[key], root, (*path, key))
+        elif closed:
+            resolver.error(
+                (*path, key),
+                f"example key {key!r} is not a declared property",
+                hint=did_you_mean(key, properties) or _known("properties", properties),
+            )
 
 
 # The styles OpenAPI allows in each place, the default first.

@@ -7,16 +7,23 @@ existing handler module with `ast` and comparing the generated model classes its
 annotations name with those the spec now requires. Only class names are compared: a
 model that keeps its name but changes its fields is left to the type checker, which sees
 the handler's body.
+
+A handler is the user's file: it changes without the spec changing. So what a handler must
+look like (`Expected`) is data the no-change fast path keeps, and each check is redone
+whenever the handler's bytes differ from those last checked (`fastpath`).
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mcpgen.ir import SpecIR
+if TYPE_CHECKING:
+    from mcpgen.ir import SpecIR
 
 
 @dataclass(frozen=True)
@@ -30,10 +37,13 @@ class Expected:
     argument: str  # the model class of the second parameter
     returns: str | None  # the model class of the result, if it has one
     result: str | None  # the result as the stub spells it; None: results are not compared
+    models: str  # the generated models module, as handlers import it
 
 
-def _expected(ir: SpecIR) -> Iterator[Expected]:
+def expectations(ir: SpecIR) -> Iterator[Expected]:
+    """What each user-owned handler of the spec must look like."""
     handlers = f"src/{ir.server.package}/handlers"
+    models = f"{ir.server.package}._generated.models"
     for tool in ir.tools:
         if tool.input_model is None:
             continue  # a generated handler: no user code to compare
@@ -44,7 +54,9 @@ def _expected(ir: SpecIR) -> Iterator[Expected]:
         else:
             returns, result = None, "no output model (return runtime.ToolReturn)"
         path = f"{handlers}/tools/{tool.ident}.py"
-        yield Expected("tool", tool.name, path, tool.ident, tool.input_model, returns, result)
+        yield Expected(
+            "tool", tool.name, path, tool.ident, tool.input_model, returns, result, models
+        )
     for template in ir.templates:
         path = f"{handlers}/resource_templates/{template.ident}.py"
         yield Expected(
@@ -55,64 +67,71 @@ def _expected(ir: SpecIR) -> Iterator[Expected]:
             template.params_model,
             None,
             None,
+            models,
         )
     for prompt in ir.prompts:
         path = f"{handlers}/prompts/{prompt.ident}.py"
         yield Expected(
-            "prompt", prompt.name, path, prompt.ident, prompt.arguments_model, None, None
+            "prompt", prompt.name, path, prompt.ident, prompt.arguments_model, None, None, models
         )
 
 
 def check_handlers(root: Path, ir: SpecIR) -> list[str]:
     """One warning per existing handler whose annotations name the wrong generated models."""
+    return [w for expected in expectations(ir) for w in check_handler(root, expected)[1]]
+
+
+def check_handler(root: Path, expected: Expected) -> tuple[str | None, list[str]]:
+    """The sha256 of the handler module as read (None: there is none yet), and what is
+    wrong with it."""
+    try:
+        raw = (root / expected.path).read_bytes()
+        source = raw.decode("utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None, []
+    return hashlib.sha256(raw).hexdigest(), _problems(source, expected)
+
+
+def _problems(source: str, expected: Expected) -> list[str]:
+    where = f"{expected.kind} {expected.name!r} ({expected.path}"
+    try:
+        module = ast.parse(source, filename=expected.path)
+    except SyntaxError as error:
+        return [
+            f"handler of {where}:{error.lineno}) does not parse: {error.msg}; "
+            "the server cannot import it."
+        ]
+    function = next(
+        (
+            node
+            for node in module.body
+            if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef)
+            and node.name == expected.function
+        ),
+        None,
+    )
+    if function is None:
+        return [
+            f"handler of {where}) defines no function {expected.function!r}, which the "
+            "generated wiring imports."
+        ]
     warnings: list[str] = []
-    models_module = f"{ir.server.package}._generated.models"
-    for expected in _expected(ir):
-        try:
-            source = (root / expected.path).read_text(encoding="utf-8")
-        except (FileNotFoundError, UnicodeDecodeError):
-            continue
-        where = f"{expected.kind} {expected.name!r} ({expected.path}"
-        try:
-            module = ast.parse(source, filename=expected.path)
-        except SyntaxError as error:
+    names = _model_names(module, expected.models)
+    where = f"{where}:{function.lineno})"
+    parameters = [*function.args.posonlyargs, *function.args.args]
+    if len(parameters) >= 2 and parameters[1].annotation is not None:
+        problem = _mismatch(parameters[1].annotation, names, expected.argument)
+        if problem is not None:
             warnings.append(
-                f"handler of {where}:{error.lineno}) does not parse: {error.msg}; "
-                "the server cannot import it."
+                f"handler of {where} takes {problem} but the spec now gives "
+                f"models.{expected.argument}."
             )
-            continue
-        function = next(
-            (
-                node
-                for node in module.body
-                if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef)
-                and node.name == expected.function
-            ),
-            None,
-        )
-        if function is None:
+    if expected.result is not None and function.returns is not None:
+        problem = _mismatch(function.returns, names, expected.returns)
+        if problem is not None:
             warnings.append(
-                f"handler of {where}) defines no function {expected.function!r}, which the "
-                "generated wiring imports."
+                f"handler of {where} returns {problem} but the spec now gives {expected.result}."
             )
-            continue
-        names = _model_names(module, models_module)
-        where = f"{where}:{function.lineno})"
-        parameters = [*function.args.posonlyargs, *function.args.args]
-        if len(parameters) >= 2 and parameters[1].annotation is not None:
-            problem = _mismatch(parameters[1].annotation, names, expected.argument)
-            if problem is not None:
-                warnings.append(
-                    f"handler of {where} takes {problem} but the spec now gives "
-                    f"models.{expected.argument}."
-                )
-        if expected.result is not None and function.returns is not None:
-            problem = _mismatch(function.returns, names, expected.returns)
-            if problem is not None:
-                warnings.append(
-                    f"handler of {where} returns {problem} but the spec now gives "
-                    f"{expected.result}."
-                )
     return warnings
 
 

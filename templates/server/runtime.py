@@ -2167,7 +2167,7 @@ class _Stream:
         self.sent_at = time.monotonic()
         task = self.context._task
         if task is not None:  # no request to stream on: the task's status tells how far
-            await task.set_status(f"{self.count} chunk{'' if self.count == 1 else 's'}")
+            await task.set_status(f"{self.count} chunk{'s' * (self.count != 1)}")
             return
         if self.as_progress:
             await self.context._request.session.report_progress(self.count, None, text)

@@ -30,6 +30,7 @@ from mcpgen.openapi.document import (
 )
 from mcpgen.openapi.markup import as_markdown
 from mcpgen.patterns import pattern_error, to_unicode_mode
+from mcpgen.resolve import undeclared_names
 
 JsonSchema = dict[str, Any]
 # Where a schema is used: readOnly properties are left out of inputs, writeOnly of outputs.
@@ -314,6 +315,11 @@ class SchemaConverter:
                 result["required"] = [n for n in result["required"] if n not in hidden]
         if result.get("required") == []:
             del result["required"]
+        # A name the schema requires but does not declare is refused in a spec (it is almost
+        # always a misspelling); in an API description it is what the API says, and `{}`
+        # declares it without changing what the schema accepts.
+        for _, name in undeclared_names(result):
+            result["properties"].setdefault(name, {})
         return _with_null(result) if nullable else result
 
     def _pattern(

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from mcpgen.diagnostics import counted
 from mcpgen.openapi.reimport import MISSING, Conflict, MergeReport
 from mcpgen.openapi.toml_writer import inline
 
@@ -139,8 +140,8 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         out = [
-            f"{self.spec_file}: {self.tools} tools from {self.operations} operations in "
-            f"{self.source}."
+            f"{self.spec_file}: {counted(self.tools, 'tool')} from "
+            f"{counted(self.operations, 'operation')} in {self.source}."
         ]
         if self.skipped:
             by_reason: defaultdict[str, list[str]] = defaultdict(list)

@@ -329,7 +329,7 @@ def to_unit(celsius: float, unit: models.Unit) -> float:
 def daily_forecast(city: City, day: date, unit: models.Unit) -> models.DailyForecast:
     weather = forecast_day(city, day)
     return models.DailyForecast(
-        date=day,
+        date=day.isoformat(),  # a `date` format is text in the model, sent as written
         summary=weather.summary,
         high=to_unit(weather.high_c, unit),
         low=to_unit(weather.low_c, unit),

@@ -5,7 +5,7 @@ Ask the model to plan outdoor activities around the forecast."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 
 from weather import climate
 from weather._generated import models, runtime
@@ -24,7 +24,8 @@ async def plan_trip(ctx: runtime.Context, args: models.PlanTripArguments) -> run
         for offset in range(TRIP_DAYS)
     ]
     lines = [
-        f"{day.date:%A %d %B}: {day.summary}, high {day.high:g} °C, low {day.low:g} °C, "
+        f"{date.fromisoformat(day.date):%A %d %B}: {day.summary}, "
+        f"high {day.high:g} °C, low {day.low:g} °C, "
         f"{day.precipitation_chance}% chance of precipitation"
         for day in forecast
     ]
