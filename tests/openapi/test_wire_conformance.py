@@ -14,7 +14,8 @@ import random
 from pathlib import Path
 
 import pytest
-from wire_conformance import METHODS, DocumentResult, read_document, run_document
+from wire_conformance import DocumentResult, read_document, run_document
+from wire_description import METHODS
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "openapi"
