@@ -205,10 +205,13 @@ def _follow_readme_and_ci(project: Path) -> None:
 def test_mcpgen_init_makes_a_project_that_installs_on_a_fresh_venv_from_its_readme(
     tmp_path: Path,
 ) -> None:
-    project = tmp_path / "fresh"
-    printed = _run([BIN / "mcpgen", "init", project, "--defaults"], tmp_path)
+    project = tmp_path / "my projects" / "fresh"
+    project.parent.mkdir()
+    printed = _run([BIN / "mcpgen", "init", "my projects/fresh", "--defaults"], tmp_path)
     _follow_readme_and_ci(project)
-    # The next steps it prints make the venv the install goes into, as the README does.
+    # The next steps it prints go to the project from where the user stands, and make the
+    # venv the install goes into, as the README does.
+    assert "cd 'my projects/fresh'\n" in printed.stdout + printed.stderr
     assert "python3 -m venv .venv && . .venv/bin/activate" in printed.stdout + printed.stderr
     shown = _bash(". .venv/bin/activate && python -m fresh --help", project)
     assert "--transport" in shown.stdout

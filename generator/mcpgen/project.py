@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -226,6 +227,8 @@ class ProjectExtension(jinja2.ext.Extension):
         environment.filters["mcpgen_without"] = without
         environment.filters["mcpgen_project_name"] = project_name_from_folder
         environment.filters["mcpgen_project_name_problem"] = project_name_problem
+        # The destination as the user gave it, quoted for the shell the next steps go to.
+        environment.filters["mcpgen_shell"] = shlex.quote
         environment.globals["mcpgen_installed"] = installed_generator_source()
         # Template versions before `mcpgen_requirement` pinned this; `copier update` renders
         # the version a project was made with, so it must still find it.
@@ -253,10 +256,10 @@ def init_project(
     import copier
     from copier.errors import CopierError
 
+    answers: dict[str, Any] = {"destination": str(destination), **data}
     destination = destination.absolute()
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise InitError(f"{destination} already exists and is not an empty folder.")
-    answers: dict[str, Any] = dict(data)
     # copier's validator says the same, but only after it has copied the template.
     name = answers.get("project_name")
     if name is not None and (problem := project_name_problem(str(name))):
