@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 # spawner's to reap and is counted too; the /proc poll's per-process last readings are the
 # cross-check (`cpu_seen`).
 _SPAWNER = r"""
-import ctypes, json, os, resource, subprocess, sys, time
+import ctypes, json, os, resource, subprocess, sys, tempfile, time
 
 PR_SET_CHILD_SUBREAPER = 36
 ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -62,8 +62,11 @@ def reading(pid):
     return (int(fields[11]) + int(fields[12])) / TICK, rss
 
 
+# stderr to a file, not a pipe: a command that writes more than a pipe holds (64 KB) would
+# block on it while this waits for it to end.
+errors = tempfile.TemporaryFile()
 start = time.perf_counter()
-child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=errors)
 peak, seen = 0, {}
 while child.poll() is None:
     total = 0
@@ -75,7 +78,8 @@ while child.poll() is None:
     peak = max(peak, total)
     time.sleep(0.01)
 elapsed = time.perf_counter() - start
-error = child.stderr.read()
+errors.seek(0)
+error = errors.read()
 # Helpers left behind get 10 s to end (a daemon process pool's workers end with their parent).
 until = time.monotonic() + 10
 while time.monotonic() < until:
