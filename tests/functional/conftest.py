@@ -19,12 +19,39 @@ from typing import Any
 
 import pytest
 from functional_support import ERAS, SPEC_FILE, HttpServer, Project, generate_project, http_server
+from http_support.recorder import Running, recorder
+from http_support.shim import load_shim
 from mcp.server.lowlevel import Server
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+# -- the HTTP client shim on its own (tests/http_support) ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The HTTP client shim, copied into a throwaway package (one per test module: it keeps
+    module-level state, the secrets its log filter blanks)."""
+    with load_shim(tmp_path_factory.mktemp("shim")) as module:
+        yield module
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Running]:
+    """A loopback recorder, the API the shim's requests go to (one per test module)."""
+    with recorder() as running:
+        yield running
+
+
+@pytest.fixture
+def api(served: Running) -> Running:
+    """The recorder, forgetting what earlier tests sent and how it was told to answer."""
+    served.app.reset()
+    return served
 
 
 @pytest.fixture(params=ERAS)

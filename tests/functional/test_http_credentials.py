@@ -16,29 +16,11 @@ from urllib.parse import quote
 
 import pytest
 from http_support.recorder import Reply, Running, Seen, recorder
-from http_support.shim import QuietContext, load_shim
+from http_support.shim import QuietContext
 
 pytestmark = pytest.mark.anyio
 
 SECRET = "s3cr3t-Key"
-
-
-@pytest.fixture(scope="module")
-def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    with load_shim(tmp_path_factory.mktemp("shim")) as module:
-        yield module
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Running]:
-    with recorder() as running:
-        yield running
-
-
-@pytest.fixture
-def api(served: Running) -> Running:
-    served.app.reset()
-    return served
 
 
 @pytest.fixture(scope="module")

@@ -8,32 +8,13 @@ with a retryable ToolTimeout naming the request.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-from http_support.recorder import Reply, Running, recorder, silent_server
-from http_support.shim import QuietContext, load_shim
+from http_support.recorder import Reply, Running, silent_server
+from http_support.shim import QuietContext
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    with load_shim(tmp_path_factory.mktemp("shim")) as module:
-        yield module
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Running]:
-    with recorder() as running:
-        yield running
-
-
-@pytest.fixture
-def api(served: Running) -> Running:
-    served.app.reset()
-    return served
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator
 from types import ModuleType
 from urllib.parse import quote, quote_plus
 
 import pytest
-from http_support.recorder import Reply, Running, Seen, recorder
-from http_support.shim import QuietContext, load_shim
+from http_support.recorder import Reply, Running, Seen
+from http_support.shim import QuietContext
 
 pytestmark = pytest.mark.anyio
 
@@ -25,24 +24,6 @@ pytestmark = pytest.mark.anyio
 SECRET = "k3y/with+space and=sign"
 CLIENT_SECRET = "client/secret+1"
 TOKEN = "issued token/7"
-
-
-@pytest.fixture(scope="module")
-def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    with load_shim(tmp_path_factory.mktemp("shim")) as module:
-        yield module
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Running]:
-    with recorder() as running:
-        yield running
-
-
-@pytest.fixture
-def api(served: Running) -> Running:
-    served.app.reset()
-    return served
 
 
 def _spellings(secret: str) -> set[str]:

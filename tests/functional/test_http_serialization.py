@@ -7,19 +7,11 @@ and its arguments into what goes on the wire; httpx2 writes a multipart body fro
 from __future__ import annotations
 
 import email
-from collections.abc import Iterator
 from types import ModuleType
 from urllib.parse import parse_qsl
 
 import httpx2
 import pytest
-from http_support.shim import load_shim
-
-
-@pytest.fixture(scope="module")
-def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    with load_shim(tmp_path_factory.mktemp("shim")) as module:
-        yield module
 
 
 def _form(http: ModuleType, values: dict[str, object], **encoding: object) -> bytes:
