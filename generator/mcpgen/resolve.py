@@ -168,6 +168,10 @@ class _Resolver:
         if not isinstance(schema, dict):
             self.error(path, "a JSON Schema here must be a table (an object)", document=document)
             return False
+        if self.cache is not None and self.cache.known_valid(schema):
+            # Checked whole (its names and the meta-schema) by a generation that succeeded:
+            # the cache keeps only what a successful one used.
+            return True
         self._check_names(schema, path, document)
         if not self._meets_meta_schema(schema, path, document):
             self.rewrite(schema, path, document, path if not document else None)
@@ -175,8 +179,6 @@ class _Resolver:
         return True
 
     def _meets_meta_schema(self, schema: JsonSchema, path: SpecPath, document: str) -> bool:
-        if self.cache is not None and self.cache.known_valid(schema):
-            return True
         if (not document and path in self.valid) or meets_meta_schema(schema):
             if self.cache is not None:
                 self.cache.put_valid(schema)
