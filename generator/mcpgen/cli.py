@@ -122,7 +122,8 @@ def generate(
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     _warn_about_user_files(plan)
-    handlers = fastpath.check_handlers(root, expectations(result.ir))
+    earlier = fastpath.earlier_handler_checks(root)
+    handlers = fastpath.check_handlers(root, expectations(result.ir), earlier)
     misfits = [h.warnings for h in handlers if h.warnings]
     _warn_about_handlers(misfits)
     if check or show_diff:

@@ -138,13 +138,30 @@ class HandlerCheck:
         return check_handlers(root, [self.expected])[0].warnings
 
 
-def check_handlers(root: Path, expected: Iterable[Expected]) -> list[HandlerCheck]:
-    """Each handler checked against what the spec expects of it (`signatures`)."""
+def check_handlers(
+    root: Path, expected: Iterable[Expected], earlier: Iterable[HandlerCheck] = ()
+) -> list[HandlerCheck]:
+    """Each handler checked against what the spec expects of it (`signatures`).
+
+    A handler whose bytes and expectation are as one of the `earlier` checks saw them keeps
+    that check's verdict: parsing 500 handlers is 0.1 s of a one-tool regeneration (~7%).
+    """
+    known = {check.expected: check for check in earlier if check.sha256 is not None}
     checks = []
     for one in expected:
+        prior = known.get(one)
+        if prior is not None and _file_matches(root / one.path, prior.sha256):
+            checks.append(prior)
+            continue
         digest, warnings = check_handler(root, one)
         checks.append(HandlerCheck(one, digest, tuple(warnings)))
     return checks
+
+
+def earlier_handler_checks(root: Path) -> tuple[HandlerCheck, ...]:
+    """The handler checks of the last successful generation by this very generator."""
+    stamp = _read_stamp(root)
+    return stamp.handlers if stamp is not None else ()
 
 
 @dataclass(frozen=True)
