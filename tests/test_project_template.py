@@ -164,7 +164,10 @@ def test_copier_copy_makes_a_project_that_passes_its_own_checks(
     )
     # copier wrote these before mcpgen ran; mcpgen writes its own only where none exist.
     assert 'readme = "README.md"' in (project / "pyproject.toml").read_text()
-    assert "copier update" in (project / "README.md").read_text()
+    readme = (project / "README.md").read_text()
+    assert "copier update" in readme
+    # Where the variables an HTTP API's server reads are listed (its own --help).
+    assert "MY_SERVER_BASE_URL" in readme and "`python -m my_server --help` lists them" in readme
     _check_project(project, "my_server")
 
 
