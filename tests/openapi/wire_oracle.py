@@ -124,7 +124,8 @@ def _openapi_core(
     single.pop("security", None) if op.spec.get("security") == [] else None
     try:
         described = copy.deepcopy(single)
-        _drop_read_only_defaults(described)
+        _drop_defaults(described)
+        _json_for_any_media(described, op)
         # A format openapi-core does not know (`format: string`, `format: lat`) fails every
         # parameter it reads: unknown formats are taken as the text they are.
         unknown = _formats(described) - KNOWN_FORMATS
@@ -134,6 +135,9 @@ def _openapi_core(
                 spec_validator_cls=None,
                 extra_format_validators={f: _anything for f in unknown},
                 extra_format_unmarshallers={f: _itself for f in unknown},
+                # openapi-core 0.23 reads application/json only as JSON; `+json` types are
+                # JSON too (RFC 6839).
+                extra_media_type_deserializers={m: json.loads for m in _json_media(described)},
             ),
         )
     except Exception as error:
@@ -225,14 +229,39 @@ def _itself(value: Any) -> Any:
     return value
 
 
-def _drop_read_only_defaults(value: Any) -> None:
-    """openapi-core fills a missing property's default in, then refuses a readOnly one it
-    filled itself ("Tried to write read-only property"): such defaults go."""
+def _json_for_any_media(described: dict[str, Any], op: Operation) -> None:
+    """A body described as `*/*` (Kubernetes' are) goes as JSON; openapi-core reads a
+    `*/*` body as bytes and refuses them against an object schema, so its copy says JSON."""
+    method = described["paths"][op.path][op.method.lower()]
+    body = resolved(described, method.get("requestBody"))
+    content = (body or {}).get("content") or {}
+    if "*/*" in content and "application/json" not in content:
+        method["requestBody"] = {**body, "content": {"application/json": content["*/*"]}}
+
+
+def _json_media(described: Mapping[str, Any]) -> set[str]:
+    """The `+json` media types a document names anywhere."""
+    found: set[str] = set()
+    stack: list[Any] = [described]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(k for k in item if isinstance(k, str) and k.endswith("+json"))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _drop_defaults(value: Any) -> None:
+    """openapi-core fills a missing property's `default` in before it hands the body back
+    (then `enabled: true` reads as sent when it was not), and refuses a readOnly one it filled
+    itself: the judge compares what was sent, so defaults go from its copy of the document."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            if item.get("readOnly") is True:
+            if isinstance(item.get("type"), (str, list)) or "properties" in item:
                 item.pop("default", None)
             stack.extend(item.values())
         elif isinstance(item, list):
