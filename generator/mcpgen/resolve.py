@@ -1347,7 +1347,7 @@ def _tool_http(
     body_base64 = False
     body_encoding: tuple[HttpEncodingIR, ...] = ()
     if binding.body is not None:
-        body_type = binding.body.content_type
+        body_type = _body_content_type(resolver, binding.body.content_type, (*where, "body"))
         body_property = binding.body.property
         if body_property is not None:
             at = (*where, "body", "property")
@@ -1491,6 +1491,31 @@ def _tool_http(
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _JSON_MEDIA = re.compile(r"application/([\w.-]+\+)?json(\s*;.*)?", re.IGNORECASE)
+# How a request body can be sent: JSON (application/json or any `+json` type, named as the
+# API names it: Kubernetes' PATCH takes only merge-patch and its kin), or one of these.
+_BODY_TYPES = (
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/plain",
+    "application/octet-stream",
+)
+
+
+def _body_content_type(resolver: _Resolver, kind: str, at: SpecPath) -> str:
+    """The body's media type, lower-cased; a located error when none the client can send."""
+    kind = kind.strip().lower()
+    if kind in _BODY_TYPES or re.fullmatch(r"application/[\w.-]+\+json", kind):
+        return kind
+    resolver.error(
+        (*at, "content_type"),
+        f"a body cannot be sent as {kind!r}",
+        hint="JSON (application/json or another +json type), "
+        + ", ".join(repr(k) for k in _BODY_TYPES[1:]),
+    )
+    return "application/json"
+
+
 # OpenAPI's Encoding contentType: media types (wildcards allowed), comma-separated.
 _MEDIA_TYPES = re.compile(
     r"[\w.+*-]+/[\w.+*-]+(\s*;[^,]*)?(\s*,\s*[\w.+*-]+/[\w.+*-]+(\s*;[^,]*)?)*"

@@ -261,15 +261,6 @@ class HttpParam(_Strict):
     ] = False
 
 
-HttpContentType = Literal[
-    "application/json",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-    "text/plain",
-    "application/octet-stream",
-]
-
-
 class HttpEncoding(_Strict):
     """How one property of a form body is sent (OpenAPI's Encoding Object).
 
@@ -294,7 +285,15 @@ class HttpEncoding(_Strict):
 class HttpBody(_Strict):
     """Where the request body comes from."""
 
-    content_type: HttpContentType = "application/json"
+    content_type: Annotated[
+        str,
+        Field(
+            description="How the body is sent: JSON (application/json, or another JSON media "
+            "type such as application/merge-patch+json, sent as named), "
+            "application/x-www-form-urlencoded, multipart/form-data, text/plain or "
+            "application/octet-stream."
+        ),
+    ] = "application/json"
     property: Annotated[
         str | None,
         Field(

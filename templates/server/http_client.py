@@ -753,7 +753,7 @@ def _prepare(operation: Operation, values: Mapping[str, Any]) -> _Prepared:
         payload, dict
     ):
         raise TypeError("a form body is an object")
-    if kind == "application/json":
+    if _is_json(kind):  # application/json, or the `+json` type the API names
         prepared.content = json.dumps(payload, ensure_ascii=False).encode()
     elif kind == "application/x-www-form-urlencoded":
         prepared.content = _urlencoded(payload, body.encoding)

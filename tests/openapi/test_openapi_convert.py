@@ -107,8 +107,12 @@ def test_bodies_responses_security_and_servers(tmp_path: Path) -> None:
     assert "errors" not in text
 
     vendor = _tool(spec, "patchVendor")
-    # A body with additionalProperties cannot merge with parameters: it is one property.
-    assert vendor["http"]["body"] == {"property": "body"}
+    # A body with additionalProperties cannot merge with parameters: it is one property;
+    # it goes in the JSON media type the description names.
+    assert vendor["http"]["body"] == {
+        "content_type": "application/merge-patch+json",
+        "property": "body",
+    }
     # A nullable object cannot be a structured result: wrapped. 3.0 dialect converted;
     # an output's examples left out.
     n = vendor["output"]["properties"]["result"]["properties"]["n"]

@@ -765,9 +765,7 @@ class _Converter:
         at: Pointer = (*target.parts, "content", media, "schema")
         required = body.get("required") is True
         if raw_schema is None:
-            raw_schema = (
-                {"type": "object"} if content_type == "application/json" else {"type": "string"}
-            )
+            raw_schema = {"type": "object"} if _is_json(content_type) else {"type": "string"}
         schema = self.schemas.convert(raw_schema, target.document, at, "input")
         if content_type == "application/octet-stream" and "$ref" not in schema:
             schema.setdefault("type", "string")
@@ -1360,17 +1358,33 @@ def _is_json(media: str) -> bool:
 
 
 def _choose_media(content: dict[str, Any]) -> tuple[str, str] | None:
-    """The request media type to use and the contract's content type for it (JSON first)."""
-    ranked: list[tuple[int, str, str]] = []
+    """The request media type to use and the content type the request goes as (JSON first).
+
+    A JSON type other than application/json is sent as named (Kubernetes' PATCH takes
+    only merge-patch and its kin, and answers application/json with 415); among several,
+    application/json, then a merge patch (RFC 7386: the object the model writes), then the
+    others by name, a JSON patch (RFC 6902: a list of operations) last. `*/*` goes as JSON.
+    """
+    ranked: list[tuple[int, int, str, str]] = []
     for media in content:
         base = media.split(";", 1)[0].strip().lower()
         kind = "application/json" if _is_json(base) else base
-        if kind in _REQUEST_TYPES:
-            ranked.append((_REQUEST_TYPES.index(kind), media, kind))
+        if kind not in _REQUEST_TYPES:
+            continue
+        sent = base if kind == "application/json" and base.endswith("+json") else kind
+        ranked.append((_REQUEST_TYPES.index(kind), _JSON_PREFERENCE.get(sent, 1), sent, media))
     if not ranked:
         return None
-    _, media, kind = min(ranked)
-    return media, kind
+    _, _, sent, media = min(ranked)
+    return media, sent
+
+
+# The order among JSON media types (others: 1, then by name).
+_JSON_PREFERENCE = {
+    "application/json": -2,
+    "application/merge-patch+json": -1,
+    "application/json-patch+json": 2,
+}
 
 
 def _message(use: _ErrorUse) -> str:
