@@ -70,6 +70,7 @@ from mcpgen.names import (
     to_ident,
     to_package_name,
 )
+from mcpgen.schema_keywords import DATA, MAP_OF_SUBSCHEMAS
 from mcpgen.spec import ApiKeyAuth, BasicAuth, BearerAuth, HttpBody, ServerSection, Spec, Tool
 from mcpgen.uritemplates import (
     QUERY_OPERATORS,
@@ -239,13 +240,7 @@ class _Resolver:
         for key, value in schema.items():
             if key == "$ref" and isinstance(value, str):
                 result[key] = self.resolve_ref(value, (*path, key), document, root, wire)
-            elif key in (
-                "properties",
-                "$defs",
-                "definitions",
-                "patternProperties",
-                "dependentSchemas",
-            ):
+            elif key in MAP_OF_SUBSCHEMAS:
                 result[key] = (
                     {
                         k: self.rewrite(v, (*path, key, k), document, root, wire)
@@ -254,7 +249,7 @@ class _Resolver:
                     if isinstance(value, dict)
                     else value
                 )
-            elif key in ("enum", "const", "default", "examples"):
+            elif key in DATA:
                 result[key] = copy.deepcopy(value)
             else:
                 result[key] = self.rewrite(value, (*path, key), document, root, wire)
@@ -526,13 +521,7 @@ def _schema_nodes(schema: Any, path: SpecPath) -> Iterator[tuple[SpecPath, JsonS
         for key, value in node.items():
             if key in _VALUES:
                 continue
-            if key in (
-                "properties",
-                "patternProperties",
-                "$defs",
-                "definitions",
-                "dependentSchemas",
-            ):
+            if key in MAP_OF_SUBSCHEMAS:
                 if isinstance(value, dict):
                     pending += [((*where, key, name), sub) for name, sub in value.items()]
             elif isinstance(value, list):

@@ -31,30 +31,13 @@ from mcpgen.openapi.document import (
 from mcpgen.openapi.markup import as_markdown
 from mcpgen.patterns import pattern_error, to_unicode_mode
 from mcpgen.resolve import undeclared_names
+from mcpgen.schema_keywords import LIST_OF_SUBSCHEMAS, MAP_OF_SUBSCHEMAS, ONE_SUBSCHEMA
 
 JsonSchema = dict[str, Any]
 # Where a schema is used: readOnly properties are left out of inputs, writeOnly of outputs.
 Mode = Literal["input", "output", "shared"]
 
 _DROPPED = frozenset({"discriminator", "xml", "externalDocs", "nullable", "$schema", "$id"})
-_ONE = frozenset(
-    {
-        "items",
-        "additionalProperties",
-        "not",
-        "if",
-        "then",
-        "else",
-        "contains",
-        "propertyNames",
-        "unevaluatedProperties",
-        "unevaluatedItems",
-        "additionalItems",
-        "contentSchema",
-    }
-)
-_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_MAP = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 # Pointer parts that say nothing about what a schema is (for naming a non-component type).
 _UNNAMING = frozenset(
     {"schema", "schemas", "items", "properties", "content", "additionalProperties", "$defs"}
@@ -236,7 +219,7 @@ class SchemaConverter:
                     result = {"$ref": target}
                     break
                 result["$ref"] = target
-            elif key in _MAP and isinstance(value, dict):
+            elif key in MAP_OF_SUBSCHEMAS and isinstance(value, dict):
                 converted = {}
                 for name, sub in value.items():
                     if key == "properties" and _hidden(sub, mode):
@@ -254,7 +237,7 @@ class SchemaConverter:
                 kept = self._pattern(value, document, here, result)
                 if kept is not None:
                     result[key] = kept
-            elif key in _LIST and isinstance(value, list):
+            elif key in LIST_OF_SUBSCHEMAS and isinstance(value, list):
                 result[key] = [
                     self._node(sub, document, (*here, i), mode) for i, sub in enumerate(value)
                 ]
@@ -263,7 +246,7 @@ class SchemaConverter:
                 result["prefixItems"] = [
                     self._node(sub, document, (*here, i), mode) for i, sub in enumerate(value)
                 ]
-            elif key in _ONE and isinstance(value, (dict, bool)):
+            elif key in ONE_SUBSCHEMA and isinstance(value, (dict, bool)):
                 result[key] = self._node(value, document, here, mode)
             elif key in ("example", "examples") and mode == "output":
                 continue  # see `without_examples`
@@ -381,11 +364,11 @@ def without_examples(schema: Any) -> Any:
     for key, value in schema.items():
         if key == "examples":
             continue
-        if key in _MAP and isinstance(value, dict):
+        if key in MAP_OF_SUBSCHEMAS and isinstance(value, dict):
             result[key] = {name: without_examples(sub) for name, sub in value.items()}
-        elif key in _LIST and isinstance(value, list):
+        elif key in LIST_OF_SUBSCHEMAS and isinstance(value, list):
             result[key] = [without_examples(sub) for sub in value]
-        elif key in _ONE:
+        elif key in ONE_SUBSCHEMA:
             result[key] = without_examples(value)
         else:
             result[key] = value
