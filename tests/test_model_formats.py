@@ -92,6 +92,9 @@ PROPERTIES = {
     **{_name("n", f): {"type": "number", "format": f} for f in NUMBER_FORMATS},
     # The other keywords a model would judge otherwise than the schema's judge.
     "s_pattern": {"type": "string", "pattern": "^(?!-)\\d+$"},
+    # ECMA-262's, which Python's `re` cannot read: a client that checks results with
+    # jsonschema (the SDK's) refused every result of a tool whose output schema has one.
+    "s_letters": {"type": "string", "pattern": "^\\p{L}+$"},
     "o_pattern_properties": {"type": "object", "patternProperties": {"^x-": {"type": "integer"}}},
 }
 
@@ -296,6 +299,7 @@ VALUES = st.fixed_dictionaries(
         **{_name("i", f): _value("i", f) for f in INTEGER_FORMATS},
         **{_name("n", f): _value("n", f) for f in NUMBER_FORMATS},
         "s_pattern": st.sampled_from(["12", "007"]),
+        "s_letters": st.sampled_from(["école", "Ωmega"]),
         "o_pattern_properties": st.dictionaries(
             st.sampled_from(["x-a", "x-b", "other"]),
             st.integers(),
@@ -348,6 +352,28 @@ def test_results_leave_the_server_as_returned(formats: ModuleType, values: dict[
 
 
 @pytest.mark.slow
+def test_an_ecma_pattern_is_kept_for_python_clients_and_still_enforced(
+    formats: ModuleType,
+) -> None:
+    """A client that checks results with Python's `re` reads the output schema (its `\\p{L}`
+    under the `x-` keyword it ignores); the server still refuses a result that breaks it."""
+    from mcp.client import Client
+
+    async def listed() -> Any:
+        async with Client(formats.build_server()) as client:
+            return {tool.name: tool for tool in (await client.list_tools()).tools}
+
+    tools = anyio.run(listed)
+    letters = tools["produce"].output_schema["properties"]["s_letters"]
+    assert letters == {"type": "string", "x-ecma262-pattern": "^\\p{L}+$"}
+    # Arguments are the server's to judge: their schema keeps the keyword as written.
+    echoed = tools["echo"].input_schema["$defs"]["Values"]["properties"]["s_letters"]
+    assert echoed == {"type": "string", "pattern": "^\\p{L}+$"}
+    broken = _call(formats, "produce", {"payload": json.dumps({"s_letters": "école!"})})
+    assert broken.is_error and "invalid result" in broken.content[0].text
+
+
+@pytest.mark.slow
 def test_the_examples_from_the_issue(formats: ModuleType) -> None:
     """The two reported: a URL given back with a slash it never had, and a string the
     schema accepts that the model refused; and their kin, spelled as a client may."""
@@ -362,6 +388,7 @@ def test_the_examples_from_the_issue(formats: ModuleType) -> None:
         "i_date_time": 1700000000,
         "n_float": 3,
         "s_pattern": "007",
+        "s_letters": "école",
         "o_pattern_properties": {"x-a": 1, "other": "text"},
     }
     result = _call(formats, "echo", {"values": values})

@@ -13,6 +13,7 @@ import os.path
 import re
 import string
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -70,7 +71,7 @@ from mcpgen.names import (
     to_ident,
     to_package_name,
 )
-from mcpgen.schema_keywords import DATA, MAP_OF_SUBSCHEMAS
+from mcpgen.schema_keywords import DATA, LIST_OF_SUBSCHEMAS, MAP_OF_SUBSCHEMAS, ONE_SUBSCHEMA
 from mcpgen.spec import ApiKeyAuth, BasicAuth, BearerAuth, HttpBody, ServerSection, Spec, Tool
 from mcpgen.uritemplates import (
     QUERY_OPERATORS,
@@ -1011,6 +1012,8 @@ def _tools(resolver: _Resolver, errors: Mapping[str, ErrorIR]) -> tuple[ToolIR, 
                 output_model = resolver.model_for(
                     model_class_name(class_name, "Output"), tool.output, (*path, "output")
                 )
+        if output_schema is not None:
+            output_schema = readable_by_python_clients(output_schema)
         if tool.task_starts != "at_once" and tool.task_support == "forbidden":
             resolver.error(
                 (*path, "task_starts"),
@@ -1480,6 +1483,43 @@ def _tool_http(
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _JSON_MEDIA = re.compile(r"application/([\w.-]+\+)?json(\s*;.*)?", re.IGNORECASE)
+# Where a JSON Schema pattern that Python's `re` cannot read goes in an advertised output
+# schema (the runtime reads it as `pattern`). JSON Schema's patterns are ECMA-262
+# (`\p{L}`: 494 patterns of 99 directory documents), but the SDK's client checks every
+# result against the output schema with jsonschema, whose `re` refuses them: it raised
+# "Invalid schema for tool" on every call of such a tool. Clients ignore an `x-` keyword.
+ECMA_PATTERN_KEYWORD = "x-ecma262-pattern"
+
+
+def readable_by_python_clients(schema: Any) -> Any:
+    """`schema` with each `pattern` Python's `re` cannot compile under ECMA_PATTERN_KEYWORD."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "pattern" and isinstance(value, str) and not _python_reads(value):
+            out[ECMA_PATTERN_KEYWORD] = value
+        elif key in MAP_OF_SUBSCHEMAS and isinstance(value, dict):
+            out[key] = {name: readable_by_python_clients(sub) for name, sub in value.items()}
+        elif key in ONE_SUBSCHEMA:
+            out[key] = readable_by_python_clients(value)
+        elif key in LIST_OF_SUBSCHEMAS and isinstance(value, list):
+            out[key] = [readable_by_python_clients(sub) for sub in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _python_reads(pattern: str) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # "possible nested set": it compiles
+        try:
+            re.compile(pattern)
+        except re.error:
+            return False
+    return True
+
+
 # How a request body can be sent: JSON (application/json or any `+json` type, named as the
 # API names it: Kubernetes' PATCH takes only merge-patch and its kin), or one of these.
 _BODY_TYPES = (

@@ -132,3 +132,18 @@ def test_messages_still_come_from_jsonschema(runtime: ModuleType) -> None:
     check = runtime._SchemaCheck(NOTE)
     assert check.errors({"id": 0, "title": "a"}) == ["id: 0 is less than the minimum of 1"]
     assert check.errors({"id": 1, "title": "a"}) == []
+
+
+def test_the_ecma_pattern_keyword_is_one_between_generator_and_runtime(runtime: ModuleType) -> None:
+    """mcpgen moves a pattern Python cannot read under this keyword in an advertised output
+    schema; the runtime must read that very keyword as `pattern`, on both of its paths."""
+    from mcpgen.resolve import ECMA_PATTERN_KEYWORD
+
+    assert runtime.ECMA_PATTERN_KEYWORD == ECMA_PATTERN_KEYWORD
+    schema = {
+        "type": "object",
+        "properties": {"k": {"type": "string", ECMA_PATTERN_KEYWORD: r"^\p{L}+$"}},
+    }
+    check = runtime._SchemaCheck(schema, "result")
+    assert check.errors({"k": "école"}) == []
+    assert check.errors({"k": "école!"}) != []

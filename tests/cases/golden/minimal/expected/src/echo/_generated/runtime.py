@@ -928,6 +928,10 @@ Predicate: TypeAlias = Callable[[Any], bool]
 # differ on each, so every pattern here is run by regress, an ECMA-262 engine. mcpgen
 # checks each one compiles so when it generates.
 _ECMA_FLAGS = "u"
+# An advertised output schema carries a pattern Python's `re` cannot read under this key
+# (mcpgen moves it there: the SDK's client checks results with jsonschema, whose `re`
+# refuses `\p{L}`); the checks here read it as `pattern`.
+ECMA_PATTERN_KEYWORD = "x-ecma262-pattern"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -991,6 +995,7 @@ def _ecma_validator() -> type[Validator]:
         Draft202012Validator,
         {
             "pattern": pattern,
+            ECMA_PATTERN_KEYWORD: pattern,
             "patternProperties": pattern_properties,
             "additionalProperties": additional_properties,
         },
@@ -1168,7 +1173,7 @@ def _keyword(
         kind = {"L": str, "I": list, "P": dict}[key[3]]
         low = key.startswith("min")
         return lambda v: not isinstance(v, kind) or (len(v) >= value if low else len(v) <= value)
-    if key == "pattern":
+    if key in ("pattern", ECMA_PATTERN_KEYWORD):
         if not isinstance(value, str):
             return _UNSUPPORTED
         matches = _ecma_search(value)
