@@ -2,8 +2,10 @@
 
 The expected trees are checked in, so a change to any template shows up in review as a
 diff of generated code. Regenerate them with MCPGEN_UPDATE_GOLDEN=1 and read the diff.
-The static checks (ruff, ruff format, mypy --strict) run on every expected tree and
-every example: generated code must pass the checks its own project configures.
+They leave out the vendored packages (`_generated/runtime/`, `_generated/http_client/`):
+those are mcpgen's own source, copied, and are held to it here and in every example.
+The static checks (ruff, ruff format, mypy --strict) run on every golden case and every
+example: generated code must pass the checks its own project configures.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 from mcpgen import emit
 from mcpgen.pipeline import generate
+from mcpgen.render import VENDORED_SOURCE, vendored_sources
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "cases" / "golden"
@@ -33,6 +36,26 @@ def tree(root: Path) -> dict[str, bytes]:
     }
 
 
+def is_vendored(path: str) -> bool:
+    """`src/<pkg>/_generated/runtime/...` or `.../http_client/...`: a vendored module."""
+    parts = path.split("/")
+    return (
+        len(parts) > 4
+        and parts[0] == "src"
+        and parts[2] == "_generated"
+        and parts[3]
+        in (
+            "runtime",
+            "http_client",
+        )
+    )
+
+
+def vendored_copies(root: Path) -> dict[str, bytes]:
+    """The vendored modules in a generated tree, by their path below `_generated/`."""
+    return {path.split("/", 3)[3]: text for path, text in tree(root).items() if is_vendored(path)}
+
+
 def generate_into(spec: Path, out: Path) -> None:
     result = generate(spec)
     plan = emit.plan(out, result.files, result.ir.server.package)
@@ -43,17 +66,42 @@ def generate_into(spec: Path, out: Path) -> None:
 def test_generates_the_expected_tree(case: str, tmp_path: Path) -> None:
     generate_into(GOLDEN / case / "spec.toml", tmp_path)
     expected_dir = GOLDEN / case / "expected"
+    actual = {path: text for path, text in tree(tmp_path).items() if not is_vendored(path)}
     if UPDATE:
         shutil.rmtree(expected_dir, ignore_errors=True)
-        shutil.copytree(tmp_path, expected_dir)
-    actual, expected = tree(tmp_path), tree(expected_dir)
+        for path, text in actual.items():
+            (expected_dir / path).parent.mkdir(parents=True, exist_ok=True)
+            (expected_dir / path).write_bytes(text)
+    expected = tree(expected_dir)
     assert sorted(actual) == sorted(expected)
     for path in expected:
         assert actual[path] == expected[path], f"{case}: {path} differs"
 
 
+def test_golden_trees_carry_no_vendored_copy() -> None:
+    for case in CASES:
+        assert not vendored_copies(GOLDEN / case / "expected"), case
+
+
+@pytest.mark.parametrize("project", [*(GOLDEN / c / "spec.toml" for c in CASES), *EXAMPLES])
+def test_vendored_copies_equal_their_source(project: Path | str, tmp_path: Path) -> None:
+    """Each generated package carries the vendored modules byte for byte (the runtime's
+    optional modules only where its spec uses them); the examples carry them on disk."""
+    if isinstance(project, Path):
+        generate_into(project, tmp_path)
+        root = tmp_path
+    else:
+        root = REPO / "examples" / project
+    copies = vendored_copies(root)
+    sources = vendored_sources()
+    assert "runtime/__init__.py" in copies
+    for module, text in copies.items():
+        assert module in sources, f"{root}: {module} is no module of {VENDORED_SOURCE}"
+        assert text.decode("utf-8") == sources[module], f"{root}: {module} differs from its source"
+
+
 def _static_check_targets() -> list[Path]:
-    return [GOLDEN / case / "expected" for case in CASES] + [
+    return [GOLDEN / case / "spec.toml" for case in CASES] + [
         REPO / "examples" / e for e in EXAMPLES
     ]
 
@@ -67,7 +115,10 @@ def _run(command: list[str], cwd: Path) -> None:
 @pytest.mark.parametrize(
     "project", _static_check_targets(), ids=lambda p: p.relative_to(REPO).as_posix()
 )
-def test_generated_code_passes_its_static_checks(project: Path) -> None:
+def test_generated_code_passes_its_static_checks(project: Path, tmp_path: Path) -> None:
+    if project.name == "spec.toml":  # a golden case: checked whole, vendored copies too
+        generate_into(project, tmp_path)
+        project = tmp_path
     ruff = [sys.executable, "-m", "ruff"]
     _run([*ruff, "check", "--no-cache", "."], project)
     _run([*ruff, "format", "--check", "--no-cache", "."], project)

@@ -93,7 +93,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 def test_wheel_carries_the_templates(installed: Installed) -> None:
     with zipfile.ZipFile(installed.wheel) as wheel:
         names = set(wheel.namelist())
-    assert "mcpgen/templates/server/runtime.py" in names
+    assert "mcpgen/templates/server/server.py.jinja" in names
+    # The packages every generated server carries a copy of.
+    vendored = {
+        p.relative_to(installed.source / "generator").as_posix()
+        for p in (installed.source / "generator" / "mcpgen" / "vendored").rglob("*.py")
+    }
+    assert vendored <= names, sorted(vendored - names)
     # `mcpgen init` finds the copier template's root in the package (mcpgen.project).
     assert "mcpgen/copier.yml" in names
     shipped = {
@@ -120,7 +126,7 @@ def test_installed_mcpgen_uses_its_own_templates(installed: Installed) -> None:
     )
     templates = Path(done.stdout.strip())
     assert templates.is_relative_to(installed.python.parent.parent.resolve()), templates
-    assert (templates / "server" / "runtime.py").is_file()
+    assert (templates / "server" / "server.py.jinja").is_file()
     assert REPO not in templates.parents
 
 

@@ -94,7 +94,11 @@ def generator_fingerprint() -> str:
     for found in _installed(_SHAPING):
         digest.update(b"\0" + found.encode())
     package = Path(__file__).parent
-    for folder, pattern in ((package, "*.py"), (templates_dir(), "**/*")):
+    for folder, pattern in (
+        (package, "*.py"),
+        (package / "vendored", "**/*.py"),
+        (templates_dir(), "**/*"),
+    ):
         for path in sorted(folder.glob(pattern)):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(b"\0" + path.relative_to(folder).as_posix().encode() + b"\0")

@@ -47,7 +47,7 @@ def format_files(
     packages, so a file's result is a function of the config, its path and its text: with
     a cache, only the files not formatted before go through ruff.
     """
-    python = {path: f for path, f in files.items() if path.endswith(".py")}
+    python = {path: f for path, f in files.items() if path.endswith(".py") and not f.verbatim}
     if not python:
         return files
     config = _ruff_config(python)

@@ -149,13 +149,13 @@ def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) ->
     return source
 
 
-# Where the models find the runtime's ECMA-262 `pattern` check (`_ecma_patterns`): a module
-# alias no field or class can take (pydantic fields and spec classes never start with `_`).
-_RUNTIME_ALIAS = "_runtime"
+# The runtime's module of ECMA-262 `pattern` checks, as the models name it (`_ecma_patterns`):
+# a name no field or class can take (pydantic fields and spec classes never start with `_`).
+_PATTERNS_MODULE = "_patterns"
 
 
 def _ecma_patterns(source: str) -> str:
-    """The models with each `pattern=` of pydantic's moved into `runtime.EcmaPattern(...)`.
+    """The models with each `pattern=` of pydantic's moved into `runtime._patterns.EcmaPattern(...)`.
 
     JSON Schema patterns are ECMA-262 (`mcpgen.patterns`). pydantic would run them on Rust's
     regex engine, where `\\d` and `\\w` match non-ASCII digits and letters and a lookaround
@@ -194,7 +194,7 @@ def _ecma_patterns(source: str) -> str:
             and annotated.value.id == "Annotated"
         ):
             raise TypeError(f"datamodel-code-generator wrote a pattern as {ast.unparse(node)}")
-        marker = f"{_RUNTIME_ALIAS}.EcmaPattern({found[0].value.value!r})"
+        marker = f"{_PATTERNS_MODULE}.EcmaPattern({found[0].value.value!r})"
         rest = [k for k in node.keywords if k.arg != "pattern"]
         kept = ast.unparse(ast.Call(node.func, node.args, rest)) if node.args or rest else None
         assert node.end_lineno is not None and node.end_col_offset is not None
@@ -209,7 +209,7 @@ def _ecma_patterns(source: str) -> str:
         encoded = encoded[:start] + text.encode() + encoded[end:]
     future = b"from __future__ import annotations\n"
     at = encoded.index(future) + len(future) if future in encoded else 0
-    line = f"\nfrom . import runtime as {_RUNTIME_ALIAS}\n".encode()
+    line = f"\nfrom .runtime import {_PATTERNS_MODULE}\n".encode()
     return (encoded[:at] + line + encoded[at:]).decode()
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -20,6 +21,7 @@ from mcpgen import templates_dir
 from mcpgen.ir import SpecIR, ToolIR
 from mcpgen.literals import docstring, py_literal
 from mcpgen.names import package_version, to_class_name
+from mcpgen.pyproject import dependency_lines, tool_tables
 
 
 class Owner(Enum):
@@ -33,6 +35,9 @@ class Owner(Enum):
 class RenderedFile:
     text: str
     owner: Owner
+    # A copy of mcpgen's own source (the vendored packages): already formatted, and checked
+    # by mcpgen's tests to pass the generated project's rules, so formatting skips it.
+    verbatim: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,10 +144,9 @@ OUTPUTS: tuple[Output, ...] = (
 
 MODELS_PATH = "src/{pkg}/_generated/models.py"
 TOOLS_PATH = "src/{pkg}/_generated/tools.json"
-RUNTIME_PATH = "src/{pkg}/_generated/runtime.py"
-RUNTIME_SOURCE = "server/runtime.py"
-HTTP_CLIENT_PATH = "src/{pkg}/_generated/http_client.py"
-HTTP_CLIENT_SOURCE = "server/http_client.py"
+# mcpgen's vendored packages (`mcpgen.vendored`), copied as they are into `_generated/`.
+VENDORED_SOURCE = Path(__file__).parent / "vendored"
+VENDORED_PATH = "src/{pkg}/_generated/{module}"
 
 
 def _comment_safe(text: str) -> str:
@@ -178,6 +182,8 @@ def environment() -> jinja2.Environment:
     env.filters["toml"] = _toml_string
     env.filters["package_version"] = package_version
     env.filters["class_name"] = to_class_name
+    env.globals["runtime_dependencies"] = dependency_lines
+    env.globals["tool_tables"] = tool_tables
     return env
 
 
@@ -199,10 +205,6 @@ def _base_context(ir: SpecIR) -> dict[str, Any]:
     }
 
 
-def runtime_source() -> str:
-    return (templates_dir() / RUNTIME_SOURCE).read_text(encoding="utf-8")
-
-
 def uses_tasks(ir: SpecIR) -> bool:
     return any(tool.task_support != "forbidden" for tool in ir.tools)
 
@@ -217,8 +219,24 @@ def user_tools(ir: SpecIR) -> list[ToolIR]:
     return [tool for tool in ir.tools if tool.user_handler]
 
 
-def http_client_source() -> str:
-    return (templates_dir() / HTTP_CLIENT_SOURCE).read_text(encoding="utf-8")
+@cache
+def vendored_sources() -> dict[str, str]:
+    """Every module of `mcpgen.vendored` but its own `__init__`, by POSIX path below it."""
+    return {
+        path.relative_to(VENDORED_SOURCE).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(VENDORED_SOURCE.rglob("*.py"))
+        if path.parent != VENDORED_SOURCE
+    }
+
+
+def vendored_modules(ir: SpecIR) -> list[str]:
+    """The vendored modules a server carries: the runtime, less what its spec does not use."""
+    return [
+        module
+        for module in vendored_sources()
+        if not (module == "runtime/_tasks.py" and not uses_tasks(ir))
+        and not (module.startswith("http_client/") and not uses_http(ir))
+    ]
 
 
 def render_files(ir: SpecIR, models_source: str) -> dict[str, RenderedFile]:
@@ -228,17 +246,14 @@ def render_files(ir: SpecIR, models_source: str) -> dict[str, RenderedFile]:
     pkg = ir.server.package
     files: dict[str, RenderedFile] = {
         MODELS_PATH.format(pkg=pkg): RenderedFile(models_source, Owner.GENERATOR),
-        RUNTIME_PATH.format(pkg=pkg): RenderedFile(
-            header(ir) + "\n" + runtime_source(), Owner.GENERATOR
-        ),
         f"src/{pkg}/py.typed": RenderedFile("", Owner.GENERATOR),
     }
+    sources = vendored_sources()
+    for module in vendored_modules(ir):
+        path = VENDORED_PATH.format(pkg=pkg, module=module)
+        files[path] = RenderedFile(sources[module], Owner.GENERATOR, verbatim=True)
     if ir.tools:
         files[TOOLS_PATH.format(pkg=pkg)] = RenderedFile(tools_json(ir), Owner.GENERATOR)
-    if uses_http(ir):
-        files[HTTP_CLIENT_PATH.format(pkg=pkg)] = RenderedFile(
-            header(ir) + "\n" + http_client_source(), Owner.GENERATOR
-        )
     for output, item in _expand(ir):
         ident = getattr(item, "ident", "")
         path = output.path.format(pkg=pkg, ident=ident)

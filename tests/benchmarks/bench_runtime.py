@@ -371,8 +371,9 @@ def profile_generated(build: Callable[[], Server[Any]], calls: int, top: int) ->
     print(f"\nprofile of the generated server, {calls} echo calls per era (top {top} by tottime):")
     runtime_rows: list[tuple[float, float, int, str]] = []
     for (filename, line, name), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        if filename.endswith(f"{PACKAGE}/_generated/runtime.py"):
-            runtime_rows.append((cumtime, tottime, ncalls, f"runtime.py:{line}({name})"))
+        if f"{PACKAGE}/_generated/runtime/" in filename:
+            module = Path(filename).name
+            runtime_rows.append((cumtime, tottime, ncalls, f"runtime/{module}:{line}({name})"))
     rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)  # type: ignore[attr-defined]
     total = sum(v[2] for _, v in rows)
     print(f"  {'tottime':>8} {'share':>6} {'ncalls':>8}  function")

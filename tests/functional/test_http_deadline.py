@@ -33,7 +33,7 @@ async def test_an_api_that_never_answers_fails_at_the_deadline(
         operation = http.Operation(tool="t", method=method, path="/slow")
         started = time.monotonic()
         try:
-            with pytest.raises(http.runtime.ToolTimeout) as timed_out:
+            with pytest.raises(http._errors.ToolTimeout) as timed_out:
                 await client.send(QuietContext(), operation, {})
         finally:
             await client.aclose()
@@ -61,7 +61,7 @@ async def test_tries_that_time_out_are_retried_within_the_deadline(http: ModuleT
         )
         client = http.HttpClient(settings)
         try:
-            with pytest.raises(http.runtime.ToolTimeout) as timed_out:
+            with pytest.raises(http._errors.ToolTimeout) as timed_out:
                 await client.send(
                     QuietContext(), http.Operation(tool="t", method="GET", path="/slow"), {}
                 )

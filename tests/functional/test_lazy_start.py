@@ -126,8 +126,10 @@ def test_tools_json_gives_back_every_definition(case: str, tmp_path: Path) -> No
     assert sorted({at for used in uses for at in used.values()}) == list(range(len(stored["defs"])))
     sys.path.insert(0, str(tmp_path / "src"))
     try:
-        runtime = __import__(f"{package}._generated.runtime", fromlist=["load_tools"])
-        loaded = runtime.load_tools(f"{package}._generated")
+        definitions = __import__(
+            f"{package}._generated.runtime._definitions", fromlist=["load_tools"]
+        )
+        loaded = definitions.load_tools(f"{package}._generated")
     finally:
         sys.path.remove(str(tmp_path / "src"))
         for name in [m for m in sys.modules if m.split(".")[0] == package]:
@@ -228,7 +230,7 @@ def stdio_tools_list(src: Path, package: str, version: str) -> dict[str, object]
 @pytest.mark.parametrize("version", ["2024-11-05", "2025-11-25"])
 def test_tools_list_sends_what_the_sdk_would(project: Project, version: str) -> None:
     # The runtime passes the SDK an empty list and puts the tools into the envelope it made
-    # (runtime.sieve_tools): the wire must be the SDK's own check and dump of the whole list.
+    # (`runtime._sieve.sieve_tools`): the wire must be the SDK's own check and dump of the whole list.
     from mcp_types.methods import serialize_server_result
 
     stored = json.loads((project.src / project.package / "_generated" / "tools.json").read_bytes())

@@ -1,8 +1,8 @@
 """The HTTP client shim on its own, without generating a server.
 
-A generated server's `_generated/http_client.py` and `_generated/runtime.py` are these two
-template files copied verbatim; `load_shim` copies them into a throwaway package the same way
-and imports it, so a test can drive `HttpClient` with hand-made `Api` and `Operation`
+A generated server's `_generated/http_client/` and `_generated/runtime/` are mcpgen's
+vendored packages copied verbatim; `load_shim` copies them into a throwaway package the same
+way and imports it, so a test can drive `HttpClient` with hand-made `Api` and `Operation`
 descriptors in a fraction of the time a generation takes.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATES = REPO / "templates" / "server"
+VENDORED = REPO / "generator" / "mcpgen" / "vendored"
 
 
 @contextmanager
@@ -27,8 +27,10 @@ def load_shim(root: Path, package: str = "wireshim") -> Iterator[ModuleType]:
     generated.mkdir(parents=True)
     (root / package / "__init__.py").write_text("", encoding="utf-8")
     (generated / "__init__.py").write_text("", encoding="utf-8")
-    for name in ("runtime.py", "http_client.py"):
-        shutil.copyfile(TEMPLATES / name, generated / name)
+    for name in ("runtime", "http_client"):
+        shutil.copytree(
+            VENDORED / name, generated / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
     sys.path.insert(0, str(root))
     try:
         yield importlib.import_module(f"{package}._generated.http_client")

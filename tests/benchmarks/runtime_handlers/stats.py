@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 from runtime_bench._generated import models, runtime
+from runtime_bench._generated.runtime._event_store import MemoryEventStore
 from runtime_bench.handlers.tools import sleep as sleep_tool
 
 
@@ -45,7 +46,7 @@ async def stats(ctx: runtime.Context, args: models.StatsInput) -> models.StatsOu
     objects = gc.get_objects()
     managers = [o for o in objects if isinstance(o, StreamableHTTPSessionManager)]
     transports = sum(1 for o in objects if isinstance(o, StreamableHTTPServerTransport))
-    stores = [o for o in objects if isinstance(o, runtime.MemoryEventStore)]
+    stores = [o for o in objects if isinstance(o, MemoryEventStore)]
     sessions = sum(len(m._server_instances) for m in managers) if managers else -1
     counts = sleep_tool.COUNTS
     return models.StatsOutput(

@@ -8,12 +8,12 @@ import gc
 def main() -> None:
     # Start-up allocates a great deal (the SDK's models, the tool definitions) and frees
     # next to nothing: the garbage collector's passes over it would be time lost before the
-    # first answer. It stays off until the server is built (`runtime.main` turns it on).
+    # first answer. It stays off until the server is built (`run` turns it on).
     gc.disable()
-    from kitchen_sink._generated import runtime
+    from kitchen_sink._generated.runtime._cli import run
     from kitchen_sink._generated.server import build_server
 
-    runtime.main(build_server, "kitchen-sink")
+    run(build_server, "kitchen-sink")
 
 
 if __name__ == "__main__":

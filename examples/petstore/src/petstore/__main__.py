@@ -8,12 +8,12 @@ import gc
 def main() -> None:
     # Start-up allocates a great deal (the SDK's models, the tool definitions) and frees
     # next to nothing: the garbage collector's passes over it would be time lost before the
-    # first answer. It stays off until the server is built (`runtime.main` turns it on).
+    # first answer. It stays off until the server is built (`run` turns it on).
     gc.disable()
-    from petstore._generated import runtime
+    from petstore._generated.runtime._cli import run
     from petstore._generated.server import build_server
 
-    runtime.main(
+    run(
         build_server,
         "petstore",
         epilog="environment variables:\n  PETSTORE_BASE_URL  the API's base URL (default: https://petstore3.swagger.io/api/v3)\n  PETSTORE_TOKEN     `bearer`: bearer token (sent as `Authorization: Bearer ...`)\n  PETSTORE_API_KEY   `api_key`: API key (sent in the header `api_key`)\n\ncredentials: set PETSTORE_TOKEN; or PETSTORE_API_KEY",

@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from conformance._generated import models, runtime
+from conformance._generated import models
+from conformance._generated.runtime import SdkServer, ServerInfo
+from conformance._generated.runtime._definitions import (
+    Binding,
+    Prompt,
+    PromptArgument,
+    Resource,
+    ResourceTemplate,
+    ToolBinder,
+    load_tools,
+)
+from conformance._generated.runtime._server import build_sdk_server
+from conformance._generated.runtime._tasks import Tasks
 from conformance.handlers.prompts import (
     test_input_required_result_prompt as prompt_test_input_required_result_prompt,
 )
@@ -32,7 +44,7 @@ if TYPE_CHECKING:
     # Only for the handlers' types: run time never needs the protocols.
     from conformance._generated import protocols
 
-INFO = runtime.ServerInfo(
+INFO = ServerInfo(
     name="mcp-conformance-test-server",
     version="0.1.0",
     title=None,
@@ -42,7 +54,7 @@ INFO = runtime.ServerInfo(
 )
 
 
-def build_server() -> runtime.SdkServer:
+def build_server() -> SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
     handle_resource_static_binary: protocols.StaticBinaryResourceHandler = (
         resource_static_binary.static_binary
@@ -64,14 +76,14 @@ def build_server() -> runtime.SdkServer:
         prompt_test_prompt_with_image.test_prompt_with_image
     )
     handle_prompt_test_input_required_result_prompt: protocols.TestInputRequiredResultPromptPromptHandler = prompt_test_input_required_result_prompt.test_input_required_result_prompt
-    return runtime.build_server(
+    return build_sdk_server(
         INFO,
         log_namespace="conformance",
-        tasks=runtime.Tasks(),
-        tools=runtime.load_tools(__package__),
+        tasks=Tasks(),
+        tools=load_tools(__package__),
         bind_tools=bind_tools,
         resources=[
-            runtime.Resource(
+            Resource(
                 uri="test://static-text",
                 name="static_text",
                 title=None,
@@ -79,7 +91,7 @@ def build_server() -> runtime.SdkServer:
                 mime_type="text/plain",
                 text="This is the content of the static text resource.",
             ),
-            runtime.Resource(
+            Resource(
                 uri="test://static-binary",
                 name="static_binary",
                 title=None,
@@ -87,7 +99,7 @@ def build_server() -> runtime.SdkServer:
                 mime_type="image/png",
                 handler=handle_resource_static_binary,
             ),
-            runtime.Resource(
+            Resource(
                 uri="test://watched-resource",
                 name="watched_resource",
                 title=None,
@@ -99,7 +111,7 @@ def build_server() -> runtime.SdkServer:
         ],
         # Most specific first: the first template that matches a URI serves it.
         resource_templates=[
-            runtime.ResourceTemplate(
+            ResourceTemplate(
                 uri_template="test://template/{id}/data",
                 name="template_data",
                 title=None,
@@ -110,7 +122,7 @@ def build_server() -> runtime.SdkServer:
             ),
         ],
         prompts=[
-            runtime.Prompt(
+            Prompt(
                 name="test_simple_prompt",
                 title=None,
                 description="A simple prompt without arguments",
@@ -118,17 +130,17 @@ def build_server() -> runtime.SdkServer:
                 arguments_model=models.TestSimplePromptArguments,
                 handler=handle_prompt_test_simple_prompt,
             ),
-            runtime.Prompt(
+            Prompt(
                 name="test_prompt_with_arguments",
                 title=None,
                 description="A prompt with required arguments",
                 arguments=[
-                    runtime.PromptArgument(
+                    PromptArgument(
                         name="arg1",
                         description=None,
                         required=True,
                     ),
-                    runtime.PromptArgument(
+                    PromptArgument(
                         name="arg2",
                         description=None,
                         required=True,
@@ -140,12 +152,12 @@ def build_server() -> runtime.SdkServer:
                     "arg1": prompt_test_prompt_with_arguments.complete_arg1,
                 },
             ),
-            runtime.Prompt(
+            Prompt(
                 name="test_prompt_with_embedded_resource",
                 title=None,
                 description="A prompt that includes an embedded resource",
                 arguments=[
-                    runtime.PromptArgument(
+                    PromptArgument(
                         name="resourceUri",
                         description=None,
                         required=True,
@@ -154,7 +166,7 @@ def build_server() -> runtime.SdkServer:
                 arguments_model=models.TestPromptWithEmbeddedResourceArguments,
                 handler=handle_prompt_test_prompt_with_embedded_resource,
             ),
-            runtime.Prompt(
+            Prompt(
                 name="test_prompt_with_image",
                 title=None,
                 description="A prompt that includes image content",
@@ -162,7 +174,7 @@ def build_server() -> runtime.SdkServer:
                 arguments_model=models.TestPromptWithImageArguments,
                 handler=handle_prompt_test_prompt_with_image,
             ),
-            runtime.Prompt(
+            Prompt(
                 name="test_input_required_result_prompt",
                 title=None,
                 description="Tests InputRequiredResult from prompts/get (SEP-2322 non-tool request)",
@@ -174,7 +186,7 @@ def build_server() -> runtime.SdkServer:
     )
 
 
-def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
     """How each tool runs: imported on the first tool call, then kept."""
     from conformance.handlers.tools import confirm_delete as tool_confirm_delete
     from conformance.handlers.tools import failing_job as tool_failing_job
@@ -304,75 +316,63 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
         tool_test_tool_with_task.test_tool_with_task
     )
     return {
-        "test_simple_text": runtime.Binding(models.Empty, handle_tool_test_simple_text),
-        "test_image_content": runtime.Binding(models.Empty, handle_tool_test_image_content),
-        "test_audio_content": runtime.Binding(models.Empty, handle_tool_test_audio_content),
-        "test_embedded_resource": runtime.Binding(models.Empty, handle_tool_test_embedded_resource),
-        "test_multiple_content_types": runtime.Binding(
+        "test_simple_text": Binding(models.Empty, handle_tool_test_simple_text),
+        "test_image_content": Binding(models.Empty, handle_tool_test_image_content),
+        "test_audio_content": Binding(models.Empty, handle_tool_test_audio_content),
+        "test_embedded_resource": Binding(models.Empty, handle_tool_test_embedded_resource),
+        "test_multiple_content_types": Binding(
             models.Empty, handle_tool_test_multiple_content_types
         ),
-        "test_tool_with_logging": runtime.Binding(models.Empty, handle_tool_test_tool_with_logging),
-        "test_tool_with_progress": runtime.Binding(
-            models.Empty, handle_tool_test_tool_with_progress
-        ),
-        "test_error_handling": runtime.Binding(models.Empty, handle_tool_test_error_handling),
-        "test_missing_capability": runtime.Binding(
-            models.Empty, handle_tool_test_missing_capability
-        ),
-        "test_sampling": runtime.Binding(models.TestSamplingInput, handle_tool_test_sampling),
-        "test_elicitation": runtime.Binding(
-            models.TestElicitationInput, handle_tool_test_elicitation
-        ),
-        "test_elicitation_sep1034_defaults": runtime.Binding(
+        "test_tool_with_logging": Binding(models.Empty, handle_tool_test_tool_with_logging),
+        "test_tool_with_progress": Binding(models.Empty, handle_tool_test_tool_with_progress),
+        "test_error_handling": Binding(models.Empty, handle_tool_test_error_handling),
+        "test_missing_capability": Binding(models.Empty, handle_tool_test_missing_capability),
+        "test_sampling": Binding(models.TestSamplingInput, handle_tool_test_sampling),
+        "test_elicitation": Binding(models.TestElicitationInput, handle_tool_test_elicitation),
+        "test_elicitation_sep1034_defaults": Binding(
             models.Empty, handle_tool_test_elicitation_sep1034_defaults
         ),
-        "test_elicitation_sep1330_enums": runtime.Binding(
+        "test_elicitation_sep1330_enums": Binding(
             models.Empty, handle_tool_test_elicitation_sep1330_enums
         ),
-        "test_input_required_result_elicitation": runtime.Binding(
+        "test_input_required_result_elicitation": Binding(
             models.Empty, handle_tool_test_input_required_result_elicitation
         ),
-        "test_input_required_result_sampling": runtime.Binding(
+        "test_input_required_result_sampling": Binding(
             models.Empty, handle_tool_test_input_required_result_sampling
         ),
-        "test_input_required_result_list_roots": runtime.Binding(
+        "test_input_required_result_list_roots": Binding(
             models.Empty, handle_tool_test_input_required_result_list_roots
         ),
-        "test_input_required_result_request_state": runtime.Binding(
+        "test_input_required_result_request_state": Binding(
             models.Empty, handle_tool_test_input_required_result_request_state
         ),
-        "test_input_required_result_multiple_inputs": runtime.Binding(
+        "test_input_required_result_multiple_inputs": Binding(
             models.Empty, handle_tool_test_input_required_result_multiple_inputs
         ),
-        "test_input_required_result_multi_round": runtime.Binding(
+        "test_input_required_result_multi_round": Binding(
             models.Empty, handle_tool_test_input_required_result_multi_round
         ),
-        "test_input_required_result_tampered_state": runtime.Binding(
+        "test_input_required_result_tampered_state": Binding(
             models.Empty, handle_tool_test_input_required_result_tampered_state
         ),
-        "test_input_required_result_capabilities": runtime.Binding(
+        "test_input_required_result_capabilities": Binding(
             models.Empty, handle_tool_test_input_required_result_capabilities
         ),
-        "json_schema_2020_12_tool": runtime.Binding(
+        "json_schema_2020_12_tool": Binding(
             models.JsonSchema202012ToolInput, handle_tool_json_schema_2020_12_tool
         ),
-        "test_x_mcp_header": runtime.Binding(
-            models.TestXMcpHeaderInput, handle_tool_test_x_mcp_header
-        ),
-        "test_reconnection": runtime.Binding(models.Empty, handle_tool_test_reconnection),
-        "test_trigger_tool_change": runtime.Binding(
-            models.Empty, handle_tool_test_trigger_tool_change
-        ),
-        "test_trigger_prompt_change": runtime.Binding(
-            models.Empty, handle_tool_test_trigger_prompt_change
-        ),
-        "greet": runtime.Binding(models.GreetInput, handle_tool_greet),
-        "slow_compute": runtime.Binding(models.SlowComputeInput, handle_tool_slow_compute),
-        "failing_job": runtime.Binding(models.Empty, handle_tool_failing_job),
-        "protocol_error_job": runtime.Binding(models.Empty, handle_tool_protocol_error_job),
-        "confirm_delete": runtime.Binding(models.ConfirmDeleteInput, handle_tool_confirm_delete),
-        "multi_input": runtime.Binding(models.Empty, handle_tool_multi_input),
-        "test_tool_with_task": runtime.Binding(
+        "test_x_mcp_header": Binding(models.TestXMcpHeaderInput, handle_tool_test_x_mcp_header),
+        "test_reconnection": Binding(models.Empty, handle_tool_test_reconnection),
+        "test_trigger_tool_change": Binding(models.Empty, handle_tool_test_trigger_tool_change),
+        "test_trigger_prompt_change": Binding(models.Empty, handle_tool_test_trigger_prompt_change),
+        "greet": Binding(models.GreetInput, handle_tool_greet),
+        "slow_compute": Binding(models.SlowComputeInput, handle_tool_slow_compute),
+        "failing_job": Binding(models.Empty, handle_tool_failing_job),
+        "protocol_error_job": Binding(models.Empty, handle_tool_protocol_error_job),
+        "confirm_delete": Binding(models.ConfirmDeleteInput, handle_tool_confirm_delete),
+        "multi_input": Binding(models.Empty, handle_tool_multi_input),
+        "test_tool_with_task": Binding(
             models.Empty, handle_tool_test_tool_with_task, task_starts="at_detach"
         ),
     }

@@ -12,7 +12,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kitchen_sink._generated import models, runtime
+from kitchen_sink._generated import models
+from kitchen_sink._generated.runtime import SdkServer, ServerInfo
+from kitchen_sink._generated.runtime._definitions import (
+    Binding,
+    Lifespan,
+    Limits,
+    Prompt,
+    PromptArgument,
+    Resource,
+    ResourceTemplate,
+    ToolBinder,
+    load_tools,
+)
+from kitchen_sink._generated.runtime._server import build_sdk_server
+from kitchen_sink._generated.runtime._tasks import Tasks
 from kitchen_sink.handlers.lifespan import lifespan
 from kitchen_sink.handlers.prompts import summarize as prompt_summarize
 from kitchen_sink.handlers.resource_templates import file as template_file
@@ -25,7 +39,7 @@ if TYPE_CHECKING:
     # Only for the handlers' types: run time never needs the protocols.
     from kitchen_sink._generated import protocols
 
-INFO = runtime.ServerInfo(
+INFO = ServerInfo(
     name="kitchen-sink",
     version="0.1.0",
     title="Kitchen sink",
@@ -35,7 +49,7 @@ INFO = runtime.ServerInfo(
 )
 
 
-def build_server(lifespan: runtime.Lifespan = lifespan) -> runtime.SdkServer:
+def build_server(lifespan: Lifespan = lifespan) -> SdkServer:
     """A new server instance; each call builds fresh state (one per test, say).
 
     `lifespan` replaces the one in handlers/lifespan.py: tests give the server their own state.
@@ -48,16 +62,16 @@ def build_server(lifespan: runtime.Lifespan = lifespan) -> runtime.SdkServer:
     handle_template_file: protocols.FileTemplateHandler = template_file.file
     handle_template_note: protocols.NoteTemplateHandler = template_note.note
     handle_prompt_summarize: protocols.SummarizePromptHandler = prompt_summarize.summarize
-    return runtime.build_server(
+    return build_sdk_server(
         INFO,
         log_namespace="kitchen_sink",
-        tasks=runtime.Tasks(),
+        tasks=Tasks(),
         lifespan=lifespan,
-        limits=runtime.Limits(max_concurrency=32, rate_limit=None, when_busy="wait", max_wait=30.0),
-        tools=runtime.load_tools(__package__),
+        limits=Limits(max_concurrency=32, rate_limit=None, when_busy="wait", max_wait=30.0),
+        tools=load_tools(__package__),
         bind_tools=bind_tools,
         resources=[
-            runtime.Resource(
+            Resource(
                 uri="notes://about",
                 name="about",
                 title=None,
@@ -65,7 +79,7 @@ def build_server(lifespan: runtime.Lifespan = lifespan) -> runtime.SdkServer:
                 mime_type="text/plain",
                 text="A notebook served by an mcpgen kitchen-sink server.",
             ),
-            runtime.Resource(
+            Resource(
                 uri="notes://latest",
                 name="latest",
                 title=None,
@@ -77,7 +91,7 @@ def build_server(lifespan: runtime.Lifespan = lifespan) -> runtime.SdkServer:
         ],
         # Most specific first: the first template that matches a URI serves it.
         resource_templates=[
-            runtime.ResourceTemplate(
+            ResourceTemplate(
                 uri_template="files://readme/{section}",
                 name="readme_section",
                 title=None,
@@ -86,7 +100,7 @@ def build_server(lifespan: runtime.Lifespan = lifespan) -> runtime.SdkServer:
                 params_model=models.ReadmeSectionParams,
                 handler=handle_template_readme_section,
             ),
-            runtime.ResourceTemplate(
+            ResourceTemplate(
                 uri_template="search://notes{?q,tag,limit}",
                 name="search",
                 title=None,
@@ -95,7 +109,7 @@ def build_server(lifespan: runtime.Lifespan = lifespan) -> runtime.SdkServer:
                 params_model=models.SearchParams,
                 handler=handle_template_search,
             ),
-            runtime.ResourceTemplate(
+            ResourceTemplate(
                 uri_template="files://{+path}",
                 name="file",
                 title=None,
@@ -104,7 +118,7 @@ def build_server(lifespan: runtime.Lifespan = lifespan) -> runtime.SdkServer:
                 params_model=models.FileParams,
                 handler=handle_template_file,
             ),
-            runtime.ResourceTemplate(
+            ResourceTemplate(
                 uri_template="notes://{id}",
                 name="note",
                 title=None,
@@ -119,17 +133,17 @@ def build_server(lifespan: runtime.Lifespan = lifespan) -> runtime.SdkServer:
             ),
         ],
         prompts=[
-            runtime.Prompt(
+            Prompt(
                 name="summarize",
                 title="Summarize a note",
                 description="Asks the model to summarize one note, in a given style.",
                 arguments=[
-                    runtime.PromptArgument(
+                    PromptArgument(
                         name="id",
                         description="The note's number",
                         required=True,
                     ),
-                    runtime.PromptArgument(
+                    PromptArgument(
                         name="style",
                         description="brief or detailed",
                         required=False,
@@ -146,7 +160,7 @@ def build_server(lifespan: runtime.Lifespan = lifespan) -> runtime.SdkServer:
     )
 
 
-def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
     """How each tool runs: imported on the first tool call, then kept."""
     from kitchen_sink.handlers.tools import add_note as tool_add_note
     from kitchen_sink.handlers.tools import audit as tool_audit
@@ -180,33 +194,29 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
     handle_tool_suggest_title: protocols.SuggestTitleHandler = tool_suggest_title.suggest_title
     handle_tool_delete_note: protocols.DeleteNoteHandler = tool_delete_note.delete_note
     return {
-        "get_note": runtime.Binding(models.NoteId, handle_tool_get_note),
-        "add_note": runtime.Binding(models.AddNoteInput, handle_tool_add_note),
-        "stats": runtime.Binding(models.StatsInput, handle_tool_stats, validate_output=False),
-        "reindex": runtime.Binding(models.ReindexInput, handle_tool_reindex),
-        "slow_export": runtime.Binding(models.SlowExportInput, handle_tool_slow_export),
-        "wait_for": runtime.Binding(models.WaitForInput, handle_tool_wait_for),
-        "bounded_job": runtime.Binding(
-            models.BoundedJobInput, handle_tool_bounded_job, timeout=0.5
-        ),
-        "read_aloud": runtime.Binding(models.NoteId, handle_tool_read_aloud, stream=True),
-        "word_counts": runtime.Binding(models.WordCountsInput, handle_tool_word_counts),
-        "compact": runtime.Binding(
+        "get_note": Binding(models.NoteId, handle_tool_get_note),
+        "add_note": Binding(models.AddNoteInput, handle_tool_add_note),
+        "stats": Binding(models.StatsInput, handle_tool_stats, validate_output=False),
+        "reindex": Binding(models.ReindexInput, handle_tool_reindex),
+        "slow_export": Binding(models.SlowExportInput, handle_tool_slow_export),
+        "wait_for": Binding(models.WaitForInput, handle_tool_wait_for),
+        "bounded_job": Binding(models.BoundedJobInput, handle_tool_bounded_job, timeout=0.5),
+        "read_aloud": Binding(models.NoteId, handle_tool_read_aloud, stream=True),
+        "word_counts": Binding(models.WordCountsInput, handle_tool_word_counts),
+        "compact": Binding(
             models.CompactInput,
             handle_tool_compact,
-            limits=runtime.Limits(
-                max_concurrency=1, rate_limit=None, when_busy="reject", max_wait=30.0
-            ),
+            limits=Limits(max_concurrency=1, rate_limit=None, when_busy="reject", max_wait=30.0),
         ),
-        "ping_upstream": runtime.Binding(
+        "ping_upstream": Binding(
             models.PingUpstreamInput,
             handle_tool_ping_upstream,
-            limits=runtime.Limits(
+            limits=Limits(
                 max_concurrency=None, rate_limit=(3, 1.0), when_busy="wait", max_wait=0.2
             ),
         ),
-        "export_archive": runtime.Binding(models.ExportArchiveInput, handle_tool_export_archive),
-        "audit": runtime.Binding(models.AuditInput, handle_tool_audit),
-        "suggest_title": runtime.Binding(models.NoteId, handle_tool_suggest_title),
-        "delete_note": runtime.Binding(models.NoteId, handle_tool_delete_note),
+        "export_archive": Binding(models.ExportArchiveInput, handle_tool_export_archive),
+        "audit": Binding(models.AuditInput, handle_tool_audit),
+        "suggest_title": Binding(models.NoteId, handle_tool_suggest_title),
+        "delete_note": Binding(models.NoteId, handle_tool_delete_note),
     }

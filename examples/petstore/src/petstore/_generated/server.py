@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from petstore._generated import runtime
+from petstore._generated.runtime import SdkServer, ServerInfo
+from petstore._generated.runtime._definitions import Binding, ToolBinder, load_tools
+from petstore._generated.runtime._server import build_sdk_server
 
 if TYPE_CHECKING:
     # Only for the handlers' types: run time never needs the protocols.
     from petstore._generated import protocols
 
-INFO = runtime.ServerInfo(
+INFO = ServerInfo(
     name="petstore",
     version="1.0.0",
     title="Swagger Petstore",
@@ -28,17 +30,17 @@ INFO = runtime.ServerInfo(
 )
 
 
-def build_server() -> runtime.SdkServer:
+def build_server() -> SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
-    return runtime.build_server(
+    return build_sdk_server(
         INFO,
         log_namespace="petstore",
-        tools=runtime.load_tools(__package__),
+        tools=load_tools(__package__),
         bind_tools=bind_tools,
     )
 
 
-def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
     """How each tool runs: imported on the first tool call, then kept."""
     from petstore._generated import http_client, models, operations
     from petstore.handlers.tools import update_pet as tool_update_pet
@@ -47,19 +49,19 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
     server.at_exit(api.aclose)
     handle_tool_update_pet: protocols.UpdatePetHandler = tool_update_pet.update_pet
     return {
-        "findPetsByStatus": runtime.Binding(
+        "findPetsByStatus": Binding(
             None, api.handler(operations.FIND_PETS_BY_STATUS), validate_output=False
         ),
-        "findPetsByTags": runtime.Binding(None, api.handler(operations.FIND_PETS_BY_TAGS)),
-        "getPetById": runtime.Binding(None, api.handler(operations.GET_PET_BY_ID)),
-        "addPet": runtime.Binding(None, api.handler(operations.ADD_PET)),
-        "updatePet": runtime.Binding(
+        "findPetsByTags": Binding(None, api.handler(operations.FIND_PETS_BY_TAGS)),
+        "getPetById": Binding(None, api.handler(operations.GET_PET_BY_ID)),
+        "addPet": Binding(None, api.handler(operations.ADD_PET)),
+        "updatePet": Binding(
             models.UpdatePetInput, api.custom(operations.UPDATE_PET, handle_tool_update_pet)
         ),
-        "updatePetWithForm": runtime.Binding(None, api.handler(operations.UPDATE_PET_WITH_FORM)),
-        "deletePet": runtime.Binding(None, api.handler(operations.DELETE_PET)),
-        "uploadFile": runtime.Binding(None, api.handler(operations.UPLOAD_FILE)),
-        "getInventory": runtime.Binding(None, api.handler(operations.GET_INVENTORY)),
-        "getUserByName": runtime.Binding(None, api.handler(operations.GET_USER_BY_NAME)),
-        "logoutUser": runtime.Binding(None, api.handler(operations.LOGOUT_USER)),
+        "updatePetWithForm": Binding(None, api.handler(operations.UPDATE_PET_WITH_FORM)),
+        "deletePet": Binding(None, api.handler(operations.DELETE_PET)),
+        "uploadFile": Binding(None, api.handler(operations.UPLOAD_FILE)),
+        "getInventory": Binding(None, api.handler(operations.GET_INVENTORY)),
+        "getUserByName": Binding(None, api.handler(operations.GET_USER_BY_NAME)),
+        "logoutUser": Binding(None, api.handler(operations.LOGOUT_USER)),
     }

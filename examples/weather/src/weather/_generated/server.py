@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from weather._generated import models, runtime
+from weather._generated import models
+from weather._generated.runtime import SdkServer, ServerInfo
+from weather._generated.runtime._definitions import (
+    Binding,
+    Limits,
+    Prompt,
+    PromptArgument,
+    Resource,
+    ResourceTemplate,
+    ToolBinder,
+    load_tools,
+)
+from weather._generated.runtime._server import build_sdk_server
 from weather.handlers.prompts import plan_trip as prompt_plan_trip
 from weather.handlers.resource_templates import forecast_by_day as template_forecast_by_day
 from weather.handlers.resources import cities as resource_cities
@@ -21,7 +33,7 @@ if TYPE_CHECKING:
     # Only for the handlers' types: run time never needs the protocols.
     from weather._generated import protocols
 
-INFO = runtime.ServerInfo(
+INFO = ServerInfo(
     name="weather",
     version="0.1.0",
     title="Weather",
@@ -31,20 +43,20 @@ INFO = runtime.ServerInfo(
 )
 
 
-def build_server() -> runtime.SdkServer:
+def build_server() -> SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
     handle_resource_cities: protocols.CitiesResourceHandler = resource_cities.cities
     handle_template_forecast_by_day: protocols.ForecastByDayTemplateHandler = (
         template_forecast_by_day.forecast_by_day
     )
     handle_prompt_plan_trip: protocols.PlanTripPromptHandler = prompt_plan_trip.plan_trip
-    return runtime.build_server(
+    return build_sdk_server(
         INFO,
         log_namespace="weather",
-        tools=runtime.load_tools(__package__),
+        tools=load_tools(__package__),
         bind_tools=bind_tools,
         resources=[
-            runtime.Resource(
+            Resource(
                 uri="weather://about",
                 name="about",
                 title="About this server",
@@ -52,7 +64,7 @@ def build_server() -> runtime.SdkServer:
                 mime_type="text/markdown",
                 text="# Weather\n\nForecasts here come from a fixed data set bundled with the server: a deterministic\nmodel of each city's climate, good for demos and tests, not for planning a picnic.",
             ),
-            runtime.Resource(
+            Resource(
                 uri="weather://cities",
                 name="cities",
                 title=None,
@@ -63,7 +75,7 @@ def build_server() -> runtime.SdkServer:
         ],
         # Most specific first: the first template that matches a URI serves it.
         resource_templates=[
-            runtime.ResourceTemplate(
+            ResourceTemplate(
                 uri_template="weather://forecast/{city}/{date}",
                 name="forecast_by_day",
                 title="One day's forecast",
@@ -77,17 +89,17 @@ def build_server() -> runtime.SdkServer:
             ),
         ],
         prompts=[
-            runtime.Prompt(
+            Prompt(
                 name="plan_trip",
                 title="Plan a trip",
                 description="Ask the model to plan outdoor activities around the forecast.",
                 arguments=[
-                    runtime.PromptArgument(
+                    PromptArgument(
                         name="city",
                         description="Where to go.",
                         required=True,
                     ),
-                    runtime.PromptArgument(
+                    PromptArgument(
                         name="interests",
                         description="What you like doing outdoors.",
                         required=False,
@@ -103,7 +115,7 @@ def build_server() -> runtime.SdkServer:
     )
 
 
-def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
     """How each tool runs: imported on the first tool call, then kept."""
     from weather.handlers.tools import get_conditions as tool_get_conditions
     from weather.handlers.tools import get_forecast as tool_get_forecast
@@ -113,13 +125,11 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
     handle_tool_get_conditions: protocols.GetConditionsHandler = tool_get_conditions.get_conditions
     handle_tool_list_cities: protocols.ListCitiesHandler = tool_list_cities.list_cities
     return {
-        "get_forecast": runtime.Binding(
+        "get_forecast": Binding(
             models.GetForecastInput,
             handle_tool_get_forecast,
-            limits=runtime.Limits(
-                max_concurrency=4, rate_limit=None, when_busy="wait", max_wait=30.0
-            ),
+            limits=Limits(max_concurrency=4, rate_limit=None, when_busy="wait", max_wait=30.0),
         ),
-        "get_conditions": runtime.Binding(models.GetConditionsInput, handle_tool_get_conditions),
-        "list_cities": runtime.Binding(models.ListCitiesInput, handle_tool_list_cities),
+        "get_conditions": Binding(models.GetConditionsInput, handle_tool_get_conditions),
+        "list_cities": Binding(models.ListCitiesInput, handle_tool_list_cities),
     }

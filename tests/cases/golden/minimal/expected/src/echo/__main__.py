@@ -8,12 +8,12 @@ import gc
 def main() -> None:
     # Start-up allocates a great deal (the SDK's models, the tool definitions) and frees
     # next to nothing: the garbage collector's passes over it would be time lost before the
-    # first answer. It stays off until the server is built (`runtime.main` turns it on).
+    # first answer. It stays off until the server is built (`run` turns it on).
     gc.disable()
-    from echo._generated import runtime
+    from echo._generated.runtime._cli import run
     from echo._generated.server import build_server
 
-    runtime.main(build_server, "echo")
+    run(build_server, "echo")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from echo._generated import runtime
+from echo._generated.runtime import SdkServer, ServerInfo
+from echo._generated.runtime._definitions import Binding, ToolBinder, load_tools
+from echo._generated.runtime._server import build_sdk_server
 
 if TYPE_CHECKING:
     # Only for the handlers' types: run time never needs the protocols.
     from echo._generated import protocols
 
-INFO = runtime.ServerInfo(
+INFO = ServerInfo(
     name="echo",
     version="0.1.0",
     title=None,
@@ -28,22 +30,22 @@ INFO = runtime.ServerInfo(
 )
 
 
-def build_server() -> runtime.SdkServer:
+def build_server() -> SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
-    return runtime.build_server(
+    return build_sdk_server(
         INFO,
         log_namespace="echo",
-        tools=runtime.load_tools(__package__),
+        tools=load_tools(__package__),
         bind_tools=bind_tools,
     )
 
 
-def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
     """How each tool runs: imported on the first tool call, then kept."""
     from echo._generated import models
     from echo.handlers.tools import ping as tool_ping
 
     handle_tool_ping: protocols.PingHandler = tool_ping.ping
     return {
-        "ping": runtime.Binding(models.PingInput, handle_tool_ping),
+        "ping": Binding(models.PingInput, handle_tool_ping),
     }

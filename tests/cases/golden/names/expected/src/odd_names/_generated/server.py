@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from odd_names._generated import models, runtime
+from odd_names._generated import models
+from odd_names._generated.runtime import SdkServer, ServerInfo
+from odd_names._generated.runtime._definitions import (
+    Binding,
+    Prompt,
+    PromptArgument,
+    ResourceTemplate,
+    ToolBinder,
+    load_tools,
+)
+from odd_names._generated.runtime._server import build_sdk_server
 from odd_names.handlers.prompts import type_ as prompt_type_
 from odd_names.handlers.resource_templates import by_path as template_by_path
 from odd_names.handlers.resource_templates import search as template_search
@@ -21,7 +31,7 @@ if TYPE_CHECKING:
     # Only for the handlers' types: run time never needs the protocols.
     from odd_names._generated import protocols
 
-INFO = runtime.ServerInfo(
+INFO = ServerInfo(
     name="odd-names.server",
     version="0.1.0",
     title=None,
@@ -31,19 +41,19 @@ INFO = runtime.ServerInfo(
 )
 
 
-def build_server() -> runtime.SdkServer:
+def build_server() -> SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
     handle_template_search: protocols.SearchTemplateHandler = template_search.search
     handle_template_by_path: protocols.ByPathTemplateHandler = template_by_path.by_path
     handle_prompt_type_: protocols.TypePromptHandler = prompt_type_.type_
-    return runtime.build_server(
+    return build_sdk_server(
         INFO,
         log_namespace="odd_names",
-        tools=runtime.load_tools(__package__),
+        tools=load_tools(__package__),
         bind_tools=bind_tools,
         # Most specific first: the first template that matches a URI serves it.
         resource_templates=[
-            runtime.ResourceTemplate(
+            ResourceTemplate(
                 uri_template="items://{kind}/search{?q,page}",
                 name="search",
                 title=None,
@@ -52,7 +62,7 @@ def build_server() -> runtime.SdkServer:
                 params_model=models.SearchParams,
                 handler=handle_template_search,
             ),
-            runtime.ResourceTemplate(
+            ResourceTemplate(
                 uri_template="items://{kind}/{+path}",
                 name="by-path",
                 title=None,
@@ -63,17 +73,17 @@ def build_server() -> runtime.SdkServer:
             ),
         ],
         prompts=[
-            runtime.Prompt(
+            Prompt(
                 name="type",
                 title=None,
                 description="A builtin as a prompt name, with a keyword argument.",
                 arguments=[
-                    runtime.PromptArgument(
+                    PromptArgument(
                         name="lambda",
                         description=None,
                         required=True,
                     ),
-                    runtime.PromptArgument(
+                    PromptArgument(
                         name="async",
                         description=None,
                         required=False,
@@ -86,7 +96,7 @@ def build_server() -> runtime.SdkServer:
     )
 
 
-def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
     """How each tool runs: imported on the first tool call, then kept."""
     from odd_names.handlers.tools import files_read_v2 as tool_files_read_v2
     from odd_names.handlers.tools import get_http_status as tool_get_http_status
@@ -100,8 +110,8 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
         tool_get_http_status.get_http_status
     )
     return {
-        "import": runtime.Binding(models.ImportInput, handle_tool_import_),
-        "list": runtime.Binding(models.ListInput, handle_tool_list_),
-        "files.read-v2": runtime.Binding(models.FilesReadV2Input, handle_tool_files_read_v2),
-        "getHTTPStatus": runtime.Binding(models.GetHttpStatusInput, handle_tool_get_http_status),
+        "import": Binding(models.ImportInput, handle_tool_import_),
+        "list": Binding(models.ListInput, handle_tool_list_),
+        "files.read-v2": Binding(models.FilesReadV2Input, handle_tool_files_read_v2),
+        "getHTTPStatus": Binding(models.GetHttpStatusInput, handle_tool_get_http_status),
     }

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from inventory._generated import runtime
+from inventory._generated.runtime import SdkServer, ServerInfo
+from inventory._generated.runtime._definitions import Binding, Resource, ToolBinder, load_tools
+from inventory._generated.runtime._server import build_sdk_server
 
 if TYPE_CHECKING:
     # Only for the handlers' types: run time never needs the protocols.
     from inventory._generated import protocols
 
-INFO = runtime.ServerInfo(
+INFO = ServerInfo(
     name="inventory",
     version="2.1.0",
     title=None,
@@ -28,15 +30,15 @@ INFO = runtime.ServerInfo(
 )
 
 
-def build_server() -> runtime.SdkServer:
+def build_server() -> SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
-    return runtime.build_server(
+    return build_sdk_server(
         INFO,
         log_namespace="inventory",
-        tools=runtime.load_tools(__package__),
+        tools=load_tools(__package__),
         bind_tools=bind_tools,
         resources=[
-            runtime.Resource(
+            Resource(
                 uri="inventory://readme",
                 name="readme",
                 title=None,
@@ -48,7 +50,7 @@ def build_server() -> runtime.SdkServer:
     )
 
 
-def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
+def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
     """How each tool runs: imported on the first tool call, then kept."""
     from inventory._generated import models
     from inventory.handlers.tools import categories as tool_categories
@@ -57,6 +59,6 @@ def bind_tools(server: runtime.ToolBinder) -> dict[str, runtime.Binding[Any]]:
     handle_tool_get_item: protocols.GetItemHandler = tool_get_item.get_item
     handle_tool_categories: protocols.CategoriesHandler = tool_categories.categories
     return {
-        "get_item": runtime.Binding(models.GetItemInput, handle_tool_get_item),
-        "categories": runtime.Binding(models.CategoriesInput, handle_tool_categories),
+        "get_item": Binding(models.GetItemInput, handle_tool_get_item),
+        "categories": Binding(models.CategoriesInput, handle_tool_categories),
     }

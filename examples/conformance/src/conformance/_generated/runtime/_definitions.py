@@ -1,0 +1,254 @@
+"""What a server is made of, as the generated `server.py` declares it: tools (their wire
+definitions and, once bound, how they run), static resources, resource templates, prompts,
+and their limits.
+"""
+
+# ruff: noqa: TID251 (the runtime is where the SDK is imported)
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any, Generic, Literal, TypeAlias
+
+import mcp_types as types
+from mcp.shared.exceptions import MCPError
+from mcp.shared.path_security import contains_path_traversal, is_absolute_path
+from mcp.shared.uri_template import UriTemplate
+
+from ._context import Context
+from ._handle import ServerHandle
+from ._schema import _SchemaCheck
+from ._tasking import TaskSupport
+from ._types import INVALID_PARAMS, ModelT, PromptReturn, ResourceReturn
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Concurrency and rate limits of one tool, or of every tool call of the server."""
+
+    max_concurrency: int | None = None
+    rate_limit: tuple[int, float] | None = None  # (calls, per seconds)
+    when_busy: Literal["wait", "reject"] = "wait"
+    max_wait: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Binding(Generic[ModelT]):
+    """How a tool runs: its input model, its handler, and the limits it runs under.
+
+    A server binds its tools on the first tool call, not at start-up: a large API's models
+    and handler modules take seconds to import, and listing the tools needs none of them.
+    Without an input model (`None`), the handler gets the arguments as they came, already
+    checked against the tool's input schema: a generated HTTP handler sends them on so.
+    """
+
+    input_model: type[ModelT] | None
+    handler: Callable[[Context[Any], ModelT], Any]
+    _: KW_ONLY
+    limits: Limits | None = None
+    timeout: float | None = None
+    validate_output: bool = True
+    stream: bool = False
+    task_starts: Literal["at_once", "at_detach"] = "at_once"
+
+
+class Tool:
+    """A tool as advertised (its wire definition, as data) and, once bound, how it runs."""
+
+    __slots__ = ("_checks", "binding", "definition", "input_schema", "name", "output_schema")
+
+    def __init__(self, definition: Mapping[str, Any]) -> None:
+        self.definition = definition
+        self.name: str = definition["name"]
+        self.input_schema: Mapping[str, Any] = definition["inputSchema"]
+        self.output_schema: Mapping[str, Any] | None = definition.get("outputSchema")
+        self.binding: Binding[Any] | None = None
+        self._checks: dict[str, _SchemaCheck] = {}
+
+    @property
+    def task_support(self) -> TaskSupport:
+        support: TaskSupport = (self.definition.get("execution") or {}).get(
+            "taskSupport", "forbidden"
+        )
+        return support
+
+    def validation_errors(self, arguments: Mapping[str, Any]) -> list[str]:
+        """Where `arguments` break the advertised input schema, one readable line each."""
+        return self._check("arguments", self.input_schema).errors(arguments)
+
+    def output_errors(self, structured: Mapping[str, Any]) -> list[str]:
+        """Where a structured result breaks the advertised output schema."""
+        assert self.output_schema is not None
+        return self._check("result", self.output_schema).errors(structured)
+
+    def _check(self, what: str, schema: Mapping[str, Any]) -> _SchemaCheck:
+        check = self._checks.get(what)
+        if check is None:
+            check = self._checks[what] = _SchemaCheck(schema, what)
+        return check
+
+
+class ToolBinder:
+    """What a server's `bind_tools` gets on the first tool call: the tools as advertised,
+    and where to hand what binding opened (an HTTP client, say) to be closed at shutdown."""
+
+    def __init__(self, tools: Mapping[str, Tool]) -> None:
+        self.tools = tools
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def at_exit(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Run `close` when the server stops (after the lifespan), or a connection ends."""
+        self._closers.append(close)
+
+    async def close(self) -> None:
+        for close in reversed(self._closers):
+            await close()
+
+
+BindTools: TypeAlias = Callable[[ToolBinder], Mapping[str, Binding[Any]]]
+"""Binds every tool: name -> `Binding`. Generated as `server.bind_tools`."""
+
+
+def load_tools(package: str | None, resource: str = "tools.json") -> list[dict[str, Any]]:
+    """The tool definitions `tools/list` answers with, from the JSON file beside server.py.
+
+    The file holds each `$defs` entry once (`"defs"`), and each schema's `$defs` names the
+    entries it uses by index: GitHub's API takes 3.2 MB so, 8.8 MB spelled out per tool,
+    and loads in a tenth of the time. Tools share the entries, which nothing mutates.
+    """
+    from importlib.resources import files
+
+    assert package is not None, "called from a module of the generated package"
+    document = json.loads(files(package).joinpath(resource).read_bytes())
+    shared: list[Any] = document["defs"]
+    tools: list[dict[str, Any]] = document["tools"]
+    for tool in tools:
+        for key in ("inputSchema", "outputSchema"):
+            schema = tool.get(key)
+            if schema is not None and "$defs" in schema:
+                schema["$defs"] = {name: shared[at] for name, at in schema["$defs"].items()}
+    return tools
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resource:
+    """A static resource at a fixed URI, served from `text` or by a handler."""
+
+    uri: str
+    name: str
+    title: str | None
+    description: str | None
+    mime_type: str | None
+    handler: Callable[[Context[Any]], Awaitable[ResourceReturn]] | None = None
+    text: str | None = None
+    subscribe: bool = False
+    meta: Mapping[str, Any] | None = None
+
+    def definition(self) -> types.Resource:
+        return types.Resource(
+            uri=self.uri,
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            mime_type=self.mime_type,
+            _meta=dict(self.meta) if self.meta else None,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceTemplate(Generic[ModelT]):
+    """An RFC 6570 URI template whose variables are validated into a typed model."""
+
+    uri_template: str
+    name: str
+    title: str | None
+    description: str | None
+    mime_type: str | None
+    params_model: type[ModelT]
+    handler: Callable[[Context[Any], ModelT], Awaitable[ResourceReturn]]
+    completers: Mapping[str, Completer] = field(default_factory=dict)
+    subscribe: bool = False
+    meta: Mapping[str, Any] | None = None
+    _parsed: list[UriTemplate] = field(default_factory=list, init=False, repr=False)
+
+    def definition(self) -> types.ResourceTemplate:
+        return types.ResourceTemplate(
+            uri_template=self.uri_template,
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            mime_type=self.mime_type,
+            _meta=dict(self.meta) if self.meta else None,
+        )
+
+    @property
+    def parsed(self) -> UriTemplate:
+        if not self._parsed:
+            self._parsed.append(UriTemplate.parse(self.uri_template))
+        return self._parsed[0]
+
+    def match(self, uri: str) -> dict[str, str | list[str]] | None:
+        """The template's variables in `uri`, or None when the URI is not one of its own.
+
+        Raises MCPError for a match whose values try to leave their place: a `..`
+        segment, an absolute path or a NUL byte (after percent-decoding) in any variable
+        outside the query.
+        """
+        variables = self.parsed.match(uri)
+        if variables is None:
+            return None
+        query = self.parsed.query_variable_names
+        for name, value in variables.items():
+            for part in [value] if isinstance(value, str) else value:
+                unsafe = "\x00" in part or (
+                    name not in query and (contains_path_traversal(part) or is_absolute_path(part))
+                )
+                if unsafe:
+                    raise MCPError(
+                        INVALID_PARAMS,
+                        f"Invalid resource URI {uri!r}: {name!r} may not hold a path that "
+                        "leaves its place",
+                    )
+        return variables
+
+
+@dataclass(frozen=True, slots=True)
+class PromptArgument:
+    name: str
+    description: str | None
+    required: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prompt(Generic[ModelT]):
+    """A prompt template with typed arguments."""
+
+    name: str
+    title: str | None
+    description: str | None
+    arguments: Sequence[PromptArgument]
+    arguments_model: type[ModelT]
+    handler: Callable[[Context[Any], ModelT], Awaitable[PromptReturn]]
+    completers: Mapping[str, Completer] = field(default_factory=dict)
+    meta: Mapping[str, Any] | None = None
+
+    def definition(self) -> types.Prompt:
+        return types.Prompt(
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            arguments=[
+                types.PromptArgument(name=a.name, description=a.description, required=a.required)
+                for a in self.arguments
+            ],
+            _meta=dict(self.meta) if self.meta else None,
+        )
+
+
+Completer: TypeAlias = Callable[[Context[Any], str, Mapping[str, str]], Awaitable[Sequence[str]]]
+"""Suggests values for one argument: `(ctx, partial value, other arguments) -> values`."""
+
+Lifespan: TypeAlias = Callable[[ServerHandle], AbstractAsyncContextManager[Any]]
+"""The user's lifespan: set up state at start-up, yield it, tear it down at shutdown."""

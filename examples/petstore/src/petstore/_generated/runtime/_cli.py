@@ -1,0 +1,194 @@
+"""The command line of a generated server: `python -m <package> [--transport http]`."""
+
+# ruff: noqa: TID251 (the runtime is where the SDK is imported)
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import anyio
+from mcp.server.lowlevel import Server
+
+from ._host_guard import _host_and_port, _origin
+from ._http import HttpOptions, serve_http
+from ._types import NumberT
+
+
+async def serve_stdio(server: Server[Any]) -> None:
+    """Serve one client over this process's stdin and stdout."""
+    from mcp.server.stdio import stdio_server
+
+    async with stdio_server() as (read_stream, write_stream):
+        await server.run(read_stream, write_stream, server.create_initialization_options())
+
+
+def _number(
+    kind: Callable[[str], NumberT], low: float, high: float = math.inf, *, above: bool = False
+) -> Callable[[str], NumberT]:
+    """An argparse type: a finite number from `low` (or above it, when `above`) to `high`."""
+
+    def parse(value: str) -> NumberT:
+        try:
+            number = kind(value)
+        except ValueError:
+            number_ = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"not {number_}: {value!r}") from None
+        if not math.isfinite(number) or number < low or (above and number == low):
+            raise argparse.ArgumentTypeError(
+                f"{value} is not {'above' if above else 'at least'} {low:g}"
+            )
+        if number > high:
+            raise argparse.ArgumentTypeError(f"{value} is above {high:g}")
+        return number
+
+    return parse
+
+
+def _listed(checked: Callable[[str], object], what: str) -> Callable[[str], str]:
+    """An argparse type: `value` if `checked(value)` is not None, else a usage error."""
+
+    def parse(value: str) -> str:
+        if checked(value) is None:
+            raise argparse.ArgumentTypeError(f"not {what}: {value!r}")
+        return value
+
+    return parse
+
+
+def run(
+    build: Callable[[], Server[Any]],
+    name: str,
+    argv: Sequence[str] | None = None,
+    *,
+    epilog: str | None = None,
+) -> None:
+    """The command line of a generated server: `python -m <package> [--transport http]`.
+
+    `epilog` ends `--help` as written (the environment variables an HTTP server reads).
+    The garbage collector is on once the server is built (`__main__` keeps it off while
+    the SDK is imported and the server built).
+    """
+    # The package that built the server names its environment variables, as `<PKG>_BASE_URL`.
+    env_prefix = build.__module__.partition(".")[0].upper() + "_"
+    host_name = _listed(_host_and_port, "a host name (name or name:port)")
+    origin_name = _listed(_origin, "an origin (http(s)://name[:port|:*])")
+    parser = argparse.ArgumentParser(
+        prog=name,
+        description=f"Run the {name} MCP server.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--transport",
+        choices=["stdio", "http"],
+        default="stdio",
+        help="stdio (default) for a client that spawns the server; http for streamable HTTP",
+    )
+    parser.add_argument(
+        "--host", default=HttpOptions.host, help="HTTP bind address (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port",
+        type=_number(int, 0, 65535),
+        default=HttpOptions.port,
+        help="HTTP port; 0 takes a free one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--path",
+        type=_listed(lambda path: path if path.startswith("/") else None, "a path (/...)"),
+        default=HttpOptions.path,
+        help="HTTP endpoint path (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--session-idle-timeout",
+        type=_number(float, 0, above=True),
+        default=HttpOptions.session_idle_timeout,
+        metavar="SECONDS",
+        help="HTTP: end a session idle this long, e.g. of a client that vanished "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=_number(int, 1),
+        default=HttpOptions.max_sessions,
+        metavar="N",
+        help="HTTP: sessions (2025-era clients) open at most; a new one past that ends the "
+        "session idle longest, or is refused (503, Retry-After) while all are busy "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--shutdown-grace",
+        type=_number(float, 0),
+        default=HttpOptions.shutdown_grace,
+        metavar="SECONDS",
+        help="HTTP: on SIGTERM or SIGINT, how long calls in flight get to finish before they "
+        "are stopped and answered with an error (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        type=host_name,
+        default=[],
+        metavar="NAME",
+        help="HTTP: a host name requests may name the server by, besides loopback names and "
+        f"the address they reach (repeatable; also {env_prefix}ALLOWED_HOSTS, comma-separated)",
+    )
+    parser.add_argument(
+        "--allowed-origin",
+        action="append",
+        type=origin_name,
+        default=[],
+        metavar="ORIGIN",
+        help="HTTP: an origin browser pages may call from, besides loopback ones (repeatable; "
+        f"also {env_prefix}ALLOWED_ORIGINS, comma-separated)",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        default="WARNING",
+        help="level of the server's own log on stderr (default: %(default)s)",
+    )
+    options = parser.parse_args(argv)
+    allowed: dict[str, list[str]] = {
+        "HOSTS": options.allowed_host,
+        "ORIGINS": options.allowed_origin,
+    }
+    for kind, parse in (("HOSTS", host_name), ("ORIGINS", origin_name)):
+        variable = f"{env_prefix}ALLOWED_{kind}"
+        for value in filter(None, map(str.strip, os.environ.get(variable, "").split(","))):
+            try:
+                allowed[kind].append(parse(value))
+            except argparse.ArgumentTypeError as error:
+                parser.error(f"{variable}: {error}")
+    # stdout belongs to the protocol on stdio: the server's own log goes to stderr.
+    logging.basicConfig(level=options.log_level, stream=sys.stderr)
+    server = build()
+    # What start-up made lives as long as the process: frozen, it is left out of the
+    # collector's passes from now on.
+    gc.freeze()
+    gc.enable()
+    transport: Literal["stdio", "http"] = options.transport
+    try:
+        if transport == "http":
+            http = HttpOptions(
+                host=options.host,
+                port=options.port,
+                path=options.path,
+                session_idle_timeout=options.session_idle_timeout,
+                max_sessions=options.max_sessions,
+                shutdown_grace=options.shutdown_grace,
+                allowed_hosts=tuple(allowed["HOSTS"]),
+                allowed_origins=tuple(allowed["ORIGINS"]),
+                env_prefix=env_prefix,
+            )
+            anyio.run(serve_http, server, http)
+        else:
+            anyio.run(serve_stdio, server)
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,93 @@
+"""Where the event streams of HTTP sessions are kept, so a client can resume one it lost."""
+
+# ruff: noqa: TID251 (the runtime is where the SDK is imported)
+from __future__ import annotations
+
+import itertools
+import secrets
+from abc import ABC, abstractmethod
+from collections import deque
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import mcp_types as types
+from mcp.server.streamable_http import EventCallback, EventMessage
+
+from ._types import logger
+
+
+class EventLog(ABC):
+    """Where the event streams of HTTP sessions are kept, so a client can resume one it lost.
+
+    Each stream has an owner: a random key the server makes for each session and never
+    sends to a client. Event ids are random too, so none can be guessed. A replay names its
+    owner, and a log replays a stream only to the owner that wrote it: a client that holds
+    another session's event id, or that numbers its requests as others do (a stream is
+    named by its request's id), reads nothing of anyone else's. Serving HTTP reaches the log
+    only through this interface, so a log shared by several server processes can replace
+    the one in memory.
+    """
+
+    @abstractmethod
+    async def append(self, owner: str, stream: str, message: types.JSONRPCMessage | None) -> str:
+        """Keep `message` at the end of `owner`'s `stream`; its new event id.
+
+        `None` is a stream's priming event: an id for the client to resume from.
+        """
+
+    @abstractmethod
+    async def replay_after(self, owner: str, event_id: str, send: EventCallback) -> str | None:
+        """Send the messages of `owner`'s stream that came after `event_id`; the stream.
+
+        None, and nothing sent, when `event_id` is not an event of `owner`'s.
+        """
+
+
+_StreamKey: TypeAlias = tuple[str, str]
+"""A stream in the event log: (its owner, its name)."""
+
+
+@dataclass(slots=True)
+class _Event:
+    stream: _StreamKey
+    message: types.JSONRPCMessage | None
+
+
+class MemoryEventStore(EventLog):
+    """The event log of one server process: the last `max_events` events, in memory."""
+
+    def __init__(self, max_events: int = 10_000) -> None:
+        self._max_events = max_events
+        # Oldest first (dicts keep insertion order): the first key is the next to go.
+        self._events: dict[str, _Event] = {}
+        self._streams: dict[_StreamKey, deque[str]] = {}
+
+    async def append(self, owner: str, stream: str, message: types.JSONRPCMessage | None) -> str:
+        # 128 random bits: an id a client cannot guess, whatever it has seen.
+        event_id = secrets.token_urlsafe(16)
+        key = (owner, stream)
+        self._events[event_id] = _Event(key, message)
+        self._streams.setdefault(key, deque()).append(event_id)
+        if len(self._events) > self._max_events:
+            oldest = self._events.pop(next(iter(self._events)))
+            ids = self._streams[oldest.stream]
+            ids.popleft()  # a stream's oldest event is the oldest of all that it still has
+            if not ids:
+                del self._streams[oldest.stream]
+        return event_id
+
+    async def replay_after(self, owner: str, event_id: str, send: EventCallback) -> str | None:
+        event = self._events.get(event_id)
+        if event is None:
+            return None
+        if event.stream[0] != owner:
+            logger.warning("refused to replay a stream to a session that does not own it")
+            return None
+        # Taken before the first send: the stream may grow, or lose its oldest events,
+        # while the replay awaits.
+        ids = list(itertools.dropwhile(event_id.__ne__, self._streams[event.stream]))[1:]
+        later = [(i, self._events[i].message) for i in ids]
+        for later_id, message in later:
+            if message is not None:
+                await send(EventMessage(message, later_id))
+        return event.stream[1]

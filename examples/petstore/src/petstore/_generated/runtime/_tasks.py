@@ -1,0 +1,545 @@
+"""The tasks extension (`io.modelcontextprotocol/tasks`): tool calls a client starts, then
+polls. Vendored only into servers whose spec has a tool that may run as a task.
+
+SDK 2.3 defines the wire types only, so the extension is built here on the SDK's public
+seams: request handlers for `tasks/get`, `tasks/update` and `tasks/cancel`, a middleware
+that gates them, and the server lifespan, which owns the task group tasks run in (a
+2026-07-28 HTTP request's connection closes when its response is written, so a task cannot
+live in its request). `tasks/result` and `tasks/list` are gone from the extension: the SDK
+answers them -32601. Tasks are a 2026-07-28 feature: on older connections a task tool runs
+as a plain call (or, if it requires a task, is refused with -32021).
+"""
+
+# ruff: noqa: TID251 (the runtime is where the SDK is imported)
+from __future__ import annotations
+
+import itertools
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import anyio
+import anyio.abc
+import mcp_types as types
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+from mcp.shared.inbound import MCP_NAME_HEADER, decode_header_value
+from mcp.shared.subscriptions import SUBSCRIPTION_ID_META_KEY, event_matches, event_to_notification
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._tasking import Body, Detacher, TaskSupport
+
+_tasks_logger = logging.getLogger("mcpgen.tasks")
+
+TASKS_EXTENSION = "io.modelcontextprotocol/tasks"
+_TASK_METHODS = frozenset({"tasks/get", "tasks/update", "tasks/cancel"})
+_TERMINAL = frozenset({"completed", "failed", "cancelled"})
+TaskStatus = Literal["working", "input_required", "completed", "failed", "cancelled"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _missing_extension(message: str) -> MCPError:
+    return MCPError(
+        types.MISSING_REQUIRED_CLIENT_CAPABILITY,
+        message,
+        {"requiredCapabilities": {"extensions": {TASKS_EXTENSION: {}}}},
+    )
+
+
+@dataclass
+class _PendingInput:
+    request: dict[str, Any]
+    answered: anyio.Event = field(default_factory=anyio.Event)
+    response: Any = None
+
+
+@dataclass
+class _Task:
+    """One task: its state, and its forms on the wire."""
+
+    task_id: str
+    ttl_ms: int | None
+    poll_interval_ms: int | None
+    created_at: str = field(default_factory=_now)
+    last_updated_at: str = ""
+    started: float = field(default_factory=time.monotonic)
+    status: TaskStatus = "working"
+    status_message: str | None = None
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    pending: dict[str, _PendingInput] = field(default_factory=dict)
+    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+
+    def __post_init__(self) -> None:
+        self.last_updated_at = self.last_updated_at or self.created_at
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in _TERMINAL
+
+    def expired(self, now: float) -> bool:
+        return self.ttl_ms is not None and now - self.started > self.ttl_ms / 1000
+
+    def fields(self) -> dict[str, Any]:
+        """The `Task` shape shared by every answer about it."""
+        out: dict[str, Any] = {
+            "taskId": self.task_id,
+            "status": self.status,
+            "createdAt": self.created_at,
+            "lastUpdatedAt": self.last_updated_at,
+            "ttlMs": self.ttl_ms,
+        }
+        if self.poll_interval_ms is not None:
+            out["pollIntervalMs"] = self.poll_interval_ms
+        if self.status_message is not None:
+            out["statusMessage"] = self.status_message
+        return out
+
+    def created(self) -> dict[str, Any]:
+        """`CreateTaskResult`: what `tools/call` answers when it starts a task."""
+        return {"resultType": "task", **self.fields()}
+
+    def detailed(self) -> dict[str, Any]:
+        """`tasks/get`: the task with its result, error or pending input requests."""
+        out = self.fields()
+        if self.status == "completed" and self.result is not None:
+            out["result"] = self.result
+        elif self.status == "failed" and self.error is not None:
+            out["error"] = self.error
+        elif self.status == "input_required":
+            out["inputRequests"] = {key: p.request for key, p in self.pending.items()}
+        return out
+
+
+class TaskHandle:
+    """What a handler's context uses while its call runs as a task."""
+
+    def __init__(self, tasks: Tasks, task: _Task) -> None:
+        self._tasks = tasks
+        self._task = task
+
+    @property
+    def task_id(self) -> str:
+        return self._task.task_id
+
+    async def request_input(self, request: types.InputRequest) -> Any:
+        """Park the task (`input_required`) until the client answers with `tasks/update`.
+
+        Requests made at once (from a task group) are pending together under their own
+        keys; each is answered on its own. Returns the client's answer as wire JSON.
+        """
+        return await self._tasks._request_input(self._task, request)
+
+    async def set_status(self, message: str) -> None:
+        """The task's `statusMessage`, as `tasks/get` shows it (progress, in a task)."""
+        self._task.status_message = message
+        await self._tasks._touch(self._task)
+
+
+class _TaskIdParams(types.RequestParams):
+    task_id: str
+
+
+class _TaskUpdateParams(types.RequestParams):
+    model_config = ConfigDict(extra="allow")
+    task_id: str
+    input_responses: dict[str, Any] = Field(default_factory=dict)
+
+
+class _Notification(BaseModel):
+    """A notification the SDK has no type for (the session only dumps what it sends)."""
+
+    method: str
+    params: dict[str, Any] | None = None
+
+
+def _client_declares_tasks(ctx: ServerRequestContext[Any, Any]) -> bool:
+    """Whether this request's client said it speaks the extension (asked per request)."""
+    params = ctx.params if isinstance(ctx.params, Mapping) else {}
+    meta = params.get("_meta")
+    if isinstance(meta, Mapping):
+        declared = meta.get(types.CLIENT_CAPABILITIES_META_KEY)
+        if isinstance(declared, Mapping):
+            extensions = declared.get("extensions")
+            return isinstance(extensions, Mapping) and TASKS_EXTENSION in extensions
+    capabilities = ctx.session.client_capabilities
+    return bool(
+        capabilities is not None
+        and capabilities.extensions
+        and TASKS_EXTENSION in capabilities.extensions
+    )
+
+
+class Tasks:
+    """The server's tasks: where they run, what clients may ask of them, and for how long.
+
+    `ttl_ms` is how long a task stays readable after it starts; `poll_interval_ms` is the
+    pause clients are told to leave between polls.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl_ms: int | None = 300_000,
+        poll_interval_ms: int | None = 250,
+        sweep_interval: float = 5.0,
+    ) -> None:
+        self.ttl_ms = ttl_ms
+        self.poll_interval_ms = poll_interval_ms
+        self.sweep_interval = sweep_interval
+        self._tasks: dict[str, _Task] = {}
+        self._group: anyio.abc.TaskGroup | None = None
+        self._listeners: list[Callable[[_Task], None]] = []
+        self._keys = itertools.count(1)
+        self._support: dict[str, TaskSupport] = {}
+
+    # -- wiring --------------------------------------------------------------------------
+
+    def install(
+        self, server: Server[Any], support: Mapping[str, TaskSupport], bus: Any | None
+    ) -> None:
+        """Register the extension's methods, its gate, and its listen stream on `server`."""
+        self._support = dict(support)
+        server.extensions[TASKS_EXTENSION] = {}
+        server.middleware.append(self._gate)
+        server.add_request_handler("tasks/get", _TaskIdParams, self._get)
+        server.add_request_handler("tasks/update", _TaskUpdateParams, self._update)
+        server.add_request_handler("tasks/cancel", _TaskIdParams, self._cancel)
+        server.add_request_handler(
+            "subscriptions/listen",
+            types.SubscriptionsListenRequestParams,
+            _ListenWithTasks(self, bus),
+        )
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The task group tasks run in, for the server's lifetime (enter it in the lifespan)."""
+        async with anyio.create_task_group() as group:
+            self._group = group
+            group.start_soon(self._sweep_forever)
+            try:
+                yield
+            finally:
+                self._group = None
+                group.cancel_scope.cancel()
+
+    async def _gate(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
+        """Before lookup: the extension's methods need it declared (and the right header).
+
+        After: `tools/list` gets each tool's `execution.taskSupport` back; the SDK's
+        2026-07-28 result check drops that 2025-11-25 field, and this runs outside it.
+        """
+        if ctx.method in _TASK_METHODS:
+            if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+                raise MCPError(types.METHOD_NOT_FOUND, "Method not found", ctx.method)
+            if not _client_declares_tasks(ctx):
+                raise _missing_extension(f"{ctx.method} needs the {TASKS_EXTENSION} extension")
+            headers = getattr(ctx.request, "headers", None)
+            if headers is not None:  # streamable HTTP names the task in a header too
+                params = ctx.params if isinstance(ctx.params, Mapping) else {}
+                named = decode_header_value(headers.get(MCP_NAME_HEADER))
+                if named is None or named.strip() != params.get("taskId"):
+                    raise MCPError(
+                        types.HEADER_MISMATCH,
+                        f"{MCP_NAME_HEADER} header does not match the request's 'taskId'",
+                    )
+        result = await call_next(ctx)
+        if ctx.method == "tools/list" and isinstance(result, dict):
+            for tool in result.get("tools") or []:
+                support = (
+                    self._support.get(str(tool.get("name"))) if isinstance(tool, dict) else None
+                )
+                if support is not None and "execution" not in tool:
+                    tool["execution"] = {"taskSupport": support}
+        return result
+
+    # -- tools/call ----------------------------------------------------------------------
+
+    async def call(
+        self,
+        ctx: ServerRequestContext[Any, Any],
+        tool: str,
+        support: TaskSupport,
+        starts: Literal["at_once", "at_detach"],
+        body: Body,
+    ) -> HandlerResult | None:
+        """Start `tool`'s call as a task if the client asked for tasks; None: run it plainly.
+
+        `body(handle)` runs the handler and maps its outcome to a `CallToolResult`; with
+        `at_detach` it gets no handle until the handler calls `ctx.detach()`.
+        """
+        declared = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS and _client_declares_tasks(ctx)
+        if not declared:
+            if support == "required":
+                raise _missing_extension(f"Tool {tool!r} only runs as a task")
+            return None
+        if self._group is None:
+            raise MCPError(types.INTERNAL_ERROR, "tasks are not running")
+        if starts == "at_once":
+            task = self._new()
+            self._group.start_soon(self._run, task, body, TaskHandle(self, task))
+            return task.created()
+        return await self._run_until_detached(body)
+
+    async def _run_until_detached(self, body: Body) -> HandlerResult:
+        """Run the handler where it can outlive this request; answer when it detaches.
+
+        Until then the call is an ordinary request: a finished handler answers with its
+        result, one that needs input with an `InputRequiredResult`, and a cancelled request
+        cancels the handler. After, the task owns it.
+        """
+        assert self._group is not None
+        answered = anyio.Event()
+        outcome: list[HandlerResult] = []
+        failure: list[Exception] = []
+        detached: list[_Task] = []
+        scope = anyio.CancelScope()
+
+        def detach() -> TaskHandle:
+            task = self._new()
+            task.scope = scope
+            detached.append(task)
+            answered.set()
+            return TaskHandle(self, task)
+
+        async def run() -> None:
+            with scope:
+                try:
+                    value = await body(Detacher(detach))
+                except Exception as error:
+                    if detached:
+                        self._finish_failed(detached[0], error)
+                        await self._touch(detached[0])
+                    else:
+                        failure.append(error)
+                    return
+                finally:
+                    answered.set()
+                if detached:
+                    await self._complete(detached[0], value)
+                else:
+                    outcome.append(value)
+            if detached and scope.cancelled_caught and not detached[0].terminal:
+                await self._settle(detached[0], "cancelled")
+
+        self._group.start_soon(run)
+        try:
+            await answered.wait()
+        except anyio.get_cancelled_exc_class():
+            if not detached:
+                scope.cancel()  # the client gave up on the call before it became a task
+            raise
+        if detached:
+            return detached[0].created()
+        if failure:
+            raise failure[0]
+        if not outcome:
+            raise MCPError(types.INTERNAL_ERROR, "the call ended without an answer")
+        return outcome[0]
+
+    def _new(self) -> _Task:
+        task = _Task(secrets.token_urlsafe(16), self.ttl_ms, self.poll_interval_ms)
+        self._tasks[task.task_id] = task  # readable before the client hears of it
+        return task
+
+    async def _run(self, task: _Task, body: Body, handle: TaskHandle) -> None:
+        with task.scope:
+            try:
+                value = await body(handle)
+            except Exception as error:
+                self._finish_failed(task, error)
+                await self._touch(task)
+                return
+            await self._complete(task, value)
+        if task.scope.cancelled_caught and not task.terminal:
+            await self._settle(task, "cancelled")  # by its lifetime ending, or shutdown
+
+    async def _complete(self, task: _Task, value: HandlerResult) -> None:
+        if isinstance(value, BaseModel):
+            result = value.model_dump(mode="json", by_alias=True, exclude_none=True)
+        else:
+            result = dict(value or {})
+        result.setdefault("resultType", "complete")
+        task.result = result
+        await self._settle(task, "completed")
+
+    def _finish_failed(self, task: _Task, error: BaseException) -> None:
+        """A failure of the request itself (a JSON-RPC error); a tool's own error is a result."""
+        if task.terminal:
+            return
+        if isinstance(error, MCPError):
+            task.error = error.error.model_dump(mode="json", by_alias=True, exclude_none=True)
+        else:
+            _tasks_logger.error("task %s failed", task.task_id, exc_info=error)
+            task.error = {"code": types.INTERNAL_ERROR, "message": "Internal error in the task"}
+        task.status = "failed"
+        task.pending.clear()
+
+    async def _settle(self, task: _Task, status: TaskStatus) -> None:
+        if task.terminal:
+            return  # final: a cancel that races a finish keeps what came first
+        task.status = status
+        if status in _TERMINAL:
+            task.pending.clear()
+        await self._touch(task)
+
+    async def _touch(self, task: _Task) -> None:
+        task.last_updated_at = _now()
+        for listener in list(self._listeners):
+            listener(task)
+
+    # -- input inside a task ---------------------------------------------------------------
+
+    async def _request_input(self, task: _Task, request: types.InputRequest) -> Any:
+        key = f"input-{next(self._keys)}"
+        pending = _PendingInput(request.model_dump(mode="json", by_alias=True, exclude_none=True))
+        task.pending[key] = pending
+        if task.status != "input_required":
+            await self._settle(task, "input_required")
+        else:
+            await self._touch(task)
+        try:
+            await pending.answered.wait()
+        finally:
+            task.pending.pop(key, None)
+        return pending.response
+
+    # -- the extension's methods ---------------------------------------------------------
+
+    def _find(self, task_id: str) -> _Task:
+        task = self._tasks.get(task_id)
+        if task is None or task.expired(time.monotonic()):
+            raise MCPError(types.INVALID_PARAMS, f"Unknown taskId: {task_id}")
+        return task
+
+    async def _get(
+        self, ctx: ServerRequestContext[Any, Any], params: _TaskIdParams
+    ) -> dict[str, Any]:
+        return self._find(params.task_id).detailed()
+
+    async def _update(
+        self, ctx: ServerRequestContext[Any, Any], params: _TaskUpdateParams
+    ) -> dict[str, Any]:
+        task = self._find(params.task_id)
+        answered = False
+        for key, response in params.input_responses.items():
+            pending = task.pending.pop(key, None)
+            if pending is None:
+                continue  # not (or no longer) asked: ignored, as the extension says
+            pending.response = response
+            pending.answered.set()
+            answered = True
+        if answered and not task.pending and task.status == "input_required":
+            await self._settle(task, "working")
+        return {}
+
+    async def _cancel(
+        self, ctx: ServerRequestContext[Any, Any], params: _TaskIdParams
+    ) -> dict[str, Any]:
+        task = self._find(params.task_id)
+        if not task.terminal:
+            await self._settle(task, "cancelled")  # settled before the client hears back
+            task.scope.cancel()
+        return {}
+
+    # -- lifetime ------------------------------------------------------------------------
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await anyio.sleep(self.sweep_interval)
+            now = time.monotonic()
+            for task_id, task in list(self._tasks.items()):
+                if task.expired(now):
+                    task.scope.cancel()
+                    del self._tasks[task_id]
+
+    def listen(self, listener: Callable[[_Task], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+
+class _ListenWithTasks:
+    """`subscriptions/listen` with the extension's `notifications/tasks` for `taskIds`.
+
+    Everything else (list changes, resource updates) comes from the server's bus, as with
+    the SDK's own listen handler.
+    """
+
+    def __init__(self, tasks: Tasks, bus: Any | None, max_buffered: int = 1024) -> None:
+        self.tasks = tasks
+        self.bus = bus
+        self.max_buffered = max_buffered
+
+    async def __call__(
+        self,
+        ctx: ServerRequestContext[Any, Any],
+        params: types.SubscriptionsListenRequestParams,
+    ) -> types.SubscriptionsListenResult:
+        subscription = ctx.request_id
+        if subscription is None:
+            raise MCPError(types.INVALID_REQUEST, "subscriptions/listen requires a request id")
+        asked = params.notifications
+        task_ids = (asked.model_extra or {}).get("taskIds")
+        watched = frozenset(task_ids) if isinstance(task_ids, list) else None
+        served = self.bus is not None
+        honored = types.SubscriptionFilter(
+            tools_list_changed=True if asked.tools_list_changed and served else None,
+            prompts_list_changed=True if asked.prompts_list_changed and served else None,
+            resources_list_changed=True if asked.resources_list_changed and served else None,
+            resource_subscriptions=list(asked.resource_subscriptions)
+            if asked.resource_subscriptions and served
+            else None,
+            **({"taskIds": sorted(watched)} if watched is not None else {}),
+        )
+        uris = frozenset(honored.resource_subscriptions or ())
+        meta: dict[str, Any] = {SUBSCRIPTION_ID_META_KEY: subscription}
+        send, receive = anyio.create_memory_object_stream[Any](self.max_buffered)
+
+        def push(item: Any) -> None:
+            try:
+                send.send_nowait(item)
+            except (anyio.WouldBlock, anyio.ClosedResourceError):
+                send.close()  # a reader that fell behind loses its stream, and re-listens
+
+        def on_task(task: _Task) -> None:
+            if watched is not None and task.task_id in watched:
+                push(
+                    _Notification(
+                        method="notifications/tasks", params={**task.detailed(), "_meta": meta}
+                    )
+                )
+
+        def on_event(event: Any) -> None:
+            if event_matches(honored, uris, event):
+                push(event_to_notification(event, meta))
+
+        stops = [self.tasks.listen(on_task)]
+        if self.bus is not None:
+            stops.append(self.bus.subscribe(on_event))
+        try:
+            await ctx.session.send_notification(
+                types.SubscriptionsAcknowledgedNotification(
+                    params=types.SubscriptionsAcknowledgedNotificationParams(
+                        notifications=honored, _meta=meta
+                    )
+                ),
+                related_request_id=subscription,
+            )
+            async for item in receive:
+                await ctx.session.send_notification(item, related_request_id=subscription)
+        finally:
+            for stop in stops:
+                stop()
+            send.close()
+            receive.close()
+        return types.SubscriptionsListenResult(_meta=meta)

@@ -1,0 +1,109 @@
+"""`build_sdk_server`: the SDK server a generated package serves, with only what its spec uses."""
+
+# ruff: noqa: TID251 (the runtime is where the SDK is imported)
+from __future__ import annotations
+
+import warnings
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import mcp_types as types
+from mcp.server.lowlevel import Server
+from mcp.server.subscriptions import ListenHandler
+from mcp.shared.exceptions import MCPDeprecationWarning
+
+from ._boundary import _Boundary
+from ._context import _install_log_bridge, _set_log_level
+from ._definitions import BindTools, Lifespan, Limits, Prompt, Resource, ResourceTemplate
+from ._dispatch import _Dispatcher, _nothing
+from ._handle import ServerHandle, ServerInfo
+from ._tasking import TaskRunner
+
+
+def build_sdk_server(
+    info: ServerInfo,
+    *,
+    tools: Sequence[Mapping[str, Any]] = (),
+    bind_tools: BindTools | None = None,
+    resources: Sequence[Resource] = (),
+    resource_templates: Sequence[ResourceTemplate[Any]] = (),
+    prompts: Sequence[Prompt[Any]] = (),
+    limits: Limits | None = None,
+    lifespan: Lifespan | None = None,
+    log_namespace: str | None = None,
+    tasks: TaskRunner | None = None,
+) -> Server[Any]:
+    """Build the SDK server; only the capabilities the spec uses are registered.
+
+    `log_namespace` names the logger whose records (and its children's) are bridged to
+    the client of the request that logs them.
+    """
+    handle = ServerHandle(info)
+    dispatcher = _Dispatcher(
+        handle, tools, bind_tools, resources, resource_templates, prompts, limits, tasks
+    )
+    has_completions = any(t.completers for t in resource_templates) or any(
+        p.completers for p in prompts
+    )
+    has_resources = bool(resources or resource_templates)
+    subscriptions = any(r.subscribe for r in resources) or any(
+        t.subscribe for t in resource_templates
+    )
+    # 2026-07-28 clients get resource updates and list changes on subscriptions/listen.
+    listen = ListenHandler(handle.bus)
+
+    @asynccontextmanager
+    async def server_lifespan(_: Server[Any]) -> AsyncIterator[Any]:
+        try:
+            async with tasks.running() if tasks is not None else _nothing():
+                if lifespan is None:
+                    yield None
+                else:
+                    async with lifespan(handle) as state:
+                        yield state
+        finally:
+            listen.close()
+            await dispatcher.binder.close()
+
+    with warnings.catch_warnings():
+        # on_set_logging_level is deprecated for 2026-07-28 only; 2025-era clients need it.
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        server: Server[Any] = Server(
+            info.name,
+            version=info.version,
+            title=info.title,
+            description=info.description,
+            instructions=info.instructions,
+            website_url=info.website_url,
+            lifespan=server_lifespan,
+            get_tool_input_schema=dispatcher.tool_input_schema if tools else None,
+            on_list_resources=dispatcher.list_resources if has_resources else None,
+            on_list_resource_templates=dispatcher.list_resource_templates
+            if has_resources
+            else None,
+            on_read_resource=dispatcher.read_resource if has_resources else None,
+            on_subscribe_resource=dispatcher.subscribe if subscriptions else None,
+            on_unsubscribe_resource=dispatcher.unsubscribe if subscriptions else None,
+            on_subscriptions_listen=listen,
+            on_list_prompts=dispatcher.list_prompts if prompts else None,
+            on_get_prompt=dispatcher.get_prompt if prompts else None,
+            on_completion=dispatcher.complete if has_completions else None,
+            on_set_logging_level=_set_log_level,
+        )
+    if tools:
+        # Registered directly: `tools/list` answers with the definitions as they are, not a
+        # model, and a call that starts a task answers with a result the SDK has no model
+        # for (CreateTaskResult); `on_list_tools` and `on_call_tool` allow neither.
+        server.add_request_handler(
+            "tools/list", types.PaginatedRequestParams, dispatcher.list_tools
+        )
+        server.add_request_handler("tools/call", types.CallToolRequestParams, dispatcher.call_tool)
+    server.middleware.append(_Boundary(info.name, dispatcher.wire_tools if tools else None))
+    if tasks is not None:
+        tasks.install(
+            server, {t.name: t.task_support for t in dispatcher.tools.values()}, handle.bus
+        )
+    if log_namespace is not None:
+        _install_log_bridge(log_namespace)
+    return server

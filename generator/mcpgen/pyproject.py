@@ -1,0 +1,69 @@
+"""What both templates of a project's `pyproject.toml` write alike: the server's dependencies
+and the tool tables (ruff, mypy) its checks run with.
+
+`mcpgen generate` writes a pyproject once (templates/server/scaffold) when a project has
+none; the copier template (templates/project) writes one and merges it on `copier update`.
+Both render these, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+# What a generated server imports: its vendored runtime's imports, each declared with a
+# range even where `mcp` brings it, since the runtime imports it itself (a test holds this
+# list to the runtime's imports). (requirement, why it is here when the name does not say.)
+RUNTIME_DEPENDENCIES: tuple[tuple[str, str | None], ...] = (
+    ("anyio>=4.9,<5", None),
+    ("httpx2>=2.10,<3", "tools that call an HTTP API (the SDK's client uses it too)"),
+    ("jsonschema>=4.20,<5", "the judge of a value the runtime's fast schema check does not accept"),
+    ("mcp>=2.3,<3", None),
+    ("mcp-types>=2.3,<3", None),
+    ("pydantic>=2.12,<3", None),
+    ("pydantic-core>=2.41,<3", None),
+    (
+        "regress>=2024.11.1,<2028",
+        "JSON Schema patterns are ECMA-262 regular expressions: regress runs them as such.",
+    ),
+    ("starlette>=0.27,<2", None),
+    ("typing-extensions>=4.13,<5", None),
+    ("uvicorn>=0.31.1,<1", "serves streamable HTTP (`--transport http`)"),
+)
+
+_TOOL_TABLES = """\
+[tool.ruff]
+line-length = 100
+target-version = "py{python}"
+
+[tool.ruff.lint]
+select = ["E", "F", "W", "I", "UP", "B", "SIM", "RUF", "TID251"]
+ignore = ["E501", "RUF001", "RUF002", "RUF003"]
+
+# Server code reaches the SDK only through the runtime, so an SDK upgrade touches one package.
+[tool.ruff.lint.flake8-tidy-imports.banned-api]
+"mcp".msg = "import the SDK through {package}._generated.runtime"
+"mcp_types".msg = "import the SDK through {package}._generated.runtime"
+
+# The vendored runtime's modules lift the ban for themselves (`# ruff: noqa: TID251`).
+[tool.ruff.lint.per-file-ignores]
+"tests/**" = ["TID251"]
+
+[tool.mypy]
+strict = true
+python_version = "{python_dotted}"
+files = ["src", "tests"]"""
+
+
+def dependency_lines(indent: str = "    ") -> str:
+    """The items of `[project] dependencies`, one a line, each why-comment above its line."""
+    lines: list[str] = []
+    for requirement, why in RUNTIME_DEPENDENCIES:
+        if why is not None:
+            lines.append(f"{indent}# {why}")
+        lines.append(f'{indent}"{requirement}",')
+    return "\n".join(lines)
+
+
+def tool_tables(package: str, python_version: str = "3.11") -> str:
+    """The `[tool.ruff*]` and `[tool.mypy]` tables of a project whose package is `package`."""
+    return _TOOL_TABLES.format(
+        package=package, python=python_version.replace(".", ""), python_dotted=python_version
+    )

@@ -1,0 +1,182 @@
+"""The descriptors the generated `operations.py` is made of: operations, their parameters
+and bodies, the API and its security schemes, and an API's answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+import httpx2
+from pydantic import BaseModel
+
+from ..runtime._errors import DeclaredError
+
+Location: TypeAlias = Literal["path", "query", "header", "cookie"]
+_DEFAULT_STYLE: dict[str, str] = {
+    "path": "simple",
+    "header": "simple",
+    "query": "form",
+    "cookie": "form",
+}
+
+
+class Param:
+    """One input property sent as a parameter: where, under which name, in which style."""
+
+    __slots__ = ("allow_reserved", "explode", "json", "location", "name", "property", "style")
+
+    def __init__(
+        self,
+        property: str,
+        location: Location,
+        *,
+        name: str | None = None,
+        style: str | None = None,
+        explode: bool | None = None,
+        allow_reserved: bool = False,
+        json: bool = False,
+    ) -> None:
+        self.property = property
+        self.location = location
+        self.name = name if name is not None else property
+        self.style = style if style is not None else _DEFAULT_STYLE[location]
+        self.explode = explode if explode is not None else self.style == "form"
+        self.allow_reserved = allow_reserved
+        self.json = json  # OpenAPI `content`: an object or array goes as JSON text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Encoding:
+    """How one property of a form body is sent: OpenAPI's Encoding Object, defaults applied.
+
+    With a `style`, the property is serialised as a query parameter of that style would be
+    (deepObject: `metadata[order]=42`), each pair a field. Without one, each value (each item,
+    for an array) is one field: text, JSON (`content_type` application/json, and any object),
+    or in a multipart body bytes (`binary`: base64 text, decoded) of `content_type`.
+    """
+
+    style: str | None = None
+    explode: bool = True
+    allow_reserved: bool = False
+    content_type: str | None = None
+    binary: bool = False
+
+
+_BY_CONTENT = Encoding()
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """Where the request body comes from, and how it is encoded."""
+
+    content_type: str = "application/json"
+    property: str | None = None  # None: every input property that is not a parameter
+    base64: bool = False  # an octet-stream body given as base64 text
+    # Form bodies: how each property is sent (a property not named here: by its content).
+    encoding: Mapping[str, Encoding] = field(default_factory=dict)
+
+
+ErrorTypes: TypeAlias = Mapping[str, tuple[type[DeclaredError], type[BaseModel]]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Operation:
+    """One HTTP operation a tool calls: the request, and how its answer becomes a result."""
+
+    tool: str
+    method: str
+    path: str
+    query: str | None = None  # a fixed query, sent before the parameters
+    base_url: str | None = None  # None: the API's
+    params: tuple[Param, ...] = ()
+    body: Body | None = None
+    response: Literal["application/json", "text", "none"] = "application/json"
+    wrap: str | None = None
+    # "404" / "4XX" / "default" -> (error class, its data model).
+    errors: ErrorTypes = field(default_factory=dict)
+    security: tuple[tuple[str, ...], ...] | None = None  # None: the API's
+    strict: bool = True  # check the answer against the output schema
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bearer:
+    """`Authorization: Bearer <token>`."""
+
+    env: str
+
+    def env_vars(self) -> list[str]:
+        return [self.env]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiKey:
+    """An API key in a header, a query parameter or a cookie."""
+
+    location: Literal["header", "query", "cookie"]
+    name: str
+    env: str
+
+    def env_vars(self) -> list[str]:
+        return [self.env]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Basic:
+    """HTTP Basic authentication."""
+
+    username_env: str
+    password_env: str
+
+    def env_vars(self) -> list[str]:
+        return [self.username_env, self.password_env]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuth2ClientCredentials:
+    """OAuth 2 client credentials: a token from `token_url`, cached until it expires."""
+
+    token_url: str
+    client_id_env: str
+    client_secret_env: str
+    scopes: Sequence[str] = ()
+
+    def env_vars(self) -> list[str]:
+        return [self.client_id_env, self.client_secret_env]
+
+
+Scheme: TypeAlias = Bearer | ApiKey | Basic | OAuth2ClientCredentials
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Api:
+    """The HTTP API as the spec's `[http]` section declares it."""
+
+    base_url: str
+    base_url_env: str
+    timeout: float = 30.0  # seconds for each try
+    retries: int = 2
+    deadline: float = 30.0  # seconds for a whole call: every try, every wait
+    auth: Mapping[str, Scheme] = field(default_factory=dict)
+    security: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer, read in full."""
+
+    status: int
+    headers: httpx2.Headers
+    body: bytes
+
+    def text(self) -> str:
+        charset = "utf-8"
+        match = re.search(r"charset=([\w.-]+)", self.headers.get("content-type", ""), re.I)
+        if match:
+            charset = match[1]
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
