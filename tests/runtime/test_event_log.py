@@ -8,12 +8,13 @@ sessions on a real server.)
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
 import mcp_types as types
 import pytest
 from mcp.server.streamable_http import EventMessage
 from mcpgen.vendored.runtime._event_store import MemoryEventStore
+from mcpgen.vendored.runtime._http_calls import _Calls, _SessionEvents
 
 pytestmark = pytest.mark.anyio
 
@@ -23,18 +24,23 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def answer(request_id: int, text: str) -> types.JSONRPCResponse:
+def response(request_id: int, text: str) -> types.JSONRPCResponse:
     return types.JSONRPCResponse(jsonrpc="2.0", id=request_id, result={"text": text})
 
 
-async def replayed(log: Any, owner: str, event_id: str) -> tuple[str | None, list[str]]:
-    sent: list[EventMessage] = []
+def answer(request_id: int, text: str) -> bytes:
+    """A response as the log keeps it: the JSON the SDK wrote to the stream."""
+    return response(request_id, text).model_dump_json(by_alias=True, exclude_unset=True).encode()
 
-    async def send(event: EventMessage) -> None:
-        sent.append(event)
 
-    stream = await log.replay_after(owner, event_id, send)
-    return stream, [e.message.result["text"] for e in sent]  # type: ignore[union-attr]
+async def replayed(
+    log: MemoryEventStore, owner: str, event_id: str
+) -> tuple[str | None, list[str]]:
+    found = await log.after(owner, event_id)
+    if found is None:
+        return None, []
+    stream, later = found
+    return stream, [json.loads(message)["result"]["text"] for _, message in later]
 
 
 async def test_an_owner_replays_its_own_stream_and_nothing_else() -> None:
@@ -76,16 +82,19 @@ async def test_the_log_keeps_the_latest_events_of_every_stream() -> None:
 
 async def test_a_replay_survives_events_that_come_and_go_while_it_sends() -> None:
     log = MemoryEventStore(max_events=3)
-    priming = await log.append("a", "2", None)
-    await log.append("a", "2", answer(2, "one"))
-    await log.append("a", "2", answer(2, "two"))
-    sent: list[str] = []
+    session = _SessionEvents(log, _Calls())
+    priming = await session.store_event("2", None)
+    await session.store_event("2", response(2, "one"))
+    await session.store_event("2", response(2, "two"))
+    sent: list[EventMessage] = []
 
     async def send_slowly(event: EventMessage) -> None:
         # Meanwhile, other sessions' events push the rest of this stream out of the log.
         for n in range(3):
             await log.append("b", "7", answer(7, f"b {n}"))
-        sent.append(event.message.result["text"])  # type: ignore[union-attr]
+        sent.append(event)
 
-    assert await log.replay_after("a", priming, send_slowly) == "2"
-    assert sent == ["one", "two"]
+    assert await session.replay_events_after(priming, send_slowly) == "2"
+    # The very messages the SDK stored, each under its own event id.
+    assert [event.message for event in sent] == [response(2, "one"), response(2, "two")]
+    assert all(event.event_id for event in sent)

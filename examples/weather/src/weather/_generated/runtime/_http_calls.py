@@ -14,10 +14,14 @@ from typing import Any
 import anyio
 import mcp_types as types
 from mcp.server.context import CallNext, ServerRequestContext
-from mcp.server.streamable_http import REQUEST_CANCELLED, EventCallback, EventStore
+from mcp.server.streamable_http import REQUEST_CANCELLED, EventCallback, EventMessage, EventStore
 from mcp.shared.exceptions import MCPError
+from pydantic import TypeAdapter
 
 from ._event_store import EventLog, _StreamKey
+
+# The messages of a stream, as the log keeps them (JSON) and as the SDK sends them.
+_WIRE: TypeAdapter[types.JSONRPCMessage] = TypeAdapter(types.JSONRPCMessage)
 
 
 class _SessionEvents(EventStore):
@@ -34,17 +38,24 @@ class _SessionEvents(EventStore):
         self._owner = secrets.token_urlsafe(16)
 
     async def store_event(self, stream_id: str, message: types.JSONRPCMessage | None) -> str:
-        event_id = await self._log.append(self._owner, stream_id, message)
         if message is None:
+            event_id = await self._log.append(self._owner, stream_id, None)
             self._carried(stream_id)
-        return event_id
+            return event_id
+        # As the SDK writes it to the stream, so a replay sends the very same JSON.
+        sent = _WIRE.dump_json(message, by_alias=True, exclude_unset=True)
+        return await self._log.append(self._owner, stream_id, sent)
 
     async def replay_events_after(
         self, last_event_id: str, send_callback: EventCallback
     ) -> str | None:
-        stream = await self._log.replay_after(self._owner, last_event_id, send_callback)
-        if stream is not None:
-            self._carried(stream)
+        found = await self._log.after(self._owner, last_event_id)
+        if found is None:
+            return None
+        stream, later = found
+        self._carried(stream)
+        for event_id, message in later:
+            await send_callback(EventMessage(_WIRE.validate_json(message), event_id))
         return stream
 
     def _carried(self, stream: str) -> None:

@@ -1,0 +1,268 @@
+"""Benchmark: server CPU per tool call over streamable HTTP, generated server vs bare SDK.
+
+Generates tests/benchmarks/runtime_bench.toml (as bench_runtime.py does) and runs, each in a
+process of its own on loopback, side by side for the whole run:
+
+  generated  `python -m runtime_bench --transport http` (the runtime: host guard, event
+             store, argument and output checks, limits, the error boundary, ...);
+  bare       a hand-written low-level `mcp.server.Server` with the same `echo` tool
+             (input and output schema, structuredContent), served by the SDK's own
+             `streamable_http_app()` on uvicorn: the least a server on the SDK can do.
+
+Each round drives `--calls` cheap `echo` calls into each server in turn (the order rotated
+every round), from 1 client and from 32 at once (SDK `Client`s over streamable HTTP, in this
+process), in each protocol era, and reads the server process's CPU time (user + system,
+from /proc) before and after: CPU per call is what the server spent, whatever the client
+and the machine's other load did to wall time. A ratio is the median of the per-round
+ratios (each round's two sides measured next to each other), with their spread.
+Target (issue 14): generated / bare <= 1.10 at 1 and at 32 clients.
+
+    python tests/benchmarks/bench_http.py [--rounds 5] [--calls 400] [--quick] [--profile]
+
+`--profile` runs the generated server under cProfile for one 32-client round instead and
+prints where its CPU goes. It is a report, not a test: the exit status is 0 unless the
+benchmark itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+from mcp.client import Client
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_runtime import PACKAGE, free_port, generate_package
+
+ERAS = ("legacy", "2026-07-28")
+CLIENTS = (1, 32)
+TICKS = os.sysconf("SC_CLK_TCK")
+
+BARE_HTTP_SERVER = textwrap.dedent(
+    """\
+    import json
+    import sys
+
+    import mcp_types as types
+    import uvicorn
+    from mcp.server import Server
+    from mcp.shared.exceptions import MCPError
+
+    SCHEMA = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
+    TOOL = types.Tool(
+        name="echo",
+        description="Return the text unchanged.",
+        input_schema=SCHEMA,
+        output_schema=SCHEMA,
+    )
+    LISTING = types.ListToolsResult(tools=[TOOL])
+
+
+    async def list_tools(ctx, params):
+        return LISTING
+
+
+    async def call_tool(ctx, params):
+        if params.name != "echo":
+            raise MCPError(types.INVALID_PARAMS, f"Unknown tool: {params.name}")
+        text = (params.arguments or {}).get("text")
+        if not isinstance(text, str):
+            return types.CallToolResult(
+                content=[types.TextContent(text="text: must be a string")], is_error=True
+            )
+        structured = {"text": text}
+        return types.CallToolResult(
+            content=[types.TextContent(text=json.dumps(structured, ensure_ascii=False))],
+            structured_content=structured,
+        )
+
+
+    server = Server("bare-echo", on_list_tools=list_tools, on_call_tool=call_tool)
+    uvicorn.run(server.streamable_http_app(), port=int(sys.argv[1]), log_level="warning")
+    """
+)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (its threads included), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+@contextlib.contextmanager
+def serving(command: list[str], port: int, env: dict[str, str], log: Path) -> Iterator[int]:
+    """Run a server until the block ends; its pid once it answers on `port`."""
+    with log.open("wb") as output:
+        proc = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=output, stderr=output, env=env
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not _listening(port):
+            if proc.poll() is not None:
+                raise RuntimeError(f"{command} exited with {proc.returncode}:\n{log.read_text()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{command} did not listen within 30 s")
+            time.sleep(0.05)
+        yield proc.pid
+    finally:
+        # SIGINT: both servers stop cleanly on it (and cProfile, under `--profile`, writes).
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+        return True
+    return False
+
+
+async def drive(url: str, era: str, clients: int, calls: int) -> None:
+    """`calls` echo calls in all, from `clients` clients at once, each on its own connection."""
+
+    async def one_client(count: int) -> None:
+        async with Client(url, mode=era) as client:
+            for n in range(count):
+                result = await client.call_tool("echo", {"text": f"call {n}"})
+                if result.is_error or result.structured_content != {"text": f"call {n}"}:
+                    raise RuntimeError(f"unexpected answer from {url}: {result}")
+
+    share, extra = divmod(calls, clients)
+    async with anyio.create_task_group() as group:
+        for index in range(clients):
+            group.start_soon(one_client, share + (index < extra))
+
+
+@dataclass
+class Series:
+    """One (era, clients) cell: per-round CPU ms per call of each side."""
+
+    generated: list[float] = field(default_factory=list)
+    bare: list[float] = field(default_factory=list)
+
+    def ratios(self) -> list[float]:
+        return [g / b for g, b in zip(self.generated, self.bare, strict=True)]
+
+
+def measure(
+    servers: dict[str, tuple[int, str]], rounds: int, calls: int, eras: Sequence[str]
+) -> dict[tuple[str, int], Series]:
+    table = {(era, clients): Series() for era in eras for clients in CLIENTS}
+    sides = list(servers)
+    for round_ in range(rounds):
+        order = sides[round_ % 2 :] + sides[: round_ % 2]
+        for (era, clients), series in table.items():
+            for side in order:
+                pid, url = servers[side]
+                # A warm-up connection per cell keeps first-call costs (imports, bindings,
+                # caches) out of the figures; it is not counted.
+                anyio.run(drive, url, era, clients, clients)
+                before = cpu_seconds(pid)
+                anyio.run(drive, url, era, clients, calls)
+                spent = cpu_seconds(pid) - before
+                getattr(series, side).append(spent / calls * 1000)
+        print(f"  round {round_ + 1}/{rounds} done", file=sys.stderr, flush=True)
+    return table
+
+
+def report(table: dict[tuple[str, int], Series], calls: int) -> None:
+    print(f"\nserver CPU per echo call over streamable HTTP ({calls} calls per cell and round)")
+    print(f"  {'era':<11} {'clients':>7} {'generated':>10} {'bare':>8} {'ratio':>7} {'spread':>13}")
+    for (era, clients), series in table.items():
+        ratios = series.ratios()
+        print(
+            f"  {era:<11} {clients:>7} {statistics.median(series.generated):>8.3f}ms"
+            f" {statistics.median(series.bare):>6.3f}ms {statistics.median(ratios):>6.2f}x"
+            f"  {min(ratios):.2f}-{max(ratios):.2f}"
+        )
+    worst = max(statistics.median(s.ratios()) for s in table.values())
+    print(f"  worst median ratio {worst:.2f}x (target <= 1.10x)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=400, help="calls per cell and round")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 rounds of 64 calls")
+    parser.add_argument("--era", choices=ERAS, action="append", help="only this era (repeatable)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the generated server")
+    parser.add_argument("--profile-out", type=Path, help="with --profile: keep the profile here")
+    options = parser.parse_args(argv)
+    rounds, calls = (2, 64) if options.quick else (options.rounds, options.calls)
+    with tempfile.TemporaryDirectory(prefix="mcpgen-bench-http-") as tmp:
+        work = Path(tmp)
+        src = generate_package(work)
+        bare = work / "bare_http.py"
+        bare.write_text(BARE_HTTP_SERVER, encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(src)}
+        ports = {"generated": free_port(), "bare": free_port()}
+        generated_command = [sys.executable, "-m", PACKAGE, "--transport", "http"]
+        if options.profile:
+            profile = work / "generated.prof"
+            generated_command = [
+                sys.executable,
+                "-m",
+                "cProfile",
+                "-o",
+                str(profile),
+                "-m",
+                PACKAGE,
+                "--transport",
+                "http",
+            ]
+        with (
+            serving(
+                [*generated_command, "--port", str(ports["generated"])],
+                ports["generated"],
+                env,
+                work / "generated.log",
+            ) as generated_pid,
+            serving(
+                [sys.executable, str(bare), str(ports["bare"])],
+                ports["bare"],
+                env,
+                work / "bare.log",
+            ) as bare_pid,
+        ):
+            servers = {
+                "generated": (generated_pid, f"http://127.0.0.1:{ports['generated']}/mcp"),
+                "bare": (bare_pid, f"http://127.0.0.1:{ports['bare']}/mcp"),
+            }
+            if options.profile:
+                for era in ERAS:
+                    anyio.run(drive, servers["generated"][1], era, 32, calls)
+            else:
+                report(measure(servers, rounds, calls, options.era or ERAS), calls)
+        if options.profile:
+            import pstats
+
+            time.sleep(0.5)
+            stats = pstats.Stats(str(profile))
+            stats.sort_stats("tottime").print_stats(25)
+            print("the runtime's own functions, by cumulative time:")
+            stats.sort_stats("cumulative").print_stats(f"{PACKAGE}/_generated/", 30)
+            if options.profile_out is not None:
+                stats.dump_stats(options.profile_out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
