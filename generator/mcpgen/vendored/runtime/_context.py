@@ -187,7 +187,9 @@ class Context(Generic[StateT]):
         A handler that polls this should stop soon; `await ctx.checkpoint()` stops it
         at once by raising the cancellation.
         """
-        return anyio.current_effective_deadline() == -math.inf
+        # A timeout's scope is cancelled by the event loop, which code that never awaits
+        # does not give a turn: the clock says the deadline passed before the scope does.
+        return anyio.current_effective_deadline() <= anyio.current_time()
 
     async def checkpoint(self) -> None:
         """Yield to the event loop; raises the cancellation if the client cancelled.
