@@ -101,21 +101,21 @@ class Seen:
     """What a client received besides results: progress, log messages, other notifications."""
 
     progress: list[tuple[float, float | None, str | None]] = field(default_factory=list)
-    logs: list[tuple[str, Any]] = field(default_factory=list)
+    logs: list[types.LoggingMessageNotificationParams] = field(default_factory=list)
     messages: list[Any] = field(default_factory=list)
 
     async def on_progress(self, progress: float, total: float | None, message: str | None) -> None:
         self.progress.append((progress, total, message))
 
     async def on_log(self, params: types.LoggingMessageNotificationParams) -> None:
-        self.logs.append((params.level, params.data))
+        self.logs.append(params)
 
     async def on_message(self, message: Any) -> None:
         self.messages.append(message)
 
     def log_texts(self) -> list[tuple[str, str]]:
         """(level, message) of each log message the runtime sent (`{"message": ...}`)."""
-        return [(level, data["message"]) for level, data in self.logs]
+        return [(log.level, log.data["message"]) for log in self.logs]
 
 
 async def set_level(client: Client, level: types.LoggingLevel) -> None:

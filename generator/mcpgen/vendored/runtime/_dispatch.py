@@ -175,6 +175,9 @@ class _Dispatcher:
                     inputs.responses[key] = answer
                 inputs = _Inputs(inputs.responses, needed.state)
                 mode = task if task is not None else mode  # a detached call stays a task
+            except Exception:
+                await context._flush_logs()  # what it logged before failing goes out first
+                raise
             finally:
                 _current.reset(token)
         raise MCPError(INTERNAL_ERROR, f"the handler asked for input {MAX_INPUT_ROUNDS} times")
@@ -496,13 +499,22 @@ class _Dispatcher:
         completer = completers.get(params.argument.name)
         if completer is None:
             return types.CompleteResult(completion=types.Completion(values=[]))
-        context = dict(params.context.arguments or {}) if params.context else {}
-        values = list(
-            await self._guarded(
-                f"completion of {params.argument.name!r}",
-                completer(Context(ctx, self.handle), params.argument.value, context),
+        given = dict(params.context.arguments or {}) if params.context else {}
+        context: Context[Any] = Context(ctx, self.handle)
+        token = _current.set(context)  # where the completer's `logging` records go
+        try:
+            values = list(
+                await self._guarded(
+                    f"completion of {params.argument.name!r}",
+                    completer(context, params.argument.value, given),
+                )
             )
-        )
+        except MCPError:
+            await context._flush_logs()
+            raise
+        finally:
+            _current.reset(token)
+        await context._flush_logs()
         return types.CompleteResult(
             completion=types.Completion(
                 values=values[:MAX_COMPLETION_VALUES],
