@@ -187,6 +187,7 @@ class _Dispatcher:
     async def list_tools(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
+        self.handle.seen(ctx)  # a client that listed them wants to hear when they change
         # The envelope only: the SDK checks and shapes it like any result, and the boundary
         # puts the tools in afterwards (`wire_tools`).
         return _NO_TOOLS
@@ -347,11 +348,13 @@ class _Dispatcher:
     async def list_resources(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListResourcesResult:
+        self.handle.seen(ctx)
         return self._resource_list
 
     async def list_resource_templates(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListResourceTemplatesResult:
+        self.handle.seen(ctx)
         return self._template_list
 
     async def read_resource(
@@ -440,6 +443,7 @@ class _Dispatcher:
     async def list_prompts(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListPromptsResult:
+        self.handle.seen(ctx)
         return self._prompt_list
 
     async def get_prompt(
