@@ -104,7 +104,7 @@ def updated(seen: Seen) -> list[str]:
 
 
 def list_changes(seen: Seen) -> list[str]:
-    kinds = {
+    kinds: dict[type[Any], str] = {
         types.ToolListChangedNotification: "tools",
         types.PromptListChangedNotification: "prompts",
         types.ResourceListChangedNotification: "resources",
