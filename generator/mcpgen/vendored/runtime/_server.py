@@ -125,11 +125,12 @@ def build_sdk_server(
             "tools/list", types.PaginatedRequestParams, dispatcher.list_tools
         )
         server.add_request_handler("tools/call", types.CallToolRequestParams, dispatcher.call_tool)
-    server.middleware.append(_Boundary(info.name, dispatcher.wire_tools if tools else None))
     if tasks is not None:
+        # First, so its middleware is outermost: it sees `tools/list` as the boundary makes it.
         tasks.install(
             server, {t.name: t.task_support for t in dispatcher.tools.values()}, handle.bus
         )
+    server.middleware.append(_Boundary(info.name, dispatcher.wire_tools if tools else None))
     if log_namespace is not None:
         _install_log_bridge(log_namespace)
     return server
