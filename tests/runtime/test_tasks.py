@@ -517,3 +517,13 @@ async def test_a_listener_hears_of_the_tasks_it_named_as_they_change() -> None:
     assert {n["_meta"]["io.modelcontextprotocol/subscriptionId"] for n in client_side.heard} == {
         subscription
     }
+
+
+async def test_the_server_says_it_speaks_the_extension_on_2026_only() -> None:
+    sdk = tasks_server(tool("echo", echo, task_support="optional"))
+    async with Client(sdk, mode="auto") as modern_client:
+        modern_extensions = modern_client.server_capabilities.extensions
+    async with Client(sdk, mode="legacy") as legacy_client:
+        legacy_extensions = legacy_client.server_capabilities.extensions
+    assert modern_extensions == {"io.modelcontextprotocol/tasks": {}}
+    assert legacy_extensions is None
