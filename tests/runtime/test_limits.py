@@ -111,26 +111,26 @@ async def test_a_wait_longer_than_max_wait_is_refused(mode: str) -> None:
 
 
 async def test_calls_over_the_rate_are_refused_until_the_window_moves(mode: str) -> None:
-    limits = Limits(rate_limit=(3, 0.3), when_busy="reject")
+    limits = Limits(rate_limit=(3, 0.15), when_busy="reject")
     async with Client(build(tool("ping", pong, limits=limits)), mode=mode) as client:
         first = [await client.call_tool("ping", {}) for _ in range(4)]
-        await anyio.sleep(0.3)
+        await anyio.sleep(0.15)
         later = await client.call_tool("ping", {})
     assert [r.is_error for r in first] == [False, False, False, True]
     error = error_of(first[3])
     assert error["type"] == "ToolBusy"
-    assert 0 < error["data"]["retry_after"] <= 0.3
+    assert 0 < error["data"]["retry_after"] <= 0.15
     assert text_of(later) == "pong"
 
 
 async def test_a_call_over_the_rate_waits_for_the_window(mode: str) -> None:
-    limits = Limits(rate_limit=(2, 0.2), when_busy="wait", max_wait=5)
+    limits = Limits(rate_limit=(2, 0.1), when_busy="wait", max_wait=5)
     async with Client(build(tool("ping", pong, limits=limits)), mode=mode) as client:
         started = time.monotonic()
         results = [await client.call_tool("ping", {}) for _ in range(3)]
         elapsed = time.monotonic() - started
     assert [text_of(r) for r in results] == ["pong"] * 3
-    assert 0.2 <= elapsed < 1  # the third waited for the first to leave the window
+    assert 0.1 <= elapsed < 1  # the third waited for the first to leave the window
 
 
 async def test_the_servers_limit_counts_every_tools_calls(mode: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import anyio
 import pytest
 from mcp.client import Client
 from mcpgen.vendored.runtime import Context, ImageContent, TextContent, ToolChunk
@@ -21,18 +20,20 @@ DOT = ImageContent(data="iVBORw0KGgo=", mime_type="image/png")
 async def slowly(ctx: Context[Any], args: Mapping[str, Any]) -> AsyncIterator[ToolChunk]:
     for word in args["words"]:
         yield word
-        await anyio.sleep(args.get("pause", 0))
 
 
 def streaming() -> Any:
     return tool("read", slowly, stream=True)
 
 
-async def test_chunks_go_out_as_progress_and_the_result_gathers_them(mode: str) -> None:
+async def test_chunks_go_out_as_progress_and_the_result_gathers_them(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Context, "PROGRESS_INTERVAL", 0.0)
     seen = Seen()
     async with Client(build(streaming()), mode=mode) as client:
         result = await client.call_tool(
-            "read", {"words": WORDS, "pause": 0.06}, progress_callback=seen.on_progress
+            "read", {"words": WORDS}, progress_callback=seen.on_progress
         )
     assert text_of(result) == "".join(WORDS)
     # One message per chunk when chunks come slower than the interval; progress counts them.
@@ -52,13 +53,16 @@ async def test_chunks_faster_than_the_interval_go_together_and_none_is_lost(mode
     assert seen.progress[-1][0] == 200
 
 
-async def test_without_progress_chunks_go_out_as_log_messages(mode: str) -> None:
+async def test_without_progress_chunks_go_out_as_log_messages(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Context, "PROGRESS_INTERVAL", 0.0)
     seen = Seen()
     async with Client(
         build(streaming()), mode=mode, logging_callback=seen.on_log, log_level="info"
     ) as client:
         await set_level(client, "info")
-        result = await client.call_tool("read", {"words": WORDS, "pause": 0.06})
+        result = await client.call_tool("read", {"words": WORDS})
     assert text_of(result) == "".join(WORDS)
     assert seen.log_texts() == [("info", word) for word in WORDS]
 
