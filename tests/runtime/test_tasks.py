@@ -14,7 +14,13 @@ from mcp.client import Client
 from mcp.client.context import ClientRequestContext
 from mcp.client.extension import NotificationBinding
 from mcp.shared.exceptions import MCPError
-from mcpgen.vendored.runtime import Context, DeclaredError, ToolChunk
+from mcpgen.vendored.runtime import (
+    Context,
+    DeclaredError,
+    InputRequired,
+    ToolChunk,
+    elicitation_request,
+)
 from mcpgen.vendored.runtime._tasks import Tasks
 from pydantic import BaseModel, ConfigDict
 from runtime_support import (
@@ -527,3 +533,37 @@ async def test_the_server_says_it_speaks_the_extension_on_2026_only() -> None:
         legacy_extensions = legacy_client.server_capabilities.extensions
     assert modern_extensions == {"io.modelcontextprotocol/tasks": {}}
     assert legacy_extensions is None
+
+
+async def test_a_task_may_ask_in_the_multi_round_style() -> None:
+    async def plan(ctx: Context[Any], args: Mapping[str, Any]) -> str:
+        if ctx.request_state is None:
+            form = {"type": "object", "properties": {"guests": {"type": "integer"}}}
+            raise InputRequired({"form": elicitation_request("How many?", form)}, "asked")
+        return f"{ctx.request_state}: {ctx.input_responses['form']['content']['guests']} guests"
+
+    async def answer(request: dict[str, Any]) -> dict[str, Any]:
+        return {"action": "accept", "content": {"guests": 6}}
+
+    tasks = TasksClient(answer)
+    sdk = tasks_server(tool("plan", plan, task_support="optional"))
+    async with Client(sdk, mode=MODERN, extensions=[tasks]) as client:
+        result = await client.call_tool("plan", {})
+    assert text_of(result) == "asked: 6 guests"
+    assert "input_required" in tasks.statuses
+
+
+async def test_tasks_still_running_when_the_server_stops_are_cancelled() -> None:
+    gate = Gate()
+
+    async def job(ctx: Context[Any], args: Mapping[str, Any]) -> str:
+        await gate.hold()
+        return "finished"
+
+    sdk = tasks_server(tool("job", job, task_support="optional"))
+    async with Client(sdk, mode=MODERN, extensions=[TasksClient()]) as client:
+        await start_task(client, "job", {})
+        with anyio.fail_after(5):
+            await gate.reached.wait()
+    assert gate.ended.is_set()
+    assert gate.outcome == ["cancelled"]
