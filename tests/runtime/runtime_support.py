@@ -20,9 +20,15 @@ from mcp.client.extension import ClaimContext, ClientExtension, ResultClaim
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from mcpgen.vendored.runtime import ERROR_META, SdkServer, ServerInfo
-from mcpgen.vendored.runtime._definitions import Binding, ToolBinder
+from mcpgen.vendored.runtime._definitions import (
+    Binding,
+    Prompt,
+    Resource,
+    ResourceTemplate,
+    ToolBinder,
+)
 from mcpgen.vendored.runtime._server import build_sdk_server
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 # The 2025-11-25 initialize handshake ("legacy") and 2026-07-28 (no handshake).
 ERAS = ("legacy", "2026-07-28")
@@ -58,6 +64,48 @@ def tool(
         definition["execution"] = {"taskSupport": task_support}
     model = options.pop("input_model", None)
     return ToolDef(definition, Binding(model, handler, **options))
+
+
+class NoArguments(BaseModel):
+    """The arguments model of a prompt that takes none."""
+
+
+def resource(uri: str, **declared: Any) -> Resource:
+    """A static resource: `text=` or `handler=`, and what else `Resource` takes (its
+    name is its URI, and it has no title, description or MIME type, unless given)."""
+    facts: dict[str, Any] = {"name": uri, "title": None, "description": None, "mime_type": None}
+    return Resource(uri=uri, **{**facts, **declared})
+
+
+def template(
+    uri_template: str, params_model: type[BaseModel], handler: Callable[..., Any], **declared: Any
+) -> ResourceTemplate[Any]:
+    """A resource template, named after its URI template unless `name=` says otherwise;
+    the rest is `ResourceTemplate`'s."""
+    facts: dict[str, Any] = {
+        "name": uri_template,
+        "title": None,
+        "description": None,
+        "mime_type": None,
+    }
+    return ResourceTemplate(
+        uri_template=uri_template,
+        params_model=params_model,
+        handler=handler,
+        **{**facts, **declared},
+    )
+
+
+def prompt(name: str, handler: Callable[..., Any], **declared: Any) -> Prompt[Any]:
+    """A prompt of no arguments unless `arguments=` and `arguments_model=` say otherwise;
+    the rest is `Prompt`'s."""
+    facts: dict[str, Any] = {
+        "title": None,
+        "description": None,
+        "arguments": [],
+        "arguments_model": NoArguments,
+    }
+    return Prompt(name=name, handler=handler, **{**facts, **declared})
 
 
 def build(*tools: ToolDef, **server: Any) -> SdkServer:

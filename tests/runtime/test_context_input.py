@@ -21,10 +21,18 @@ from mcpgen.vendored.runtime import (
     roots_request,
     sampling_request,
 )
-from mcpgen.vendored.runtime._definitions import Prompt, Resource
 from mcpgen.vendored.runtime._dispatch import MAX_INPUT_ROUNDS
 from pydantic import BaseModel, Field, FileUrl
-from runtime_support import MODERN, build, modern, text_of, tool
+from runtime_support import (
+    MODERN,
+    NoArguments,
+    build,
+    modern,
+    prompt,
+    resource,
+    text_of,
+    tool,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -238,9 +246,6 @@ async def test_each_question_is_asked_once_however_often_the_handler_runs(mode: 
 
 
 async def test_prompts_and_resources_may_ask_too(mode: str) -> None:
-    class NoArguments(BaseModel):
-        pass
-
     async def greeting(ctx: Context[Any], args: NoArguments) -> str:
         answer = await ctx.elicit("How many?", Booking)
         assert answer.data is not None
@@ -252,32 +257,14 @@ async def test_prompts_and_resources_may_ask_too(mode: str) -> None:
         return f"{answer.data.guests} guests"
 
     server = build(
-        prompts=[
-            Prompt(
-                name="greet",
-                title=None,
-                description=None,
-                arguments=[],
-                arguments_model=NoArguments,
-                handler=greeting,
-            )
-        ],
-        resources=[
-            Resource(
-                uri="test://guests",
-                name="guests",
-                title=None,
-                description=None,
-                mime_type="text/plain",
-                handler=guests,
-            )
-        ],
+        prompts=[prompt("greet", greeting)],
+        resources=[resource("test://guests", mime_type="text/plain", handler=guests)],
     )
     user = Client_("accept", {"guests": 4})
     async with user.connect(server, mode) as client:
-        prompt = await client.get_prompt("greet", {})
+        greeted = await client.get_prompt("greet", {})
         read = await client.read_resource("test://guests")
-    assert prompt.messages[0].content == types.TextContent(text="Greet 4 guests.")
+    assert greeted.messages[0].content == types.TextContent(text="Greet 4 guests.")
     assert read.contents == [
         types.TextResourceContents(uri="test://guests", mime_type="text/plain", text="4 guests")
     ]

@@ -12,9 +12,18 @@ import pytest
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
 from mcpgen.vendored.runtime import Context, DeclaredError, LogLevel, SdkServer
-from mcpgen.vendored.runtime._definitions import Prompt, Resource
-from pydantic import BaseModel
-from runtime_support import INFO, Seen, build, error_of, set_level, text_of, tool
+from runtime_support import (
+    INFO,
+    NoArguments,
+    Seen,
+    build,
+    error_of,
+    prompt,
+    resource,
+    set_level,
+    text_of,
+    tool,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -152,10 +161,6 @@ async def test_bridged_records_obey_the_level_set(mode: str) -> None:
     assert seen.log_texts() == [("error", "trouble")]
 
 
-class NoArguments(BaseModel):
-    pass
-
-
 class Refused(DeclaredError):
     error_type = "Refused"
     code = -32042
@@ -191,21 +196,8 @@ async def test_records_of_resource_and_prompt_handlers_reach_the_client(mode: st
         return "a prompt"
 
     server = build(
-        resources=[
-            Resource(
-                uri="test://r", name="r", title=None, description=None, mime_type=None, handler=read
-            )
-        ],
-        prompts=[
-            Prompt(
-                name="p",
-                title=None,
-                description=None,
-                arguments=[],
-                arguments_model=NoArguments,
-                handler=render,
-            )
-        ],
+        resources=[resource("test://r", handler=read)],
+        prompts=[prompt("p", render)],
         log_namespace=NAMESPACE,
     )
     seen = Seen()
@@ -237,18 +229,13 @@ async def test_records_of_a_completer_reach_the_client_whether_it_fails_or_not(m
     async def render(ctx: Context[Any], args: NoArguments) -> str:
         return "a prompt"
 
-    prompt = Prompt(
-        name="p",
-        title=None,
-        description=None,
-        arguments=[],
-        arguments_model=NoArguments,
-        handler=render,
-        completers={"style": styles, "id": ids},
+    server = build(
+        prompts=[prompt("p", render, completers={"style": styles, "id": ids})],
+        log_namespace=NAMESPACE,
     )
     seen = Seen()
     ref = types.PromptReference(name="p")
-    async with listening(build(prompts=[prompt], log_namespace=NAMESPACE), mode, seen, "info") as c:
+    async with listening(server, mode, seen, "info") as c:
         done = await c.complete(ref, {"name": "style", "value": "b"})
         with pytest.raises(MCPError) as refused:
             await c.complete(ref, {"name": "id", "value": ""})

@@ -11,14 +11,9 @@ import pytest
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
 from mcpgen.vendored.runtime import Context, PromptMessage, SdkServer, TextContent
-from mcpgen.vendored.runtime._definitions import (
-    Prompt,
-    PromptArgument,
-    Resource,
-    ResourceTemplate,
-)
+from mcpgen.vendored.runtime._definitions import Prompt, PromptArgument, Resource
 from pydantic import BaseModel, Field
-from runtime_support import build, modern
+from runtime_support import build, modern, prompt, resource, template
 
 pytestmark = pytest.mark.anyio
 
@@ -104,59 +99,25 @@ def server() -> SdkServer:
                 text="A test server.",
                 meta={"dev.example/kind": "static"},
             ),
-            Resource(
-                uri="test://latest",
-                name="latest",
-                title=None,
-                description=None,
-                mime_type="text/plain",
-                handler=latest,
-            ),
-            Resource(
-                uri="test://pixel",
-                name="pixel",
-                title=None,
-                description=None,
-                mime_type="image/png",
-                handler=pixel,
-            ),
+            resource("test://latest", mime_type="text/plain", handler=latest),
+            resource("test://pixel", mime_type="image/png", handler=pixel),
         ],
         resource_templates=[
-            ResourceTemplate(
-                uri_template="files://readme/{section}",
-                name="readme",
-                title=None,
-                description=None,
-                mime_type="text/plain",
-                params_model=SectionParams,
-                handler=readme,
-            ),
-            ResourceTemplate(
-                uri_template="files://{+path}",
-                name="file",
-                title=None,
+            template("files://readme/{section}", SectionParams, readme, mime_type="text/plain"),
+            template(
+                "files://{+path}",
+                FileParams,
+                file,
                 description="A file; paths may not leave the folder.",
                 mime_type="text/plain",
-                params_model=FileParams,
-                handler=file,
             ),
-            ResourceTemplate(
-                uri_template="search://notes{?q,limit}",
-                name="search",
-                title=None,
-                description=None,
-                mime_type=None,
-                params_model=SearchParams,
-                handler=search,
-            ),
-            ResourceTemplate(
-                uri_template="notes://{id}",
-                name="note",
+            template("search://notes{?q,limit}", SearchParams, search),
+            template(
+                "notes://{id}",
+                NoteParams,
+                note,
                 title="A note",
-                description=None,
                 mime_type="text/plain",
-                params_model=NoteParams,
-                handler=note,
                 completers={"id": note_ids},
             ),
         ],
@@ -174,13 +135,11 @@ def server() -> SdkServer:
                 completers={"style": styles},
                 meta={"dev.example/kind": "prompt"},
             ),
-            Prompt(
-                name="conversation",
-                title=None,
-                description=None,
+            prompt(
+                "conversation",
+                conversation,
                 arguments=[PromptArgument(name="id", description=None, required=True)],
                 arguments_model=SummarizeArguments,
-                handler=conversation,
             ),
         ],
     )

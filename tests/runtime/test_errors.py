@@ -14,10 +14,10 @@ import pytest
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
 from mcpgen.vendored.runtime import ERROR_META, NOT_IMPLEMENTED_META, Context, DeclaredError
-from mcpgen.vendored.runtime._definitions import Binding, Resource, ToolBinder
+from mcpgen.vendored.runtime._definitions import Binding, ToolBinder
 from mcpgen.vendored.runtime._server import build_sdk_server
 from pydantic import BaseModel, Field
-from runtime_support import INFO, build, error_of, modern, text_of, tool
+from runtime_support import INFO, build, error_of, modern, resource, text_of, tool
 
 pytestmark = pytest.mark.anyio
 
@@ -269,18 +269,12 @@ async def stub_read(ctx: Context[Any]) -> str:
     raise NotImplementedError
 
 
-def resource(uri: str, handler: Any) -> Resource:
-    return Resource(
-        uri=uri, name=uri, title=None, description=None, mime_type=None, handler=handler
-    )
-
-
 async def test_resource_handlers_fail_as_json_rpc_errors(mode: str) -> None:
     sdk = build(
         resources=[
-            resource("test://fails", failing_read),
-            resource("test://missing", missing_read),
-            resource("test://stub", stub_read),
+            resource("test://fails", handler=failing_read),
+            resource("test://missing", handler=missing_read),
+            resource("test://stub", handler=stub_read),
         ]
     )
     async with Client(sdk, mode=mode) as client:

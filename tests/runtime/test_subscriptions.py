@@ -22,10 +22,18 @@ from mcp.client.subscriptions import (
 )
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcpgen.vendored.runtime import Context, SdkServer
-from mcpgen.vendored.runtime._definitions import Resource, ResourceTemplate
 from mcpgen.vendored.runtime._tasks import Tasks
 from pydantic import BaseModel
-from runtime_support import MODERN, Seen, build, eventually, text_of, tool
+from runtime_support import (
+    MODERN,
+    Seen,
+    build,
+    eventually,
+    resource,
+    template,
+    text_of,
+    tool,
+)
 
 pytestmark = [
     pytest.mark.anyio,
@@ -63,36 +71,10 @@ def server(tasks: Tasks | None = None) -> SdkServer:
     return build(
         tool("touch", touch),
         resources=[
-            Resource(
-                uri="test://latest",
-                name="latest",
-                title=None,
-                description=None,
-                mime_type=None,
-                handler=read_latest,
-                subscribe=True,
-            ),
-            Resource(
-                uri="test://about",
-                name="about",
-                title=None,
-                description=None,
-                mime_type=None,
-                text="fixed",
-            ),
+            resource("test://latest", handler=read_latest, subscribe=True),
+            resource("test://about", text="fixed"),
         ],
-        resource_templates=[
-            ResourceTemplate(
-                uri_template="notes://{id}",
-                name="note",
-                title=None,
-                description=None,
-                mime_type=None,
-                params_model=NoteParams,
-                handler=read_note,
-                subscribe=True,
-            )
-        ],
+        resource_templates=[template("notes://{id}", NoteParams, read_note, subscribe=True)],
         tasks=tasks,
     )
 
@@ -164,13 +146,7 @@ async def test_subscribing_to_what_cannot_be_subscribed_is_refused(
 
 
 async def test_a_server_without_subscribable_resources_offers_no_subscriptions() -> None:
-    sdk = build(
-        resources=[
-            Resource(
-                uri="test://a", name="a", title=None, description=None, mime_type=None, text=""
-            )
-        ]
-    )
+    sdk = build(resources=[resource("test://a", text="")])
     async with Client(sdk, mode="legacy") as client:
         assert client.server_capabilities.resources is not None
         assert client.server_capabilities.resources.subscribe is False
