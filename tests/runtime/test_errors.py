@@ -24,6 +24,14 @@ pytestmark = pytest.mark.anyio
 REFERENCE = re.compile(r"\(reference ([0-9a-f]{12})\)")
 
 
+def incident(text: str, caplog: pytest.LogCaptureFixture) -> tuple[str, logging.LogRecord]:
+    """The reference `text` quotes, and the one record of the server's log that has it."""
+    quoted = REFERENCE.search(text)
+    assert quoted is not None, text
+    (record,) = [r for r in caplog.records if quoted.group(1) in r.getMessage()]
+    return quoted.group(1), record
+
+
 class City(BaseModel):
     city: str
 
@@ -134,10 +142,8 @@ async def test_an_unexpected_error_is_masked_and_logged_under_a_reference(
     assert re.fullmatch(r"Tool 'raises' failed with an internal error \(reference \w+\)\.", text)
     assert "secret" not in text
     assert result.meta is None or ERROR_META not in result.meta
-    reference = REFERENCE.search(text)
-    assert reference is not None
-    (record,) = [r for r in caplog.records if reference.group(1) in r.getMessage()]
-    assert record.getMessage() == f"tool 'raises' failed (reference {reference.group(1)})"
+    reference, record = incident(text, caplog)
+    assert record.getMessage() == f"tool 'raises' failed (reference {reference})"
     assert record.exc_info is not None and isinstance(record.exc_info[1], KeyError)
 
 
@@ -228,10 +234,8 @@ async def test_a_result_that_breaks_the_output_schema_is_masked(
         async with Client(build(typed), mode=mode) as client:
             result = await client.call_tool("forecast", {"city": "Nowhere"})
     assert result.is_error
-    reference = REFERENCE.search(text_of(result))
-    assert reference is not None
-    assert text_of(result) == f"Tool 'forecast' produced an invalid result {reference.group(0)}."
-    (record,) = [r for r in caplog.records if reference.group(1) in r.getMessage()]
+    reference, record = incident(text_of(result), caplog)
+    assert text_of(result) == f"Tool 'forecast' produced an invalid result (reference {reference})."
     assert "temperature: 'warm' is not of type 'number'" in record.getMessage()
 
 
@@ -247,11 +251,10 @@ async def test_a_failure_outside_any_handler_is_masked(
             with pytest.raises(MCPError) as masked:
                 await client.call_tool("t", {})
     assert masked.value.code == types.INTERNAL_ERROR
-    reference = REFERENCE.search(masked.value.message)
-    assert reference is not None
-    assert masked.value.message == f"Internal error {reference.group(0)}"
+    reference, record = incident(masked.value.message, caplog)
+    assert masked.value.message == f"Internal error (reference {reference})"
     assert "secret" not in str(masked.value.data or "")
-    assert any(reference.group(1) in r.getMessage() for r in caplog.records)
+    assert record.exc_info is not None and "secret" in str(record.exc_info[1])
 
 
 # -- outside tools: JSON-RPC errors -------------------------------------------------------
