@@ -255,13 +255,18 @@ class Tasks:
                     )
         result = await call_next(ctx)
         if ctx.method == "tools/list" and isinstance(result, dict):
-            for tool in result.get("tools") or []:
-                support = (
-                    self._support.get(str(tool.get("name"))) if isinstance(tool, dict) else None
-                )
-                if support is not None and "execution" not in tool:
-                    tool["execution"] = {"taskSupport": support}
+            result["tools"] = [self._with_support(tool) for tool in result.get("tools") or []]
         return result
+
+    def _with_support(self, tool: Any) -> Any:
+        """`tool` with its `execution.taskSupport`; a copy, as the tools are the
+        dispatcher's, made once per protocol version."""
+        if not isinstance(tool, dict) or "execution" in tool:
+            return tool
+        support = self._support.get(str(tool.get("name")), "forbidden")
+        if support == "forbidden":
+            return tool
+        return {**tool, "execution": {"taskSupport": support}}
 
     # -- tools/call ----------------------------------------------------------------------
 

@@ -78,6 +78,8 @@ class ServerHandle:
         await self.bus.publish(event)
 
     def seen(self, ctx: ServerRequestContext[Any, Any]) -> None:
+        """Count a 2025-era client among those told of list changes (each request that
+        lists or uses tools, resources or prompts says so)."""
         if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
             self._connections.add(connection_of(ctx.session))
 

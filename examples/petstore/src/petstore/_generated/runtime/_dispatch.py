@@ -175,6 +175,9 @@ class _Dispatcher:
                     inputs.responses[key] = answer
                 inputs = _Inputs(inputs.responses, needed.state)
                 mode = task if task is not None else mode  # a detached call stays a task
+            except Exception:
+                await context._flush_logs()  # what it logged before failing goes out first
+                raise
             finally:
                 _current.reset(token)
         raise MCPError(INTERNAL_ERROR, f"the handler asked for input {MAX_INPUT_ROUNDS} times")
@@ -184,6 +187,7 @@ class _Dispatcher:
     async def list_tools(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
+        self.handle.seen(ctx)  # a client that listed them wants to hear when they change
         # The envelope only: the SDK checks and shapes it like any result, and the boundary
         # puts the tools in afterwards (`wire_tools`).
         return _NO_TOOLS
@@ -344,11 +348,13 @@ class _Dispatcher:
     async def list_resources(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListResourcesResult:
+        self.handle.seen(ctx)
         return self._resource_list
 
     async def list_resource_templates(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListResourceTemplatesResult:
+        self.handle.seen(ctx)
         return self._template_list
 
     async def read_resource(
@@ -437,6 +443,7 @@ class _Dispatcher:
     async def list_prompts(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListPromptsResult:
+        self.handle.seen(ctx)
         return self._prompt_list
 
     async def get_prompt(
@@ -496,13 +503,22 @@ class _Dispatcher:
         completer = completers.get(params.argument.name)
         if completer is None:
             return types.CompleteResult(completion=types.Completion(values=[]))
-        context = dict(params.context.arguments or {}) if params.context else {}
-        values = list(
-            await self._guarded(
-                f"completion of {params.argument.name!r}",
-                completer(Context(ctx, self.handle), params.argument.value, context),
+        given = dict(params.context.arguments or {}) if params.context else {}
+        context: Context[Any] = Context(ctx, self.handle)
+        token = _current.set(context)  # where the completer's `logging` records go
+        try:
+            values = list(
+                await self._guarded(
+                    f"completion of {params.argument.name!r}",
+                    completer(context, params.argument.value, given),
+                )
             )
-        )
+        except MCPError:
+            await context._flush_logs()
+            raise
+        finally:
+            _current.reset(token)
+        await context._flush_logs()
         return types.CompleteResult(
             completion=types.Completion(
                 values=values[:MAX_COMPLETION_VALUES],
@@ -543,10 +559,12 @@ async def _invoke_with_care(
     if binding.timeout is None:
         return await _produce(binding, context, args)
     with anyio.move_on_after(binding.timeout) as scope:
-        return await _produce(binding, context, args)
-    if scope.cancelled_caught:
+        value = await _produce(binding, context, args)
+    # A handler that stopped because `ctx.cancelled` said the deadline passed returns
+    # before its scope is cancelled: it timed out all the same.
+    if scope.cancelled_caught or anyio.current_time() >= scope.deadline:
         raise ToolTimeout(name, binding.timeout)
-    raise AssertionError("unreachable: the scope only ends early when it times out")
+    return value
 
 
 async def _produce(binding: Binding[Any], context: Context[Any], args: Arguments) -> Any:

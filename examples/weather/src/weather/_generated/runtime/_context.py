@@ -24,7 +24,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.message import ServerMessageMetadata
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ._errors import InputRequired, elicitation_request, roots_request, sampling_request
 from ._handle import ServerHandle
@@ -187,7 +187,9 @@ class Context(Generic[StateT]):
         A handler that polls this should stop soon; `await ctx.checkpoint()` stops it
         at once by raising the cancellation.
         """
-        return anyio.current_effective_deadline() == -math.inf
+        # A timeout's scope is cancelled by the event loop, which code that never awaits
+        # does not give a turn: the clock says the deadline passed before the scope does.
+        return anyio.current_effective_deadline() <= anyio.current_time()
 
     async def checkpoint(self) -> None:
         """Yield to the event loop; raises the cancellation if the client cancelled.
@@ -245,7 +247,7 @@ class Context(Generic[StateT]):
         questions are numbered in the order the handler asks them, which suits any handler
         that asks the same questions in the same order each time it runs.
         """
-        answer = await self.elicit_schema(message, schema.model_json_schema(), key=key)
+        answer = await self.elicit_schema(message, _form_schema(schema), key=key)
         data = schema.model_validate(answer.data) if answer.accepted else None
         return Elicitation(answer.action, data)
 
@@ -406,6 +408,24 @@ class Context(Generic[StateT]):
         while self._pending_logs:
             level, message = self._pending_logs.pop(0)
             await self._send_log(level, message, {})
+
+
+def _form_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """`model`'s JSON Schema as an elicitation form, with each field's `$ref` inlined.
+
+    A form's fields are primitive schemas, with no `$defs` beside them (2026-07-28 drops
+    them); pydantic puts an enum field's schema in `$defs` and refers to it.
+    """
+    schema = model.model_json_schema()
+    defs: dict[str, Any] = schema.pop("$defs", {})
+    fields: dict[str, Any] = {}
+    for name, field in schema.get("properties", {}).items():
+        ref = field.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            siblings = {k: v for k, v in field.items() if k != "$ref"}
+            field = {**defs[ref.removeprefix("#/$defs/")], **siblings}
+        fields[name] = field
+    return {**schema, "properties": fields}
 
 
 def _mcp_level(levelno: int) -> LogLevel:

@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import mcp_types as types
-from mcp.server.lowlevel import Server
+from mcp.server.lowlevel import NotificationOptions, Server
+from mcp.server.models import InitializationOptions
 from mcp.server.subscriptions import ListenHandler
 from mcp.shared.exceptions import MCPDeprecationWarning
 
@@ -19,6 +20,31 @@ from ._definitions import BindTools, Lifespan, Limits, Prompt, Resource, Resourc
 from ._dispatch import _Dispatcher, _nothing
 from ._handle import ServerHandle, ServerInfo
 from ._tasking import TaskRunner
+
+
+class _Server(Server[Any]):
+    """The SDK server, telling 2025-era clients that its lists may change.
+
+    Any handler may call `ctx.server.tools_changed()` and the like, and 2025-era clients
+    refetch a list only if the server said it may change. The SDK says so only when given
+    `NotificationOptions`, which its transports (in-process, stdio, HTTP) never pass; on
+    2026-07-28 it says so by itself, as `subscriptions/listen` is served.
+    """
+
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
+        return super().create_initialization_options(
+            notification_options or _LISTS_MAY_CHANGE, experimental_capabilities, extensions
+        )
+
+
+_LISTS_MAY_CHANGE = NotificationOptions(
+    prompts_changed=True, resources_changed=True, tools_changed=True
+)
 
 
 def build_sdk_server(
@@ -69,7 +95,7 @@ def build_sdk_server(
     with warnings.catch_warnings():
         # on_set_logging_level is deprecated for 2026-07-28 only; 2025-era clients need it.
         warnings.simplefilter("ignore", MCPDeprecationWarning)
-        server: Server[Any] = Server(
+        server: Server[Any] = _Server(
             info.name,
             version=info.version,
             title=info.title,
@@ -99,11 +125,12 @@ def build_sdk_server(
             "tools/list", types.PaginatedRequestParams, dispatcher.list_tools
         )
         server.add_request_handler("tools/call", types.CallToolRequestParams, dispatcher.call_tool)
-    server.middleware.append(_Boundary(info.name, dispatcher.wire_tools if tools else None))
     if tasks is not None:
+        # First, so its middleware is outermost: it sees `tools/list` as the boundary makes it.
         tasks.install(
             server, {t.name: t.task_support for t in dispatcher.tools.values()}, handle.bus
         )
+    server.middleware.append(_Boundary(info.name, dispatcher.wire_tools if tools else None))
     if log_namespace is not None:
         _install_log_bridge(log_namespace)
     return server
