@@ -22,7 +22,7 @@ from mcp.server.subscriptions import (
 )
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from ._sdk_internals import _connection_of
+from ._sdk_internals import connection_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ class ServerHandle:
 
     def seen(self, ctx: ServerRequestContext[Any, Any]) -> None:
         if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
-            self._connections.add(_connection_of(ctx.session))
+            self._connections.add(connection_of(ctx.session))
 
     def subscribe(self, uri: str, connection: Any) -> None:
         self._subscribers.setdefault(uri, weakref.WeakSet()).add(connection)

@@ -1,7 +1,18 @@
 """Every use of what the SDK (mcp 2.3) does not make public, in one place.
 
-Each access names the SDK change that would remove it; `tests/runtime/
-test_sdk_internals.py` fails loudly when an SDK release moves one of them.
+`tests/runtime/test_sdk_internals.py` checks each against the installed SDK and fails
+loudly when a release moves one. What each reads, and the SDK change that would remove it:
+
+- `wants_progress`: the request's outbound channel (`session._request_outbound`, wrapped
+  once as `_inner` on 2026-07-28) and its `_on_progress`, where an in-process client's
+  progress callback lives. Gone once `ServerRequestContext` says whether the client asked
+  for progress (a public flag, or a public `on_progress`).
+- `connection_of`: `session._connection`, the connection a per-request session proxies.
+  Gone once the session exposes the connection, or state that lives as long as it.
+- `SessionManager`: `event_store` read once per new session (each read makes that
+  session's store), `_admit_session` overridden, `_server_instances` and `_session_owners`
+  edited to end the session idle longest. Gone once `StreamableHTTPSessionManager` takes
+  an event store factory and a policy for a new session at `max_sessions`.
 """
 
 # ruff: noqa: TID251 (the runtime is where the SDK is imported)
@@ -17,13 +28,13 @@ from mcp.server.lowlevel import Server
 from mcp.server.streamable_http import EventStore, StreamableHTTPServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
+from ._types import logger
+
 if TYPE_CHECKING:
     from mcp.server.auth.middleware.bearer_auth import AuthorizationContext
 
-from ._types import logger
 
-
-def _wants_progress(request: ServerRequestContext[Any, Any]) -> bool:
+def wants_progress(request: ServerRequestContext[Any, Any]) -> bool:
     """Whether the client asked for progress on this request.
 
     A progress token in `_meta` says so on the wire; in-process clients give a callback
@@ -39,7 +50,7 @@ def _wants_progress(request: ServerRequestContext[Any, Any]) -> bool:
     return False
 
 
-def _connection_of(session: object) -> Any:
+def connection_of(session: object) -> Any:
     """The object that lives as long as the client's connection.
 
     `ctx.session` is a new proxy for every request; SDK 2.3 keeps the connection it

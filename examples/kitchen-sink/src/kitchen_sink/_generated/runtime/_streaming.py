@@ -11,7 +11,7 @@ from typing import Any
 import mcp_types as types
 
 from ._context import Context
-from ._sdk_internals import _wants_progress
+from ._sdk_internals import wants_progress
 from ._types import ContentBlock, ToolChunk
 
 
@@ -25,7 +25,7 @@ class _Stream:
 
     def __init__(self, context: Context[Any]) -> None:
         self.context = context
-        self.as_progress = _wants_progress(context._request)
+        self.as_progress = wants_progress(context._request)
         self.count = 0
         self.unsent: list[str] = []
         self.sent_at = -math.inf

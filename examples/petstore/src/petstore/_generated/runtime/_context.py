@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from ._errors import InputRequired, elicitation_request, roots_request, sampling_request
 from ._handle import ServerHandle
-from ._sdk_internals import _connection_of
+from ._sdk_internals import connection_of
 from ._tasking import Detacher, RunningTask
 from ._types import (
     INVALID_PARAMS,
@@ -386,7 +386,7 @@ class Context(Generic[StateT]):
             return  # a task has no request to log on; its status says how it goes
         session = self._request.session
         if self.protocol_version not in MODERN_PROTOCOL_VERSIONS:
-            threshold = _session_log_levels.get(_connection_of(session))
+            threshold = _session_log_levels.get(connection_of(session))
             if threshold is not None and _LOG_ORDER[level] < _LOG_ORDER[threshold]:
                 return
         data: dict[str, Any] = {"message": message, **fields} if fields else {"message": message}
@@ -447,7 +447,7 @@ class _LogBridge(logging.Handler):
 async def _set_log_level(
     ctx: ServerRequestContext[Any, Any], params: types.SetLevelRequestParams
 ) -> types.EmptyResult:
-    _session_log_levels[_connection_of(ctx.session)] = params.level
+    _session_log_levels[connection_of(ctx.session)] = params.level
     return types.EmptyResult()
 
 

@@ -44,7 +44,7 @@ from ._errors import (
 from ._handle import ServerHandle
 from ._json import _pydantic_errors, to_json
 from ._limits import _Limiter
-from ._sdk_internals import _connection_of
+from ._sdk_internals import connection_of
 from ._sieve import _NO_TOOLS, sieve_tools
 from ._streaming import _Stream
 from ._tasking import Detacher, RunningTask, TaskRunner
@@ -423,13 +423,13 @@ class _Dispatcher:
             raise self._not_found(ctx, uri)
         if not allowed:
             raise MCPError(INVALID_PARAMS, f"Resource {uri} does not support subscriptions")
-        self.handle.subscribe(uri, _connection_of(ctx.session))
+        self.handle.subscribe(uri, connection_of(ctx.session))
         return types.EmptyResult()
 
     async def unsubscribe(
         self, ctx: ServerRequestContext[Any, Any], params: types.UnsubscribeRequestParams
     ) -> types.EmptyResult:
-        self.handle.unsubscribe(str(params.uri), _connection_of(ctx.session))
+        self.handle.unsubscribe(str(params.uri), connection_of(ctx.session))
         return types.EmptyResult()
 
     # -- prompts -------------------------------------------------------------------------
