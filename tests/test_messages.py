@@ -156,7 +156,7 @@ def test_a_results_problem_is_logged_as_the_results(
         result = anyio.run(call)
     assert result.is_error
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "- result: 'answer' is a required property" in logged, logged
+    assert '- result: "answer" is a required property' in logged, logged
     assert "arguments" not in logged
 
 

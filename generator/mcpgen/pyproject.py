@@ -14,7 +14,8 @@ from __future__ import annotations
 RUNTIME_DEPENDENCIES: tuple[tuple[str, str | None], ...] = (
     ("anyio>=4.9,<5", None),
     ("httpx2>=2.10,<3", "tools that call an HTTP API (the SDK's client uses it too)"),
-    ("jsonschema>=4.20,<5", "the judge of a value the runtime's fast schema check does not accept"),
+    ("jsonschema>=4.20,<5", "judges values against the rare schemas with `patternProperties`"),
+    ("jsonschema-rs>=0.61.2,<1", "checks each tool call's arguments and result (fast: Rust)"),
     ("mcp>=2.3,<3", None),
     ("mcp-types>=2.3,<3", None),
     ("pydantic>=2.12,<3", None),

@@ -205,14 +205,14 @@ async def test_plain_text_call(build_server: BuildServer, mode: str) -> None:
 @pytest.mark.parametrize(
     ("tool", "arguments", "field", "complaint"),
     [
-        ("get_item", {}, "'id'", "required"),
+        ("get_item", {}, '"id"', "required"),
         ("get_item", {"id": 0}, "id", "minimum"),
         ("get_item", {"id": 1001}, "id", "maximum"),
-        ("get_item", {"id": "one"}, "id", "'integer'"),
+        ("get_item", {"id": "one"}, "id", '"integer"'),
         ("get_item", {"id": 1, "detail": "long"}, "detail", "is not one of"),
         ("get_item", {"id": 1, "kind": "car"}, "kind", "is not one of"),
         ("get_item", {"id": 1, "colour": "red"}, "'colour'", "Additional properties"),
-        ("echo", {"text": ""}, "text", "''"),
+        ("echo", {"text": ""}, "text", '""'),
     ],
     ids=[
         "missing",

@@ -552,7 +552,7 @@ async def test_a_result_that_breaks_the_output_schema_is_logged_as_the_result(
         result = await client.call_tool("lost_field", {})
     assert result.is_error
     logged = server.stderr()
-    assert "- result: 'text' is a required property" in logged, logged
+    assert '- result: "text" is a required property' in logged, logged
     assert "arguments" not in logged, logged
 
 
