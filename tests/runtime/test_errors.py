@@ -209,7 +209,7 @@ async def test_invalid_arguments_are_a_readable_error_result(mode: str) -> None:
     assert by_schema.is_error and by_model.is_error
     assert text_of(by_schema) == (
         "Invalid arguments for tool 'forecast':\n"
-        "- arguments: 'city' is a required property\n"
+        '- arguments: "city" is a required property\n'
         "- days: 15 is greater than the maximum of 14"
     )
     assert text_of(by_model) == (
@@ -236,7 +236,7 @@ async def test_a_result_that_breaks_the_output_schema_is_masked(
     assert result.is_error
     reference, record = incident(text_of(result), caplog)
     assert text_of(result) == f"Tool 'forecast' produced an invalid result (reference {reference})."
-    assert "temperature: 'warm' is not of type 'number'" in record.getMessage()
+    assert 'temperature: "warm" is not of type "number"' in record.getMessage()
 
 
 async def test_a_failure_outside_any_handler_is_masked(
