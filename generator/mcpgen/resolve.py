@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator
 # The published meta-schemas, as jsonschema itself loads them (the package has no types).
 from jsonschema_specifications import REGISTRY as SPECIFICATIONS  # type: ignore[import-untyped]
 
-from mcpgen import patterns
+from mcpgen import patterns, pointers
 from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import (
     Diagnostic,
@@ -98,10 +98,11 @@ _JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "strin
 
 @dataclass(frozen=True)
 class _Target:
-    """Where a `$ref` points: a document (`""` is the spec) and a JSON pointer in it."""
+    """Where a `$ref` points: a document (`""` is the spec) and the keys of a JSON pointer
+    in it, decoded: two spellings of one place (`a b`, `a%20b`) are one target."""
 
     document: str
-    pointer: str
+    keys: tuple[str, ...]
 
 
 @dataclass
@@ -264,7 +265,8 @@ class _Resolver:
         root: SpecPath | None = None,
         wire: bool = False,
     ) -> str:
-        file, _, pointer = ref.partition("#")
+        file, _, fragment = ref.partition("#")
+        keys = pointers.keys(fragment)
         local_path: SpecPath | None = None
         if file:
             if file in self.loaded.unloaded:
@@ -275,18 +277,17 @@ class _Resolver:
                 return ref  # a file not there, or not parsed: reported by `load`
         else:
             target_doc = document
-            if document == "" and root is not None and _LOCAL_DEFS.fullmatch(pointer):
+            if document == "" and root is not None and _local_defs(keys):
                 # A reference inside the schema itself: JSON Schema resolves `#` against
                 # the schema's root, which sits at `root` in the spec.
-                local_path = (*root, *(_unescape(p) for p in pointer.split("/")[1:]))
-                pointer = "".join(f"/{_escape(str(p))}" for p in local_path)
-                if self._lookup(_Target("", pointer), ref, path, document, local=True) is None:
+                local_path = (*root, *keys)
+                keys = [str(p) for p in local_path]
+                if self._lookup(_Target("", tuple(keys)), ref, path, document, local=True) is None:
                     return ref
                 if wire:
                     return ref
         if target_doc == "" and local_path is None:
-            match = re.fullmatch(r"/types/([^/]+)", pointer)
-            if match is None:
+            if len(keys) != 2 or keys[0] != "types" or not keys[1]:
                 self.error(
                     path,
                     f"$ref {ref!r}: a spec refers to its types, as '#/types/<Name>', or "
@@ -294,7 +295,7 @@ class _Resolver:
                     document=document,
                 )
                 return ref
-            name = _unescape(match[1])
+            name = keys[1]
             if name in self.broken_types:
                 return ref
             if name not in self.spec.types:
@@ -305,7 +306,7 @@ class _Resolver:
                     document=document,
                 )
                 return ref
-        target = _Target(target_doc, pointer)
+        target = _Target(target_doc, tuple(keys))
         class_name = self.named.get(target)
         if class_name is None:
             value = self._lookup(target, ref, path, document)
@@ -315,22 +316,14 @@ class _Resolver:
             if local_path is not None:
                 origin = local_path
             elif target_doc == "":
-                origin = ("types", _unescape(pointer[len("/types/") :]))
+                origin = ("types", keys[1])
             else:
                 origin = path
-            stem = (
-                pointer.rsplit("/", 1)[-1]
-                if pointer
-                else target_doc.rsplit("/", 1)[-1].split(".")[0]
-            )
-            class_name = self.claim_class(model_class_name(to_class_name(_unescape(stem))), origin)
+            stem = keys[-1] if keys else target_doc.rsplit("/", 1)[-1].split(".")[0]
+            class_name = self.claim_class(model_class_name(to_class_name(stem)), origin)
             self.named[target] = class_name
             # Where the schema itself sits, for locating problems inside it.
-            inside = (
-                origin
-                if target_doc == ""
-                else tuple(_unescape(p) for p in pointer.split("/")[1:] if pointer)
-            )
+            inside = origin if target_doc == "" else tuple(keys)
             self._pending.append((target, class_name, value, origin, inside))
         return f"#/$defs/{class_name}"
 
@@ -343,27 +336,21 @@ class _Resolver:
         if target.document not in self.loaded.external and target.document != "":
             self.error(path, f"$ref {ref!r}: the file was not loaded", document=document)
             return None
-        value: Any = self._document(target.document).data
-        for part in target.pointer.split("/")[1:] if target.pointer else []:
-            key = _unescape(part)
-            if isinstance(value, dict) and key in value:
-                value = value[key]
-            elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
-                value = value[int(key)]
-            else:
-                siblings = list(value) if isinstance(value, dict) else []
-                missing = (
-                    f"the schema defines no {key!r}"
+        value, _, missing = pointers.walk(self._document(target.document).data, target.keys)
+        if missing is not None:
+            siblings = list(value) if isinstance(value, dict) else []
+            self.error(
+                path,
+                f"$ref {ref!r}: "
+                + (
+                    f"the schema defines no {missing!r}"
                     if local
-                    else f"nothing at {target.pointer!r} in {target.document or 'the spec'}"
-                )
-                self.error(
-                    path,
-                    f"$ref {ref!r}: {missing}",
-                    hint=did_you_mean(key, siblings),
-                    document=document,
-                )
-                return None
+                    else f"nothing at {ref.partition('#')[2]!r} in {target.document or 'the spec'}"
+                ),
+                hint=did_you_mean(missing, siblings),
+                document=document,
+            )
+            return None
         if not isinstance(value, dict):
             self.error(
                 path, f"$ref {ref!r} does not point at a schema (a table)", document=document
@@ -619,16 +606,13 @@ def _refs_in(schema: Any) -> Iterator[str]:
             yield from _refs_in(item)
 
 
-# A reference a schema makes to its own definitions.
-_LOCAL_DEFS = re.compile(r"/(\$defs|definitions)/[^/]+")
+def _local_defs(keys: list[str]) -> bool:
+    """Whether a pointer names one of a schema's own definitions."""
+    return len(keys) == 2 and keys[0] in ("$defs", "definitions") and bool(keys[1])
 
 
 def _posix_relative(file: Path, base: Path) -> str:
     return Path(os.path.relpath(os.path.realpath(file), os.path.realpath(base))).as_posix()
-
-
-def _unescape(part: str) -> str:
-    return part.replace("~1", "/").replace("~0", "~")
 
 
 def _show(path: SpecPath) -> str:
@@ -704,7 +688,7 @@ def build_ir(
     for name in spec.types:
         if name in resolver.broken_types:
             continue
-        resolver.resolve_ref(f"#/types/{_escape(name)}", ("types", name), "")
+        resolver.resolve_ref("#" + pointers.fragment(("types", name)), ("types", name), "")
     resolver.drain_models()
 
     errors = _errors(resolver)
@@ -821,19 +805,16 @@ def _report_ref_cycles(resolver: _Resolver) -> None:
 def _bare_type_ref(schema: Any) -> str | None:
     """`X` when a schema is nothing but `{"$ref": "#/types/X"}`."""
     if isinstance(schema, dict) and set(schema) == {"$ref"} and isinstance(schema["$ref"], str):
-        match = re.fullmatch(r"#/types/([^/]+)", schema["$ref"])
-        if match:
-            return _unescape(match[1])
+        file, _, fragment = schema["$ref"].partition("#")
+        keys = pointers.keys(fragment)
+        if not file and len(keys) == 2 and keys[0] == "types" and keys[1]:
+            return keys[1]
     return None
 
 
 def _unresolved(schema: JsonSchema) -> bool:
     """A root `$ref` that could not be inlined: already reported where it failed."""
     return set(schema) == {"$ref"}
-
-
-def _escape(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1")
 
 
 def _server(resolver: _Resolver) -> ServerIR:

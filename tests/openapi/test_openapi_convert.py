@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -392,3 +393,34 @@ def test_examples_stay_in_inputs_and_leave_outputs(tmp_path: Path) -> None:
     assert report["output"]["properties"]["score"] == {"type": "integer"}
     add = _tool(spec, "addPet")
     assert add["input"]["properties"]["dry_run"]["examples"] == [True]
+
+
+def test_a_shared_response_is_named_by_its_component_as_its_ref_spells_it(
+    tmp_path: Path,
+) -> None:
+    """`#/components/responses/Not%20Found` names the component `Not Found` (a URI's
+    fragment is percent-decoded), whose name the error takes."""
+    source = tmp_path / "api.json"
+    source.write_text(
+        json.dumps(
+            {
+                "openapi": "3.1.0",
+                "info": {"title": "T", "version": "1"},
+                "components": {"responses": {"Not Found": {"description": "Gone away"}}},
+                "paths": {
+                    "/thing": {
+                        "get": {
+                            "operationId": "getThing",
+                            "responses": {
+                                "200": {"description": "ok"},
+                                "404": {"$ref": "#/components/responses/Not%20Found"},
+                            },
+                        }
+                    }
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    spec = _imported(source, tmp_path)
+    assert _tool(spec, "getThing")["http"]["errors"] == {"404": "NotFoundError"}

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import quote, unquote
 
+from mcpgen import pointers
 from mcpgen.diagnostics import Diagnostic, SpecError
 from mcpgen.names import model_class_name, to_class_name, to_package_name
 from mcpgen.openapi.document import DocumentSet, OpenApiDocument, Pointer, RefError, Target
@@ -1397,7 +1398,7 @@ def _component_response(raw: Any) -> str | None:
     if isinstance(raw, dict) and isinstance(raw.get("$ref"), str):
         match = re.search(r"/responses/([^/]+)$", raw["$ref"])
         if match:
-            return match[1].replace("~1", "/").replace("~0", "~")
+            return pointers.unescape(match[1])
     return None
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from mcpgen import pointers
 from mcpgen.diagnostics import Diagnostic, Location, SpecError
 from mcpgen.sourcemap import json_source_map
 
@@ -35,13 +36,8 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def pointer_text(parts: Pointer) -> str:
-    """`("paths", "/pets", "get")` -> `#/paths/~1pets/get` (RFC 6901, as in a `$ref`)."""
-    return "#" + "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def unescape(part: str) -> str:
-    """One part of a `$ref`'s pointer as the key it names (URL, then RFC 6901 escapes)."""
-    return urllib.parse.unquote(part).replace("~1", "/").replace("~0", "~")
+    """`("paths", "/pets", "get")` -> `#/paths/~1pets/get`: a place as diagnostics name it."""
+    return "#" + pointers.pointer(parts)
 
 
 def is_remote(address: str) -> bool:
@@ -199,25 +195,16 @@ class DocumentSet:
                     parts, f"$ref {ref!r}: only JSON pointers (#/...) are supported as fragments"
                 )
             )
-        value: Any = target_doc.data
-        walked: list[str | int] = []
-        for raw in fragment.split("/")[1:] if fragment else []:
-            key_part = unescape(raw)
-            if isinstance(value, dict) and key_part in value:
-                value = value[key_part]
-                walked.append(key_part)
-            elif isinstance(value, list) and key_part.isdigit() and int(key_part) < len(value):
-                value = value[int(key_part)]
-                walked.append(int(key_part))
-            else:
-                raise RefError(
-                    document.diagnostic(
-                        parts,
-                        f"$ref {document.refs_as_written.get(ref, ref)!r}: "
-                        f"{target_doc.display} has nothing at "
-                        f"{pointer_text(target_doc.original((*walked, key_part)))}",
-                    )
+        _, walked, missing = pointers.walk(target_doc.data, pointers.keys(fragment))
+        if missing is not None:
+            raise RefError(
+                document.diagnostic(
+                    parts,
+                    f"$ref {document.refs_as_written.get(ref, ref)!r}: "
+                    f"{target_doc.display} has nothing at "
+                    f"{pointer_text(target_doc.original((*walked, missing)))}",
                 )
+            )
         return Target(target_doc, tuple(walked))
 
     @property
