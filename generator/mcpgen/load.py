@@ -33,6 +33,7 @@ from mcpgen.diagnostics import (
     did_you_mean,
 )
 from mcpgen.fastpath import spec_digest
+from mcpgen.schema_keywords import DATA
 from mcpgen.sourcemap import SourceMap, json_source_map, toml_source_map
 from mcpgen.spec import Spec
 
@@ -496,13 +497,15 @@ _REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def iter_refs(value: Any, path: SpecPath = ()) -> Iterator[tuple[SpecPath, str]]:
-    """Every `$ref` string in a JSON value, with the path of the object holding it."""
+    """Every `$ref` string in a JSON value, with the path of the object holding it; what a
+    data keyword (`default`, a tool's `examples`...) holds refers to nothing."""
     if isinstance(value, dict):
         ref = value.get("$ref")
         if isinstance(ref, str):
             yield path, ref
         for key in sorted(value):
-            yield from iter_refs(value[key], (*path, key))
+            if key not in DATA:
+                yield from iter_refs(value[key], (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from iter_refs(item, (*path, index))

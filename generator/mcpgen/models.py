@@ -50,6 +50,14 @@ from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import Diagnostic, SpecError
 from mcpgen.fastpath import generator_fingerprint
 from mcpgen.ir import JsonSchema, ModelIR, SpecIR
+from mcpgen.schema_keywords import (
+    DEFS_REF,
+    LIST_OF_SUBSCHEMAS,
+    MAP_OF_SUBSCHEMAS,
+    ONE_SUBSCHEMA,
+    defs_refs,
+    defs_refs_by_use,
+)
 
 _HEADER_SLOT = "# mcpgen: the file header goes here"
 T = TypeVar("T")
@@ -213,23 +221,9 @@ def _ecma_patterns(source: str) -> str:
     return (encoded[:at] + line + encoded[at:]).decode()
 
 
-def _refs(schema: object, into: set[str]) -> set[str]:
-    """The class names a schema refers to (`#/$defs/<name>`)."""
-    if isinstance(schema, dict):
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            into.add(ref.removeprefix("#/$defs/"))
-        for value in schema.values():
-            _refs(value, into)
-    elif isinstance(schema, list):
-        for value in schema:
-            _refs(value, into)
-    return into
-
-
 def _runs(models: tuple[ModelIR, ...]) -> list[list[str]] | None:
     """The unreferenced models cut into runs, or None when the spec is too small to cut."""
-    referenced = set().union(*(_refs(m.schema, set()) for m in models))
+    referenced = {name for m in models for name in defs_refs(m.schema)}
     free = [m.class_name for m in models if m.class_name not in referenced]
     if len(free) < _CHUNK_FROM:
         return None
@@ -421,12 +415,14 @@ def _with_references(
     loose: set[str] = set()
     for name in names:
         if _mentions_discriminator(schemas[name]):
-            whole.update(_refs(schemas[name], set()))
+            whole.update(defs_refs(schemas[name]))
         else:
-            _refs_by_use(schemas[name], whole, loose)
+            for ref, extended in defs_refs_by_use(schemas[name]):
+                # A model extended by `allOf` is written from its fields: it comes whole.
+                (whole if extended else loose).add(ref)
     pending = list(whole.difference(names))
     while pending:
-        for ref in _refs(schemas[pending.pop()], set()):
+        for ref in defs_refs(schemas[pending.pop()]):
             if ref not in whole:
                 whole.add(ref)
                 pending.append(ref)
@@ -437,7 +433,7 @@ def _with_references(
         if name in stand_ins or name in whole:
             continue
         stand_ins[name] = _stand_in(schemas[name])
-        pending.extend(_refs(stand_ins[name], set()))
+        pending.extend(defs_refs(stand_ins[name]))
     chunk = [
         m if m.class_name in whole else ModelIR(m.class_name, stand_ins[m.class_name], m.origin)
         for m in models
@@ -454,19 +450,6 @@ def _mentions_discriminator(schema: object) -> bool:
     return False
 
 
-def _refs_by_use(schema: object, whole: set[str], loose: set[str], extends: bool = False) -> None:
-    """Sort the class names a schema refers to: under an `allOf` into `whole`, else `loose`."""
-    if isinstance(schema, dict):
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            (whole if extends else loose).add(ref.removeprefix("#/$defs/"))
-        for key, value in schema.items():
-            _refs_by_use(value, whole, loose, extends or key == "allOf")
-    elif isinstance(schema, list):
-        for value in schema:
-            _refs_by_use(value, whole, loose, extends)
-
-
 # What a stand-in's properties and inline subschemas become: a type that needs no import
 # and derives no class, so a stand-in adds neither to its run's output.
 _PLAIN: JsonSchema = {"type": "string"}
@@ -474,25 +457,6 @@ _PLAIN: JsonSchema = {"type": "string"}
 _DOCUMENTING = frozenset(
     ["description", "title", "examples", "example", "$comment", "deprecated", "externalDocs"]
 )
-# Keywords holding one subschema, or a list of them; `allOf` is taken apart in `_stand_in`.
-_SUBSCHEMA = frozenset(
-    [
-        "items",
-        "additionalProperties",
-        "unevaluatedProperties",
-        "unevaluatedItems",
-        "contains",
-        "propertyNames",
-        "not",
-        "if",
-        "then",
-        "else",
-        "contentSchema",
-    ]
-)
-_SUBSCHEMAS = frozenset(["anyOf", "oneOf", "prefixItems"])
-# Keywords holding subschemas by name, which only shape the model's own class.
-_NAMED_SUBSCHEMAS = frozenset(["patternProperties", "dependentSchemas", "$defs", "definitions"])
 
 
 def _stand_in(schema: JsonSchema) -> JsonSchema:
@@ -501,16 +465,16 @@ def _stand_in(schema: JsonSchema) -> JsonSchema:
     its references; documentation, nested schemas and property types are dropped."""
     out: JsonSchema = {}
     for key, value in schema.items():
-        if key in _DOCUMENTING or key in _NAMED_SUBSCHEMAS:
-            continue
+        if key in _DOCUMENTING or (key in MAP_OF_SUBSCHEMAS and key != "properties"):
+            continue  # named subschemas shape only the model's own class
         if key == "properties" and isinstance(value, dict):
             out[key] = {name: _PLAIN for name in value}
         elif key == "allOf" and isinstance(value, list):
             out[key] = [_stand_in(part) if isinstance(part, dict) else part for part in value]
-        elif key in _SUBSCHEMAS and isinstance(value, list):
+        elif key in LIST_OF_SUBSCHEMAS and isinstance(value, list):
             # A member typed null makes a reference to the union admit None: kept as such.
             out[key] = [_null_or(part, _reference_or_plain(part)) for part in value]
-        elif key in _SUBSCHEMA:
+        elif key in ONE_SUBSCHEMA:
             out[key] = _reference_or_plain(value)
         else:
             out[key] = value
@@ -1032,11 +996,11 @@ def _as_a_model_reads(schema: Any) -> Any:
     for key, value in schema.items():
         if key in ("format", "pattern", "patternProperties"):
             continue
-        if key in _SUBSCHEMA:
+        if key in ONE_SUBSCHEMA:
             read[key] = _as_a_model_reads(value)
-        elif (key in _SUBSCHEMAS or key == "allOf") and isinstance(value, list):
+        elif key in LIST_OF_SUBSCHEMAS and isinstance(value, list):
             read[key] = [_as_a_model_reads(item) for item in value]
-        elif (key == "properties" or key in _NAMED_SUBSCHEMAS) and isinstance(value, dict):
+        elif key in MAP_OF_SUBSCHEMAS and isinstance(value, dict):
             read[key] = {name: _as_a_model_reads(item) for name, item in value.items()}
         else:
             read[key] = value
@@ -1081,7 +1045,7 @@ def _flatten_narrowing(schema: Any, schemas: dict[str, JsonSchema]) -> Any:
     inline = [p for p in parts if isinstance(p, dict) and "$ref" not in p]
     if len(refs) != 1 or len(inline) + 1 != len(parts) or set(refs[0]) != {"$ref"}:
         return node
-    base = schemas.get(str(refs[0]["$ref"]).removeprefix("#/$defs/"))
+    base = schemas.get(str(refs[0]["$ref"]).removeprefix(DEFS_REF))
     if (
         not isinstance(base, dict)
         or "allOf" in base

@@ -71,7 +71,18 @@ from mcpgen.names import (
     to_ident,
     to_package_name,
 )
-from mcpgen.schema_keywords import DATA, LIST_OF_SUBSCHEMAS, MAP_OF_SUBSCHEMAS, ONE_SUBSCHEMA
+from mcpgen.schema_keywords import (
+    BRANCHING,
+    COMPOSING,
+    DATA,
+    DEFS_REF,
+    LIST_OF_SUBSCHEMAS,
+    MAP_OF_SUBSCHEMAS,
+    ONE_SUBSCHEMA,
+    OPENING,
+    defs_refs,
+    undeclared_names,
+)
 from mcpgen.spec import ApiKeyAuth, BasicAuth, BearerAuth, HttpBody, ServerSection, Spec, Tool
 from mcpgen.uritemplates import (
     QUERY_OPERATORS,
@@ -325,7 +336,7 @@ class _Resolver:
             # Where the schema itself sits, for locating problems inside it.
             inside = origin if target_doc == "" else tuple(keys)
             self._pending.append((target, class_name, value, origin, inside))
-        return f"#/$defs/{class_name}"
+        return DEFS_REF + class_name
 
     def _document(self, key: str) -> Document:
         return self.loaded.document if key == "" else self.loaded.external[key]
@@ -383,8 +394,8 @@ class _Resolver:
         root = path if in_spec else None
         if set(schema) == {"$ref"} and isinstance(schema["$ref"], str):
             ref = self.rewrite(schema, path, "", root)["$ref"]
-            if ref.startswith("#/$defs/"):
-                return ClassName(ref[len("#/$defs/") :])
+            if ref.startswith(DEFS_REF):
+                return ClassName(ref[len(DEFS_REF) :])
         self.claim_class(class_name, path)
         self.models.append(ModelIR(class_name, self.rewrite(schema, path, "", root), path))
         return class_name
@@ -392,13 +403,13 @@ class _Resolver:
     def wire_schema(self, schema: JsonSchema, path: SpecPath) -> JsonSchema:
         """The schema as advertised: self-contained, a bare root `$ref` inlined."""
         rewritten: JsonSchema = self.rewrite(schema, path, "", path, wire=True)
-        defs_needed = dict.fromkeys(_refs_in(rewritten))
-        if set(rewritten) == {"$ref"} and rewritten["$ref"].startswith("#/$defs/"):
-            root_name = rewritten["$ref"][len("#/$defs/") :]
+        defs_needed = dict.fromkeys(defs_refs(rewritten))
+        if set(rewritten) == {"$ref"} and rewritten["$ref"].startswith(DEFS_REF):
+            root_name = rewritten["$ref"][len(DEFS_REF) :]
             root = self._model_schema(ClassName(root_name))
             if root is not None:
                 rewritten = copy.deepcopy(root)
-                defs_needed = dict.fromkeys(_refs_in(rewritten))
+                defs_needed = dict.fromkeys(defs_refs(rewritten))
         defs: dict[str, Any] = {}
         queue = list(defs_needed)
         while queue:
@@ -409,7 +420,7 @@ class _Resolver:
             if model is None:
                 continue
             defs[name] = model
-            queue.extend(_refs_in(model))
+            queue.extend(defs_refs(model))
         if defs:
             own = rewritten.get("$defs", {})
             rewritten["$defs"] = {**own, **{k: defs[k] for k in sorted(defs)}}
@@ -423,81 +434,6 @@ class _Resolver:
         return None
 
 
-# Keywords whose subschemas declare properties of the object they apply to (so a name may
-# be declared there rather than under `properties`), and those that let an object have
-# properties it does not declare.
-_COMPOSING = ("allOf", "$ref", "$dynamicRef")
-_BRANCHING = ("anyOf", "oneOf", "if", "then", "else", "not")
-_OPENING = ("additionalProperties", "patternProperties", "unevaluatedProperties")
-
-
-def undeclared_names(schema: Any) -> list[tuple[SpecPath, str]]:
-    """The property names an object schema requires (`required`, `dependentRequired`,
-    `dependentSchemas`, and `required` in its anyOf/oneOf/if/then/else/not branches) but
-    does not declare under `properties`, with where each is written (relative to `schema`).
-
-    A required name that names no property is almost always a misspelling: the object must
-    then carry a key that no model field reads. Only a schema that declares its properties
-    and admits no others is judged; one whose properties may come from elsewhere (an
-    `allOf`, a `$ref`, a branch declaring its own, `additionalProperties`) is not. The
-    importer declares such names of real API descriptions (as `{}`, which changes nothing
-    a schema accepts) by this same rule, so that its specs always generate.
-    """
-    if not isinstance(schema, dict):
-        return []
-    properties = schema.get("properties")
-    if (
-        not isinstance(properties, dict)
-        or any(key in schema for key in _COMPOSING)
-        or any(schema.get(key, False) is not False for key in _OPENING)
-    ):
-        return []
-    branches: list[tuple[SpecPath, Any]] = [((), schema)]
-    for key in _BRANCHING:
-        value = schema.get(key)
-        listed: list[tuple[SpecPath, Any]] = (
-            [((key, i), b) for i, b in enumerate(value)]
-            if isinstance(value, list)
-            else [((key,), value)]
-        )
-        for at, branch in listed:
-            if not isinstance(branch, dict):
-                continue
-            if "properties" in branch or any(k in branch for k in _COMPOSING):
-                return []  # a branch declaring properties of its own
-            branches.append((at, branch))
-    found: list[tuple[SpecPath, str]] = []
-    for at, branch in branches:
-        required = branch.get("required")
-        if isinstance(required, list):
-            found += [
-                ((*at, "required", i), name)
-                for i, name in enumerate(required)
-                if isinstance(name, str) and name not in properties
-            ]
-        dependent = branch.get("dependentRequired")
-        if isinstance(dependent, dict):
-            for key, names in dependent.items():
-                if key not in properties:
-                    found.append(((*at, "dependentRequired", key), key))
-                if isinstance(names, list):
-                    found += [
-                        ((*at, "dependentRequired", key, i), name)
-                        for i, name in enumerate(names)
-                        if isinstance(name, str) and name not in properties
-                    ]
-        triggers = branch.get("dependentSchemas")
-        if isinstance(triggers, dict):
-            found += [
-                ((*at, "dependentSchemas", key), key) for key in triggers if key not in properties
-            ]
-    return found
-
-
-# Keywords whose values are not schemas (nor hold any).
-_VALUES = frozenset({"enum", "const", "default", "examples", "required", "dependentRequired"})
-
-
 def _schema_nodes(schema: Any, path: SpecPath) -> Iterator[tuple[SpecPath, JsonSchema]]:
     """Every schema object in `schema` (itself included), with its path."""
     pending: list[tuple[SpecPath, Any]] = [(path, schema)]
@@ -507,7 +443,7 @@ def _schema_nodes(schema: Any, path: SpecPath) -> Iterator[tuple[SpecPath, JsonS
             continue
         yield where, node
         for key, value in node.items():
-            if key in _VALUES:
+            if key in DATA:
                 continue
             if key in MAP_OF_SUBSCHEMAS:
                 if isinstance(value, dict):
@@ -591,19 +527,6 @@ def _local_refs(value: Any) -> Any:
         else:
             result[key] = _local_refs(item)
     return result
-
-
-def _refs_in(schema: Any) -> Iterator[str]:
-    if isinstance(schema, dict):
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            yield ref[len("#/$defs/") :]
-        for key, value in schema.items():
-            if key not in ("enum", "const", "default", "examples"):
-                yield from _refs_in(value)
-    elif isinstance(schema, list):
-        for item in schema:
-            yield from _refs_in(item)
 
 
 def _local_defs(keys: list[str]) -> bool:
@@ -748,7 +671,7 @@ def _models_read(
     """
     if all(tool.user_handler for tool in tools):
         return tuple(models), tools  # every handler is the user's: every model is read
-    refs: dict[str, set[str]] = {m.class_name: set(_refs_in(m.schema)) for m in models}
+    refs: dict[str, set[str]] = {m.class_name: set(defs_refs(m.schema)) for m in models}
     others: set[str] = {e.data_model for e in errors.values() if e.data_model}
     others.update(t.params_model for t in templates)
     others.update(p.arguments_model for p in prompts)
@@ -1093,7 +1016,7 @@ def _check_example_keys(
     properties = schema.get("properties")
     if not isinstance(value, dict) or not isinstance(properties, dict):
         return
-    closed = not any(k in schema for k in (*_COMPOSING, *_BRANCHING, *_OPENING))
+    closed = not any(k in schema for k in (*COMPOSING, *BRANCHING, *OPENING))
     for key, item in value.items():
         if key in properties:
             _check_example_keys(resolver, item, properties[key], root, (*path, key))
@@ -1191,7 +1114,7 @@ def _deref(root: JsonSchema, schema: Any) -> Any:
     """A property's schema, a `$ref` into the root's `$defs` followed."""
     seen = 0
     while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 16:
-        name = schema["$ref"].removeprefix("#/$defs/")
+        name = schema["$ref"].removeprefix(DEFS_REF)
         schema = root.get("$defs", {}).get(name)
         seen += 1
     return schema

@@ -30,8 +30,12 @@ from mcpgen.openapi.document import (
 )
 from mcpgen.openapi.markup import as_markdown
 from mcpgen.patterns import pattern_error, to_unicode_mode
-from mcpgen.resolve import undeclared_names
-from mcpgen.schema_keywords import LIST_OF_SUBSCHEMAS, MAP_OF_SUBSCHEMAS, ONE_SUBSCHEMA
+from mcpgen.schema_keywords import (
+    LIST_OF_SUBSCHEMAS,
+    MAP_OF_SUBSCHEMAS,
+    ONE_SUBSCHEMA,
+    undeclared_names,
+)
 
 JsonSchema = dict[str, Any]
 # Where a schema is used: readOnly properties are left out of inputs, writeOnly of outputs.
