@@ -102,10 +102,6 @@ class SchemaConverter:
                 stack.extend(value)
         return found
 
-    def target_schema(self, schema: Any, document: OpenApiDocument, parts: Pointer) -> Any:
-        """The raw schema behind a chain of bare `$ref`s (to tell what kind of value it is)."""
-        return self._behind_refs(schema, document, parts)[0]
-
     def _behind_refs(
         self, schema: Any, document: OpenApiDocument, parts: Pointer
     ) -> tuple[Any, OpenApiDocument, Pointer]:
