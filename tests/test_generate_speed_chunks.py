@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcpgen import models, pipeline, resolve
+from mcpgen import models, pipeline, resolve, workers
 from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import SpecError
 from mcpgen.load import load_spec
@@ -112,12 +112,12 @@ def test_workers_and_cache_leave_no_trace(
     interfering_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outputs = {}
-    for workers in (1, 2):
-        monkeypatch.setattr(models, "WORKERS", workers)
-        outputs[f"{workers} cold"] = _models_py(interfering_spec)
-        project = tmp_path / f"project{workers}"
-        outputs[f"{workers} filling"] = _models_py(interfering_spec, ProjectCache(project))
-        outputs[f"{workers} warm"] = _models_py(interfering_spec, ProjectCache(project))
+    for count in (1, 2):
+        monkeypatch.setattr(workers, "WORKERS", count)
+        outputs[f"{count} cold"] = _models_py(interfering_spec)
+        project = tmp_path / f"project{count}"
+        outputs[f"{count} filling"] = _models_py(interfering_spec, ProjectCache(project))
+        outputs[f"{count} warm"] = _models_py(interfering_spec, ProjectCache(project))
     assert len(set(outputs.values())) == 1, sorted(outputs)
 
 
@@ -252,7 +252,7 @@ def test_schemas_checked_on_the_helpers_report_as_resolve_does(tmp_path: Path) -
     schemas = [schema for _, schema in resolve.own_schemas(load_spec(spec).spec)]
     assert len(schemas) > 64, "too few schemas to be shared out"
     with models.generator_helpers():
-        verdicts = models.in_helpers(resolve.meets_meta_schema, schemas)
+        verdicts = workers.in_helpers(resolve.meets_meta_schema, schemas)
     assert verdicts == [resolve.meets_meta_schema(schema) for schema in schemas]
     assert verdicts.count(False) == 2
 
@@ -312,7 +312,7 @@ def test_helpers_end_with_a_generation_that_is_killed(tmp_path: Path) -> None:
     )
     helpers: set[int] = set()
     deadline = time.monotonic() + 60
-    while len(helpers) < models.WORKERS and time.monotonic() < deadline:
+    while len(helpers) < workers.WORKERS and time.monotonic() < deadline:
         helpers = _children(process.pid)
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from mcpgen import fastpath, models, pipeline
+from mcpgen import fastpath, models, pipeline, workers
 from mcpgen.cache import ProjectCache
 from mcpgen.cli import main as mcpgen_cli
 from mcpgen.format import format_files
@@ -222,7 +222,7 @@ def _files(result: pipeline.Result) -> dict[str, str]:
 @pytest.fixture
 def fresh_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The documents handed to datamodel-code-generator (cache misses), all in this process."""
-    monkeypatch.setattr(models, "WORKERS", 1)
+    monkeypatch.setattr(workers, "WORKERS", 1)
     calls: list[str] = []
     original = models._generate_fresh
 

@@ -18,9 +18,9 @@ chunks, so that changing one tool's schema regenerates one chunk, not 500 tools'
   decisions that reach across models are made alike in every chunk (`_chunked`); should a
   run still interfere, the whole spec falls back to one batch. The file is the first chunk,
   then each run, imports merged at the top.
-- Chunks the cache lacks are made by WORKERS helper processes started with the pipeline
-  (`generator_helpers`): they warm the generator up while the spec is loaded and resolved,
-  then make and split the chunks, the biggest first.
+- Chunks the cache lacks are made by the helper processes started with the pipeline
+  (`workers`, `generator_helpers`): they warm the generator up while the spec is loaded
+  and resolved, then make and split the chunks, the biggest first.
 - Each chunk is keyed by everything the generator reads: its schemas, mcpgen's sources
   (which hold the options) and the generator's version. The header names the spec file,
   which has nothing to do with a chunk's models, so the generator sees a fixed placeholder
@@ -32,20 +32,16 @@ output is a function of the spec alone, with or without a cache (tested).
 from __future__ import annotations
 
 import ast
-import contextlib
 import hashlib
 import json
-import multiprocessing
-import os
 import re
-import threading
-import traceback
 import warnings
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from importlib.metadata import version
-from typing import Any, TypeVar
+from typing import Any
 
+from mcpgen import workers
 from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import Diagnostic, SpecError
 from mcpgen.fastpath import generator_fingerprint
@@ -60,8 +56,6 @@ from mcpgen.schema_keywords import (
 )
 
 _HEADER_SLOT = "# mcpgen: the file header goes here"
-T = TypeVar("T")
-R = TypeVar("R")
 
 # A model is a class, or a type alias for a schema that is not an object (an enum, say).
 _DEFINED = re.compile(r"^(?:class (\w+)\(|(\w+)(?:: TypeAlias)? = )", re.MULTILINE)
@@ -112,8 +106,6 @@ _SHADOWABLE = frozenset(
 # one of the two, and the chunks fall back to one batch (`_chunked`).
 _SHADOWS = "McpgenShadowingFieldNames"
 _SHADOWS_NUMBERED = re.compile(_SHADOWS + r"\d+")
-# Processes that make a large spec's chunks: the output never depends on it (tested).
-WORKERS = min(2, os.cpu_count() or 1)
 # Below this many unreferenced models the spec is one batch: chunking pays only when big.
 _CHUNK_FROM = 64
 
@@ -623,7 +615,8 @@ def _chunk(models: Iterable[ModelIR], cache: ProjectCache | None) -> str:
     text, key = _chunk_input(models)
     source = cache.model(key) if cache is not None else None
     if source is None:
-        source = _HELPERS[0].generate(text) if _HELPERS else _generate_fresh(text)
+        helpers = workers.running()
+        source = str(helpers[0].call(_generate_fresh, text)) if helpers else _generate_fresh(text)
         if cache is not None:
             cache.put_model(key, source)
     return source
@@ -636,8 +629,8 @@ def _chunk_splits(
     made: dict[str, _Split],
 ) -> list[_Split]:
     """`_split` of each chunk's output, in order; the ones neither `made` nor the cache
-    holds are made on up to WORKERS processes. The cache keeps the split form: parsing
-    fifty cached chunks again on every run was a tenth of a one-tool change."""
+    holds are made on up to WORKERS processes (`workers`). The cache keeps the split form:
+    parsing fifty cached chunks again on every run was a tenth of a one-tool change."""
     inputs = [_chunk_input(chunk, shadowing) for chunk in chunks]
     for _, key in inputs:
         stored = cache.model("split:" + key) if cache is not None else None
@@ -660,175 +653,24 @@ def _generate_splits(documents: list[str]) -> list[_Split]:
     makes the smallest as well only when there are fewer helpers than WORKERS and more
     chunks than helpers (its first call to the generator costs what a warm-up does).
     """
-    helpers = list(_HELPERS or ())
+    helpers = workers.running()
     if not helpers:
         return [_generate_split(document) for document in documents]
     biggest_first = sorted(range(len(documents)), key=lambda i: -len(documents[i]))
-    made = _shared_out(
+    made: dict[int, _Split] = workers.shared_out(
         helpers,
         biggest_first,
-        lambda helper, index: helper.split(documents[index]),
+        lambda helper, index: helper.call(_generate_split, documents[index]),
         lambda index: _generate_split(documents[index]),
-        leave=len(helpers) if len(helpers) < WORKERS else None,
+        leave=len(helpers) if len(helpers) < workers.WORKERS else None,
     )
     return [made[index] for index in range(len(documents))]
 
 
-def _shared_out(
-    helpers: list[_Helper],
-    tasks: list[int],
-    on_helper: Callable[[_Helper, int], R],
-    here: Callable[[int], R],
-    leave: int | None,
-) -> dict[int, R]:
-    """Each task's result: the helpers take tasks from the front, each in a thread of this
-    process that waits for it, and this process works on them from the back while more
-    than `leave` are left (never if None)."""
-    pending = deque(tasks)
-    done: dict[int, R] = {}
-    failures: list[BaseException] = []
-
-    def feed(helper: _Helper) -> None:
-        while not failures:
-            try:
-                task = pending.popleft()  # atomic: each task goes to one worker
-            except IndexError:
-                return
-            try:
-                done[task] = on_helper(helper, task)
-            except BaseException as error:  # re-raised below, in the calling thread
-                failures.append(error)
-
-    threads = [threading.Thread(target=feed, args=(helper,)) for helper in helpers]
-    for thread in threads:
-        thread.start()
-    try:
-        while leave is not None and len(pending) > leave and not failures:
-            try:
-                task = pending.pop()
-            except IndexError:  # the helpers took the last ones meanwhile
-                break
-            done[task] = here(task)
-    finally:
-        for thread in threads:
-            thread.join()
-    if failures:
-        raise failures[0]
-    return done
-
-
-# Processes that warmed the model generator up while the pipeline was loading and resolving
-# the spec (`generator_helpers`); None when none run.
-_HELPERS: list[_Helper] | None = None
-
-
-class _Helper:
-    """A process that warms the model generator up at once, then generates what it is sent.
-
-    The generator's first call takes about half a second (it imports and compiles lazily);
-    started before `load`, a helper has paid it by the time the models stage needs it (a
-    one-tool change of a large spec spent a fifth of its time there).
-    """
-
-    def __init__(self) -> None:
-        self.connection, theirs = multiprocessing.Pipe()
-        # Forked where the platform can: the helper starts without importing mcpgen again.
-        if "fork" in multiprocessing.get_all_start_methods():
-            fork = multiprocessing.get_context("fork")
-            self.process: multiprocessing.process.BaseProcess = fork.Process(
-                target=_serve, args=(theirs, self.connection), daemon=True
-            )
-        else:
-            spawn = multiprocessing.get_context("spawn")
-            self.process = spawn.Process(target=_serve, args=(theirs,), daemon=True)
-        self.process.start()
-        theirs.close()
-
-    def generate(self, document: str) -> str:
-        """`_generate_fresh(document)`, made by the helper."""
-        return str(self._ask(_generate_fresh, document))
-
-    def split(self, document: str) -> _Split:
-        """`_generate_split(document)`, made by the helper."""
-        split: _Split = self._ask(_generate_split, document)
-        return split
-
-    def map(self, function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
-        """`[function(item) for item in items]`, computed by the helper."""
-        return list(self._ask(_map, (function, items)))
-
-    def _ask(self, function: Callable[[Any], Any], argument: Any) -> Any:
-        # Functions travel by name (pickle): module-level ones only.
-        self.connection.send((function, argument))
-        ok, value = self.connection.recv()
-        if not ok:
-            raise RuntimeError(f"a helper process failed:\n{value}")
-        return value
-
-    def close(self) -> None:
-        # Nothing in a helper is worth a clean exit; one may still be warming up.
-        self.connection.close()
-        self.process.terminate()
-        self.process.join()
-
-
-def _serve(connection: Any, ours: Any = None) -> None:
-    """Answer the pipe until its other end closes. `ours` is that other end as a fork
-    inherits it: closed at once, or a killed generation would leave the helper waiting on
-    a pipe it holds open itself, forever (a SIGKILL runs no `close`). A helper forked later
-    holds an earlier one's end too, until it ends in turn."""
-    if ours is not None:
-        ours.close()
-    _warm_up()
-    while True:
-        try:
-            function, argument = connection.recv()
-        except EOFError:
-            return
-        try:
-            connection.send((True, function(argument)))
-        except Exception:
-            connection.send((False, traceback.format_exc()))
-
-
-def _map(work: tuple[Callable[[Any], Any], list[Any]]) -> list[Any]:
-    function, items = work
-    return [function(item) for item in items]
-
-
-def in_helpers(function: Callable[[Any], T], items: list[Any], batch: int = 64) -> list[T]:
-    """`[function(item) for item in items]`, in order, computed by the helpers (when they
-    are running, and free: a helper still warming up takes its first batch later) and by
-    this process, batch by batch. `function` must be a module-level function."""
-    helpers = list(_HELPERS or ())
-    if not helpers or len(items) <= batch:
-        return [function(item) for item in items]
-    done = _shared_out(
-        helpers,
-        list(range(0, len(items), batch)),
-        lambda helper, start: helper.map(function, items[start : start + batch]),
-        lambda start: [function(item) for item in items[start : start + batch]],
-        leave=0,
-    )
-    return [result for start in sorted(done) for result in done[start]]
-
-
-@contextlib.contextmanager
-def generator_helpers(count: int | None = None) -> Iterator[None]:
-    """`count` (WORKERS) helper processes for the model generator while the block runs (none
-    on one core); a block inside another shares its helpers. The output never depends on
-    them (tested)."""
-    global _HELPERS
-    if _HELPERS is not None or WORKERS <= 1:
-        yield
-        return
-    _HELPERS = [_Helper() for _ in range(min(count or WORKERS, WORKERS))]
-    try:
-        yield
-    finally:
-        helpers, _HELPERS = _HELPERS, None
-        for helper in helpers:
-            helper.close()
+def generator_helpers(count: int | None = None) -> AbstractContextManager[None]:
+    """`count` helper processes (`workers`) with the model generator warmed up, while the
+    block runs. The output never depends on them (tested)."""
+    return workers.helper_processes(count, warm_up=_warm_up)
 
 
 def _generate_split(document: str) -> _Split:
