@@ -78,7 +78,7 @@ def test_a_large_spec_whose_data_looks_like_a_reference_makes_its_models(tmp_pat
 
 @pytest.mark.slow
 def test_a_model_reads_no_format_wherever_the_schema_holds_it(tmp_path: Path) -> None:
-    """A model types a value by its JSON type alone (`models._as_a_model_reads`), in every
+    """A model types a value by its JSON type alone (`model_schemas.as_a_model_reads`), in every
     subschema the keyword table names: a date-time stays text, as the schema accepts it."""
     dated = {"type": "string", "format": "date-time"}
     holders: dict[str, Any] = {
