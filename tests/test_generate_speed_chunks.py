@@ -20,12 +20,14 @@ from typing import Any
 
 import pytest
 from mcpgen import (
+    meta_schema,
     model_chunks,
     model_generator,
     model_stand_ins,
     models,
     pipeline,
     resolve,
+    resolver,
     workers,
 )
 from mcpgen.cache import ProjectCache
@@ -260,8 +262,8 @@ def test_schemas_checked_on_the_helpers_report_as_resolve_does(tmp_path: Path) -
     schemas = [schema for _, schema in resolve.own_schemas(load_spec(spec).spec)]
     assert len(schemas) > 64, "too few schemas to be shared out"
     with model_generator.generator_helpers():
-        verdicts = workers.in_helpers(resolve.meets_meta_schema, schemas)
-    assert verdicts == [resolve.meets_meta_schema(schema) for schema in schemas]
+        verdicts = workers.in_helpers(meta_schema.meets_meta_schema, schemas)
+    assert verdicts == [meta_schema.meets_meta_schema(schema) for schema in schemas]
     assert verdicts.count(False) == 2
 
     with pytest.raises(SpecError) as generating:
@@ -280,13 +282,13 @@ def test_the_schemas_checked_ahead_are_the_ones_resolve_checks(
     would only be checked twice, so it is held here."""
     loaded = load_spec(REPO / "specs" / "kitchen-sink.toml")
     checked: list[tuple[str, tuple[object, ...]]] = []
-    original = resolve._Resolver.check_schema
+    original = resolver.Resolver.check_schema
 
     def spy(self: Any, schema: Any, path: Any, document: str = "") -> bool:
         checked.append((document, tuple(path)))
         return original(self, schema, path, document)
 
-    monkeypatch.setattr(resolve._Resolver, "check_schema", spy)
+    monkeypatch.setattr(resolver.Resolver, "check_schema", spy)
     ahead = [path for path, _ in resolve.own_schemas(loaded.spec)]
     resolve.build_ir(loaded, None, frozenset(ahead))
     assert ahead and set(ahead) <= {path for document, path in checked if not document}

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import pytest
 import regress
 from mcpgen import patterns
-from mcpgen.resolve import meets_meta_schema
+from mcpgen.meta_schema import meets_meta_schema
 from pydantic import BaseModel, ValidationError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -137,7 +137,7 @@ def test_messages_still_come_from_jsonschema(runtime: ModuleType) -> None:
 def test_the_ecma_pattern_keyword_is_one_between_generator_and_runtime(runtime: ModuleType) -> None:
     """mcpgen moves a pattern Python cannot read under this keyword in an advertised output
     schema; the runtime must read that very keyword as `pattern`, on both of its paths."""
-    from mcpgen.resolve import ECMA_PATTERN_KEYWORD
+    from mcpgen.resolve_tools import ECMA_PATTERN_KEYWORD
 
     assert runtime.ECMA_PATTERN_KEYWORD == ECMA_PATTERN_KEYWORD
     schema = {
