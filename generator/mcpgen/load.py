@@ -143,7 +143,7 @@ def parse_document(path: Path, display: str) -> Document:
                 for key in duplicates.get(id(value), [])
             ]
         )
-        if _SURROGATE_ESCAPE.search(text):
+        if SURROGATE_ESCAPE.search(text):
             surrogates = list(_lone_surrogates(document))
             if surrogates:
                 raise SpecError([*problems, *surrogates])
@@ -196,8 +196,9 @@ def _walk(value: Any, path: SpecPath = ()) -> Iterator[tuple[SpecPath, Any]]:
             yield from _walk(item, (*path, index))
 
 
-# Only a JSON escape can make a surrogate (TOML refuses them): look for one before walking.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# Only a JSON escape can make a surrogate (TOML and YAML refuse them): look for one before
+# walking a document's strings.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _lone_surrogates(document: Document) -> Iterator[Diagnostic]:

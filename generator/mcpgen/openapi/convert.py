@@ -1414,21 +1414,11 @@ def _phrase(status: str) -> str:
 
 
 def _text(value: Any) -> str:
-    """A description as Markdown text (`markup`), with lone surrogates (which UTF-8 files
-    cannot hold) replaced."""
+    """A description as Markdown text (`markup`); its lone surrogates were replaced when the
+    document was read (`document`)."""
     if not isinstance(value, str):
         return ""
-    text = value.strip()
-    if _has_surrogate(text):
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return as_markdown(text)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _has_surrogate(text: str) -> bool:
-    return _SURROGATE.search(text) is not None
+    return as_markdown(value.strip())
 
 
 def _server_name(info: Any) -> str:

@@ -24,6 +24,7 @@ import yaml
 
 from mcpgen import pointers
 from mcpgen.diagnostics import Diagnostic, Location, SpecError
+from mcpgen.load import SURROGATE_ESCAPE
 from mcpgen.sourcemap import json_source_map
 
 Pointer = tuple[str | int, ...]
@@ -289,9 +290,10 @@ def parse_openapi_text(raw: bytes, key: str, display: str) -> OpenApiDocument:
                 )
             ]
         ) from None
-    if text.lstrip()[:1] in ("{", "["):
+    is_json = text.lstrip()[:1] in ("{", "[")
+    if is_json:
         try:
-            return OpenApiDocument(key, display, text, json.loads(text), is_json=True)
+            data = json.loads(text)
         except json.JSONDecodeError as error:
             location = Location(display, error.lineno, error.colno)
             raise SpecError(
@@ -299,18 +301,34 @@ def parse_openapi_text(raw: bytes, key: str, display: str) -> OpenApiDocument:
             ) from None
         except RecursionError:
             raise SpecError([Diagnostic("error", f"{display}: nested too deeply")]) from None
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = Location(display, mark.line + 1, mark.column + 1) if mark else None
-        message = error.problem or error.context or "syntax error"
-        raise SpecError([Diagnostic("error", f"invalid YAML: {message}", location=where)]) from None
-    except yaml.YAMLError as error:
-        raise SpecError([Diagnostic("error", f"{display}: invalid YAML: {error}")]) from None
-    except RecursionError:
-        raise SpecError([Diagnostic("error", f"{display}: nested too deeply")]) from None
-    return OpenApiDocument(key, display, text, _plain(data), is_json=False)
+    else:
+        try:
+            data = _plain(yaml.load(text, Loader=_Loader))
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            where = Location(display, mark.line + 1, mark.column + 1) if mark else None
+            message = error.problem or error.context or "syntax error"
+            raise SpecError(
+                [Diagnostic("error", f"invalid YAML: {message}", location=where)]
+            ) from None
+        except yaml.YAMLError as error:
+            raise SpecError([Diagnostic("error", f"{display}: invalid YAML: {error}")]) from None
+        except RecursionError:
+            raise SpecError([Diagnostic("error", f"{display}: nested too deeply")]) from None
+    if SURROGATE_ESCAPE.search(text):  # JSON's `\ud800`, and pure-Python PyYAML's
+        data = _without_lone_surrogates(data)
+    return OpenApiDocument(key, display, text, data, is_json=is_json)
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """A JSON value whose strings (keys too) have each lone surrogate (`\\ud800`, which no
+    UTF-8 file holds) replaced by `?`: the spec an import writes is such a file, and an API
+    description is not the user's to fix (a spec's own are refused: `load`)."""
+    return rebuilt(value, lambda _, item: _as_utf8(item), key=_as_utf8)
+
+
+def _as_utf8(value: Any) -> Any:
+    return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else value
 
 
 def _plain(value: Any) -> Any:
