@@ -174,7 +174,6 @@ class _Converter:
         self.server_name = options.server_name or _server_name(root.data.get("info"))
         self.env_prefix = to_package_name(self.server_name).upper()
         self.auth: dict[str, dict[str, Any]] = {}
-        self.unsupported_auth: dict[str, str] = {}
         self.error_uses: dict[str, _ErrorUse] = {}
         # Path keys with a fragment: read as the query it stands for (aws2openapi), or dropped.
         self.fragments_read: set[str] = set()
@@ -1018,7 +1017,7 @@ class _Converter:
                 flow = scheme["flows"]["clientCredentials"]
                 token_url = flow.get("tokenUrl")
                 if not isinstance(token_url, str) or not token_url:
-                    self.unsupported_auth[name] = "oauth2 client credentials without tokenUrl"
+                    self._unsupported(name, "oauth2 client credentials without tokenUrl", target)
                     continue
                 entry: dict[str, Any] = {
                     "type": "oauth2_client_credentials",
@@ -1037,14 +1036,16 @@ class _Converter:
                     described = "oauth2 " + (
                         "/".join(sorted(flows)) if isinstance(flows, dict) else "without flows"
                     )
-                self.unsupported_auth[name] = described
-                self.warnings.append(
-                    target.document.warning(
-                        target.parts,
-                        f"security scheme {name!r} ({described}) is not supported: operations "
-                        "that need only it are called without credentials",
-                    )
-                )
+                self._unsupported(name, described, target)
+
+    def _unsupported(self, name: str, described: str, target: Target) -> None:
+        self.warnings.append(
+            target.document.warning(
+                target.parts,
+                f"security scheme {name!r} ({described}) is not supported: operations "
+                "that need only it are called without credentials",
+            )
+        )
 
     def _requirements(self, raw: Any) -> list[list[str]] | None:
         """OpenAPI security requirements -> alternatives of supported scheme names."""
