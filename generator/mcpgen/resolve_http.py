@@ -23,12 +23,12 @@ from mcpgen.ir import (
 )
 from mcpgen.resolve_http_body import http_body
 from mcpgen.resolver import Resolver, is_object_schema, known_names, unresolved
-from mcpgen.spec import ApiKeyAuth, BasicAuth, BearerAuth, Tool, ToolHttp
+from mcpgen.spec import FORM_STYLES, ApiKeyAuth, BasicAuth, BearerAuth, Tool, ToolHttp
 
 # The styles OpenAPI allows in each place, the default first.
 _PARAM_STYLES: dict[str, tuple[str, ...]] = {
     "path": ("simple", "label", "matrix"),
-    "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
+    "query": FORM_STYLES,
     "header": ("simple",),
     "cookie": ("form",),
 }

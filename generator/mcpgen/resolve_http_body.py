@@ -13,18 +13,8 @@ from typing import Any
 from mcpgen.diagnostics import SpecPath, did_you_mean
 from mcpgen.ir import HttpEncodingIR, JsonSchema
 from mcpgen.resolver import Resolver, deref, known_names
-from mcpgen.spec import HttpBody, ToolHttp
+from mcpgen.spec import BODY_TYPES, FORM_TYPES, NAMED_JSON_TYPE, HttpBody, ToolHttp
 
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-# How a request body can be sent: JSON (application/json or any `+json` type, named as the
-# API names it: Kubernetes' PATCH takes only merge-patch and its kin), or one of these.
-_BODY_TYPES = (
-    "application/json",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-    "text/plain",
-    "application/octet-stream",
-)
 # OpenAPI's Encoding contentType: media types (wildcards allowed), comma-separated.
 _MEDIA_TYPES = re.compile(
     r"[\w.+*-]+/[\w.+*-]+(\s*;[^,]*)?(\s*,\s*[\w.+*-]+/[\w.+*-]+(\s*;[^,]*)?)*"
@@ -110,13 +100,13 @@ def http_body(
 def _body_content_type(resolver: Resolver, kind: str, at: SpecPath) -> str:
     """The body's media type, lower-cased; a located error when none the client can send."""
     kind = kind.strip().lower()
-    if kind in _BODY_TYPES or re.fullmatch(r"application/[\w.-]+\+json", kind):
+    if kind in BODY_TYPES or NAMED_JSON_TYPE.fullmatch(kind):
         return kind
     resolver.error(
         (*at, "content_type"),
         f"a body cannot be sent as {kind!r}",
         hint="JSON (application/json or another +json type), "
-        + ", ".join(repr(k) for k in _BODY_TYPES[1:]),
+        + ", ".join(repr(k) for k in BODY_TYPES[1:]),
     )
     return "application/json"
 
@@ -131,10 +121,10 @@ def _body_encoding(
 ) -> tuple[HttpEncodingIR, ...]:
     """A form body's encoding table, checked, OpenAPI's defaults applied; in multipart, a
     property holding base64 text (`contentEncoding`) is sent as bytes, declared or not."""
-    if body.encoding and body.content_type not in _FORM_TYPES:
+    if body.encoding and body.content_type not in FORM_TYPES:
         resolver.error(
             (*where, "encoding"),
-            f"encoding applies to form bodies ({', '.join(_FORM_TYPES)}), not to "
+            f"encoding applies to form bodies ({', '.join(FORM_TYPES)}), not to "
             f"{body.content_type}",
             hint="drop it",
         )

@@ -17,6 +17,7 @@ from mcpgen.openapi.naming import digest, property_name
 from mcpgen.openapi.operations import Context, Operation
 from mcpgen.openapi.request_body import RequestBodies
 from mcpgen.openapi.schema import JsonSchema
+from mcpgen.spec import NAMED_JSON_TYPE
 
 _LOCATIONS = ("path", "query", "header", "cookie")
 # OpenAPI: header parameters with these names are ignored (the request sets them).
@@ -104,8 +105,10 @@ class Inputs:
             content = parameter.get("content")
             if parameter.get("schema") is None and isinstance(content, dict) and content:
                 media = sorted(content)[0].split(";", 1)[0].strip().lower()
-                if media == "application/json" or media.endswith("+json"):
+                if media == "application/json" or NAMED_JSON_TYPE.fullmatch(media):
                     binding["content_type"] = media
+                elif media.endswith("+json"):  # a wildcard, `application/*+json`: JSON it is
+                    binding["content_type"] = "application/json"
             params[prop] = binding
             properties[prop] = self._parameter_schema(parameter, target)
             if where == "query" and template.get(input_name) == wire:

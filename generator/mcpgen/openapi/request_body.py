@@ -10,24 +10,14 @@ from typing import Any
 from mcpgen.openapi.document import Pointer, Target
 from mcpgen.openapi.operations import Context, Operation, Skip
 from mcpgen.openapi.schema import JsonSchema
+from mcpgen.spec import BODY_TYPES, FORM_STYLES, FORM_TYPES, NAMED_JSON_TYPE
 
-# Request content types the generated handlers can send, best first.
-_REQUEST_TYPES = (
-    "application/json",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-    "text/plain",
-    "application/octet-stream",
-)
 # The order among JSON media types (others: 1, then by name).
 _JSON_PREFERENCE = {
     "application/json": -2,
     "application/merge-patch+json": -1,
     "application/json-patch+json": 2,
 }
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-# The styles of a form body's property (those of a query parameter).
-_FORM_STYLES = ("form", "spaceDelimited", "pipeDelimited", "deepObject")
 
 
 @dataclass(frozen=True)
@@ -90,7 +80,7 @@ class RequestBodies:
                 Target(target.document, (*target.parts, "content", media, "encoding")),
                 self._properties_of(schema),
             )
-            if content_type in _FORM_TYPES
+            if content_type in FORM_TYPES
             else {}
         )
         return RequestBody(schema, content_type, required, merge, encoding)
@@ -119,13 +109,13 @@ class RequestBodies:
             if isinstance(encoding.get("contentType"), str) and encoding["contentType"].strip():
                 entry["content_type"] = encoding["contentType"].strip()
             style = encoding.get("style")
-            if style in _FORM_STYLES:
+            if style in FORM_STYLES:
                 entry["style"] = style
             elif style is not None:
                 self.context.warnings.append(
                     where.document.warning(
                         (*where.parts, "style"),
-                        f"style {style!r} is not a form body's ({', '.join(_FORM_STYLES)}): "
+                        f"style {style!r} is not a form body's ({', '.join(FORM_STYLES)}): "
                         "left out",
                     )
                 )
@@ -147,6 +137,7 @@ class RequestBodies:
 
 
 def is_json(media: str) -> bool:
+    """Whether content in this media type is JSON (`*/*` taken as JSON)."""
     base = media.split(";", 1)[0].strip().lower()
     return base == "application/json" or base.endswith("+json") or base == "*/*"
 
@@ -157,16 +148,17 @@ def _choose_media(content: dict[str, Any]) -> tuple[str, str] | None:
     A JSON type other than application/json is sent as named (Kubernetes' PATCH takes
     only merge-patch and its kin, and answers application/json with 415); among several,
     application/json, then a merge patch (RFC 7386: the object the model writes), then the
-    others by name, a JSON patch (RFC 6902: a list of operations) last. `*/*` goes as JSON.
+    others by name, a JSON patch (RFC 6902: a list of operations) last. `*/*`, and a
+    wildcard JSON type (`application/*+json`), which no request can be sent as, go as JSON.
     """
     ranked: list[tuple[int, int, str, str]] = []
     for media in content:
         base = media.split(";", 1)[0].strip().lower()
         kind = "application/json" if is_json(base) else base
-        if kind not in _REQUEST_TYPES:
+        if kind not in BODY_TYPES:
             continue
-        sent = base if kind == "application/json" and base.endswith("+json") else kind
-        ranked.append((_REQUEST_TYPES.index(kind), _JSON_PREFERENCE.get(sent, 1), sent, media))
+        sent = base if kind == "application/json" and NAMED_JSON_TYPE.fullmatch(base) else kind
+        ranked.append((BODY_TYPES.index(kind), _JSON_PREFERENCE.get(sent, 1), sent, media))
     if not ranked:
         return None
     _, _, sent, media = min(ranked)
