@@ -31,7 +31,7 @@ from mcpgen import model_generator, workers
 from mcpgen.cache import ProjectCache
 from mcpgen.ir import JsonSchema, ModelIR
 from mcpgen.model_stand_ins import with_references
-from mcpgen.schema_keywords import defs_refs
+from mcpgen.schema_keywords import defs_refs, json_objects
 
 # On average one run per this many unreferenced models (about 16 tools): smaller runs add
 # work to a full generation (a call to the generator costs more per model the smaller it
@@ -238,20 +238,14 @@ def _nested_object_names(schema: object) -> set[str]:
     """The class names of a schema's object properties, as the generator names a class
     derived from one by its property name alone (an object nested in an `allOf`)."""
     names: set[str] = set()
-    pending = [schema]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            properties = value.get("properties")
-            if isinstance(properties, dict):
-                names.update(
-                    "".join(part[:1].upper() + part[1:] for part in re.split(r"\W|_", name))
-                    for name, sub in properties.items()
-                    if isinstance(sub, dict) and isinstance(sub.get("properties"), dict)
-                )
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
+    for value in json_objects(schema):
+        properties = value.get("properties")
+        if isinstance(properties, dict):
+            names.update(
+                "".join(part[:1].upper() + part[1:] for part in re.split(r"\W|_", name))
+                for name, sub in properties.items()
+                if isinstance(sub, dict) and isinstance(sub.get("properties"), dict)
+            )
     return names
 
 
@@ -281,16 +275,11 @@ def _field_names(models: Iterable[ModelIR]) -> frozenset[str]:
     """Every property name of the models' schemas, nested ones included (a superset: a
     property named `properties` adds its schema's keywords, which shadow nothing)."""
     names: set[str] = set()
-    pending: list[object] = [m.schema for m in models]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
+    for model in models:
+        for value in json_objects(model.schema):
             properties = value.get("properties")
             if isinstance(properties, dict):
                 names.update(properties)
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
     return frozenset(names)
 
 

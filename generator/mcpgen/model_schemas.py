@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcpgen.ir import JsonSchema, ModelIR
-from mcpgen.schema_keywords import DEFS_REF, LIST_OF_SUBSCHEMAS, MAP_OF_SUBSCHEMAS, ONE_SUBSCHEMA
+from mcpgen.schema_keywords import DEFS_REF, map_subschemas
 
 
 def as_a_model_reads(schema: Any) -> Any:
@@ -36,18 +36,11 @@ def as_a_model_reads(schema: Any) -> Any:
     """
     if not isinstance(schema, dict):
         return schema
-    read: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key in ("format", "pattern", "patternProperties"):
-            continue
-        if key in ONE_SUBSCHEMA:
-            read[key] = as_a_model_reads(value)
-        elif key in LIST_OF_SUBSCHEMAS and isinstance(value, list):
-            read[key] = [as_a_model_reads(item) for item in value]
-        elif key in MAP_OF_SUBSCHEMAS and isinstance(value, dict):
-            read[key] = {name: as_a_model_reads(item) for name, item in value.items()}
-        else:
-            read[key] = value
+    judged_otherwise = ("format", "pattern", "patternProperties")
+    read = map_subschemas(
+        {key: value for key, value in schema.items() if key not in judged_otherwise},
+        as_a_model_reads,
+    )
     if "patternProperties" in schema:
         read["additionalProperties"] = True
     return read

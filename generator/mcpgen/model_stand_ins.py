@@ -10,6 +10,7 @@ from mcpgen.schema_keywords import (
     ONE_SUBSCHEMA,
     defs_refs,
     defs_refs_by_use,
+    json_objects,
 )
 
 
@@ -63,11 +64,7 @@ def with_references(
 
 
 def _mentions_discriminator(schema: object) -> bool:
-    if isinstance(schema, dict):
-        return "discriminator" in schema or any(map(_mentions_discriminator, schema.values()))
-    if isinstance(schema, list):
-        return any(map(_mentions_discriminator, schema))
-    return False
+    return any("discriminator" in value for value in json_objects(schema))
 
 
 # What a stand-in's properties and inline subschemas become: a type that needs no import

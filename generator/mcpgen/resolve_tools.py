@@ -35,10 +35,8 @@ from mcpgen.resolver import (
 from mcpgen.schema_keywords import (
     BRANCHING,
     COMPOSING,
-    LIST_OF_SUBSCHEMAS,
-    MAP_OF_SUBSCHEMAS,
-    ONE_SUBSCHEMA,
     OPENING,
+    map_subschemas,
 )
 from mcpgen.spec import ServerSection, Tool
 
@@ -313,19 +311,13 @@ def readable_by_python_clients(schema: Any) -> Any:
     """`schema` with each `pattern` Python's `re` cannot compile under ECMA_PATTERN_KEYWORD."""
     if not isinstance(schema, dict):
         return schema
-    out: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key == "pattern" and isinstance(value, str) and not _python_reads(value):
-            out[ECMA_PATTERN_KEYWORD] = value
-        elif key in MAP_OF_SUBSCHEMAS and isinstance(value, dict):
-            out[key] = {name: readable_by_python_clients(sub) for name, sub in value.items()}
-        elif key in ONE_SUBSCHEMA:
-            out[key] = readable_by_python_clients(value)
-        elif key in LIST_OF_SUBSCHEMAS and isinstance(value, list):
-            out[key] = [readable_by_python_clients(sub) for sub in value]
-        else:
-            out[key] = value
-    return out
+    out = map_subschemas(schema, readable_by_python_clients)
+    return {
+        ECMA_PATTERN_KEYWORD
+        if key == "pattern" and isinstance(value, str) and not _python_reads(value)
+        else key: value
+        for key, value in out.items()
+    }
 
 
 def _python_reads(pattern: str) -> bool:

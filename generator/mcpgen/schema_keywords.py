@@ -5,7 +5,7 @@ table every walk over schemas reads, so that none misses a keyword or takes data
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from mcpgen.diagnostics import SpecPath
@@ -39,6 +39,34 @@ DATA = frozenset({"const", "enum", "default", "examples", "example"})
 
 # How a generated schema refers to a model: by its class name, under the root's `$defs`.
 DEFS_REF = "#/$defs/"
+
+
+def map_subschemas(schema: dict[str, Any], function: Callable[[Any], Any]) -> dict[str, Any]:
+    """A copy of a schema object, `function` applied to each subschema it holds directly (by
+    the tables above), every other keyword as it is, in the same order."""
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in MAP_OF_SUBSCHEMAS and isinstance(value, dict):
+            out[key] = {name: function(sub) for name, sub in value.items()}
+        elif key in LIST_OF_SUBSCHEMAS and isinstance(value, list):
+            out[key] = [function(sub) for sub in value]
+        elif key in ONE_SUBSCHEMA:
+            out[key] = function(value)
+        else:
+            out[key] = value
+    return out
+
+
+def json_objects(value: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a JSON value, itself included, data too, in no particular order."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+            yield item
+        elif isinstance(item, list):
+            pending.extend(item)
 
 
 def defs_refs(schema: Any) -> Iterator[str]:
