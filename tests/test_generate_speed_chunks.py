@@ -1,7 +1,7 @@
 """A large spec's models are made in chunks on several processes, and the output shows none of it.
 
 The model generator decides some things for a whole call (an import a field name hides is
-aliased, a derived class name already taken is numbered); `models._chunked` makes each chunk
+aliased, a derived class name already taken is numbered); `model_chunks.chunked` makes each chunk
 decide as one batch would instead of falling back to one batch. Which process made which chunk,
 and whether the cache had it, changes nothing in the bytes.
 """
@@ -19,7 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcpgen import models, pipeline, resolve
+from mcpgen import (
+    meta_schema,
+    model_chunks,
+    model_generator,
+    model_stand_ins,
+    models,
+    pipeline,
+    resolve,
+    resolver,
+    workers,
+)
 from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import SpecError
 from mcpgen.load import load_spec
@@ -78,7 +88,7 @@ def test_interfering_models_are_chunked_as_one_batch_decides(
     interfering_spec: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ir, _ = pipeline.check(interfering_spec)
-    runs = models._runs(ir.models)
+    runs = model_chunks.cut_into_runs(ir.models)
     assert runs is not None
     run_of = {name: index for index, run in enumerate(runs) for name in run}
     firsts = [name for name in run_of if name.endswith("Input")]
@@ -87,13 +97,13 @@ def test_interfering_models_are_chunked_as_one_batch_decides(
     def one_batch(*args: object) -> str:
         raise AssertionError("the chunks fell back to one batch")
 
-    monkeypatch.setattr(models, "_chunk", one_batch)
+    monkeypatch.setattr(models, "one_batch", one_batch)
     source = _models_py(interfering_spec)
     # Every `date` type goes through the alias the field `date` calls for, in every chunk.
     imports = [line for line in source.splitlines() if line.startswith("from datetime ")]
     assert "from datetime import date as date_aliased" in imports
     assert not [line for line in imports if re.search(r"\bdate\b(?! as date_aliased)", line)]
-    assert models._SHADOWS not in source
+    assert model_chunks.SHADOWS not in source
     namespace: dict[str, Any] = {"__name__": "interfering_models"}
     exec(compile(source, "<models>", "exec"), namespace)
     results = {
@@ -112,12 +122,12 @@ def test_workers_and_cache_leave_no_trace(
     interfering_spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outputs = {}
-    for workers in (1, 2):
-        monkeypatch.setattr(models, "WORKERS", workers)
-        outputs[f"{workers} cold"] = _models_py(interfering_spec)
-        project = tmp_path / f"project{workers}"
-        outputs[f"{workers} filling"] = _models_py(interfering_spec, ProjectCache(project))
-        outputs[f"{workers} warm"] = _models_py(interfering_spec, ProjectCache(project))
+    for count in (1, 2):
+        monkeypatch.setattr(workers, "WORKERS", count)
+        outputs[f"{count} cold"] = _models_py(interfering_spec)
+        project = tmp_path / f"project{count}"
+        outputs[f"{count} filling"] = _models_py(interfering_spec, ProjectCache(project))
+        outputs[f"{count} warm"] = _models_py(interfering_spec, ProjectCache(project))
     assert len(set(outputs.values())) == 1, sorted(outputs)
 
 
@@ -217,7 +227,7 @@ def stand_in_spec(tmp_path: Path) -> Path:
 
 
 def _definitions(source: str) -> list[str]:
-    return sorted(text for text, _ in models._split(source, {}).values())
+    return sorted(text for text, _ in model_generator.split_definitions(source, {}).values())
 
 
 @pytest.mark.slow
@@ -225,17 +235,17 @@ def test_stand_ins_change_no_definition(stand_in_spec: Path) -> None:
     """Runs made against stand-ins of the shared models define, to the character, what one
     batch made with every model whole defines."""
     ir, _ = pipeline.check(stand_in_spec)
-    runs = models._runs(ir.models)
+    runs = model_chunks.cut_into_runs(ir.models)
     assert runs is not None
     schemas = {m.class_name: m.schema for m in ir.models}
-    cut = [models._with_references(run, ir.models, schemas)[1] for run in runs]
+    cut = [model_stand_ins.with_references(run, ir.models, schemas)[1] for run in runs]
     assert {"MaybeMoney", "Mood", "Tree", "PatchOneOf", "AliasOfMoney", "Pet"} <= set().union(*cut)
     first = next(i for i, run in enumerate(runs) if ir.tools[0].input_model in run)
     assert {"Cat", "Dog"}.isdisjoint(cut[first]), "an own discriminator's models were cut"
 
-    chunked = models._chunked(ir.models, runs, None)
+    chunked = model_chunks.chunked(ir.models, runs, None)
     assert chunked is not None, "the chunks fell back to one batch"
-    batch = models._chunk(ir.models, None)
+    batch = model_chunks.one_batch(ir.models, None)
     assert _definitions(chunked) == _definitions(batch)
 
 
@@ -251,9 +261,9 @@ def test_schemas_checked_on_the_helpers_report_as_resolve_does(tmp_path: Path) -
     spec.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     schemas = [schema for _, schema in resolve.own_schemas(load_spec(spec).spec)]
     assert len(schemas) > 64, "too few schemas to be shared out"
-    with models.generator_helpers():
-        verdicts = models.in_helpers(resolve.meets_meta_schema, schemas)
-    assert verdicts == [resolve.meets_meta_schema(schema) for schema in schemas]
+    with model_generator.generator_helpers():
+        verdicts = workers.in_helpers(meta_schema.meets_meta_schema, schemas)
+    assert verdicts == [meta_schema.meets_meta_schema(schema) for schema in schemas]
     assert verdicts.count(False) == 2
 
     with pytest.raises(SpecError) as generating:
@@ -272,13 +282,13 @@ def test_the_schemas_checked_ahead_are_the_ones_resolve_checks(
     would only be checked twice, so it is held here."""
     loaded = load_spec(REPO / "specs" / "kitchen-sink.toml")
     checked: list[tuple[str, tuple[object, ...]]] = []
-    original = resolve._Resolver.check_schema
+    original = resolver.Resolver.check_schema
 
     def spy(self: Any, schema: Any, path: Any, document: str = "") -> bool:
         checked.append((document, tuple(path)))
         return original(self, schema, path, document)
 
-    monkeypatch.setattr(resolve._Resolver, "check_schema", spy)
+    monkeypatch.setattr(resolver.Resolver, "check_schema", spy)
     ahead = [path for path, _ in resolve.own_schemas(loaded.spec)]
     resolve.build_ir(loaded, None, frozenset(ahead))
     assert ahead and set(ahead) <= {path for document, path in checked if not document}
@@ -312,7 +322,7 @@ def test_helpers_end_with_a_generation_that_is_killed(tmp_path: Path) -> None:
     )
     helpers: set[int] = set()
     deadline = time.monotonic() + 60
-    while len(helpers) < models.WORKERS and time.monotonic() < deadline:
+    while len(helpers) < workers.WORKERS and time.monotonic() < deadline:
         helpers = _children(process.pid)
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from mcpgen import fastpath, models, pipeline
+from mcpgen import fastpath, model_chunks, model_generator, pipeline, workers
 from mcpgen.cache import ProjectCache
 from mcpgen.cli import main as mcpgen_cli
 from mcpgen.format import format_files
@@ -225,15 +225,15 @@ def _files(result: pipeline.Result) -> dict[str, str]:
 @pytest.fixture
 def fresh_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The documents handed to datamodel-code-generator (cache misses), all in this process."""
-    monkeypatch.setattr(models, "WORKERS", 1)
+    monkeypatch.setattr(workers, "WORKERS", 1)
     calls: list[str] = []
-    original = models._generate_fresh
+    original = model_generator.generate_fresh
 
     def spy(document: str) -> str:
         calls.append(document)
         return original(document)
 
-    monkeypatch.setattr(models, "_generate_fresh", spy)
+    monkeypatch.setattr(model_generator, "generate_fresh", spy)
     return calls
 
 
@@ -243,7 +243,7 @@ def test_cache_never_changes_the_output_and_one_tool_rebuilds_one_chunk(
 ) -> None:
     spec = _synthetic(tmp_path / "spec")
     ir, _ = pipeline.check(spec)
-    runs = models._runs(ir.models)
+    runs = model_chunks.cut_into_runs(ir.models)
     assert runs is not None and len(runs) > 2, "the spec is too small to be cut into runs"
     cache = ProjectCache(tmp_path / "project")
 
@@ -268,14 +268,16 @@ def test_chunked_models_define_what_one_batch_defines(tmp_path: Path) -> None:
     (definition order)."""
     spec = _synthetic(tmp_path / "spec")
     ir, _ = pipeline.check(spec)
-    runs = models._runs(ir.models)
+    runs = model_chunks.cut_into_runs(ir.models)
     assert runs is not None
-    chunked = models._chunked(ir.models, runs, None)
-    batch = models._chunk(ir.models, None)
+    chunked = model_chunks.chunked(ir.models, runs, None)
+    batch = model_chunks.one_batch(ir.models, None)
     assert chunked is not None
     definitions: dict[str, list[str]] = {}
     for label, source in (("chunked", chunked), ("batch", batch)):
-        definitions[label] = sorted(text for text, _ in models._split(source, {}).values())
+        definitions[label] = sorted(
+            text for text, _ in model_generator.split_definitions(source, {}).values()
+        )
         namespace: dict[str, Any] = {"__name__": f"models_{label}"}
         exec(compile(source, f"<{label}>", "exec"), namespace)
     assert definitions["chunked"] == definitions["batch"]

@@ -33,6 +33,7 @@ from mcpgen.diagnostics import (
     did_you_mean,
 )
 from mcpgen.fastpath import spec_digest
+from mcpgen.schema_keywords import DATA
 from mcpgen.sourcemap import SourceMap, json_source_map, toml_source_map
 from mcpgen.spec import Spec
 
@@ -142,7 +143,7 @@ def parse_document(path: Path, display: str) -> Document:
                 for key in duplicates.get(id(value), [])
             ]
         )
-        if _SURROGATE_ESCAPE.search(text):
+        if SURROGATE_ESCAPE.search(text):
             surrogates = list(_lone_surrogates(document))
             if surrogates:
                 raise SpecError([*problems, *surrogates])
@@ -195,8 +196,9 @@ def _walk(value: Any, path: SpecPath = ()) -> Iterator[tuple[SpecPath, Any]]:
             yield from _walk(item, (*path, index))
 
 
-# Only a JSON escape can make a surrogate (TOML refuses them): look for one before walking.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# Only a JSON escape can make a surrogate (TOML and YAML refuse them): look for one before
+# walking a document's strings.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _lone_surrogates(document: Document) -> Iterator[Diagnostic]:
@@ -496,13 +498,15 @@ _REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def iter_refs(value: Any, path: SpecPath = ()) -> Iterator[tuple[SpecPath, str]]:
-    """Every `$ref` string in a JSON value, with the path of the object holding it."""
+    """Every `$ref` string in a JSON value, with the path of the object holding it; what a
+    data keyword (`default`, a tool's `examples`...) holds refers to nothing."""
     if isinstance(value, dict):
         ref = value.get("$ref")
         if isinstance(ref, str):
             yield path, ref
         for key in sorted(value):
-            yield from iter_refs(value[key], (*path, key))
+            if key not in DATA:
+                yield from iter_refs(value[key], (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from iter_refs(item, (*path, index))

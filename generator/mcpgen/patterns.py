@@ -7,7 +7,7 @@ trailing newline. Python's `re` differs on all three and refuses `\\p{..}` outri
 documents of the APIs.guru directory, 3.3%, use one), so patterns are compiled by regress,
 the Python binding of the Rust regress crate, an ECMA-262 engine (jsonschema 4.26's own
 `regex` format check and `pattern` keyword use `re`). The generated server's runtime does
-the same (`_ecma_search` in templates/server/runtime.py), so a value is judged alike at
+the same (`_ecma_search` in the vendored runtime's `_patterns.py`), so a value is judged alike at
 generation (examples) and at run time.
 
 `to_unicode_mode` rewrites a pattern that is not valid with the `u` flag into one that is and

@@ -14,9 +14,12 @@ from mcpgen.diagnostics import Diagnostic, SpecPath
 from mcpgen.format import format_files
 from mcpgen.ir import SpecIR
 from mcpgen.load import load_spec
-from mcpgen.models import WORKERS, generator_helpers, in_helpers, render_models
+from mcpgen.meta_schema import meets_meta_schema
+from mcpgen.model_generator import generator_helpers
+from mcpgen.models import render_models
 from mcpgen.render import RenderedFile, header, render_files
-from mcpgen.resolve import build_ir, meets_meta_schema, own_schemas
+from mcpgen.resolve import build_ir, own_schemas
+from mcpgen.workers import WORKERS, in_helpers
 
 
 @dataclass(frozen=True)

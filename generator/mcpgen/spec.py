@@ -9,13 +9,31 @@ against the JSON Schema metaschema.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import re
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 JsonSchema = dict[str, Any]
 
 SPEC_VERSION: Literal[1] = 1
+
+# What an http tool's body can be sent as (`HttpBody.content_type`), the importer's
+# preference first: JSON, either form, text, bytes. Besides application/json, a body goes
+# as any JSON type named in full (`NAMED_JSON_TYPE`: Kubernetes' PATCH takes only
+# merge-patch and its kin); a wildcard such as `application/*+json` names none.
+BODY_TYPES = (
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/plain",
+    "application/octet-stream",
+)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+NAMED_JSON_TYPE = re.compile(r"application/[\w.-]+\+json")
+# The styles a form body's property (OpenAPI's Encoding) or a query parameter takes.
+FormStyle = Literal["form", "spaceDelimited", "pipeDelimited", "deepObject"]
+FORM_STYLES: tuple[str, ...] = get_args(FormStyle)
 
 
 class _Strict(BaseModel):
@@ -277,7 +295,7 @@ class HttpEncoding(_Strict):
             "comma-separated list, wildcards allowed); ignored when a style is set.",
         ),
     ] = None
-    style: Literal["form", "spaceDelimited", "pipeDelimited", "deepObject"] | None = None
+    style: FormStyle | None = None
     explode: Annotated[bool | None, Field(description="Default: true for form, else false.")] = None
     allow_reserved: bool | None = None
 

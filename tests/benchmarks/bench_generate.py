@@ -51,7 +51,7 @@ sys.path.insert(0, str(REPO / "generator"))
 import synth_spec  # noqa: E402
 from mcpgen import emit, pipeline  # noqa: E402
 from mcpgen.load import load_spec  # noqa: E402
-from mcpgen.models import _chunk_input  # noqa: E402
+from mcpgen.model_chunks import chunk_input  # noqa: E402
 from mcpgen.resolve import build_ir  # noqa: E402
 from measure import Paired, TreeRun, bytecode_cache_note, run_tree, with_bytecode_cache  # noqa: E402
 
@@ -75,7 +75,7 @@ _TICK = os.sysconf("SC_CLK_TCK")
 def dmcg_input(spec: Path, into: Path) -> Path:
     """One JSON Schema document of every schema mcpgen hands the model generator."""
     ir, _ = build_ir(load_spec(spec))
-    text, _ = _chunk_input(ir.models)
+    text, _ = chunk_input(ir.models)
     into.write_text(text, encoding="utf-8")
     return into
 

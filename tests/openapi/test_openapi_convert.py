@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -392,3 +393,65 @@ def test_examples_stay_in_inputs_and_leave_outputs(tmp_path: Path) -> None:
     assert report["output"]["properties"]["score"] == {"type": "integer"}
     add = _tool(spec, "addPet")
     assert add["input"]["properties"]["dry_run"]["examples"] == [True]
+
+
+def test_a_shared_response_is_named_by_its_component_as_its_ref_spells_it(
+    tmp_path: Path,
+) -> None:
+    """`#/components/responses/Not%20Found` names the component `Not Found` (a URI's
+    fragment is percent-decoded), whose name the error takes."""
+    source = tmp_path / "api.json"
+    source.write_text(
+        json.dumps(
+            {
+                "openapi": "3.1.0",
+                "info": {"title": "T", "version": "1"},
+                "components": {"responses": {"Not Found": {"description": "Gone away"}}},
+                "paths": {
+                    "/thing": {
+                        "get": {
+                            "operationId": "getThing",
+                            "responses": {
+                                "200": {"description": "ok"},
+                                "404": {"$ref": "#/components/responses/Not%20Found"},
+                            },
+                        }
+                    }
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    spec = _imported(source, tmp_path)
+    assert _tool(spec, "getThing")["http"]["errors"] == {"404": "NotFoundError"}
+
+
+def test_an_oauth2_scheme_without_a_token_url_is_reported_as_unsupported(
+    tmp_path: Path,
+) -> None:
+    """Every scheme the import cannot use is said so, this one too (it was dropped silently)."""
+    source = tmp_path / "api.json"
+    source.write_text(
+        json.dumps(
+            {
+                "openapi": "3.1.0",
+                "info": {"title": "T", "version": "1"},
+                "components": {
+                    "securitySchemes": {
+                        "machine": {
+                            "type": "oauth2",
+                            "flows": {"clientCredentials": {"scopes": {}}},
+                        }
+                    }
+                },
+                "security": [{"machine": []}],
+                "paths": {"/x": {"get": {"responses": {"200": {"description": "ok"}}}}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = import_spec(source, tmp_path / "spec.toml")
+    (warning,) = [w.render() for w in result.warnings if "machine" in w.message]
+    assert "security scheme 'machine' (oauth2 client credentials without tokenUrl)" in warning
+    assert "is not supported" in warning
+    assert "auth" not in load_toml(tmp_path / "spec.toml")["http"]

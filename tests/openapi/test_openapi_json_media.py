@@ -5,6 +5,7 @@ strategic-merge-patch, and answers a plain application/json body with 415.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from mcpgen.pipeline import check
@@ -76,3 +77,82 @@ def test_the_request_goes_in_the_media_type_the_description_names(tmp_path: Path
     assert result.stage == "judged", result.error
     wrong = [(v.tool, v.problems) for v in result.verdicts if v.ok is not True]
     assert not wrong, wrong
+
+
+def test_a_wildcard_json_media_type_goes_as_json(tmp_path: Path) -> None:
+    """`application/*+json` (ASP.NET writes it: 375 request bodies of the APIs.guru
+    directory) names no type a request can carry: the body goes as application/json, as for
+    `*/*`, and the spec the import writes generates."""
+    source = tmp_path / "api.json"
+    source.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.1",
+                "info": {"title": "T", "version": "1"},
+                "servers": [{"url": "https://api.example.com"}],
+                "paths": {
+                    "/x": {
+                        "post": {
+                            "operationId": "postX",
+                            "requestBody": {
+                                "content": {
+                                    "application/*+json": {
+                                        "schema": {
+                                            "type": "object",
+                                            "properties": {"a": {"type": "string"}},
+                                        }
+                                    }
+                                }
+                            },
+                            "responses": {"200": {"description": "ok"}},
+                        }
+                    }
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    output = tmp_path / "spec.toml"
+    import_spec(source, output)
+    (tool,) = load_toml(output)["tools"]
+    assert "content_type" not in tool["http"]["body"]
+    ir, _ = check(output)
+    assert ir.tools[0].http is not None
+    assert ir.tools[0].http.body_content_type == "application/json"
+
+
+def test_a_parameter_in_a_wildcard_json_media_type_goes_as_json(tmp_path: Path) -> None:
+    source = tmp_path / "api.json"
+    source.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.1",
+                "info": {"title": "T", "version": "1"},
+                "servers": [{"url": "https://api.example.com"}],
+                "paths": {
+                    "/x": {
+                        "get": {
+                            "operationId": "getX",
+                            "parameters": [
+                                {
+                                    "name": "filter",
+                                    "in": "query",
+                                    "content": {
+                                        "application/*+json": {"schema": {"type": "object"}}
+                                    },
+                                }
+                            ],
+                            "responses": {"200": {"description": "ok"}},
+                        }
+                    }
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    output = tmp_path / "spec.toml"
+    import_spec(source, output)
+    (tool,) = load_toml(output)["tools"]
+    assert tool["http"]["params"]["filter"] == {"in": "query", "content_type": "application/json"}
+    ir, _ = check(output)
+    assert ir.tools[0].http is not None and ir.tools[0].http.params[0].json

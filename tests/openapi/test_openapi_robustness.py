@@ -195,3 +195,45 @@ def test_github_imports_and_validates(tmp_path: Path) -> None:
     assert result.summary.tools == 1223
     _, diagnostics = check(tmp_path / "github.toml")
     assert [d.render() for d in diagnostics if d.level == "error"] == []
+
+
+def test_lone_surrogates_anywhere_in_a_json_document_are_replaced(tmp_path: Path) -> None:
+    """JSON can escape half a surrogate pair (`\\ud800`), which no UTF-8 file holds: every
+    string the import carries (descriptions, titles, enums, names) has it replaced, as an
+    operation's description always had, rather than failing with a traceback."""
+    text = json.dumps(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "T", "version": "1"},
+            "paths": {
+                "/x": {
+                    "get": {
+                        "operationId": "getX",
+                        "description": "op \ud800 text",
+                        "parameters": [
+                            {
+                                "name": "q\udfff",
+                                "in": "query",
+                                "schema": {
+                                    "type": "string",
+                                    "title": "ti \ud800",
+                                    "description": "param \ud800 desc",
+                                    "enum": ["a\ud800"],
+                                },
+                            }
+                        ],
+                        "responses": {"200": {"description": "ok"}},
+                    }
+                }
+            },
+        }
+    )
+    assert "\\ud800" in text
+    source = tmp_path / "api.json"
+    source.write_text(text, encoding="utf-8")
+    output = tmp_path / "spec.toml"
+    import_spec(source, output)
+    check(output)
+    written = output.read_text(encoding="utf-8")
+    for replaced in ("op ? text", "ti ?", "param ? desc", '"a?"', "q?"):
+        assert replaced in written, replaced

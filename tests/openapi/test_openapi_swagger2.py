@@ -97,6 +97,34 @@ def test_definitions_become_component_schemas_and_refs_follow() -> None:
     assert pet["pictures"] == {"$ref": "pictures.json#/definitions/Picture"}
 
 
+def test_a_definition_whose_name_holds_a_percent_sign_is_still_found(tmp_path: Path) -> None:
+    """A `$ref` is a URI: the rewritten one spells `%` as `%25`, or it names another key."""
+    text = json.dumps(
+        {
+            "swagger": "2.0",
+            "info": {"title": "T", "version": "1"},
+            "definitions": {"Rate%20Limit": {"type": "object", "required": ["left"]}},
+            "paths": {
+                "/limit": {
+                    "get": {
+                        "operationId": "getLimit",
+                        "responses": {
+                            "200": {
+                                "description": "ok",
+                                "schema": {"$ref": "#/definitions/Rate%2520Limit"},
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    )
+    spec, _ = _imported(text, tmp_path)
+    (tool,) = spec["tools"]
+    assert tool["output"] == {"$ref": "#/types/Rate20Limit"}
+    assert spec["types"]["Rate20Limit"]["required"] == ["left"]
+
+
 def test_a_body_parameter_becomes_the_request_body_in_what_the_operation_consumes() -> None:
     body = {
         "name": "pet",

@@ -15,7 +15,7 @@ import json_schema_suite
 import pytest
 import regress
 from mcpgen import patterns
-from mcpgen.resolve import meets_meta_schema
+from mcpgen.meta_schema import meets_meta_schema
 from mcpgen.vendored.runtime._patterns import EcmaPattern
 from mcpgen.vendored.runtime._schema import _SchemaCheck
 from pydantic import BaseModel, ValidationError

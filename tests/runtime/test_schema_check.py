@@ -173,7 +173,7 @@ def test_a_ref_to_a_url_is_never_fetched(loopback_schema_host: tuple[str, list[s
 def test_the_ecma_pattern_keyword_is_one_between_generator_and_runtime() -> None:
     """mcpgen moves a pattern Python cannot read under this keyword in an advertised output
     schema; the runtime must read that very keyword as `pattern`."""
-    from mcpgen.resolve import ECMA_PATTERN_KEYWORD
+    from mcpgen.resolve_tools import ECMA_PATTERN_KEYWORD
     from mcpgen.vendored.runtime._patterns import ECMA_PATTERN_KEYWORD as RUNTIME_KEYWORD
 
     assert RUNTIME_KEYWORD == ECMA_PATTERN_KEYWORD

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from mcpgen.resolve import fast_meta_validator
+from mcpgen.meta_schema import fast_meta_validator
 
 REPO = Path(__file__).resolve().parents[2]
 

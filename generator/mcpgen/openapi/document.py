@@ -22,7 +22,9 @@ from typing import Any
 
 import yaml
 
+from mcpgen import pointers
 from mcpgen.diagnostics import Diagnostic, Location, SpecError
+from mcpgen.load import SURROGATE_ESCAPE
 from mcpgen.sourcemap import json_source_map
 
 Pointer = tuple[str | int, ...]
@@ -35,13 +37,8 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def pointer_text(parts: Pointer) -> str:
-    """`("paths", "/pets", "get")` -> `#/paths/~1pets/get` (RFC 6901, as in a `$ref`)."""
-    return "#" + "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def unescape(part: str) -> str:
-    """One part of a `$ref`'s pointer as the key it names (URL, then RFC 6901 escapes)."""
-    return urllib.parse.unquote(part).replace("~1", "/").replace("~0", "~")
+    """`("paths", "/pets", "get")` -> `#/paths/~1pets/get`: a place as diagnostics name it."""
+    return "#" + pointers.pointer(parts)
 
 
 def is_remote(address: str) -> bool:
@@ -199,25 +196,16 @@ class DocumentSet:
                     parts, f"$ref {ref!r}: only JSON pointers (#/...) are supported as fragments"
                 )
             )
-        value: Any = target_doc.data
-        walked: list[str | int] = []
-        for raw in fragment.split("/")[1:] if fragment else []:
-            key_part = unescape(raw)
-            if isinstance(value, dict) and key_part in value:
-                value = value[key_part]
-                walked.append(key_part)
-            elif isinstance(value, list) and key_part.isdigit() and int(key_part) < len(value):
-                value = value[int(key_part)]
-                walked.append(int(key_part))
-            else:
-                raise RefError(
-                    document.diagnostic(
-                        parts,
-                        f"$ref {document.refs_as_written.get(ref, ref)!r}: "
-                        f"{target_doc.display} has nothing at "
-                        f"{pointer_text(target_doc.original((*walked, key_part)))}",
-                    )
+        _, walked, missing = pointers.walk(target_doc.data, pointers.keys(fragment))
+        if missing is not None:
+            raise RefError(
+                document.diagnostic(
+                    parts,
+                    f"$ref {document.refs_as_written.get(ref, ref)!r}: "
+                    f"{target_doc.display} has nothing at "
+                    f"{pointer_text(target_doc.original((*walked, missing)))}",
                 )
+            )
         return Target(target_doc, tuple(walked))
 
     @property
@@ -302,9 +290,10 @@ def parse_openapi_text(raw: bytes, key: str, display: str) -> OpenApiDocument:
                 )
             ]
         ) from None
-    if text.lstrip()[:1] in ("{", "["):
+    is_json = text.lstrip()[:1] in ("{", "[")
+    if is_json:
         try:
-            return OpenApiDocument(key, display, text, json.loads(text), is_json=True)
+            data = json.loads(text)
         except json.JSONDecodeError as error:
             location = Location(display, error.lineno, error.colno)
             raise SpecError(
@@ -312,18 +301,34 @@ def parse_openapi_text(raw: bytes, key: str, display: str) -> OpenApiDocument:
             ) from None
         except RecursionError:
             raise SpecError([Diagnostic("error", f"{display}: nested too deeply")]) from None
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = Location(display, mark.line + 1, mark.column + 1) if mark else None
-        message = error.problem or error.context or "syntax error"
-        raise SpecError([Diagnostic("error", f"invalid YAML: {message}", location=where)]) from None
-    except yaml.YAMLError as error:
-        raise SpecError([Diagnostic("error", f"{display}: invalid YAML: {error}")]) from None
-    except RecursionError:
-        raise SpecError([Diagnostic("error", f"{display}: nested too deeply")]) from None
-    return OpenApiDocument(key, display, text, _plain(data), is_json=False)
+    else:
+        try:
+            data = _plain(yaml.load(text, Loader=_Loader))
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            where = Location(display, mark.line + 1, mark.column + 1) if mark else None
+            message = error.problem or error.context or "syntax error"
+            raise SpecError(
+                [Diagnostic("error", f"invalid YAML: {message}", location=where)]
+            ) from None
+        except yaml.YAMLError as error:
+            raise SpecError([Diagnostic("error", f"{display}: invalid YAML: {error}")]) from None
+        except RecursionError:
+            raise SpecError([Diagnostic("error", f"{display}: nested too deeply")]) from None
+    if SURROGATE_ESCAPE.search(text):  # JSON's `\ud800`, and pure-Python PyYAML's
+        data = _without_lone_surrogates(data)
+    return OpenApiDocument(key, display, text, data, is_json=is_json)
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """A JSON value whose strings (keys too) have each lone surrogate (`\\ud800`, which no
+    UTF-8 file holds) replaced by `?`: the spec an import writes is such a file, and an API
+    description is not the user's to fix (a spec's own are refused: `load`)."""
+    return rebuilt(value, lambda _, item: _as_utf8(item), key=_as_utf8)
+
+
+def _as_utf8(value: Any) -> Any:
+    return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else value
 
 
 def _plain(value: Any) -> Any:

@@ -29,7 +29,8 @@ from mcpgen.openapi.toml_writer import dumps
 from mcpgen.spec import OpenApiSelection, Spec
 
 # The tool name lengths an import takes: `--max-name-length`'s range (the CLI spells it out
-# in its option, which must not import this module to start fast).
+# in its option, which must not import this module to start fast). Below 16, a clashing
+# name's readable head beside its 6-character hash would be a few letters.
 MAX_NAME_LENGTHS = (16, 128)
 
 

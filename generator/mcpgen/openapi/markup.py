@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 # An HTML element that Markdown text does not write by accident: a closing tag, or a
 # paragraph or line break. A generic type (`Map<String, Object>`) or a comparison is none.
@@ -52,3 +53,11 @@ def as_markdown(text: str) -> str:
     )
     lines = [line.rstrip() for line in converted.strip().split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines))
+
+
+def description_text(value: Any) -> str:
+    """A description as Markdown text (`markup`); its lone surrogates were replaced when the
+    document was read (`document`)."""
+    if not isinstance(value, str):
+        return ""
+    return as_markdown(value.strip())

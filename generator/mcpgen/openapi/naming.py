@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from mcpgen.names import to_class_name, words
 
 DEFAULT_MAX_NAME_LENGTH = 48
-# A budget below this leaves no readable head next to the hash.
-MIN_NAME_LENGTH = 16
 _HASH = 6
 
 

@@ -30,8 +30,14 @@ from mcpgen.openapi.document import (
 )
 from mcpgen.openapi.markup import as_markdown
 from mcpgen.patterns import pattern_error, to_unicode_mode
-from mcpgen.resolve import undeclared_names
-from mcpgen.schema_keywords import LIST_OF_SUBSCHEMAS, MAP_OF_SUBSCHEMAS, ONE_SUBSCHEMA
+from mcpgen.schema_keywords import (
+    LIST_OF_SUBSCHEMAS,
+    MAP_OF_SUBSCHEMAS,
+    ONE_SUBSCHEMA,
+    json_objects,
+    map_subschemas,
+    undeclared_names,
+)
 
 JsonSchema = dict[str, Any]
 # Where a schema is used: readOnly properties are left out of inputs, writeOnly of outputs.
@@ -85,22 +91,11 @@ class SchemaConverter:
 
     def refs_of(self, schema: JsonSchema) -> set[str]:
         """The types a converted schema refers to directly (by identity)."""
-        found: set[str] = set()
-        stack: list[Any] = [schema]
-        while stack:
-            value = stack.pop()
-            if isinstance(value, dict):
-                ref = value.get("$ref")
-                if isinstance(ref, _TypeRef):
-                    found.add(ref.identity)
-                stack.extend(value.values())
-            elif isinstance(value, list):
-                stack.extend(value)
-        return found
-
-    def target_schema(self, schema: Any, document: OpenApiDocument, parts: Pointer) -> Any:
-        """The raw schema behind a chain of bare `$ref`s (to tell what kind of value it is)."""
-        return self._behind_refs(schema, document, parts)[0]
+        return {
+            ref.identity
+            for value in json_objects(schema)
+            if isinstance(ref := value.get("$ref"), _TypeRef)
+        }
 
     def _behind_refs(
         self, schema: Any, document: OpenApiDocument, parts: Pointer
@@ -163,16 +158,10 @@ class SchemaConverter:
     @staticmethod
     def name_refs(value: Any, names: dict[str, str]) -> None:
         """Write the final `#/types/<Name>` into every placeholder reference in `value`."""
-        stack = [value]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, dict):
-                ref = item.get("$ref")
-                if isinstance(ref, _TypeRef):
-                    item["$ref"] = f"#/types/{names[ref.identity]}"
-                stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
+        for item in json_objects(value):
+            ref = item.get("$ref")
+            if isinstance(ref, _TypeRef):
+                item["$ref"] = f"#/types/{names[ref.identity]}"
 
     # -- the walk ---------------------------------------------------------------------
 
@@ -360,19 +349,8 @@ def without_examples(schema: Any) -> Any:
     """
     if not isinstance(schema, dict):
         return schema
-    result: JsonSchema = {}
-    for key, value in schema.items():
-        if key == "examples":
-            continue
-        if key in MAP_OF_SUBSCHEMAS and isinstance(value, dict):
-            result[key] = {name: without_examples(sub) for name, sub in value.items()}
-        elif key in LIST_OF_SUBSCHEMAS and isinstance(value, list):
-            result[key] = [without_examples(sub) for sub in value]
-        elif key in ONE_SUBSCHEMA:
-            result[key] = without_examples(value)
-        else:
-            result[key] = value
-    return result
+    kept = {key: value for key, value in schema.items() if key != "examples"}
+    return map_subschemas(kept, without_examples)
 
 
 def _hidden(schema: Any, mode: Mode) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 from mcpgen.diagnostics import counted
 from mcpgen.openapi.reimport import MISSING, Conflict, MergeReport
 from mcpgen.openapi.toml_writer import inline
+from mcpgen.schema_keywords import DATA, DEFS_REF, defs_refs
 
 _ANNOTATION_WIRE = {
     "title": "title",
@@ -35,12 +36,14 @@ def _size(text: str) -> int:
 
 
 def _wire_refs(value: Any) -> Any:
-    """`#/types/X` -> `#/$defs/X`, as the generated server advertises them."""
+    """`#/types/X` -> `#/$defs/X`, as the generated server advertises them (data as it is)."""
     if isinstance(value, dict):
         return {
             k: (
-                "#/$defs/" + v[len("#/types/") :]
+                DEFS_REF + v[len("#/types/") :]
                 if k == "$ref" and isinstance(v, str) and v.startswith("#/types/")
+                else v
+                if k in DATA
                 else _wire_refs(v)
             )
             for k, v in value.items()
@@ -50,28 +53,13 @@ def _wire_refs(value: Any) -> Any:
     return value
 
 
-def _refs(value: Any) -> set[str]:
-    found: set[str] = set()
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            ref = item.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                found.add(ref[len("#/$defs/") :])
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
 class _Types:
     """Each type's wire JSON and direct references, computed once."""
 
     def __init__(self, types: dict[str, Any]) -> None:
         self.schema = {name: _wire_refs(schema) for name, schema in types.items()}
         self.text = {name: _compact(schema) for name, schema in self.schema.items()}
-        self.uses = {name: _refs(schema) for name, schema in self.schema.items()}
+        self.uses = {name: set(defs_refs(schema)) for name, schema in self.schema.items()}
 
     def closure(self, names: set[str]) -> list[str]:
         seen: set[str] = set()
@@ -88,11 +76,11 @@ class _Types:
 def _schema_size(schema: Any, types: _Types) -> int:
     """Bytes of a schema with its `$defs` (a bare root `$ref` inlined, as mcpgen does)."""
     wire = _wire_refs(schema)
-    if isinstance(wire, dict) and set(wire) == {"$ref"} and wire["$ref"].startswith("#/$defs/"):
-        name = wire["$ref"][len("#/$defs/") :]
+    if isinstance(wire, dict) and set(wire) == {"$ref"} and wire["$ref"].startswith(DEFS_REF):
+        name = wire["$ref"][len(DEFS_REF) :]
         wire = types.schema.get(name, wire)
     text = _compact(wire)
-    used = types.closure(_refs(wire))
+    used = types.closure(set(defs_refs(wire)))
     if not used:
         return _size(text)
     defs = ",".join(f"{_compact(name)}:{types.text[name]}" for name in used)

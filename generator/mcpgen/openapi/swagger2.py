@@ -24,8 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mcpgen import pointers
 from mcpgen.diagnostics import Diagnostic, SpecError
-from mcpgen.openapi.document import OpenApiDocument, Pointer, pointer_text, rebuilt, unescape
+from mcpgen.openapi.document import OpenApiDocument, Pointer, rebuilt
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 # The fields of a 2.0 parameter or header that describe its value: 3.0 puts them in `schema`.
@@ -389,18 +390,8 @@ class _Upgrader:
         reference to another file, or to nothing (which the converter reports)."""
         if not ref.startswith("#"):
             return None
-        value: Any = self.original.data
-        parts: list[str | int] = []
-        for part in _parts(ref):
-            if isinstance(value, dict) and part in value:
-                value = value[part]
-                parts.append(part)
-            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-                value = value[int(part)]
-                parts.append(int(part))
-            else:
-                return None
-        return value, tuple(parts)
+        value, parts, missing = pointers.walk(self.original.data, _parts(ref))
+        return (value, tuple(parts)) if missing is None else None
 
     def _refuse_elsewhere(self, what: str, ref: str, at: Pointer) -> None:
         if not ref.startswith("#"):
@@ -435,7 +426,7 @@ class _Upgrader:
         for end in range(len(parts), 0, -1):
             found = self.origin_of.get(parts[:end])
             if found is not None:
-                return pointer_text((*found, *parts[end:]))
+                return "#" + pointers.fragment((*found, *parts[end:]))
         return ref
 
     def _warn(self, at: Pointer, message: str) -> None:
@@ -491,8 +482,7 @@ def _entries(value: Any) -> list[tuple[str, Any]]:
 
 
 def _parts(ref: str) -> list[str]:
-    fragment = ref.partition("#")[2]
-    return [unescape(p) for p in fragment.split("/")[1:]]
+    return pointers.keys(ref.partition("#")[2])
 
 
 def _key(parts: Pointer) -> Key:

@@ -1,0 +1,200 @@
+"""The spec's `[http]` section from the document: where the API is (its servers, and an
+operation's own) and how it authenticates (security schemes and requirements)."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Any
+
+from mcpgen.openapi.document import Pointer, RefError, Target
+from mcpgen.openapi.naming import snake
+from mcpgen.openapi.operations import Context, Operation
+
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
+
+
+class HttpSection:
+    """Reads the API's servers and security; `auth` holds the schemes it can use."""
+
+    def __init__(self, context: Context, env_prefix: str) -> None:
+        self.context = context
+        self.env_prefix = env_prefix
+        self.auth: dict[str, dict[str, Any]] = {}
+
+    def read_schemes(self) -> None:
+        components = self.context.root.data.get("components")
+        schemes = components.get("securitySchemes") if isinstance(components, dict) else None
+        if not isinstance(schemes, dict):
+            return
+        for name, raw in schemes.items():
+            at: Pointer = ("components", "securitySchemes", name)
+            try:
+                scheme, target = self.context.documents.follow(raw, self.context.root, at)
+            except RefError as error:
+                self.context.problems.append(error.diagnostic)
+                continue
+            if not isinstance(scheme, dict):
+                continue
+            env = f"{self.env_prefix}_{snake(name, 'auth').upper()}"
+            kind = scheme.get("type")
+            http_scheme = str(scheme.get("scheme", "")).lower()
+            if kind == "http" and http_scheme == "bearer":
+                self.auth[name] = {"type": "bearer", "env": env}
+            elif kind == "http" and http_scheme == "basic":
+                self.auth[name] = {
+                    "type": "basic",
+                    "username_env": f"{env}_USERNAME",
+                    "password_env": f"{env}_PASSWORD",
+                }
+            elif (
+                kind == "apiKey"
+                and scheme.get("in") in ("header", "query", "cookie")
+                and isinstance(scheme.get("name"), str)
+                and scheme["name"]
+            ):
+                self.auth[name] = {
+                    "type": "api_key",
+                    "in": scheme["in"],
+                    "name": scheme["name"],
+                    "env": env,
+                }
+            elif kind == "oauth2" and isinstance(
+                (scheme.get("flows") or {}).get("clientCredentials"), dict
+            ):
+                flow = scheme["flows"]["clientCredentials"]
+                token_url = flow.get("tokenUrl")
+                if not isinstance(token_url, str) or not token_url:
+                    self._unsupported(name, "oauth2 client credentials without tokenUrl", target)
+                    continue
+                entry: dict[str, Any] = {
+                    "type": "oauth2_client_credentials",
+                    "token_url": token_url,
+                }
+                scopes = flow.get("scopes")
+                if isinstance(scopes, dict) and scopes:
+                    entry["scopes"] = sorted(scopes)
+                entry["client_id_env"] = f"{env}_CLIENT_ID"
+                entry["client_secret_env"] = f"{env}_CLIENT_SECRET"
+                self.auth[name] = entry
+            else:
+                described = f"{kind} {http_scheme}".strip() if kind == "http" else str(kind)
+                if kind == "oauth2":
+                    flows = scheme.get("flows")
+                    described = "oauth2 " + (
+                        "/".join(sorted(flows)) if isinstance(flows, dict) else "without flows"
+                    )
+                self._unsupported(name, described, target)
+
+    def requirements(self, raw: Any) -> list[list[str]] | None:
+        """OpenAPI security requirements -> alternatives of supported scheme names."""
+        if not isinstance(raw, list):
+            return None
+        alternatives: list[list[str]] = []
+        for requirement in raw:
+            if not isinstance(requirement, dict):
+                continue
+            names = sorted(requirement)
+            if any(n not in self.auth for n in names):
+                continue
+            if names not in alternatives:
+                alternatives.append(names)
+        if raw and not alternatives:
+            return [[]]
+        return alternatives if raw else [[]]
+
+    def operation_security(self, op: Operation) -> list[list[str]] | None:
+        if "security" not in op.value:
+            return None
+        own = self.requirements(op.value["security"])
+        top = self.requirements(self.context.root.data.get("security"))
+        return None if own == top else own
+
+    @cached_property
+    def base_url(self) -> str:
+        """The API's base URL: its first server's (once: it warns)."""
+        url = self._server_url(self.context.root.data.get("servers"), Target(self.context.root, ()))
+        if url is None:
+            self.context.warnings.append(
+                self.context.root.warning(
+                    ("servers",), "no servers: base_url is '/' (set it in [http])"
+                )
+            )
+            return "/"
+        if not _ABSOLUTE.match(url):
+            self.context.warnings.append(
+                self.context.root.warning(
+                    ("servers", 0, "url"),
+                    f"the server URL {url!r} is relative: set the API's address in "
+                    f"[http].base_url or in ${self.env_prefix}_BASE_URL",
+                )
+            )
+        return url
+
+    def operation_base_url(self, op: Operation) -> str | None:
+        """Where an operation with `servers` of its own (or of its path) is served, when that
+        is not the API's base URL: GitHub uploads release assets to another host, say."""
+        for owner, at in (
+            (op.value, Target(op.document, op.parts)),
+            (op.path_item, op.path_item_at),
+        ):
+            if "servers" in owner:
+                url = self._server_url(owner["servers"], at)
+                break
+        else:
+            return None
+        if url is None or url.rstrip("/") == self.base_url.rstrip("/"):
+            return None
+        if not _HTTP_URL.match(url):
+            self.context.warnings.append(
+                at.document.warning(
+                    (*at.parts, "servers", 0, "url"),
+                    f"the server URL {url!r} is not an absolute http(s) URL: the tool calls "
+                    "[http].base_url",
+                )
+            )
+            return None
+        return url
+
+    def _server_url(self, servers: Any, at: Target) -> str | None:
+        """The first of `servers`' URL, its variables at their defaults; None: no server."""
+        if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+            return None
+        server = servers[0]
+        url = str(server.get("url") or "/")
+        variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
+
+        def substitute(match: re.Match[str]) -> str:
+            variable = variables.get(match[1]) if variables else None
+            if isinstance(variable, dict) and variable.get("default") is not None:
+                return str(variable["default"])
+            return match[0]
+
+        url = re.sub(r"\{([^{}]+)\}", substitute, url)
+        if url.startswith("//"):
+            # Protocol-relative: the scheme is the document's, which a file does not have.
+            # https, as the Swagger 2.0 upgrade takes it when `schemes` is missing.
+            self.context.warnings.append(
+                at.document.warning(
+                    (*at.parts, "servers", 0, "url"),
+                    f"the server URL {url!r} has no scheme: the API is taken to be https",
+                )
+            )
+            url = "https:" + url
+        if "{" in url:
+            self.context.warnings.append(
+                at.document.warning(
+                    (*at.parts, "servers", 0, "url"), f"server variable without default in {url!r}"
+                )
+            )
+        return url
+
+    def _unsupported(self, name: str, described: str, target: Target) -> None:
+        self.context.warnings.append(
+            target.document.warning(
+                target.parts,
+                f"security scheme {name!r} ({described}) is not supported: operations "
+                "that need only it are called without credentials",
+            )
+        )
