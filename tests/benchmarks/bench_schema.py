@@ -1,17 +1,17 @@
 """Benchmark: checking a value against a tool's JSON Schema, per candidate checker.
 
 A generated server checks every `tools/call` twice against the tool's advertised schemas
-(arguments, then the structured result) with the runtime's `_SchemaCheck`, which answers
+(arguments, then the structured result) with the runtime's `SchemaCheck`, which answers
 `[]` or the problems as `path: message` lines. Each candidate below answers the same way,
 and all are measured side by side in one run:
 
   hand-written   the runtime before it took a library (BASELINE: compiled Python
                  predicates, jsonschema judging what they refuse), loaded from git. Ratios
                  are against it.
-  runtime        the runtime of this tree (`_SchemaCheck`).
+  runtime        the runtime of this tree (`SchemaCheck`).
   predicate      the hand-written predicate alone (valid values only: it writes no message).
   jsonschema     jsonschema's Draft202012Validator, built once, with the runtime's
-                 ECMA-262 keywords (`_ecma_validator`).
+                 ECMA-262 keywords (`ecma_validator`).
   jsonschema-rs  jsonschema-rs's Draft202012Validator, built once, its own regex engines.
   fastjsonschema compiled once (no defaults written into the value, formats not asserted);
                  Python's `re` runs its patterns, and it knows drafts 4, 6 and 7 only.
@@ -59,8 +59,8 @@ sys.path.insert(0, str(REPO / "tests"))
 import json_schema_suite  # noqa: E402
 from mcpgen.vendored.runtime import _patterns as runtime_patterns  # noqa: E402
 from mcpgen.vendored.runtime._definitions import load_tools  # noqa: E402
-from mcpgen.vendored.runtime._json import _json_path  # noqa: E402
-from mcpgen.vendored.runtime._schema import _SchemaCheck  # noqa: E402
+from mcpgen.vendored.runtime._json import json_path  # noqa: E402
+from mcpgen.vendored.runtime._schema import SchemaCheck  # noqa: E402
 from measure import Paired, run_tree  # noqa: E402
 
 # The last commit whose runtime checked schemas by hand (compiled predicates + jsonschema).
@@ -92,7 +92,7 @@ def load_baseline(work: Path, ref: str) -> ModuleType:
 
 def _lines(found: Sequence[tuple[Sequence[str | int], str]], what: str) -> list[str]:
     ordered = sorted(found, key=lambda p: list(map(str, p[0])))
-    return [f"{_json_path(path, what)}: {message}" for path, message in ordered]
+    return [f"{json_path(path, what)}: {message}" for path, message in ordered]
 
 
 def make_jsonschema(schema: Any, what: str) -> Check:
@@ -149,7 +149,7 @@ def candidates(baseline: ModuleType) -> dict[str, Make]:
         return lambda value: [] if test(value) else ["(the predicate writes no message)"]
 
     def runtime(schema: Any, what: str) -> Check:
-        return _SchemaCheck(schema, what).errors
+        return SchemaCheck(schema, what).errors
 
     found: dict[str, Make] = {
         BASELINE: hand_written,

@@ -469,7 +469,7 @@ def test_parameter_styles_follow_openapi(http: ModuleType) -> None:
     for style, explode, value, expected in cases:
         param = http.Param("c", "path", name="color", style=style, explode=explode)
         operation = http.Operation(tool="t", method="GET", path="/x/{color}", params=(param,))
-        assert http._encoding._prepare(operation, {"c": value}).path == "/x/" + expected, (
+        assert http._encoding.prepare(operation, {"c": value}).path == "/x/" + expected, (
             style,
             value,
         )
@@ -490,7 +490,7 @@ def test_parameter_styles_follow_openapi(http: ModuleType) -> None:
     for style, explode, value, expected_items in queries:
         param = http.Param("c", "query", name="color", style=style, explode=explode)
         operation = http.Operation(tool="t", method="GET", path="/q", params=(param,))
-        assert http._encoding._prepare(operation, {"c": value}).query == expected_items, (
+        assert http._encoding.prepare(operation, {"c": value}).query == expected_items, (
             style,
             value,
         )
@@ -501,7 +501,7 @@ def test_header_values_cannot_break_the_request(http: ModuleType) -> None:
         tool="t", method="GET", path="/h", params=(http.Param("h", "header", name="X-H"),)
     )
     with pytest.raises(ValueError, match="line break"):
-        http._encoding._prepare(operation, {"h": "a\r\nInjected: yes"})
+        http._encoding.prepare(operation, {"h": "a\r\nInjected: yes"})
 
 
 def test_multipart_body_has_one_part_per_field(http: ModuleType) -> None:
@@ -510,7 +510,7 @@ def test_multipart_body_has_one_part_per_field(http: ModuleType) -> None:
     operation = http.Operation(
         tool="t", method="POST", path="/m", body=http.Body("multipart/form-data")
     )
-    prepared = http._encoding._prepare(operation, {"name": "Rex", "tags": ["a", "b"], "age": 3})
+    prepared = http._encoding.prepare(operation, {"name": "Rex", "tags": ["a", "b"], "age": 3})
     request = httpx2.Request("POST", "http://x/m", files=prepared.files)
     body = request.read().decode()
     assert request.headers["content-type"].startswith("multipart/form-data; boundary=")

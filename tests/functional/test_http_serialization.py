@@ -1,6 +1,6 @@
 """Form bodies and query values, serialised as OpenAPI 3.1.1 (and 3.0.4) define them.
 
-The HTTP client shim on its own (tests/http_support/shim.py): `_prepare` turns an operation
+The HTTP client shim on its own (tests/http_support/shim.py): `prepare` turns an operation
 and its arguments into what goes on the wire; httpx2 writes a multipart body from the parts.
 """
 
@@ -17,7 +17,7 @@ import pytest
 def _form(http: ModuleType, values: dict[str, object], **encoding: object) -> bytes:
     body = http.Body("application/x-www-form-urlencoded", encoding=encoding)
     operation = http.Operation(tool="t", method="POST", path="/f", body=body)
-    content: bytes = http._encoding._prepare(operation, values).content
+    content: bytes = http._encoding.prepare(operation, values).content
     return content
 
 
@@ -28,7 +28,7 @@ def _multipart(
     body = http.Body("multipart/form-data", encoding=encoding)
     operation = http.Operation(tool="t", method="POST", path="/m", body=body)
     request = httpx2.Request(
-        "POST", "http://x/m", files=http._encoding._prepare(operation, values).files
+        "POST", "http://x/m", files=http._encoding.prepare(operation, values).files
     )
     head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
     message = email.message_from_bytes(head + request.read())
@@ -95,7 +95,7 @@ def test_allow_reserved_keeps_reserved_characters(http: ModuleType) -> None:
     assert body == b"path=a/b:c?d%26e%3Df%2Bg%20%5Bx%5D%41%25zz"
     param = http.Param("q", "query", allow_reserved=True)
     operation = http.Operation(tool="t", method="GET", path="/q", params=(param,))
-    assert http._encoding._prepare(operation, {"q": "a/b c"}).query == ["q=a/b%20c"]
+    assert http._encoding.prepare(operation, {"q": "a/b c"}).query == ["q=a/b%20c"]
 
 
 def test_multipart_parts_have_their_content_types(http: ModuleType) -> None:
@@ -130,7 +130,7 @@ def test_a_form_body_is_an_object(http: ModuleType) -> None:
     body = http.Body("application/x-www-form-urlencoded", property="form")
     operation = http.Operation(tool="t", method="POST", path="/f", body=body)
     with pytest.raises(TypeError, match="a form body is an object"):
-        http._encoding._prepare(operation, {"form": ["not", "an", "object"]})
+        http._encoding.prepare(operation, {"form": ["not", "an", "object"]})
 
 
 @pytest.mark.parametrize(
@@ -149,12 +149,12 @@ def test_a_header_value_http_cannot_carry_is_refused_by_name(
     param = http.Param(property="lang", name="Accept-Language", location="header")
     operation = http.Operation(tool="t", method="GET", path="/h", params=(param,))
     with pytest.raises(ValueError, match=why) as refused:
-        http._encoding._prepare(operation, {"lang": value})
+        http._encoding.prepare(operation, {"lang": value})
     assert "'Accept-Language'" in str(refused.value)
 
 
 def test_a_json_header_value_is_ascii_json(http: ModuleType) -> None:
     param = http.Param(property="who", name="X-Who", location="header", json=True)
     operation = http.Operation(tool="t", method="GET", path="/h", params=(param,))
-    prepared = http._encoding._prepare(operation, {"who": {"name": "Zoë"}})
+    prepared = http._encoding.prepare(operation, {"who": {"name": "Zoë"}})
     assert prepared.headers["X-Who"] == '{"name":"Zo\\u00eb"}'

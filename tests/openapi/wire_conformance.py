@@ -202,7 +202,7 @@ def run_document(path: Path, work: Path, tools: int, seed: int) -> DocumentResul
                         reference = re.search(r"reference ([0-9a-f]+)", texts)
                         if reference is not None:
                             log.flush()
-                            verdict.problems.append(_incident(log_path, reference[1]))
+                            verdict.problems.append(log_incident(log_path, reference[1]))
                     result.verdicts.append(verdict)
 
         try:
@@ -218,7 +218,7 @@ def _text_of(answer: Any) -> str:
     return " ".join(getattr(c, "text", "") for c in answer.content)
 
 
-def _incident(log: Path, reference: str) -> str:
+def log_incident(log: Path, reference: str) -> str:
     """The exception the server logged under an incident reference: its last line."""
     text = log.read_text(encoding="utf-8", errors="replace")
     at = text.find(f"reference {reference}")

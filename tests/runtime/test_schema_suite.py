@@ -2,7 +2,7 @@
 
 Every case of every file, optional ones included (the ECMA-262 regular expressions of
 optional/ecmascript-regex.json above all: JSON Schema patterns are ECMA-262), through
-`_SchemaCheck` exactly as a tool call uses it, except what `json_schema_suite` lists with
+`SchemaCheck` exactly as a tool call uses it, except what `json_schema_suite` lists with
 its reason: remote `$ref`s (a server fetches nothing) and `format` assertions (2020-12
 `format` only annotates). tests/benchmarks/bench_schema.py prints the same counts for the
 libraries the runtime was measured against.
@@ -15,7 +15,7 @@ from typing import Any
 
 import json_schema_suite
 import pytest
-from mcpgen.vendored.runtime._schema import _SchemaCheck
+from mcpgen.vendored.runtime._schema import SchemaCheck
 
 
 def _params() -> list[Any]:
@@ -36,7 +36,7 @@ def test_the_runtime_judges_as_the_suite_does(file: str) -> None:
             continue
         ran += 1
         # The check keeps the schema it is given and may read it at any call: a copy each.
-        check = _SchemaCheck(json.loads(json.dumps(case.schema)), "value")
+        check = SchemaCheck(json.loads(json.dumps(case.schema)), "value")
         lines = check.errors(case.data)
         if (lines == []) is not case.valid:
             wrong.append(f"{case.label}: said {lines or 'valid'}")

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from ..runtime._context import Context
 from ..runtime._definitions import Tool
 from ..runtime._types import Arguments, ModelT
-from ._encoding import _encode, _prepare, _Prepared
+from ._encoding import Prepared, percent_encode, prepare
 from ._errors import (
     ERROR_TEXT_MAX,
     HttpAuthFailed,
@@ -36,7 +36,7 @@ from ._errors import (
     HttpResponseInvalid,
     HttpTimeout,
     RetryableHttpError,
-    _with_excerpt,
+    with_excerpt,
 )
 from ._operations import (
     Answer,
@@ -213,7 +213,7 @@ class HttpClient:
         """Send the operation's request made of `values`, retrying as the API allows."""
         method, path = operation.method, operation.path
         try:
-            prepared = _prepare(operation, values)
+            prepared = prepare(operation, values)
         except (ValueError, TypeError) as problem:
             raise HttpRequestInvalid(method, path, str(problem)) from None
         base = self.base_url(operation)
@@ -232,7 +232,7 @@ class HttpClient:
         self,
         ctx: Context[Any],
         operation: Operation,
-        prepared: _Prepared,
+        prepared: Prepared,
         base: str,
         deadline: anyio.CancelScope,
     ) -> Answer:
@@ -340,7 +340,7 @@ class HttpClient:
 
     # -- credentials -----------------------------------------------------------------
 
-    async def _authorize(self, operation: Operation, prepared: _Prepared) -> None:
+    async def _authorize(self, operation: Operation, prepared: Prepared) -> None:
         alternatives = operation.security if operation.security is not None else self.api.security
         if not alternatives:
             return
@@ -359,7 +359,7 @@ class HttpClient:
             ],
         )
 
-    async def _apply(self, name: str, scheme: Scheme, prepared: _Prepared) -> None:
+    async def _apply(self, name: str, scheme: Scheme, prepared: Prepared) -> None:
         if isinstance(scheme, Bearer):
             token = _credential(scheme.env, raw_in_header=True)
             prepared.headers["Authorization"] = f"Bearer {token}"
@@ -368,9 +368,9 @@ class HttpClient:
             if scheme.location == "header":
                 prepared.headers[scheme.name] = key
             elif scheme.location == "query":
-                prepared.query.append(f"{_encode(scheme.name)}={_encode(key)}")
+                prepared.query.append(f"{percent_encode(scheme.name)}={percent_encode(key)}")
             else:
-                prepared.cookies.append(f"{scheme.name}={_encode(key)}")
+                prepared.cookies.append(f"{scheme.name}={percent_encode(key)}")
         elif isinstance(scheme, Basic):
             pair = _basic(_credential(scheme.username_env), _credential(scheme.password_env))
             prepared.headers["Authorization"] = f"Basic {pair}"
@@ -553,7 +553,7 @@ class Request:
                 pass  # the body is not the declared one: say what came, as an HttpError
             else:
                 error = error_class(data)
-                error.message = _with_excerpt(error.message, body)
+                error.message = with_excerpt(error.message, body)
                 error.args = (error.message,)
                 raise error
         data_class = RetryableHttpError if status == 429 or status >= 500 else HttpError

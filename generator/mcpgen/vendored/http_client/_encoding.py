@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 from urllib.parse import quote, quote_plus
 
-from ._operations import _BY_CONTENT, Encoding, Operation, Param
+from ._operations import BY_CONTENT, Encoding, Operation, Param
 
 # Methods whose request carries a body even when no property of it was given.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -34,7 +34,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _encode(text: str) -> str:
+def percent_encode(text: str) -> str:
     """Percent-encode everything but unreserved characters (so `/`, `?`, `#`, `&` too)."""
     return quote(text, safe="")
 
@@ -103,7 +103,7 @@ def _styled(
     undefined, as qs, PHP and Stripe's own clients do: `a[b][c]=1`, arrays `a[0]=x`.
     """
     value_of = encode if encode is not None else str
-    name_of = _encode if encode is not None else str
+    name_of = percent_encode if encode is not None else str
     key = name_of(name)
     if style == "deepObject" and isinstance(value, (dict, list)):
         opened, closed = value_of("["), value_of("]")
@@ -142,7 +142,7 @@ def _leaves(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...
 
 def _query_items(param: Param, value: Any) -> list[str]:
     """`name=value` items, percent-encoded, for a query parameter."""
-    encode = _encode_reserved if param.allow_reserved else _encode
+    encode = _encode_reserved if param.allow_reserved else percent_encode
     return [f"{k}={v}" for k, v in _styled(param.name, value, param.style, param.explode, encode)]
 
 
@@ -195,9 +195,9 @@ def _urlencoded(payload: Mapping[str, Any], encodings: Mapping[str, Encoding]) -
     for name, value in payload.items():
         if value is None:
             continue
-        encoding = encodings.get(name, _BY_CONTENT)
+        encoding = encodings.get(name, BY_CONTENT)
         if encoding.style is not None:
-            encode = _encode_reserved if encoding.allow_reserved else _encode
+            encode = _encode_reserved if encoding.allow_reserved else percent_encode
             styled = _styled(name, value, encoding.style, encoding.explode, encode)
             items.extend(f"{k}={v}" for k, v in styled)
         else:
@@ -219,7 +219,7 @@ def _multipart(payload: Mapping[str, Any], encodings: Mapping[str, Encoding]) ->
     for name, value in payload.items():
         if value is None:
             continue
-        encoding = encodings.get(name, _BY_CONTENT)
+        encoding = encodings.get(name, BY_CONTENT)
         if encoding.style is not None:
             styled = _styled(name, value, encoding.style, encoding.explode, None)
             parts.extend((key, (None, text, None)) for key, text in styled)
@@ -251,7 +251,7 @@ def _header_text(name: str, text: str) -> str:
 
 
 @dataclass(slots=True)
-class _Prepared:
+class Prepared:
     """What an operation's request is made of, before credentials."""
 
     path: str
@@ -262,10 +262,10 @@ class _Prepared:
     files: MultipartParts | None = None
 
 
-def _prepare(operation: Operation, values: Mapping[str, Any]) -> _Prepared:
+def prepare(operation: Operation, values: Mapping[str, Any]) -> Prepared:
     """Place the arguments (their JSON form) in the request; raises ValueError or TypeError."""
     path_values: dict[str, str] = {}
-    prepared = _Prepared(
+    prepared = Prepared(
         path="", query=[operation.query] if operation.query else [], headers={}, cookies=[]
     )
     placed: set[str] = set()
@@ -285,7 +285,7 @@ def _prepare(operation: Operation, values: Mapping[str, Any]) -> _Prepared:
         elif param.location == "header":
             prepared.headers[param.name] = _header_text(param.name, _header_value(param, value))
         else:
-            prepared.cookies.append(f"{param.name}={_encode(_header_value(param, value))}")
+            prepared.cookies.append(f"{param.name}={percent_encode(_header_value(param, value))}")
 
     def substitute(match: re.Match[str]) -> str:
         found = path_values.get(match[1])

@@ -65,7 +65,7 @@ class Encoding:
     binary: bool = False
 
 
-_BY_CONTENT = Encoding()
+BY_CONTENT = Encoding()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import mcp_types as types
 from ._types import logger
 
 
-def _host_and_port(value: str) -> tuple[str, int | None] | None:
+def host_and_port(value: str) -> tuple[str, int | None] | None:
     """`name[:port]` as a Host header spells it (IPv6 in brackets), or None if malformed."""
     if value.count(":") > 1 and not value.startswith("["):
         value = f"[{value}]"  # an IPv6 address written bare, as in `--allowed-host ::1`
@@ -28,7 +28,7 @@ def _host_and_port(value: str) -> tuple[str, int | None] | None:
     return parts.hostname, port
 
 
-def _origin(value: str) -> tuple[str, str, int | None] | None:
+def parse_origin(value: str) -> tuple[str, str, int | None] | None:
     """An Origin as (scheme, host, port), the scheme's default port filled in; `:*` is any."""
     any_port = value.endswith(":*")
     try:
@@ -43,7 +43,7 @@ def _origin(value: str) -> tuple[str, str, int | None] | None:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
-def _is_loopback(name: str) -> bool:
+def is_loopback(name: str) -> bool:
     """`localhost`, or an address of the loopback interface (127.0.0.0/8, ::1)."""
     if name == "localhost":
         return True
@@ -53,7 +53,7 @@ def _is_loopback(name: str) -> bool:
         return False
 
 
-class _HostGuard:
+class HostGuard:
     """Refuses a request that names the server by a host it does not answer to (421), or
     that a browser page of an origin not allowed sent (403): DNS rebinding protection.
 
@@ -67,8 +67,8 @@ class _HostGuard:
 
     def __init__(self, app: Any, hosts: Iterable[str], origins: Iterable[str]) -> None:
         self.app = app
-        self.hosts = {parsed for parsed in map(_host_and_port, hosts) if parsed is not None}
-        self.origins = {parsed for parsed in map(_origin, origins) if parsed is not None}
+        self.hosts = {parsed for parsed in map(host_and_port, hosts) if parsed is not None}
+        self.origins = {parsed for parsed in map(parse_origin, origins) if parsed is not None}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -90,26 +90,26 @@ class _HostGuard:
         await self.app(scope, receive, send)
 
     def host_allowed(self, host: str, local_address: str | None) -> bool:
-        parsed = _host_and_port(host)
+        parsed = host_and_port(host)
         if parsed is None:
             return False
         name, port = parsed
         return (
-            _is_loopback(name)
+            is_loopback(name)
             or name == local_address
             or (name, None) in self.hosts
             or (name, port) in self.hosts
         )
 
     def origin_allowed(self, origin: str) -> bool:
-        parsed = _origin(origin)
+        parsed = parse_origin(origin)
         if parsed is None:
             return False
         scheme, name, _ = parsed
-        return _is_loopback(name) or parsed in self.origins or (scheme, name, None) in self.origins
+        return is_loopback(name) or parsed in self.origins or (scheme, name, None) in self.origins
 
 
-class _RetryAfterOn503:
+class RetryAfterOn503:
     """Tells a client refused with 503 (every session busy, at `--max-sessions`) when to
     come back: a busy session frees its place when its request ends, which nobody can know;
     a few seconds keep refused clients from hammering."""

@@ -61,7 +61,7 @@ class EcmaPatternKeyword:
 
 
 @functools.cache
-def _ecma_validator() -> type[Validator]:
+def ecma_validator() -> type[Validator]:
     """jsonschema's 2020-12 validator with every keyword that runs a pattern running it as
     ECMA-262: `pattern`, `patternProperties`, and `additionalProperties` (which tells the
     names `patternProperties` covers). The judge of schemas with `patternProperties`, whose

@@ -13,11 +13,11 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.methods import INPUT_REQUIRED_METHODS, is_input_required
 from pydantic import ValidationError
 
-from ._errors import _incident
+from ._errors import log_incident
 from ._types import INTERNAL_ERROR
 
 
-class _Boundary:
+class Boundary:
     """The server's one middleware: what crosses the wire, in both directions.
 
     Out: no exception text and no non-standard code reach the client. Without this the SDK
@@ -63,7 +63,7 @@ class _Boundary:
             raise
         except Exception:
             raise MCPError(
-                INTERNAL_ERROR, f"Internal error (reference {_incident(ctx.method)})"
+                INTERNAL_ERROR, f"Internal error (reference {log_incident(ctx.method)})"
             ) from None
 
 

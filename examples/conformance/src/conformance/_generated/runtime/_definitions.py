@@ -19,7 +19,7 @@ from mcp.shared.uri_template import UriTemplate
 
 from ._context import Context
 from ._handle import ServerHandle
-from ._schema import _SchemaCheck
+from ._schema import SchemaCheck
 from ._tasking import TaskSupport
 from ._types import INVALID_PARAMS, ModelT, PromptReturn, ResourceReturn
 
@@ -65,7 +65,7 @@ class Tool:
         self.input_schema: Mapping[str, Any] = definition["inputSchema"]
         self.output_schema: Mapping[str, Any] | None = definition.get("outputSchema")
         self.binding: Binding[Any] | None = None
-        self._checks: dict[str, _SchemaCheck] = {}
+        self._checks: dict[str, SchemaCheck] = {}
 
     @property
     def task_support(self) -> TaskSupport:
@@ -83,10 +83,10 @@ class Tool:
         assert self.output_schema is not None
         return self._check("result", self.output_schema).errors(structured)
 
-    def _check(self, what: str, schema: Mapping[str, Any]) -> _SchemaCheck:
+    def _check(self, what: str, schema: Mapping[str, Any]) -> SchemaCheck:
         check = self._checks.get(what)
         if check is None:
-            check = self._checks[what] = _SchemaCheck(schema, what)
+            check = self._checks[what] = SchemaCheck(schema, what)
         return check
 
 

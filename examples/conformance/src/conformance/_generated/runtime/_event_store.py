@@ -38,13 +38,13 @@ class EventLog(ABC):
         """
 
 
-_StreamKey: TypeAlias = tuple[str, str]
+StreamKey: TypeAlias = tuple[str, str]
 """A stream in the event log: (its owner, its name)."""
 
 
 @dataclass(slots=True)
 class _Event:
-    stream: _StreamKey
+    stream: StreamKey
     # Bytes, not the message object: 10,000 kept messages are 10,000 object graphs the
     # garbage collector walks again and again (measured: +10% of the server's CPU per call
     # over HTTP, bench_http.py), where bytes are one untracked object each.
@@ -58,7 +58,7 @@ class MemoryEventStore(EventLog):
         self._max_events = max_events
         # Oldest first (dicts keep insertion order): the first key is the next to go.
         self._events: dict[str, _Event] = {}
-        self._streams: dict[_StreamKey, deque[str]] = {}
+        self._streams: dict[StreamKey, deque[str]] = {}
 
     async def append(self, owner: str, stream: str, message: bytes | None) -> str:
         # 128 random bits: an id a client cannot guess, whatever it has seen.

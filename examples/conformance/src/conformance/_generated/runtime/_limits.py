@@ -13,7 +13,7 @@ from ._definitions import Limits
 from ._errors import ToolBusy
 
 
-class _Limiter:
+class Limiter:
     """Admits calls under one `Limits`: a concurrency cap and a sliding-window rate."""
 
     def __init__(self, what: str, limits: Limits) -> None:

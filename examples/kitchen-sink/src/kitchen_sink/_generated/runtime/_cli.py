@@ -15,7 +15,7 @@ from typing import Any, Literal
 import anyio
 from mcp.server.lowlevel import Server
 
-from ._host_guard import _host_and_port, _origin
+from ._host_guard import host_and_port, parse_origin
 from ._http import HttpOptions, serve_http
 from ._types import NumberT
 
@@ -76,8 +76,8 @@ def run(
     """
     # The package that built the server names its environment variables, as `<PKG>_BASE_URL`.
     env_prefix = build.__module__.partition(".")[0].upper() + "_"
-    host_name = _listed(_host_and_port, "a host name (name or name:port)")
-    origin_name = _listed(_origin, "an origin (http(s)://name[:port|:*])")
+    host_name = _listed(host_and_port, "a host name (name or name:port)")
+    origin_name = _listed(parse_origin, "an origin (http(s)://name[:port|:*])")
     parser = argparse.ArgumentParser(
         prog=name,
         description=f"Run the {name} MCP server.",

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 
 from ._event_store import MemoryEventStore
-from ._host_guard import _HostGuard, _is_loopback, _RetryAfterOn503
-from ._http_calls import _Calls, _Exchanges, _SessionEvents, _Stoppable
+from ._host_guard import HostGuard, RetryAfterOn503, is_loopback
+from ._http_calls import Calls, Exchanges, SessionEvents, Stoppable
 from ._sdk_internals import SessionManager
 from ._types import logger
 
@@ -58,22 +58,22 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
     A client that vanishes without ending its session (no DELETE) leaves it open until
     `session_idle_timeout` seconds pass without a request; then its calls are cancelled
     and its streams closed; a call nobody can receive the answer of is cancelled at once
-    (`_Calls`). Requests must name the server by a host it answers to, and come from an
-    allowed origin if a browser sends them (`_HostGuard`), wherever it binds. A signal
+    (`Calls`). Requests must name the server by a host it answers to, and come from an
+    allowed origin if a browser sends them (`HostGuard`), wherever it binds. A signal
     drains it: calls in flight get `shutdown_grace` seconds, then an error answer.
     """
-    calls = _Calls()
-    server.middleware.append(_Stoppable(calls))
+    calls = Calls()
+    server.middleware.append(Stoppable(calls))
     log = MemoryEventStore()
     manager = SessionManager(
         server,
-        lambda: _SessionEvents(log, calls),
+        lambda: SessionEvents(log, calls),
         # Clients told to reconnect (a closed event stream) come back after this many ms.
         retry_interval=100,
         session_idle_timeout=options.session_idle_timeout,
         max_sessions=options.max_sessions,
         # The SDK checks Host and Origin only when bound to loopback, and knows no Host
-        # without a port: _HostGuard checks them in front of everything, wherever it binds.
+        # without a port: HostGuard checks them in front of everything, wherever it binds.
         security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
     # What `Server.streamable_http_app` builds, with this manager in it.
@@ -81,8 +81,8 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
         routes=[Route(options.path, endpoint=StreamableHTTPASGIApp(manager))],
         lifespan=lambda _: manager.run(),
     )
-    front = _HostGuard(
-        _RetryAfterOn503(_Exchanges(app, calls)), options.allowed_hosts, options.allowed_origins
+    front = HostGuard(
+        RetryAfterOn503(Exchanges(app, calls)), options.allowed_hosts, options.allowed_origins
     )
     config = uvicorn.Config(
         front,
@@ -112,7 +112,7 @@ class _Uvicorn(uvicorn.Server):
         config: uvicorn.Config,
         what: str,
         options: HttpOptions,
-        calls: _Calls,
+        calls: Calls,
         manager: SessionManager,
     ) -> None:
         super().__init__(config)
@@ -177,7 +177,7 @@ def _announcement(what: str, options: HttpOptions, port: int) -> str:
     """What a server says when it starts listening: its URL, and whom it answers."""
     host = f"[{options.host}]" if ":" in options.host else options.host
     lines = [f"{what} running on http://{host}:{port}{options.path} (SIGINT or SIGTERM stops it)"]
-    beyond = not _is_loopback(options.host)
+    beyond = not is_loopback(options.host)
     if beyond:
         lines.append(
             f"WARNING: it listens beyond this machine's loopback ({options.host}): whoever "

@@ -27,7 +27,7 @@ class HttpErrorData(BaseModel):
     retry_after: float | None = None
 
 
-def _with_excerpt(message: str, body: Any) -> str:
+def with_excerpt(message: str, body: Any) -> str:
     """An error's message with what the API said, cut short: a model reads the message (the
     body whole is in the error's data, which a client may not show it)."""
     if body is None or body == "":
@@ -51,7 +51,7 @@ class HttpError(DeclaredError):
 
     def __init__(self, data: HttpErrorData) -> None:
         message = f"HTTP {data.status} from {data.method} {data.path}"
-        super().__init__(data, message=_with_excerpt(message, data.body))
+        super().__init__(data, message=with_excerpt(message, data.body))
 
 
 class RetryableHttpError(HttpError):

@@ -61,7 +61,7 @@ _PYTHON_LEVELS: tuple[tuple[int, LogLevel], ...] = (
 # The level each 2025-era connection asked for; entries go with their connections.
 _session_log_levels: weakref.WeakKeyDictionary[object, LogLevel] = weakref.WeakKeyDictionary()
 # The context of the request the running task serves: where bridged log records go.
-_current: contextvars.ContextVar[Context[Any] | None] = contextvars.ContextVar(
+current_context: contextvars.ContextVar[Context[Any] | None] = contextvars.ContextVar(
     "mcpgen_context", default=None
 )
 
@@ -78,7 +78,7 @@ class Elicitation(Generic[OutputT]):
         return self.action == "accept"
 
 
-class _Inputs:
+class Inputs:
     """Answers the client gave so far in a multi-round call, and the handler's own state."""
 
     __slots__ = ("asked", "responses", "state")
@@ -89,7 +89,7 @@ class _Inputs:
         self.asked = 0
 
     @classmethod
-    def from_params(cls, params: Any) -> _Inputs:
+    def from_params(cls, params: Any) -> Inputs:
         """Unpack the sealed state the shim minted last round, plus this round's answers."""
         if params.request_state is None and not params.input_responses:
             return cls({}, None)
@@ -138,12 +138,12 @@ class Context(Generic[StateT]):
         self,
         request: ServerRequestContext[Any, Any],
         handle: ServerHandle,
-        inputs: _Inputs | None = None,
+        inputs: Inputs | None = None,
         mode: RunningTask | Detacher | None = None,
     ) -> None:
         self._request = request
         self._handle = handle
-        self._inputs = inputs if inputs is not None else _Inputs({}, None)
+        self._inputs = inputs if inputs is not None else Inputs({}, None)
         self._last_progress: float | None = None
         self._progress_sent_at = -math.inf
         self._pending_logs: list[tuple[LogLevel, str]] = []
@@ -455,7 +455,7 @@ class _LogBridge(logging.Handler):
     """
 
     def emit(self, record: logging.LogRecord) -> None:
-        context = _current.get()
+        context = current_context.get()
         if context is None:
             return
         try:
@@ -464,14 +464,14 @@ class _LogBridge(logging.Handler):
             self.handleError(record)
 
 
-async def _set_log_level(
+async def set_log_level(
     ctx: ServerRequestContext[Any, Any], params: types.SetLevelRequestParams
 ) -> types.EmptyResult:
     _session_log_levels[connection_of(ctx.session)] = params.level
     return types.EmptyResult()
 
 
-def _install_log_bridge(namespace: str) -> None:
+def install_log_bridge(namespace: str) -> None:
     bridged = logging.getLogger(namespace)
     if not any(isinstance(h, _LogBridge) for h in bridged.handlers):
         bridged.addHandler(_LogBridge())

@@ -139,7 +139,7 @@ def roots_request() -> InputRequest:
     return types.ListRootsRequest()
 
 
-def _incident(what: str) -> str:
+def log_incident(what: str) -> str:
     """Log the exception being handled under a fresh reference the client may quote."""
     reference = uuid.uuid4().hex[:12]
     logger.exception("%s failed (reference %s)", what, reference)

@@ -18,21 +18,21 @@ from mcp.server.streamable_http import REQUEST_CANCELLED, EventCallback, EventMe
 from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter
 
-from ._event_store import EventLog, _StreamKey
+from ._event_store import EventLog, StreamKey
 
 # The messages of a stream, as the log keeps them (JSON) and as the SDK sends them.
 _WIRE: TypeAdapter[types.JSONRPCMessage] = TypeAdapter(types.JSONRPCMessage)
 
 
-class _SessionEvents(EventStore):
+class SessionEvents(EventStore):
     """One HTTP session's view of the event log: the SDK's `EventStore`, bound to an owner.
 
-    It also tells `_Calls` which resumable stream the exchange being served carries: the
+    It also tells `Calls` which resumable stream the exchange being served carries: the
     SDK stores a stream's priming event (no message) on the request that opens or resumes
     it, and a replay returns the stream it resumes.
     """
 
-    def __init__(self, log: EventLog, calls: _Calls) -> None:
+    def __init__(self, log: EventLog, calls: Calls) -> None:
         self._log = log
         self._calls = calls
         self._owner = secrets.token_urlsafe(16)
@@ -81,7 +81,7 @@ class _Exchange:
     def __init__(self, posted: bool) -> None:
         self.posted = posted  # a POST, which carries an answer (a GET carries a stream)
         self.ended = False
-        self.stream: _StreamKey | None = None  # the resumable stream it carries, if any
+        self.stream: StreamKey | None = None  # the resumable stream it carries, if any
         self.calls: set[_Call] = set()  # the calls it answers without a resumable stream
 
 
@@ -102,7 +102,7 @@ class _Call:
         self.exchange = exchange
         self.scope = anyio.CancelScope()
         self.stopped: str | None = None  # why: _GONE, _SHUTDOWN
-        self.stream: _StreamKey | None = None
+        self.stream: StreamKey | None = None
 
     def stop(self, why: str, after: float = 0.0) -> None:
         self.stopped = why
@@ -136,7 +136,7 @@ class _Resumable:
     calls: set[_Call] = field(default_factory=set)
 
 
-class _Calls:
+class Calls:
     """The requests a server serves over HTTP, and the exchanges that carry their answers.
 
     A call's answer goes out on the exchange that brought it (2026-07-28; 2025 clients that
@@ -151,13 +151,13 @@ class _Calls:
     def __init__(self) -> None:
         self.running: set[_Call] = set()
         self.open_posts = 0
-        self._streams: dict[_StreamKey, _Resumable] = {}
+        self._streams: dict[StreamKey, _Resumable] = {}
 
     def opened(self, exchange: _Exchange) -> None:
         if exchange.posted:
             self.open_posts += 1
 
-    def carries(self, exchange: _Exchange, key: _StreamKey) -> None:
+    def carries(self, exchange: _Exchange, key: StreamKey) -> None:
         """`exchange` carries the resumable stream `key` (opens it, or resumes it)."""
         if exchange.ended or exchange.stream == key:
             return
@@ -217,17 +217,17 @@ class _Calls:
             if method is None or call.method == method:
                 call.stop(_SHUTDOWN)
 
-    def _forget_if_done(self, key: _StreamKey) -> None:
+    def _forget_if_done(self, key: StreamKey) -> None:
         stream = self._streams.get(key)
         if stream is not None and not stream.listeners and not stream.calls:
             del self._streams[key]
 
 
-class _Stoppable:
+class Stoppable:
     """Serving HTTP, the server's innermost middleware: each request runs in a scope that
-    `_Calls` can stop, and is answered with the reason if it does."""
+    `Calls` can stop, and is answered with the reason if it does."""
 
-    def __init__(self, calls: _Calls) -> None:
+    def __init__(self, calls: Calls) -> None:
         self.calls = calls
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
@@ -241,11 +241,11 @@ class _Stoppable:
         raise call.error()
 
 
-class _Exchanges:
+class Exchanges:
     """Follows each HTTP request from its first byte to its last, or to its client's
-    disconnect, for `_Calls`; the requests it carries run with it as `_exchange`."""
+    disconnect, for `Calls`; the requests it carries run with it as `_exchange`."""
 
-    def __init__(self, app: Any, calls: _Calls) -> None:
+    def __init__(self, app: Any, calls: Calls) -> None:
         self.app = app
         self.calls = calls
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 import mcp_types as types
@@ -14,10 +14,10 @@ from mcp.server.models import InitializationOptions
 from mcp.server.subscriptions import ListenHandler
 from mcp.shared.exceptions import MCPDeprecationWarning
 
-from ._boundary import _Boundary
-from ._context import _install_log_bridge, _set_log_level
+from ._boundary import Boundary
+from ._context import install_log_bridge, set_log_level
 from ._definitions import BindTools, Lifespan, Limits, Prompt, Resource, ResourceTemplate
-from ._dispatch import _Dispatcher, _nothing
+from ._dispatch import Dispatcher
 from ._handle import ServerHandle, ServerInfo
 from ._tasking import TaskRunner
 
@@ -66,7 +66,7 @@ def build_sdk_server(
     the client of the request that logs them.
     """
     handle = ServerHandle(info)
-    dispatcher = _Dispatcher(
+    dispatcher = Dispatcher(
         handle, tools, bind_tools, resources, resource_templates, prompts, limits, tasks
     )
     has_completions = any(t.completers for t in resource_templates) or any(
@@ -82,7 +82,7 @@ def build_sdk_server(
     @asynccontextmanager
     async def server_lifespan(_: Server[Any]) -> AsyncIterator[Any]:
         try:
-            async with tasks.running() if tasks is not None else _nothing():
+            async with tasks.running() if tasks is not None else nullcontext():
                 if lifespan is None:
                     yield None
                 else:
@@ -115,7 +115,7 @@ def build_sdk_server(
             on_list_prompts=dispatcher.list_prompts if prompts else None,
             on_get_prompt=dispatcher.get_prompt if prompts else None,
             on_completion=dispatcher.complete if has_completions else None,
-            on_set_logging_level=_set_log_level,
+            on_set_logging_level=set_log_level,
         )
     if tools:
         # Registered directly: `tools/list` answers with the definitions as they are, not a
@@ -130,7 +130,7 @@ def build_sdk_server(
         tasks.install(
             server, {t.name: t.task_support for t in dispatcher.tools.values()}, handle.bus
         )
-    server.middleware.append(_Boundary(info.name, dispatcher.wire_tools if tools else None))
+    server.middleware.append(Boundary(info.name, dispatcher.wire_tools if tools else None))
     if log_namespace is not None:
-        _install_log_bridge(log_namespace)
+        install_log_bridge(log_namespace)
     return server

@@ -9,7 +9,7 @@ from typing import Any
 import mcp_types as types
 from mcp_types.methods import serialize_server_result
 
-_NO_TOOLS = types.ListToolsResult(tools=[])
+NO_TOOLS = types.ListToolsResult(tools=[])
 
 # The members of a tool that are JSON Schemas, whose object-valued members the protocol
 # leaves opaque (`properties: {[key: string]: object}`; `$defs` and other keywords unknown
@@ -61,7 +61,7 @@ def sieve_tools(tools: Sequence[Mapping[str, Any]], version: str) -> list[dict[s
 
 def _sdk_sieve(tools: Sequence[Mapping[str, Any]], version: str) -> list[dict[str, Any]]:
     """The SDK's check and dump of a `tools/list` result: its tools."""
-    envelope = _NO_TOOLS.model_dump(by_alias=True, mode="json", exclude_none=True)
+    envelope = NO_TOOLS.model_dump(by_alias=True, mode="json", exclude_none=True)
     result = {**envelope, "tools": tools}
     sieved: list[dict[str, Any]] = serialize_server_result("tools/list", version, result)["tools"]
     return sieved

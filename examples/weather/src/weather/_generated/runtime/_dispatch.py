@@ -9,7 +9,7 @@ import base64
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 import anyio
@@ -21,7 +21,7 @@ from mcp.shared.message import ServerMessageMetadata
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ValidationError
 
-from ._context import Context, _current, _Inputs
+from ._context import Context, Inputs, current_context
 from ._definitions import (
     Binding,
     BindTools,
@@ -39,14 +39,14 @@ from ._errors import (
     DeclaredError,
     InputRequired,
     ToolTimeout,
-    _incident,
+    log_incident,
 )
 from ._handle import ServerHandle
-from ._json import _pydantic_errors, to_json
-from ._limits import _Limiter
+from ._json import pydantic_errors, to_json
+from ._limits import Limiter
 from ._sdk_internals import connection_of
-from ._sieve import _NO_TOOLS, sieve_tools
-from ._streaming import _Stream
+from ._sieve import NO_TOOLS, sieve_tools
+from ._streaming import StreamRelay
 from ._tasking import Detacher, RunningTask, TaskRunner
 from ._types import (
     INTERNAL_ERROR,
@@ -95,7 +95,7 @@ def _tool_content(value: object) -> list[ContentBlock]:
     return [value]  # type: ignore[list-item]
 
 
-class _Dispatcher:
+class Dispatcher:
     """The request handlers registered with the SDK `Server`."""
 
     def __init__(
@@ -119,8 +119,8 @@ class _Dispatcher:
         # The generator orders templates most specific first, so the first match wins.
         self.templates = list(templates)
         self.prompts = {p.name: p for p in prompts}
-        self.server_limiter = _Limiter("the server", limits) if limits is not None else None
-        self.limiters: dict[str, _Limiter] = {}  # of the tools that have limits, once bound
+        self.server_limiter = Limiter("the server", limits) if limits is not None else None
+        self.limiters: dict[str, Limiter] = {}  # of the tools that have limits, once bound
         self._tool_definitions = list(tools)
         self._wire_tools: dict[str, list[dict[str, Any]]] = {}  # per protocol version
         self._resource_list = types.ListResourcesResult(
@@ -145,10 +145,10 @@ class _Dispatcher:
         the client itself and runs the handler again with the answers.
         """
         self.handle.seen(ctx)
-        inputs = _Inputs.from_params(params)
+        inputs = Inputs.from_params(params)
         for _ in range(MAX_INPUT_ROUNDS):
             context: Context[Any] = Context(ctx, self.handle, inputs, mode)
-            token = _current.set(context)
+            token = current_context.set(context)
             try:
                 value = await call(context)
                 if context._pending_logs:
@@ -173,13 +173,13 @@ class _Dispatcher:
                             )
                         ).model_dump(mode="json", by_alias=True, exclude_none=True)
                     inputs.responses[key] = answer
-                inputs = _Inputs(inputs.responses, needed.state)
+                inputs = Inputs(inputs.responses, needed.state)
                 mode = task if task is not None else mode  # a detached call stays a task
             except Exception:
                 await context._flush_logs()  # what it logged before failing goes out first
                 raise
             finally:
-                _current.reset(token)
+                current_context.reset(token)
         raise MCPError(INTERNAL_ERROR, f"the handler asked for input {MAX_INPUT_ROUNDS} times")
 
     # -- tools ---------------------------------------------------------------------------
@@ -190,7 +190,7 @@ class _Dispatcher:
         self.handle.seen(ctx)  # a client that listed them wants to hear when they change
         # The envelope only: the SDK checks and shapes it like any result, and the boundary
         # puts the tools in afterwards (`wire_tools`).
-        return _NO_TOOLS
+        return NO_TOOLS
 
     def wire_tools(self, version: str) -> list[dict[str, Any]]:
         """The tools as the SDK sends them on a `version` connection; made once per version."""
@@ -216,7 +216,7 @@ class _Dispatcher:
                 for name, binding in bindings.items():
                     self.tools[name].binding = binding
                     if binding.limits is not None:
-                        self.limiters[name] = _Limiter(f"tool {name!r}", binding.limits)
+                        self.limiters[name] = Limiter(f"tool {name!r}", binding.limits)
             if tool.binding is None:
                 raise RuntimeError(f"bind_tools did not bind the tool {tool.name!r}")
             return tool.binding
@@ -250,7 +250,7 @@ class _Dispatcher:
             except ValidationError as error:
                 return _text_result(
                     f"Invalid arguments for tool {tool.name!r}:\n- "
-                    + "\n- ".join(_pydantic_errors(error, "arguments")),
+                    + "\n- ".join(pydantic_errors(error, "arguments")),
                     is_error=True,
                 )
         if tool.task_support != "forbidden" and self.tasks is not None:
@@ -304,7 +304,7 @@ class _Dispatcher:
         except (MCPError, anyio.get_cancelled_exc_class()):
             raise
         except Exception:
-            reference = _incident(f"tool {tool.name!r}")
+            reference = log_incident(f"tool {tool.name!r}")
             return _text_result(
                 f"Tool {tool.name!r} failed with an internal error (reference {reference}).",
                 is_error=True,
@@ -317,7 +317,10 @@ class _Dispatcher:
     async def _admit(self, tool: Tool) -> AsyncIterator[None]:
         server = self.server_limiter
         own = self.limiters.get(tool.name)
-        async with server.admit() if server else _nothing(), own.admit() if own else _nothing():
+        async with (
+            server.admit() if server else nullcontext(),
+            own.admit() if own else nullcontext(),
+        ):
             yield
 
     def _tool_result(self, tool: Tool, binding: Binding[Any], value: Any) -> types.CallToolResult:
@@ -381,7 +384,7 @@ class _Dispatcher:
                 raise MCPError(
                     INVALID_PARAMS,
                     f"Invalid resource URI {uri!r}: "
-                    + "; ".join(_pydantic_errors(error, "parameters")),
+                    + "; ".join(pydantic_errors(error, "parameters")),
                 ) from None
             return await self._read_template(ctx, params, template, model)
         raise self._not_found(ctx, uri)
@@ -471,7 +474,7 @@ class _Dispatcher:
             raise MCPError(
                 INVALID_PARAMS,
                 f"Invalid arguments for prompt {prompt.name!r}: "
-                + "; ".join(_pydantic_errors(error, "arguments")),
+                + "; ".join(pydantic_errors(error, "arguments")),
             ) from None
         render = prompt.handler
         value = await self._guarded(
@@ -505,7 +508,7 @@ class _Dispatcher:
             return types.CompleteResult(completion=types.Completion(values=[]))
         given = dict(params.context.arguments or {}) if params.context else {}
         context: Context[Any] = Context(ctx, self.handle)
-        token = _current.set(context)  # where the completer's `logging` records go
+        token = current_context.set(context)  # where the completer's `logging` records go
         try:
             values = list(
                 await self._guarded(
@@ -517,7 +520,7 @@ class _Dispatcher:
             await context._flush_logs()
             raise
         finally:
-            _current.reset(token)
+            current_context.reset(token)
         await context._flush_logs()
         return types.CompleteResult(
             completion=types.Completion(
@@ -540,7 +543,7 @@ class _Dispatcher:
             raise MCPError(INTERNAL_ERROR, f"{what} is not implemented yet{detail}") from None
         except Exception:
             raise MCPError(
-                INTERNAL_ERROR, f"Internal error (reference {_incident(what)})"
+                INTERNAL_ERROR, f"Internal error (reference {log_incident(what)})"
             ) from None
 
 
@@ -570,7 +573,7 @@ async def _invoke_with_care(
 async def _produce(binding: Binding[Any], context: Context[Any], args: Arguments) -> Any:
     if not binding.stream:
         return await binding.handler(context, args)
-    return await _Stream(context).drain(binding.handler(context, args))
+    return await StreamRelay(context).drain(binding.handler(context, args))
 
 
 _RESULT_TYPES: dict[str, type[BaseModel]] = {
@@ -578,11 +581,6 @@ _RESULT_TYPES: dict[str, type[BaseModel]] = {
     "sampling/createMessage": types.CreateMessageResult,
     "roots/list": types.ListRootsResult,
 }
-
-
-@asynccontextmanager
-async def _nothing() -> AsyncIterator[None]:
-    yield
 
 
 def _read_result(

@@ -55,12 +55,12 @@ def _field_facts(model: type[BaseModel]) -> list[tuple[str, str, bool]]:
     return facts
 
 
-def _json_path(path: Sequence[str | int], whole: str) -> str:
+def json_path(path: Sequence[str | int], whole: str) -> str:
     """Where in a value a problem is (`items[2].name`); `whole` names the value itself."""
     if not path:
         return whole
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
-def _pydantic_errors(error: ValidationError, whole: str) -> list[str]:
-    return [f"{_json_path(e['loc'], whole)}: {e['msg']}" for e in error.errors()]
+def pydantic_errors(error: ValidationError, whole: str) -> list[str]:
+    return [f"{json_path(e['loc'], whole)}: {e['msg']}" for e in error.errors()]

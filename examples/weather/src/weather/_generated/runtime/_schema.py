@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeAlias
 
-from ._json import _json_path
-from ._patterns import ECMA_PATTERN_KEYWORD, EcmaPatternKeyword, _ecma_validator
+from ._json import json_path
+from ._patterns import ECMA_PATTERN_KEYWORD, EcmaPatternKeyword, ecma_validator
 
 # Where in the value a problem is, and what it is.
 _Problem: TypeAlias = tuple[Sequence[str | int], str]
 _Judge: TypeAlias = tuple[Callable[[Any], bool], Callable[[Any], Iterator[_Problem]]]
 
 
-class _SchemaCheck:
+class SchemaCheck:
     """Checks values against one JSON Schema (2020-12), twice per tool call (arguments and
     result), and says what is wrong as `path: message` lines a client can read.
 
@@ -51,13 +51,13 @@ class _SchemaCheck:
             # jsonschema-rs reads only JSON: a set, bytes or another object in a result
             # (a handler's dict) is no JSON value, so it can be valid under no schema.
             return [f"{self._what}: not a JSON value ({error})"]
-        return [f"{_json_path(path, self._what)}: {message}" for path, message in found]
+        return [f"{json_path(path, self._what)}: {message}" for path, message in found]
 
 
 def _compile(schema: dict[str, Any] | bool) -> _Judge:
     keys = _keys(schema)
     if "patternProperties" in keys:
-        validator = _ecma_validator()(schema)
+        validator = ecma_validator()(schema)
         return validator.is_valid, lambda v: (
             (e.absolute_path, e.message) for e in validator.iter_errors(v)
         )

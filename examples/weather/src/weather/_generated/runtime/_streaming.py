@@ -15,7 +15,7 @@ from ._sdk_internals import wants_progress
 from ._types import ContentBlock, ToolChunk
 
 
-class _Stream:
+class StreamRelay:
     """Relays what a streaming handler yields, and gathers it into the final result.
 
     Chunks go out as progress messages when the client asked for progress, else as log
