@@ -6,8 +6,10 @@ below it (a table header or a key), a comment after a value to that value's line
 known by its full path, whatever the layout: `[tools.http]` then `method = ...` and
 `http.method = ...` in `[[tools]]` are the same key, and an element of `[[tools]]` is known by
 its operation (a tool the user renamed keeps its comments). Where a path is gone from the new
-spec, a comment goes to the nearest statement above it in the tree that is still there (a key
-now written inline in its table); a comment whose tool or table is gone entirely is reported.
+spec, a comment goes to the first of the dotted keys it is now written as (an inline table
+grown too long for its line), else to the nearest statement above it in the tree that is still
+there (a key now written inline in its table); a comment whose tool or table is gone entirely
+is reported.
 
 The import's own header is written afresh each time: wherever it is found above the first
 statement (a comment the user put above it keeps its place; a header an older mcpgen carried
@@ -40,6 +42,7 @@ class _Statement:
     last: int  # the index of its last line
     anchor: Anchor
     comments: list[str]  # those on its lines, from `#`, in order
+    names: int = 0  # how many names its key has (`a.b.c = `: 3); 0 for a table header
 
     @property
     def trailing(self) -> str | None:
@@ -102,7 +105,14 @@ def carry_comments(
     if not comments.above and not comments.trailing:
         return new_text, []
     lines = new_text.split("\n")
-    statements = {s.anchor: s for s in _statements(lines, new_data)}
+    written = list(_statements(lines, new_data))
+    statements = {s.anchor: s for s in written}
+    # A table written inline before and as dotted keys now (`input = { ... }` grown into
+    # `input.type = ...`, `input.required = ...`) is known by the first of its keys.
+    for statement in written:
+        table = len(statement.anchor) - statement.names
+        for end in range(table + 1, len(statement.anchor)):
+            statements.setdefault(statement.anchor[:end], statement)
     above: defaultdict[int, list[str]] = defaultdict(list)
     after: dict[int, str] = {}
     lost: list[str] = []
@@ -236,7 +246,7 @@ def _statements(lines: list[str], data: dict[str, Any]) -> Iterator[_Statement]:
         elif scanner.equals is not None:
             names = _key_path(code[: scanner.equals])
             if names:
-                yield _Statement(start, index, (*table, *names), scanner.comments)
+                yield _Statement(start, index, (*table, *names), scanner.comments, len(names))
         index += 1
 
 
