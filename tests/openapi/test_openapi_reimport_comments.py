@@ -53,7 +53,7 @@ TOOL_COMMENTS = [
     ("[types.Pet]\n", "[types.Pet]  # the core\n"),
     (
         '[[tools]]\nname = "add_pet"',
-        "# About add_pet, first.\n# About add_pet, second.\n" + '[[tools]]\nname = "add_pet"',
+        "# About add_pet, first.\n\n# About add_pet, second.\n" + '[[tools]]\nname = "add_pet"',
     ),
     (
         '[[tools]]\nname = "get_pet_by_id"\ntitle = "Find pet by ID"',
@@ -92,9 +92,9 @@ def test_comments_stay_with_their_tool_and_those_of_a_removed_tool_are_reported(
 
     assert "[server]  # ours\n" in written
     assert "[types.Pet]  # the core\n" in written
-    # A comment above a `[[tools]]` is the next tool's.
+    # A comment above a `[[tools]]` is the next tool's, blank lines in it kept.
     assert (
-        '405 = "MethodNotAllowedError" }\n\n# About add_pet, first.\n# About add_pet, second.\n'
+        '405 = "MethodNotAllowedError" }\n\n# About add_pet, first.\n\n# About add_pet, second.\n'
         '[[tools]]\nname = "add_pet"\n'
     ) in written
     # A value the API changed keeps the comment after it.
@@ -284,3 +284,17 @@ def test_comments_on_entries_of_a_nested_array_of_tables() -> None:
     carried, lost = carry_comments(old_text, tomllib.loads(old_text), dumps(new_data), new_data)
     assert lost == []
     assert carried == old_text.replace('"Second"', '"Later"')
+
+
+def test_comments_of_several_paragraphs_above_the_header_and_at_the_end_stay_so(
+    project: tuple[Path, Path],
+) -> None:
+    source, output = project
+    top, end = "# Ours, above it all.\n\n# A second paragraph.\n", "# Last words,\n\n# and more.\n"
+    output.write_text(f"{top}{output.read_text(encoding='utf-8')}\n{end}", encoding="utf-8")
+    edit_document(source, lambda d: d["info"].update(version="2.0.0"))
+    import_spec(source, output)
+    written = output.read_text(encoding="utf-8")
+    assert written.startswith(f"{top}# Imported by `mcpgen import openapi`")
+    assert written.endswith(f"\n\n{end}")
+    assert_settled(source, output)

@@ -122,7 +122,7 @@ def carry_comments(
         trailing = comments.trailing.get(anchor)
         if target is None:
             at = comments.first_line[anchor]
-            lost.extend(f"line {at}: {text}" for text in [*texts, *filter(None, [trailing])])
+            lost.extend(f"line {at}: {text}" for text in [*texts, trailing] if text)
             continue
         above[target.line].extend(texts)
         if trailing is None:
@@ -178,8 +178,6 @@ def _nearest(anchor: Anchor, statements: dict[Anchor, _Statement]) -> _Statement
 def _collect(text: str, data: dict[str, Any]) -> _Comments:
     lines = text.split("\n")
     comments = _Comments()
-    pending: list[str] = []
-    pending_from = 0
     position = 0
     statements = list(_statements(lines, data))
     headers: set[int] = set()
@@ -187,39 +185,40 @@ def _collect(text: str, data: dict[str, Any]) -> _Comments:
     while index < (statements[0].line if statements else len(lines)):
         length = _header_length(lines, index)
         if length and not headers:
-            top = [line.strip() for line in lines[:index] if _is_comment(line)]
+            top = _comment_block(lines[:index])
             if top:  # an empty entry would make the carrier rewrite a spec without comments
                 comments.above[START] = top
             position = index
         headers.update(range(index, index + length))
         index += max(length, 1)
     for statement in statements:
-        for index in range(position, statement.line):
-            stripped = lines[index].strip()
-            if stripped.startswith("#") and index not in headers:
-                if not pending:
-                    pending_from = index
-                pending.append(stripped)
+        gap = [index for index in range(position, statement.line) if index not in headers]
+        above = _comment_block([lines[index] for index in gap])
         position = statement.last + 1
         anchor = statement.anchor
         inside = statement.comments if statement.trailing is None else []
-        if pending or inside:
-            comments.above[anchor].extend([*pending, *inside])
-            comments.first_line.setdefault(
-                anchor, (pending_from if pending else statement.line) + 1
-            )
-            pending = []
+        if above or inside:
+            comments.above[anchor].extend([*above, *inside])
+            first = next(index for index in gap if _is_comment(lines[index])) if above else None
+            comments.first_line.setdefault(anchor, (statement.line if first is None else first) + 1)
         if statement.trailing is not None:
             comments.trailing[anchor] = statement.trailing
             comments.first_line.setdefault(anchor, statement.line + 1)
-    comments.above[END].extend(line.strip() for line in lines[position:] if _is_comment(line))
-    if not comments.above[END]:
-        del comments.above[END]
+    ends = _comment_block(lines[position:])
+    if ends:
+        comments.above[END] = ends
     return comments
 
 
 def _is_comment(line: str) -> bool:
     return line.strip().startswith("#")
+
+
+def _comment_block(lines: list[str]) -> list[str]:
+    """The comment lines among `lines`, stripped, with the blank lines between them kept (as
+    ""): a comment of two paragraphs stays two paragraphs."""
+    kept = "\n".join(line.strip() for line in lines if not line.strip() or _is_comment(line))
+    return kept.strip("\n").split("\n") if kept.strip() else []
 
 
 def _statements(lines: list[str], data: dict[str, Any]) -> Iterator[_Statement]:
