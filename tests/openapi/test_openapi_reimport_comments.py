@@ -298,3 +298,49 @@ def test_comments_of_several_paragraphs_above_the_header_and_at_the_end_stay_so(
     assert written.startswith(f"{top}# Imported by `mcpgen import openapi`")
     assert written.endswith(f"\n\n{end}")
     assert_settled(source, output)
+
+
+def _types_section(path: tuple[str, ...]) -> bool:
+    """Each type under its own header, as a spec has them."""
+    return len(path) == 2 and path[0] == "types"
+
+
+def _carried(old_text: str, new_data: dict[str, Any]) -> tuple[str, list[str]]:
+    """The comments of `old_text` carried into the writer's text of `new_data`."""
+    new_text = dumps(new_data, sections=_types_section)
+    return carry_comments(old_text, tomllib.loads(old_text), new_text, new_data)
+
+
+def test_comments_on_an_array_written_inline_before_and_as_tables_now() -> None:
+    """An inline array whose tables grow past the line (`oneOf` variants the API extends) is
+    written as `[[...]]` entries: its comments go above the first."""
+    old_text = (
+        "[types.A]\n"
+        "# Two kinds.\n"
+        'oneOf = [{ type = "string" }, { type = "integer" }]  # no more\n'
+        'title = "A"\n'
+    )
+    big = {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(12)}}
+    new_data = {"types": {"A": {"oneOf": [big, {"type": "integer"}], "title": "A"}}}
+    carried, lost = _carried(old_text, new_data)
+    assert lost == []
+    assert carried.startswith(
+        '[types.A]\ntitle = "A"\n\n# Two kinds.\n# no more\n[[types.A.oneOf]]\n'
+    )
+    assert tomllib.loads(carried) == new_data
+
+
+def test_comments_on_tables_of_an_array_written_inline_now() -> None:
+    """`[[...]]` entries that shrink onto one line (the API drops a variant's properties)
+    are still there: their comments go above the array, not to the lost ones."""
+    big = {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(12)}}
+    layout = dumps({"types": {"A": {"oneOf": [big, {"type": "integer"}]}}}, sections=_types_section)
+    first, second = layout.split("\n\n")
+    old_text = f"# First kind.\n{first}\n\n# Second kind.\n{second}"
+    new_data = {"types": {"A": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}}
+    carried, lost = _carried(old_text, new_data)
+    assert lost == []
+    assert carried == (
+        "[types.A]\n# First kind.\n# Second kind.\n"
+        'oneOf = [{ type = "string" }, { type = "integer" }]\n'
+    )

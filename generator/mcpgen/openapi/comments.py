@@ -6,10 +6,10 @@ below it (a table header or a key), a comment after a value to that value's line
 known by its full path, whatever the layout: `[tools.http]` then `method = ...` and
 `http.method = ...` in `[[tools]]` are the same key, and an element of `[[tools]]` is known by
 its operation (a tool the user renamed keeps its comments). Where a path is gone from the new
-spec, a comment goes to the first of the dotted keys it is now written as (an inline table
-grown too long for its line), else to the nearest statement above it in the tree that is still
-there (a key now written inline in its table); a comment whose tool or table is gone entirely
-is reported.
+spec, a comment goes to the first of the statements it is now written as (an inline table
+grown into dotted keys, an inline array of tables grown into `[[...]]` entries), else to the
+nearest statement above it in the tree that is still there (a key, or an entry of an array of
+tables, now written inline); a comment whose tool or table is gone entirely is reported.
 
 The import's own header is written afresh each time: wherever it is found above the first
 statement (a comment the user put above it keeps its place; a header an older mcpgen carried
@@ -108,11 +108,14 @@ def carry_comments(
     written = list(_statements(lines, new_data))
     statements = {s.anchor: s for s in written}
     # A table written inline before and as dotted keys now (`input = { ... }` grown into
-    # `input.type = ...`, `input.required = ...`) is known by the first of its keys.
+    # `input.type = ...`, `input.required = ...`) is known by the first of its keys, and an
+    # array of tables written inline before (`oneOf = [...]`) by its first `[[...]]` entry.
     for statement in written:
         table = len(statement.anchor) - statement.names
         for end in range(table + 1, len(statement.anchor)):
             statements.setdefault(statement.anchor[:end], statement)
+        if not statement.names and isinstance(statement.anchor[-1], tuple):
+            statements.setdefault(statement.anchor[:-1], statement)
     above: defaultdict[int, list[str]] = defaultdict(list)
     after: dict[int, str] = {}
     lost: list[str] = []
@@ -164,14 +167,17 @@ def _in_order(comments: _Comments) -> list[Anchor]:
 
 
 def _nearest(anchor: Anchor, statements: dict[Anchor, _Statement]) -> _Statement | None:
-    """The statement at `anchor`, else at its nearest ancestor; never the bare array of an
-    element that is gone (its comments were about that element)."""
+    """The statement at `anchor`, else at its nearest ancestor. An element of an array of
+    tables that has no `[[...]]` entry now goes to its array only where that is written
+    inline (its tables are on that line), else nowhere: its comments were about it."""
     for end in range(len(anchor), 0, -1):
         found = statements.get(anchor[:end])
         if found is not None:
             return found
         if isinstance(anchor[end - 1], tuple):
-            return None
+            array = statements.get(anchor[: end - 1])
+            inline = array is not None and array.names and array.anchor == anchor[: end - 1]
+            return array if inline else None
     return None
 
 
