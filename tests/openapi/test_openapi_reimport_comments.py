@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mcpgen.openapi.comments import carry_comments
 from mcpgen.openapi.toml_writer import dumps
 from mcpgen.pipeline import check
@@ -344,3 +346,136 @@ def test_comments_on_tables_of_an_array_written_inline_now() -> None:
         "[types.A]\n# First kind.\n# Second kind.\n"
         'oneOf = [{ type = "string" }, { type = "integer" }]\n'
     )
+
+
+# A tool and a type laid out by hand: a sub-table, keys in another order, a blank line.
+GET_PET = """[[tools]]
+name = "get_pet_by_id"
+description = "Returns a single pet"
+title = "Find pet by ID"
+
+annotations = { read_only = true, open_world = true }
+errors = ["BadRequestError", "NotFoundError", "UnexpectedError"]
+input.type = "object"
+input.required = ["petId"]
+input.properties.petId = { type = "integer", format = "int64", description = "ID of pet to return" }
+output = { "$ref" = "#/types/Pet" }
+
+[tools.http]  # the call
+method = "GET"
+path = "/pet/{petId}"
+operation_id = "getPetById"
+tags = ["pet"]
+params = { petId = { in = "path" } }
+security = [["api_key"]]
+errors = { 400 = "BadRequestError", 404 = "NotFoundError", default = "UnexpectedError" }
+"""
+ORDER_STATUS = """[types.Order.properties.status]
+type = "string"
+enum = ["placed", "approved", "delivered"]
+description = "Order Status"
+"""
+
+
+def test_tables_the_api_left_alone_keep_the_users_layout(project: tuple[Path, Path]) -> None:
+    source, output = project
+    text = output.read_text(encoding="utf-8")
+    start = text.index('[[tools]]\nname = "get_pet_by_id"')
+    status = (
+        'properties.status.type = "string"\nproperties.status.description = "Order Status"\n'
+        'properties.status.enum = ["placed", "approved", "delivered"]\n'
+        'properties.complete = { type = "boolean", default = false }\n'
+    )
+    edited = replaced(
+        text,
+        [
+            (text[start : text.index("\n\n", start) + 1], GET_PET),
+            (
+                status,
+                f'properties.complete = {{ type = "boolean", default = false }}\n\n{ORDER_STATUS}',
+            ),
+        ],
+    )
+    output.write_text(edited, encoding="utf-8")
+    edit_document(source, _grow_pet_writes)
+    import_spec(source, output)
+    check(output)
+    written = output.read_text(encoding="utf-8")
+    assert GET_PET in written and ORDER_STATUS in written
+    # The tool the API changed is written as the import writes it.
+    assert 'input.properties = { dry_run = { type = "boolean" }' in written
+    assert_settled(source, output)
+
+
+def test_a_table_written_in_several_places_is_written_afresh() -> None:
+    """A table whose parts the user wrote apart (a sub-table after another table) cannot be
+    kept line for line: it is written afresh."""
+    old_text = (
+        'types.C.title = "c"\n'
+        "\n[types.A]\n"
+        'type = "object"\n'
+        "\n[types.B]\n"
+        'type = "string"\n'
+        "\n[types.A.properties.x]  # later\n"
+        'type = "string"\n'
+    )
+    data = tomllib.loads(old_text)
+    carried, lost = _carried(old_text, data)
+    assert lost == []
+    assert tomllib.loads(carried) == data
+    assert carried.count("[types.A]") == carried.count("[types.B]") == 1
+    assert "[types.A.properties.x]" not in carried and "# later" in carried
+
+
+names = st.sampled_from(["a", "b", "c", "type", "x.y"])
+leaves = st.one_of(st.integers(-2, 2), st.booleans(), st.sampled_from(["s", "t\nu", ""]))
+schemas = st.recursive(
+    leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(names, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+tables = st.dictionaries(names, schemas, min_size=1, max_size=4)
+
+
+@st.composite
+def spec_versions(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """A spec, the same spec after an API change to some of its tables, and a layout depth."""
+
+    def spec(types: dict[str, Any], tools: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"server": {"name": "s"}, "types": types, "tools": tools}
+
+    def tool(number: int, body: dict[str, Any]) -> dict[str, Any]:
+        return {"name": f"t{number}", **body, "http": {"operation_id": f"op{number}"}}
+
+    types = draw(st.dictionaries(st.sampled_from(["A", "B", "C"]), tables, max_size=3))
+    bodies = draw(st.lists(tables, max_size=3))
+    changed = {
+        name: (draw(tables) if draw(st.booleans()) else value) for name, value in types.items()
+    }
+    changed_bodies = [draw(tables) if draw(st.booleans()) else body for body in bodies]
+    old = spec(types, [tool(n, body) for n, body in enumerate(bodies)])
+    new = spec(changed, [tool(n, body) for n, body in enumerate(changed_bodies)])
+    if draw(st.booleans()):  # the API adds a tool, or removes the first
+        new["tools"] = [*new["tools"], tool(9, draw(tables))] if draw(st.booleans()) else []
+    return old, new, draw(st.integers(1, 4))
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec_versions())
+def test_what_the_carrier_writes_is_the_merged_spec_whatever_the_users_layout(
+    versions: tuple[dict[str, Any], dict[str, Any], int],
+) -> None:
+    """Tables kept as the user laid them out and tables written afresh read, together, as the
+    spec the merge made: the user's layout puts sub-tables under headers of their own down to
+    a depth."""
+    old, new, depth = versions
+    old_text = dumps(old, sections=lambda path: len(path) <= depth)
+    new_text = dumps(new, sections=_spec_sections)
+    carried, _ = carry_comments(old_text, old, new_text, new)
+    assert tomllib.loads(carried) == new
+
+
+def _spec_sections(path: tuple[str, ...]) -> bool:
+    return path in (("server",), ("tools",)) or _types_section(path)

@@ -1,15 +1,20 @@
-"""Re-import stage: the user's comments, carried from the spec as it was into the spec as written.
+"""Re-import stage: the user's comments and layout, carried from the spec as it was into the
+spec as written.
 
-The merge works on data, and the spec is written afresh from it, so comments would be lost:
-they are carried over by what they sit on. A comment on its own line belongs to the statement
-below it (a table header or a key), a comment after a value to that value's line. A statement is
-known by its full path, whatever the layout: `[tools.http]` then `method = ...` and
-`http.method = ...` in `[[tools]]` are the same key, and an element of `[[tools]]` is known by
-its operation (a tool the user renamed keeps its comments). Where a path is gone from the new
-spec, a comment goes to the first of the statements it is now written as (an inline table
-grown into dotted keys, an inline array of tables grown into `[[...]]` entries), else to the
-nearest statement above it in the tree that is still there (a key, or an entry of an array of
-tables, now written inline); a comment whose tool or table is gone entirely is reported.
+The merge works on data, and the spec is written afresh from it, so the user's layout and
+comments would be lost. A table under a header of its own (a `[[tools]]` entry with its
+sub-tables, a `[types.X]`, `[server]`) whose value the re-import left as it was is written as
+the user wrote it, line for line: key order, sub-tables, blank lines and comments. In the
+tables the API changed, comments are carried over by what they sit on. A comment on its own
+line belongs to the statement below it (a table header or a key), a comment after a value to
+that value's line. A statement is known by its full path, whatever the layout: `[tools.http]`
+then `method = ...` and `http.method = ...` in `[[tools]]` are the same key, and an element of
+`[[tools]]` is known by its operation (a tool the user renamed keeps its comments). Where a
+path is gone from the new spec, a comment goes to the first of the statements it is now
+written as (an inline table grown into dotted keys, an inline array of tables grown into
+`[[...]]` entries), else to the nearest statement above it in the tree that is still there (a
+key, or an entry of an array of tables, now written inline); a comment whose tool or table is
+gone entirely is reported.
 
 The import's own header is written afresh each time: wherever it is found above the first
 statement (a comment the user put above it keeps its place; a header an older mcpgen carried
@@ -96,16 +101,19 @@ def carry_comments(
     new_data: dict[str, Any],
     moved: Mapping[str, str] | None = None,
 ) -> tuple[str, list[str]]:
-    """`new_text` with the comments of `old_text` in their places, and the comments that have
-    none left ("line N: # text"), for the report. `moved`: the tools whose operation the API
-    renamed, old identity -> new."""
-    comments = _collect(old_text, old_data)
+    """`new_text` with the tables it has as `old_text` had them written as there, the comments
+    of `old_text` in their places, and the comments that have none left ("line N: # text"),
+    for the report. `moved`: the tools whose operation the API renamed, old identity -> new."""
+    old_lines = old_text.split("\n")
+    old_statements = list(_statements(old_lines, old_data))
+    comments = _collect(old_lines, old_statements)
     if moved:
         comments = _renamed(comments, {("#", o): ("#", n) for o, n in moved.items()})
-    if not comments.above and not comments.trailing:
-        return new_text, []
     lines = new_text.split("\n")
     written = list(_statements(lines, new_data))
+    kept = _unchanged_tables(old_lines, old_statements, old_data, written, new_data)
+    if not comments.above and not comments.trailing and not kept:
+        return new_text, []
     statements = {s.anchor: s for s in written}
     # A table written inline before and as dotted keys now (`input = { ... }` grown into
     # `input.type = ...`, `input.required = ...`) is known by the first of its keys, and an
@@ -119,10 +127,20 @@ def carry_comments(
     above: defaultdict[int, list[str]] = defaultdict(list)
     after: dict[int, str] = {}
     lost: list[str] = []
+    kept_anchors = {anchor: line for line, (_, _, anchor) in kept.items()}
     for anchor in _in_order(comments):
-        target = _nearest(anchor, statements)
         texts = comments.above.get(anchor, [])
         trailing = comments.trailing.get(anchor)
+        verbatim = next(
+            (anchor[:n] for n in range(1, len(anchor) + 1) if anchor[:n] in kept_anchors), None
+        )
+        if verbatim is not None:
+            # Written as the user wrote it, the comments in it too: those above it still go
+            # above it (with the comments of the rest of the spec, one rule for all).
+            if verbatim == anchor:
+                above[kept_anchors[verbatim]].extend(texts)
+            continue
+        target = _nearest(anchor, statements)
         if target is None:
             at = comments.first_line[anchor]
             lost.extend(f"line {at}: {text}" for text in [*texts, trailing] if text)
@@ -135,9 +153,17 @@ def carry_comments(
         else:
             above[target.line].append(trailing)
     out: list[str] = list(comments.above.get(START, []))
-    for index, line in enumerate(lines):
+    index = 0
+    while index < len(lines):
         out.extend(above.get(index, []))
+        if index in kept:
+            last, user_lines, _ = kept[index]
+            out.extend(user_lines)
+            index = last + 1
+            continue
+        line = lines[index]
         out.append(f"{line}  {after[index]}" if index in after else line)
+        index += 1
     ends = comments.above.get(END, [])
     if ends:
         while out and out[-1] == "":
@@ -181,11 +207,9 @@ def _nearest(anchor: Anchor, statements: dict[Anchor, _Statement]) -> _Statement
     return None
 
 
-def _collect(text: str, data: dict[str, Any]) -> _Comments:
-    lines = text.split("\n")
+def _collect(lines: list[str], statements: list[_Statement]) -> _Comments:
     comments = _Comments()
     position = 0
-    statements = list(_statements(lines, data))
     headers: set[int] = set()
     index = 0
     while index < (statements[0].line if statements else len(lines)):
@@ -214,6 +238,92 @@ def _collect(text: str, data: dict[str, Any]) -> _Comments:
     if ends:
         comments.above[END] = ends
     return comments
+
+
+def _tables(statements: list[_Statement]) -> dict[Anchor, tuple[_Statement, int]]:
+    """The tables written under a header of their own, each with what follows it up to the
+    next header that is not one of its sub-tables (`[[tools]]` with its `[tools.http]`): the
+    header, and the index of the last line. A table whose content is written elsewhere too
+    (a sub-table of it under another table, a dotted key before the first header) is none."""
+    tables: dict[Anchor, tuple[_Statement, int]] = {}
+    split: set[Anchor] = set()
+    current: Anchor | None = None
+    for statement in statements:
+        anchor = statement.anchor
+        if current is not None and anchor[: len(current)] == current:
+            tables[current] = (tables[current][0], statement.last)
+            continue
+        split.update(anchor[:end] for end in range(1, len(anchor)))
+        if statement.names:
+            continue
+        if anchor in tables:
+            split.add(anchor)
+        current = anchor
+        tables[current] = (statement, statement.last)
+    return {anchor: table for anchor, table in tables.items() if anchor not in split}
+
+
+def _unchanged_tables(
+    old_lines: list[str],
+    old_statements: list[_Statement],
+    old_data: dict[str, Any],
+    written: list[_Statement],
+    new_data: dict[str, Any],
+) -> dict[int, tuple[int, list[str], Anchor]]:
+    """The tables of the new text whose value the re-import left as it was, to be written as
+    the user wrote them (their layout, key order and comments): by the index of their header
+    line, the index of their last line, the user's lines and the table's anchor."""
+    old_tables = _tables(old_statements)
+    old_values, new_values = _Values(old_data), _Values(new_data)
+    kept: dict[int, tuple[int, list[str], Anchor]] = {}
+    for anchor, (header, last) in _tables(written).items():
+        old = old_tables.get(anchor)
+        if old is None or not _identical(old_values.at(anchor), new_values.at(anchor)):
+            continue
+        old_header, old_last = old
+        # A file saved with CRLF keeps its lines, written with LF as the rest.
+        verbatim = [line.removesuffix("\r") for line in old_lines[old_header.line : old_last + 1]]
+        kept[header.line] = (last, verbatim, anchor)
+    return kept
+
+
+class _Values:
+    """The values of a spec by anchor, each array of tables indexed by its elements'
+    identities once (a lookup per tool would make a spec of n tools cost n^2)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self._arrays: dict[int, dict[Any, Any]] = {}
+
+    def at(self, anchor: Anchor) -> Any:
+        """The value at `anchor` (None where there is none)."""
+        value: Any = self.data
+        for end, part in enumerate(anchor):
+            if isinstance(part, tuple):
+                if not isinstance(value, list):
+                    return None
+                index = self._arrays.get(id(value))
+                if index is None:
+                    index = {
+                        ("#", _identity(anchor[:end], item, n)): item
+                        for n, item in enumerate(value)
+                    }
+                    self._arrays[id(value)] = index
+                value = index.get(part)
+            else:
+                value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """Equal values of the same types (`1`, `1.0` and `true` differ), in any key order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_identical(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_identical(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def _is_comment(line: str) -> bool:
