@@ -10,6 +10,7 @@ tool the API removed, on a key the user moved or added, and in a file saved with
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mcpgen.openapi.comments import carry_comments
+from mcpgen.openapi.reimport import merge_specs
 from mcpgen.openapi.toml_writer import dumps
 from mcpgen.pipeline import check
 from openapi_support import (
@@ -479,3 +481,50 @@ def test_what_the_carrier_writes_is_the_merged_spec_whatever_the_users_layout(
 
 def _spec_sections(path: tuple[str, ...]) -> bool:
     return path in (("server",), ("tools",)) or _types_section(path)
+
+
+def test_a_tool_the_merge_renames_is_not_kept_as_the_user_wrote_it(
+    project: tuple[Path, Path],
+) -> None:
+    """The user edits a tool and gives its name to another: the merge gives the API's tool
+    a name of its own, so that tool is no longer as the user wrote it (the merge must not
+    change the spec it read, which the carrier compares with)."""
+    source, output = project
+    text = output.read_text(encoding="utf-8")
+    output.write_text(
+        replaced(
+            text,
+            [
+                ('description = "Returns a single pet"', 'description = "Ours."'),
+                ('name = "find_pets_by_tags"', 'name = "get_pet_by_id"'),
+            ],
+        ),
+        encoding="utf-8",
+    )
+    result = import_spec(source, output)
+    names = [tool["name"] for tool in load_toml(output)["tools"]]
+    assert names.count("get_pet_by_id") == 1
+    merge = result.summary.merge
+    assert merge is not None and len(merge.renamed) == 1
+    assert_settled(source, output)
+
+
+def test_the_merge_leaves_the_spec_it_read_as_it_was() -> None:
+    """The carrier compares the spec as it was with the merged one: the merge's repairs (a
+    name given to the API's tool, a type put back) go to the merged spec only."""
+
+    def tool(name: str, operation: str, **fields: Any) -> dict[str, Any]:
+        return {"name": name, **fields, "http": {"method": "GET", "operation_id": operation}}
+
+    types = {"A": {"type": "object"}, "T": {"type": "string"}}
+    base = {"types": types, "tools": [tool("x", "opX"), tool("y", "opY")]}
+    current = {
+        "types": {"A": {"type": "object", "title": "Ours"}},
+        "tools": [tool("x", "opX", description="Ours."), tool("x", "opY")],
+    }
+    new = {**base, "tools": [*base["tools"], tool("z", "opZ", output={"$ref": "#/types/T"})]}
+    before = json.loads(json.dumps(current))
+    merged, _, report = merge_specs(base, current, new)
+    assert current == before
+    assert sorted(merged["types"]) == ["A", "T"] and report.tables_kept
+    assert len({t["name"] for t in merged["tools"]}) == 3
