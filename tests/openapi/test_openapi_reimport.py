@@ -18,20 +18,20 @@ from mcpgen.openapi.comments import carry_comments
 from mcpgen.openapi.importer import base_path
 from mcpgen.openapi.toml_writer import dumps
 from mcpgen.pipeline import check
-from openapi_support import FIXTURES, import_spec, load_toml
+from openapi_support import (
+    FIXTURES,
+    assert_settled,
+    edit_document,
+    import_spec,
+    load_toml,
+    petstore_project,
+    replaced,
+)
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> tuple[Path, Path]:
-    """A petstore document beside its imported spec."""
-    source = tmp_path / "petstore.json"
-    source.write_text(
-        json.dumps(yaml.safe_load((FIXTURES / "petstore-3.0.yaml").read_text(encoding="utf-8"))),
-        encoding="utf-8",
-    )
-    output = tmp_path / "petstore.toml"
-    import_spec(source, output)
-    return source, output
+    return petstore_project(tmp_path)
 
 
 def _edit(path: Path, change: Any) -> None:
@@ -40,21 +40,8 @@ def _edit(path: Path, change: Any) -> None:
     path.write_text(dumps(data), encoding="utf-8")
 
 
-def _edit_document(path: Path, change: Any) -> None:
-    document = json.loads(path.read_text(encoding="utf-8"))
-    change(document)
-    path.write_text(json.dumps(document), encoding="utf-8")
-
-
 def _by_id(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
     return next(t for t in spec["tools"] if t["http"].get("operation_id") == operation_id)
-
-
-def _assert_settled(source: Path, output: Path) -> None:
-    """Importing again, with nothing changed, writes the same spec."""
-    before = output.read_bytes()
-    import_spec(source, output)
-    assert output.read_bytes() == before
 
 
 def _rename_types(spec: dict[str, Any], renames: dict[str, str]) -> None:
@@ -114,7 +101,7 @@ def test_curation_survives_and_upstream_changes_arrive(project: tuple[Path, Path
         }
         document["components"]["schemas"]["Pet"]["properties"]["age"] = {"type": "integer"}
 
-    _edit_document(source, change_api)
+    edit_document(source, change_api)
     result = import_spec(source, output)
     spec = load_toml(output)
     check(output)
@@ -142,7 +129,7 @@ def test_curation_survives_and_upstream_changes_arrive(project: tuple[Path, Path
         ("tools.find_pets_by_tags.title", "Theirs"),
     ]
     # A second re-import changes nothing and reports no new conflict source.
-    _assert_settled(source, output)
+    assert_settled(source, output)
 
 
 def test_tools_are_matched_by_route_without_operation_id(tmp_path: Path) -> None:
@@ -188,7 +175,7 @@ def test_reimport_reads_the_recorded_source(project: tuple[Path, Path]) -> None:
 def test_a_user_name_wins_over_a_new_tools_name(project: tuple[Path, Path]) -> None:
     source, output = project
     _edit(output, lambda spec: _by_id(spec, "getPetById").update(name="get_pet_age"))
-    _edit_document(
+    edit_document(
         source,
         lambda d: d["paths"].update(
             {
@@ -210,25 +197,18 @@ def test_a_user_name_wins_over_a_new_tools_name(project: tuple[Path, Path]) -> N
     assert _by_id(load_toml(output), "getPetAge")["name"] == "get_pet_age"
 
 
-def _commented(text: str, replacements: list[tuple[str, str]]) -> str:
-    for old, new in replacements:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    return text
-
-
 def test_comments_stay_where_they_were(project: tuple[Path, Path]) -> None:
     source, output = project
     text = output.read_text(encoding="utf-8")
     start = text.index('name = "get_pet_by_id"')
     get_pet = text[text.rindex("[[tools]]", 0, start) : text.index("\n\n", start)]
-    edited = _commented(
+    edited = replaced(
         text,
         [
             ("[server]\n", "# Ours: the shop's API, curated.\n[server]\n"),
             (
                 get_pet,
-                _commented(
+                replaced(
                     get_pet,
                     [
                         ("[[tools]]\n", "# The one the front page calls.\n[[tools]]\n"),
@@ -250,7 +230,7 @@ def test_comments_stay_where_they_were(project: tuple[Path, Path]) -> None:
         paths["/pet/{petId}"]["get"]["summary"] = "Find a pet by its ID"
         del paths["/pet/{petId}"]["delete"]
 
-    _edit_document(source, change_api)
+    edit_document(source, change_api)
     result = import_spec(source, output)
     check(output)
     lines = output.read_text(encoding="utf-8").split("\n")
@@ -272,7 +252,7 @@ def test_comments_stay_where_they_were(project: tuple[Path, Path]) -> None:
     assert merge is not None
     line = edited.split("\n").index("# Gone soon.") + 1
     assert merge.comments_lost == [f"line {line}: # Gone soon."]
-    _assert_settled(source, output)
+    assert_settled(source, output)
 
 
 def test_comments_follow_keys_whatever_the_layout() -> None:
@@ -302,8 +282,10 @@ tags = [
 type = "string"
 '''
     old = tomllib.loads(old_text)
-    new_text = dumps(old, sections=lambda path: path in (("server",), ("tools",)))
-    carried, lost = carry_comments(old_text, old, new_text, old)
+    # The API changed the tool (a table it left alone is written as the user wrote it).
+    new = {**old, "tools": [{"name": "a", "title": "A", **old["tools"][0]}]}
+    new_text = dumps(new, sections=lambda path: path in (("server",), ("tools",)))
+    carried, lost = carry_comments(old_text, old, new_text, new)
     assert lost == []
     # The new layout writes both tables inline: their comments go to the nearest key left.
     # A `#` in a string is no comment; a comment on a value of several lines goes above it.
@@ -313,6 +295,7 @@ name = "s"
 
 [[tools]]
 name = "a"
+title = "A"
 # after the string
 description = """
 Says # not a comment,
@@ -324,7 +307,7 @@ input = { type = "object", properties = { q = { type = "string" } } }
 http = { method = "GET", path = "/a", operation_id = "a", tags = ["x", "y"] }  # the call
 '''
     assert carried == expected
-    assert tomllib.loads(carried) == old
+    assert tomllib.loads(carried) == new
 
 
 def test_types_the_user_renamed_are_followed(project: tuple[Path, Path]) -> None:
@@ -348,7 +331,7 @@ def test_types_the_user_renamed_are_followed(project: tuple[Path, Path]) -> None
             }
         }
 
-    _edit_document(source, change_api)
+    edit_document(source, change_api)
     result = import_spec(source, output)
     check(output)
     spec = load_toml(output)
@@ -360,7 +343,7 @@ def test_types_the_user_renamed_are_followed(project: tuple[Path, Path]) -> None
     assert merge is not None
     assert merge.tables_renamed == ["type Category -> Kind", "type Pet -> Animal"]
     assert "types" in merge.changed  # the API changed them, and you only renamed
-    _assert_settled(source, output)
+    assert_settled(source, output)
 
 
 def test_errors_the_user_renamed_are_followed(project: tuple[Path, Path]) -> None:
@@ -396,7 +379,7 @@ def test_errors_the_user_renamed_are_followed(project: tuple[Path, Path]) -> Non
             }
         }
 
-    _edit_document(source, change_api)
+    edit_document(source, change_api)
     result = import_spec(source, output)
     check(output)
     spec = load_toml(output)
@@ -412,7 +395,7 @@ def test_conflicts_exit_3_and_show_the_apis_value_bounded(project: tuple[Path, P
     source, output = project
     _edit(output, lambda spec: _by_id(spec, "getPetById").update(description="Ours."))
     long = "Upstream words. " + "x" * 20_000
-    _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(description=long))
+    edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(description=long))
     run = CliRunner().invoke(main, ["import", "openapi", "-o", str(output)])
     assert run.exit_code == 3, run.output
     conflict = next(line for line in run.output.split("\n") if "get_pet_by_id.description" in line)
@@ -428,7 +411,7 @@ def test_conflicts_exit_3_and_show_the_apis_value_bounded(project: tuple[Path, P
 def test_a_removal_by_the_api_in_a_conflict_says_so(project: tuple[Path, Path]) -> None:
     source, output = project
     _edit(output, lambda spec: _by_id(spec, "getPetById").update(title="Ours"))
-    _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].pop("summary"))
+    edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].pop("summary"))
     lines = import_spec(source, output).summary.lines()
     assert "  tools.get_pet_by_id.title: yours kept; the API removed it" in lines
 
@@ -458,7 +441,7 @@ def test_without_its_base_reimport_adds_what_is_new_and_decides_nothing(
     project: tuple[Path, Path],
 ) -> None:
     source, output = project
-    _edit_document(source, lambda d: _shared_404(d, "NotFound"))
+    edit_document(source, lambda d: _shared_404(d, "NotFound"))
     import_spec(source, output)
 
     def curate(spec: dict[str, Any]) -> None:
@@ -480,7 +463,7 @@ def test_without_its_base_reimport_adds_what_is_new_and_decides_nothing(
         _rename_component(document, "schemas", "Tag", "Label")  # the API's renames, not the user's
         _rename_component(document, "responses", "NotFound", "Missing")
 
-    _edit_document(source, change_api)
+    edit_document(source, change_api)
     result = import_spec(source, output)
     check(output)
     spec = load_toml(output)
@@ -526,7 +509,7 @@ def test_a_type_the_user_renamed_and_the_api_replaced_is_reported_as_gone(
         tag = document["components"]["schemas"]["Tag-v2"]
         tag["properties"]["color"] = {"type": "string"}
 
-    _edit_document(source, replace)
+    edit_document(source, replace)
     result = import_spec(source, output)
     check(output)
     spec = load_toml(output)
@@ -552,7 +535,7 @@ def test_a_type_renamed_by_both_keeps_the_users_name(project: tuple[Path, Path])
         _rename_component(document, "schemas", "Tag", "Label")
         document["paths"]["/labels"] = _getting("listLabels", "Label")
 
-    _edit_document(source, change_api)
+    edit_document(source, change_api)
     result = import_spec(source, output)
     check(output)
     spec = load_toml(output)
@@ -561,7 +544,7 @@ def test_a_type_renamed_by_both_keeps_the_users_name(project: tuple[Path, Path])
     merge = result.summary.merge
     assert merge is not None
     assert merge.tables_renamed == ["type Tag -> PetTag (followed; the API renamed Tag to Label)"]
-    _assert_settled(source, output)
+    assert_settled(source, output)
 
 
 def test_a_new_api_type_named_as_a_users_rename_keeps_both(project: tuple[Path, Path]) -> None:
@@ -576,7 +559,7 @@ def test_a_new_api_type_named_as_a_users_rename_keeps_both(project: tuple[Path, 
         }
         document["paths"]["/labels"] = _getting("listLabels", "Label")
 
-    _edit_document(source, change_api)
+    edit_document(source, change_api)
     result = import_spec(source, output)
     check(output)
     spec = load_toml(output)
@@ -591,9 +574,9 @@ def test_a_new_api_type_named_as_a_users_rename_keeps_both(project: tuple[Path, 
     merge = result.summary.merge
     assert merge is not None
     assert any("Label" in line and "you gave its name" in line for line in merge.renamed)
-    _assert_settled(source, output)
+    assert_settled(source, output)
     # Later changes of the API's Label reach the table that carries it, not the user's Label.
-    _edit_document(
+    edit_document(
         source,
         lambda d: d["components"]["schemas"]["Label"]["properties"].update(
             shade={"type": "string"}
@@ -678,12 +661,12 @@ def test_a_base_of_the_wrong_shape_is_refused_where_it_is_wrong(
 def test_a_comment_above_the_import_header_keeps_it_fresh(project: tuple[Path, Path]) -> None:
     source, output = project
     output.write_text("# Ours, above it all.\n" + output.read_text(encoding="utf-8"))
-    _edit_document(source, lambda d: d["info"].update(version="2.0.0"))
+    edit_document(source, lambda d: d["info"].update(version="2.0.0"))
     import_spec(source, output)
     text = output.read_text(encoding="utf-8")
     assert text.startswith("# Ours, above it all.\n# Imported by `mcpgen import openapi`")
     assert text.count("# Imported by") == 1 and "Swagger Petstore 2.0.0)" in text
-    _assert_settled(source, output)
+    assert_settled(source, output)
 
 
 def test_a_stale_header_an_older_import_kept_is_dropped(project: tuple[Path, Path]) -> None:
@@ -711,7 +694,7 @@ def test_a_title_with_a_line_break_keeps_the_header_a_comment(tmp_path: Path) ->
         "# Imported by `mcpgen import openapi` from api.json (Pet store 1.0 [server]).\n"
     )
     check(output)
-    _assert_settled(source, output)
+    assert_settled(source, output)
 
 
 def test_a_type_the_user_deleted_comes_back_when_the_api_needs_it(
@@ -724,7 +707,7 @@ def test_a_type_the_user_deleted_comes_back_when_the_api_needs_it(
         del spec["types"]["Pet"]["properties"]["tags"]
 
     _edit(output, curate)
-    _edit_document(source, lambda d: d["paths"].update({"/tags": _getting("listTags", "Tag")}))
+    edit_document(source, lambda d: d["paths"].update({"/tags": _getting("listTags", "Tag")}))
     result = import_spec(source, output)
     check(output)  # the merged spec refers to no type it lacks
     spec = load_toml(output)
@@ -751,7 +734,7 @@ def test_a_type_the_api_removed_stays_while_the_users_edit_uses_it(
         del schemas["Tag"]
         schemas["Pet"]["properties"]["tags"]["items"] = {"type": "string"}
 
-    _edit_document(source, remove_tag)
+    edit_document(source, remove_tag)
     result = import_spec(source, output)
     check(output)
     spec = load_toml(output)
@@ -761,7 +744,7 @@ def test_a_type_the_api_removed_stays_while_the_users_edit_uses_it(
     assert merge.tables_kept == [
         "type Tag: kept, though the API removed it (used by tool get_inventory)"
     ]
-    _assert_settled(source, output)
+    assert_settled(source, output)
 
 
 def test_an_operation_the_api_renamed_keeps_its_tool(project: tuple[Path, Path]) -> None:
@@ -771,7 +754,7 @@ def test_an_operation_the_api_renamed_keeps_its_tool(project: tuple[Path, Path])
         text.replace('name = "get_pet_by_id"', '# The front page calls it.\nname = "fetch_pet"'),
         encoding="utf-8",
     )
-    _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(operationId="getPet"))
+    edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(operationId="getPet"))
     result = import_spec(source, output)
     check(output)
     spec = load_toml(output)
@@ -826,8 +809,8 @@ def test_a_renamed_type_the_api_removed_stays_while_the_user_uses_it(
         _by_id(spec, "getInventory")["output"] = {"$ref": "#/types/PetTag"}
 
     _edit(output, curate)
-    _edit_document(source, lambda d: _rename_component(d, "schemas", "Tag", "Label"))
-    _edit_document(
+    edit_document(source, lambda d: _rename_component(d, "schemas", "Tag", "Label"))
+    edit_document(
         source,
         lambda d: d["components"]["schemas"]["Label"]["properties"].update(
             color={"type": "string"}
@@ -852,7 +835,7 @@ def test_a_renamed_type_the_api_removed_stays_while_the_user_uses_it(
 def test_a_conflict_over_what_the_user_deleted_says_so(project: tuple[Path, Path]) -> None:
     source, output = project
     _edit(output, lambda spec: _by_id(spec, "getPetById").pop("title"))
-    _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(summary="Find a pet"))
+    edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(summary="Find a pet"))
     lines = import_spec(source, output).summary.lines()
     assert '  tools.get_pet_by_id.title: kept deleted; the API\'s is now "Find a pet"' in lines
     assert "title" not in _by_id(load_toml(output), "getPetById")
@@ -868,7 +851,7 @@ def test_without_its_base_a_schema_is_never_a_mix_of_both(project: tuple[Path, P
         pet["status"] = {"$ref": "#/components/schemas/Tag"}
         pet["age"] = {"type": "integer"}
 
-    _edit_document(source, change_api)
+    edit_document(source, change_api)
     result = import_spec(source, output)
     check(output)
     spec = load_toml(output)
@@ -888,7 +871,7 @@ def test_two_renames_of_one_schema_are_told_apart_by_their_references(
     source, output = project
     renames = {"Category": "Kind", "Tag": "Label"}
     _edit(output, lambda spec: _rename_types(spec, renames))
-    _edit_document(
+    edit_document(
         source,
         lambda d: d["components"]["schemas"]["Tag"]["properties"].update(color={"type": "string"}),
     )
@@ -905,7 +888,7 @@ def test_two_renames_of_one_schema_are_told_apart_by_their_references(
     _, output = project
     source2 = output.with_name("petstore2.json")
     source2.write_bytes(source.read_bytes())
-    _edit_document(source2, lambda d: d["components"]["schemas"]["Tag"]["properties"].pop("color"))
+    edit_document(source2, lambda d: d["components"]["schemas"]["Tag"]["properties"].pop("color"))
     output2 = output.with_name("petstore2.toml")
     import_spec(source2, output2)
 
@@ -915,7 +898,7 @@ def test_two_renames_of_one_schema_are_told_apart_by_their_references(
         _rename_types(spec, renames)
 
     _edit(output2, rename_unreferred)
-    _edit_document(
+    edit_document(
         source2,
         lambda d: d["components"]["schemas"]["Tag"]["properties"].update(shade={"type": "string"}),
     )
@@ -938,9 +921,9 @@ def test_every_conflict_is_listed(project: tuple[Path, Path]) -> None:
             for operation in item.values():
                 operation["description"] = "Theirs."
 
-    _edit_document(source, change_api)
+    edit_document(source, change_api)
     # With more operations than a section lists.
-    _edit_document(
+    edit_document(
         source,
         lambda d: d["paths"].update(
             {
@@ -957,7 +940,7 @@ def test_every_conflict_is_listed(project: tuple[Path, Path]) -> None:
     )
     import_spec(source, output)
     _edit(output, curate)
-    _edit_document(
+    edit_document(
         source,
         lambda d: [
             operation.update(description="Theirs, again.")
@@ -987,7 +970,7 @@ def test_without_its_base_differences_exit_3(project: tuple[Path, Path]) -> None
     base_path(output).unlink()
     run = CliRunner().invoke(main, ["import", "openapi", "-o", str(output)])
     assert run.exit_code == 0, run.output  # the spec is the API's: nothing to review
-    _edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(summary="New"))
+    edit_document(source, lambda d: d["paths"]["/pet/{petId}"]["get"].update(summary="New"))
     base_path(output).unlink()
     run = CliRunner().invoke(main, ["import", "openapi", "-o", str(output)])
     assert run.exit_code == 3, run.output

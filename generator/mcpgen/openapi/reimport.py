@@ -27,7 +27,6 @@ deleted: the report says it cannot tell), and no rename is inferred.
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,9 +125,9 @@ def merge_specs(
     report = MergeReport(without_base=base is None)
     if base is None:
         base = {}
-    # The merged spec shares its values with `new` and the repairs below change them in
-    # place: `imported` (never changed in place) must not see them.
-    imported, new = new, json.loads(json.dumps(new))
+    # The merged spec shares its values with `new` (and so with `imported`) and `current`:
+    # the repairs below replace the tables they change, never change one in place.
+    imported = new
     gone: list[tuple[str, str, str]] = []
     # Types first: an error's data may refer to them.
     for kind, section, renamed in (
@@ -227,7 +226,8 @@ def _restore_referred(
                     value, how = new[section][name], "back from the API, though you deleted it"
                 else:
                     continue
-                merged.setdefault(section, {})[name] = value
+                # A new table: the merged one may be the user's spec's own (kept as it was).
+                merged[section] = {**merged.get(section, {}), name: value}
                 restored = True
                 report.tables_kept.append(f"{kind} {name}: {how} (used by {', '.join(users)})")
         if not restored:
@@ -638,7 +638,8 @@ def _rename_clashes(
         if index in from_user or tool.get("name") not in users:
             continue
         old = tool["name"]
-        tool["name"] = f"{old[:41]}_{digest(_route(tool))}"
+        # A new table: the merged tool may be the user's spec's own (kept as it was).
+        tool = tools[index] = {**tool, "name": f"{old[:41]}_{digest(_route(tool))}"}
         renamed[_route(tool)] = tool["name"]
         report.renamed.append(f"{old} -> {tool['name']} (you gave its name to another tool)")
         if old in report.added:
