@@ -33,6 +33,7 @@ from typing import Any
 from mcpgen.diagnostics import format_path
 from mcpgen.openapi.document import pointer_text
 from mcpgen.openapi.naming import digest
+from mcpgen.pointers import unescape
 
 BASE_FORMAT = 1
 TYPE_REF = "#/types/"
@@ -473,7 +474,7 @@ def _referred_type(ref: Any) -> str | None:
     """The type a `$ref` names, if it names one of the spec's `[types]`."""
     if not isinstance(ref, str) or not ref.startswith(TYPE_REF):
         return None
-    return ref[len(TYPE_REF) :].replace("~1", "/").replace("~0", "~")
+    return unescape(ref[len(TYPE_REF) :])
 
 
 def _as_is(value: Any, _renames: dict[str, str]) -> Any:
