@@ -24,6 +24,9 @@ Target (issue 14): generated / bare <= 1.10 at 1 and at 32 clients.
 
     python tests/benchmarks/bench_http.py [--rounds 5] [--calls 400] [--quick] [--profile]
 
+`--instructions` counts instead of timing: each server runs under valgrind's callgrind, and
+its instructions are read (callgrind_control) before and after each cell's calls, so the
+machine's load drops out (one round; slow: valgrind runs Python ~50x slower).
 `--profile` runs the generated server under cProfile for one 32-client round instead and
 prints where its CPU goes. It is a report, not a test: the exit status is 0 unless the
 benchmark itself failed.
@@ -41,7 +44,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import anyio
@@ -125,6 +128,15 @@ BARE_HTTP_SERVER = textwrap.dedent(
 )
 
 
+def instructions(pid: int) -> int:
+    """Instructions a process under callgrind has run so far, all its threads together."""
+    shown = subprocess.run(
+        ["callgrind_control", "-e", "Ir", str(pid)], capture_output=True, text=True, check=True
+    ).stdout
+    threads = [line for line in shown.split("Totals:", 1)[1].splitlines() if "Th " in line]
+    return sum(int(line.split()[-1].replace(",", "")) for line in threads)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (its threads included), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -139,12 +151,12 @@ def serving(command: list[str], port: int, env: dict[str, str], log: Path) -> It
             command, stdin=subprocess.DEVNULL, stdout=output, stderr=output, env=env
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 300
         while not _listening(port):
             if proc.poll() is not None:
                 raise RuntimeError(f"{command} exited with {proc.returncode}:\n{log.read_text()}")
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{command} did not listen within 30 s")
+                raise TimeoutError(f"{command} did not listen within 300 s")
             time.sleep(0.05)
         yield proc.pid
     finally:
@@ -187,9 +199,16 @@ RATIOS = (("generated", "bare"), ("generated", "resumable"), ("resumable", "bare
 
 
 def measure(
-    servers: dict[str, tuple[int, str]], rounds: int, calls: int, eras: Sequence[str]
+    servers: dict[str, tuple[int, str]],
+    rounds: int,
+    calls: int,
+    eras: Sequence[str],
+    counted: bool = False,
 ) -> dict[tuple[str, int], dict[str, list[float]]]:
-    """Per (era, clients): each side's CPU ms per call, one value per round."""
+    """Per (era, clients): each side's CPU ms (or thousands of instructions) per call, one
+    value per round."""
+    spent: Callable[[int], float] = instructions if counted else cpu_seconds
+    unit = 1 / 1000 if counted else 1000
     table: dict[tuple[str, int], dict[str, list[float]]] = {
         (era, clients): {side: [] for side in servers} for era in eras for clients in CLIENTS
     }
@@ -203,21 +222,25 @@ def measure(
                 # A warm-up connection per cell keeps first-call costs (imports, bindings,
                 # caches) out of the figures; it is not counted.
                 anyio.run(drive, url, era, clients, clients)
-                before = cpu_seconds(pid)
+                before = spent(pid)
                 anyio.run(drive, url, era, clients, calls)
-                cell[side].append((cpu_seconds(pid) - before) / calls * 1000)
+                cell[side].append((spent(pid) - before) / calls * unit)
         print(f"  round {round_ + 1}/{rounds} done", file=sys.stderr, flush=True)
     return table
 
 
-def report(table: dict[tuple[str, int], dict[str, list[float]]], calls: int) -> None:
-    print(f"\nserver CPU per echo call over streamable HTTP ({calls} calls per cell and round)")
+def report(
+    table: dict[tuple[str, int], dict[str, list[float]]], calls: int, counted: bool = False
+) -> None:
+    what = "thousands of instructions" if counted else "server CPU"
+    print(f"\n{what} per echo call over streamable HTTP ({calls} calls per cell and round)")
+    suffix = "k" if counted else "ms"
     names = "".join(f" {side:>10}" for side in SIDES)
     ratios = "".join(f" {a[:3]}/{b[:3]:<4}" for a, b in RATIOS)
     print(f"  {'era':<11} {'clients':>7}{names}{ratios}  spread of the first")
     worst = 0.0
     for (era, clients), cell in table.items():
-        medians = "".join(f" {statistics.median(cell[side]):>8.3f}ms" for side in SIDES)
+        medians = "".join(f" {statistics.median(cell[side]):>8.3f}{suffix}" for side in SIDES)
         shown = ""
         for index, (a, b) in enumerate(RATIOS):
             per_round = [x / y for x, y in zip(cell[a], cell[b], strict=True)]
@@ -235,10 +258,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=400, help="calls per cell and round")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 rounds of 64 calls")
     parser.add_argument("--era", choices=ERAS, action="append", help="only this era (repeatable)")
+    parser.add_argument("--instructions", action="store_true", help="count, under callgrind")
     parser.add_argument("--profile", action="store_true", help="cProfile the generated server")
     parser.add_argument("--profile-out", type=Path, help="with --profile: keep the profile here")
     options = parser.parse_args(argv)
     rounds, calls = (2, 64) if options.quick else (options.rounds, options.calls)
+    if options.instructions:
+        rounds, calls = 1, min(calls, 100)
+    # Under callgrind (its output is not needed: the counts are read while it runs).
+    wrap = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--quiet"]
+    wrapped = wrap if options.instructions else []
     with tempfile.TemporaryDirectory(prefix="mcpgen-bench-http-") as tmp:
         work = Path(tmp)
         src = generate_package(work)
@@ -246,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         bare.write_text(BARE_HTTP_SERVER, encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(src)}
         ports = {side: free_port() for side in SIDES}
-        generated_command = [sys.executable, "-m", PACKAGE, "--transport", "http"]
+        generated_command = [*wrapped, sys.executable, "-m", PACKAGE, "--transport", "http"]
         if options.profile:
             profile = work / "generated.prof"
             generated_command = [
@@ -268,13 +297,13 @@ def main(argv: list[str] | None = None) -> int:
                 work / "generated.log",
             ) as generated_pid,
             serving(
-                [sys.executable, str(bare), str(ports["bare"])],
+                [*wrapped, sys.executable, str(bare), str(ports["bare"])],
                 ports["bare"],
                 env,
                 work / "bare.log",
             ) as bare_pid,
             serving(
-                [sys.executable, str(bare), str(ports["resumable"]), "resumable"],
+                [*wrapped, sys.executable, str(bare), str(ports["resumable"]), "resumable"],
                 ports["resumable"],
                 env,
                 work / "resumable.log",
@@ -286,7 +315,9 @@ def main(argv: list[str] | None = None) -> int:
                 for era in ERAS:
                     anyio.run(drive, servers["generated"][1], era, 32, calls)
             else:
-                report(measure(servers, rounds, calls, options.era or ERAS), calls)
+                eras = options.era or ERAS
+                table = measure(servers, rounds, calls, eras, options.instructions)
+                report(table, calls, options.instructions)
         if options.profile:
             import pstats
 

@@ -63,8 +63,9 @@ async def test_event_ids_are_random_and_never_repeat() -> None:
     log = MemoryEventStore()
     ids = [await log.append("a", "2", None) for _ in range(1000)]
     assert len(set(ids)) == len(ids)
-    # 128 bits each, URL-safe: 22 characters, no counter to guess the next from.
-    assert {len(event_id) for event_id in ids} == {22}
+    # 128 bits each, as hex: 32 characters, no counter to guess the next from.
+    assert {len(event_id) for event_id in ids} == {32}
+    assert all(int(event_id, 16) >= 0 for event_id in ids)
     assert sorted(ids) != ids
 
 
