@@ -591,7 +591,9 @@ def _split(source: str, imports: dict[str, set[str]]) -> dict[str, tuple[str, li
     under the name `X.model_rebuild()` (`_is_rebuild`), so a run that repeats it is
     compared with the shared chunk like any definition.
     """
-    lines = source.splitlines()
+    # The parser's lines: str.splitlines() also breaks at \v, \f, \x1c-\x1e, \x85, U+2028
+    # and U+2029, which a description leaves raw in a docstring (`_escape_invisibles` is later).
+    lines = source.split("\n")
     nodes: dict[str, str] = {}
     names: dict[str, set[str]] = {}
     for node in ast.parse(source).body:
