@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,32 @@ def age(root: Path) -> None:
     """Set every mtime to an old fixed time, so a same-second rewrite cannot hide."""
     for path in [root, *root.rglob("*")]:
         os.utime(path, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+
+
+class Generated:
+    """`mcpgen generate SPEC -o ROOT` once per spec and session; later calls copy the result.
+
+    A generation takes about a second, nearly all of it the model generator's helper
+    processes warming up; a copy takes milliseconds. Everything `generate` reads back from a
+    project is content (digests, paths relative to the project and its spec), so a copy is
+    regenerated, checked and refused exactly as the project it copies. Keyed by the spec's
+    bytes and its path from the project; a spec that `$ref`s other files is not copied.
+    """
+
+    def __init__(self, store: Path) -> None:
+        self.store = store
+        self._made: dict[tuple[bytes, str], Path] = {}
+
+    def __call__(self, spec: Path, root: Path) -> None:
+        key = (spec.read_bytes(), os.path.relpath(spec, root))
+        made = self._made.get(key)
+        if made is not None:
+            shutil.copytree(made, root, symlinks=True)
+            return
+        result = cli("generate", spec, "-o", root)
+        assert result.exit_code == 0, result.output
+        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        assert not manifest.get("refs"), "a spec with $refs: copies would not follow them"
+        made = self.store / str(len(self._made))
+        shutil.copytree(root, made, symlinks=True)
+        self._made[key] = made

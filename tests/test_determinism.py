@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from mcpgen.cli import main as mcpgen_cli
+from regeneration_support import Generated
 
 REPO = Path(__file__).resolve().parent.parent
 WEATHER = REPO / "specs" / "weather.toml"
@@ -495,12 +496,11 @@ def test_a_pyproject_above_the_working_directory_changes_nothing(
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> tuple[Path, Path]:
+def project(tmp_path: Path, generated: Generated) -> tuple[Path, Path]:
     """A weather project generated from its own copy of the spec, all mtimes aged."""
     spec = write_spec("weather", tmp_path / "spec")
     root = tmp_path / "project"
-    result = cli(["generate", str(spec), "-o", str(root)])
-    assert result.exit_code == 0, result.output
+    generated(spec, root)
     age(root)
     return spec, root
 
