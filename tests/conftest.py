@@ -7,6 +7,6 @@ from regeneration_support import Generated
 
 
 @pytest.fixture(scope="session")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+def generated_once(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     """Generates a project once per spec in this session (per xdist worker), then copies it."""
     return Generated(tmp_path_factory.mktemp("generated-once"))

@@ -94,29 +94,36 @@ def age(root: Path) -> None:
 
 
 class Generated:
-    """`mcpgen generate SPEC -o ROOT` once per spec and session; later calls copy the result.
+    """`mcpgen generate SPEC -o ROOT` once per input and session; later calls copy the result.
 
     A generation takes about a second, nearly all of it the model generator's helper
     processes warming up; a copy takes milliseconds. Everything `generate` reads back from a
     project is content (digests, paths relative to the project and its spec), so a copy is
     regenerated, checked and refused exactly as the project it copies. Keyed by the spec's
-    bytes and its path from the project; a spec that `$ref`s other files is not copied.
+    path from the project and every file of the spec's folder (the files it `$ref`s among
+    them); a spec that `$ref`s a file outside its folder is refused.
     """
 
     def __init__(self, store: Path) -> None:
         self.store = store
-        self._made: dict[tuple[bytes, str], Path] = {}
+        self._made: dict[tuple[str, tuple[tuple[str, bytes], ...]], Path] = {}
 
     def __call__(self, spec: Path, root: Path) -> None:
-        key = (spec.read_bytes(), os.path.relpath(spec, root))
+        folder = spec.parent
+        inputs = tuple(
+            (path.relative_to(folder).as_posix(), path.read_bytes())
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and not path.is_relative_to(root)
+        )
+        key = (os.path.relpath(spec, root), inputs)
         made = self._made.get(key)
         if made is not None:
             shutil.copytree(made, root, symlinks=True)
             return
         result = cli("generate", spec, "-o", root)
         assert result.exit_code == 0, result.output
-        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-        assert not manifest.get("refs"), "a spec with $refs: copies would not follow them"
+        refs = json.loads((root / MANIFEST).read_text(encoding="utf-8")).get("refs", {})
+        assert not [ref for ref in refs if ref.startswith("..")], f"refs out of {folder}"
         made = self.store / str(len(self._made))
         shutil.copytree(root, made, symlinks=True)
         self._made[key] = made

@@ -496,11 +496,11 @@ def test_a_pyproject_above_the_working_directory_changes_nothing(
 
 
 @pytest.fixture
-def project(tmp_path: Path, generated: Generated) -> tuple[Path, Path]:
+def project(tmp_path: Path, generated_once: Generated) -> tuple[Path, Path]:
     """A weather project generated from its own copy of the spec, all mtimes aged."""
     spec = write_spec("weather", tmp_path / "spec")
     root = tmp_path / "project"
-    generated(spec, root)
+    generated_once(spec, root)
     age(root)
     return spec, root
 
