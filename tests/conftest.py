@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from mcpgen import models
 from regeneration_support import Generated
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_model_generator() -> None:
+    """The model generator imported and warmed up in this process, once.
+
+    Every in-process generation forks helper processes (`models.generator_helpers`) whose
+    first job is this warm-up: forked from a warm process, they start with it done. The
+    helpers, the pipe and every step after stay as they are; a generation of weather.toml
+    takes 0.13 s of CPU instead of 0.6 s, and the quick lane runs about a hundred.
+    """
+    models._warm_up()
 
 
 @pytest.fixture(scope="session")
