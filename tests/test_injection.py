@@ -15,9 +15,9 @@ One generation carries the whole corpus: in the hostile spec each corpus key has
 types, error, tools, resources, template and prompt, each name carrying the key (161 models:
 the model generator's chunked path, which a spec per key never reached); a benign control
 spec of the same shape is the other. The server's fields, which a spec has once, get a small
-spec per key and one control: without models one generates in 0.3 s. With models a
-generation costs about 2 s whatever its size (the model generator warms up in a helper
-process): one per key and control took 70 s of the quick lane.
+spec per key and one control (no models: 0.3 s each, most of it writing files). A generation
+has a fixed cost whatever its size (helper processes, ruff, ~40 files written and synced):
+one spec per key and control, 46 generations, took 70 s of the quick lane.
 
 The tests are still per key. A fault in the shared tree (a shape that differs from the
 control's, a line that does not compile, a raw control character) is blamed on each key the
