@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from mcpgen.cli import main as mcpgen_cli
+from regeneration_support import Generated
 
 REPO = Path(__file__).resolve().parent.parent
 WEATHER = REPO / "specs" / "weather.toml"
@@ -495,12 +496,11 @@ def test_a_pyproject_above_the_working_directory_changes_nothing(
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> tuple[Path, Path]:
+def project(tmp_path: Path, generated_once: Generated) -> tuple[Path, Path]:
     """A weather project generated from its own copy of the spec, all mtimes aged."""
     spec = write_spec("weather", tmp_path / "spec")
     root = tmp_path / "project"
-    result = cli(["generate", str(spec), "-o", str(root)])
-    assert result.exit_code == 0, result.output
+    generated_once(spec, root)
     age(root)
     return spec, root
 
@@ -579,6 +579,39 @@ def test_check_diff_applies_to_give_what_generate_writes(
     """The --check diff is exact: applied to the old tree it gives the new generated files."""
     spec, root = project
     _edit_spec(spec)
+    _assert_the_diff_applies(spec, root, tmp_path)
+
+
+# Where str.splitlines() ends a line and `patch` does not. JSON and TOML keep the last three
+# raw (tools.json, pyproject.toml), and README.md all of them.
+OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to apply the diff")
+def test_check_diff_applies_where_the_text_holds_other_line_breaks(tmp_path: Path) -> None:
+    """Lines of a diff end at a newline only, as `git apply` reads them."""
+    spec = tmp_path / "spec" / "breaks.json"
+    spec.parent.mkdir()
+    data: dict[str, Any] = {
+        "server": {"name": "breaks", "description": f"server{OTHER_LINE_BREAKS}text"},
+        "tools": [
+            {
+                "name": "t",
+                "description": f"tool{OTHER_LINE_BREAKS}text",
+                "input": {"type": "object"},
+            }
+        ],
+    }
+    spec.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    root = tmp_path / "project"
+    assert cli(["generate", str(spec), "-o", str(root)]).exit_code == 0
+    data["server"]["description"] += " changed"
+    data["tools"][0]["description"] += " changed"
+    spec.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    _assert_the_diff_applies(spec, root, tmp_path)
+
+
+def _assert_the_diff_applies(spec: Path, root: Path, tmp_path: Path) -> None:
     diff = cli(["generate", "--check", str(spec), "-o", str(root)]).stdout
     patched = tmp_path / "patched"
     shutil.copytree(root, patched)

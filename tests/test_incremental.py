@@ -31,7 +31,7 @@ from mcpgen.load import load_spec
 from mcpgen.models import render_models
 from mcpgen.render import header, render_files
 from mcpgen.resolve import build_ir
-from regeneration_support import GENERATED, HANDLERS, spec_data, write_spec
+from regeneration_support import GENERATED, HANDLERS, Generated, spec_data, write_spec
 from regeneration_support import cli as support_cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,14 +96,16 @@ def test_nothing_changed_takes_the_fast_path(tmp_path: Path, pipeline_runs: list
     assert (root / ".mcpgen-cache" / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
-def test_fast_path_reports_what_the_full_path_reports(tmp_path: Path) -> None:
+def test_fast_path_reports_what_the_full_path_reports(
+    tmp_path: Path, generated_once: Generated
+) -> None:
     """Same summary, and the spec's warnings again, whichever path answers."""
     spec = tmp_path / "spec.toml"
     spec.write_text(
         WEATHER.read_text(encoding="utf-8").replace('name = "get_forecast"', 'name = "GetForecast"')
     )
     root = tmp_path / "project"
-    generated(spec, root)
+    generated_once(spec, root)
     (root / ".mcpgen-cache" / fastpath.STAMP).unlink()
     full = cli("generate", str(spec), "-o", str(root))
     fast = cli("generate", str(spec), "-o", str(root))
@@ -140,26 +142,27 @@ def _delete_generated(spec: Path, root: Path) -> None:
     ids=lambda f: f.__name__.strip("_"),
 )
 def test_any_change_takes_the_full_path(
-    change: Any, tmp_path: Path, pipeline_runs: list[Path]
+    change: Any, tmp_path: Path, pipeline_runs: list[Path], generated_once: Generated
 ) -> None:
     shutil.copytree(REFS_CASE, tmp_path / "case", ignore=shutil.ignore_patterns("expected"))
     spec, root = tmp_path / "case" / "spec.toml", tmp_path / "project"
-    generated(spec, root)
+    generated_once(spec, root)
     assert json.loads((root / fastpath.MANIFEST).read_text())["refs"].keys() == {"common.json"}
     change(spec, root)
     assert fastpath.up_to_date(spec, root) is None
+    pipeline_runs.clear()
     generated(spec, root)
-    assert len(pipeline_runs) == 2
+    assert pipeline_runs == [spec]
     # An orphaned handler is warned about on every run, so it keeps to the full path.
     fresh = fastpath.up_to_date(spec, root)
     assert (fresh is None) if change is _add_orphan else (fresh is not None)
 
 
 def test_a_template_change_takes_the_full_path(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, generated_once: Generated
 ) -> None:
     root = tmp_path / "project"
-    generated(WEATHER, root)
+    generated_once(WEATHER, root)
     templates = tmp_path / "templates"
     shutil.copytree(fastpath.templates_dir(), templates)
     header = templates / "server" / "_header.jinja"
@@ -172,21 +175,26 @@ def test_a_template_change_takes_the_full_path(
         fastpath.generator_fingerprint.cache_clear()
 
 
-def test_a_hand_edit_is_still_refused(tmp_path: Path, pipeline_runs: list[Path]) -> None:
+def test_a_hand_edit_is_still_refused(
+    tmp_path: Path, pipeline_runs: list[Path], generated_once: Generated
+) -> None:
     root = tmp_path / "project"
-    generated(WEATHER, root)
+    generated_once(WEATHER, root)
     server = root / "src" / "weather" / "_generated" / "server.py"
     server.write_text(server.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    pipeline_runs.clear()
     result = cli("generate", str(WEATHER), "-o", str(root))
     assert result.exit_code == 1
     assert "was edited by hand" in result.output
     assert server.read_text(encoding="utf-8").endswith("# mine\n")
-    assert len(pipeline_runs) == 2
+    assert pipeline_runs == [WEATHER]
 
 
-def test_a_corrupt_stamp_or_manifest_takes_the_full_path(tmp_path: Path) -> None:
+def test_a_corrupt_stamp_or_manifest_takes_the_full_path(
+    tmp_path: Path, generated_once: Generated
+) -> None:
     root = tmp_path / "project"
-    generated(WEATHER, root)
+    generated_once(WEATHER, root)
     stamp = root / ".mcpgen-cache" / fastpath.STAMP
     for garbage in ("", "[]", '{"generator": 1}', "\x00\xff"):
         stamp.write_text(garbage, encoding="utf-8")

@@ -10,15 +10,29 @@ the names that reach docstrings), generated with the real CLI, and then:
   differ), and no sentinel that an executed injection would leave exists;
 * (slow) `ruff check`/`ruff format --check` with the project's own pyproject, `mypy --strict`,
   and the generated project's own tests pass.
+
+One generation carries the whole corpus: in the hostile spec each corpus key has its own
+types, error, tools, resources, template and prompt, each name carrying the key (161 models:
+the model generator's chunked path, which a spec per key never reached); a benign control
+spec of the same shape is the other. The server's fields, which a spec has once, get a small
+spec per key and one control (no models: 0.3 s each, most of it writing files). A generation
+has a fixed cost whatever its size (helper processes, ruff, ~40 files written and synced):
+one spec per key and control, 46 generations, took 70 s of the quick lane.
+
+The tests are still per key. A fault in the shared tree (a shape that differs from the
+control's, a line that does not compile, a raw control character) is blamed on each key the
+code around it names, and on every key when it names none: any fault fails some key's test.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -28,8 +42,9 @@ import unicodedata
 import urllib.parse
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +54,7 @@ from mcp.client import Client
 from mcp.shared.exceptions import MCPError
 from mcpgen.cli import main as mcpgen_cli
 from mcpgen.ir import SpecIR
+from mcpgen.model_chunks import cut_into_runs
 from mcpgen.names import to_class_name, words
 from mcpgen.pipeline import check as check_spec
 
@@ -94,7 +110,7 @@ NAME_LIMIT = 200  # names become file names; very long ones are tested on their 
 ERAS = ["legacy", "auto"]
 
 
-# -- the spec --------------------------------------------------------------------------------
+# -- the specs -------------------------------------------------------------------------------
 
 
 def _odd_uri_part(text: str) -> str:
@@ -116,9 +132,18 @@ class Names:
     error: str
 
     @classmethod
-    def hostile(cls, text: str) -> Names:
+    def hostile(cls, key: str, text: str) -> Names:
+        """Each name carries its key, which keeps the names of one spec apart. The text opens
+        the resources' names and closes the others', so each text still starts a literal and
+        an identifier (`{0}` makes one that starts with a digit) and still ends a literal."""
         name = text[:NAME_LIMIT]
-        return cls(name, name + " 2", name, name, "Boom " + name)
+        return cls(
+            resource=f"{name} {key}",
+            resource_handler=f"{name} {key} 2",
+            template=f"{key} {name}",
+            prompt=f"{key} {name}",
+            error=f"Boom {key} {name}",
+        )
 
     def control(self) -> Names:
         """Benign names that make the same Python identifiers and class names.
@@ -127,54 +152,66 @@ class Names:
         where a long name is shortened with a hash.
         """
         return Names(
-            " ".join(words(self.resource)) or "resource",
-            " ".join(words(self.resource_handler)) or "resource",
-            " ".join(words(self.template)) or "template",
-            " ".join(words(self.prompt)) or "prompt",
-            " ".join(words(self.error)) or "item",
+            " ".join(words(self.resource)),
+            " ".join(words(self.resource_handler)),
+            " ".join(words(self.template)),
+            " ".join(words(self.prompt)),
+            " ".join(words(self.error)),
         )
 
 
 @dataclass(frozen=True)
 class Expected:
+    """One key's part of the shared spec, as the tests look it up and expect it back."""
+
+    key: str
     text: str
     names: Names
+    echo: str  # the tool that echoes its arguments
+    fail: str  # the tool that raises the declared error
+    hostile_type: str
+    enum_type: str
     uri_odd: str
     uri_strict: str
-    website_url: str
+    uri_template: str
     message: str
     rendered_message: str
 
 
-def build_spec(text: str, names: Names, package: str) -> tuple[dict[str, Any], Expected]:
+def key_part(key: str, text: str, names: Names) -> tuple[dict[str, Any], Expected]:
+    """The spec sections of one key: every text field that is not the server's."""
     short = text[:300]
-    uri_odd = "hostile+odd.v1://host:1/raw/" + _odd_uri_part(short) + "?q='x'#frag"
-    uri_strict = "hostile://r/" + urllib.parse.quote(short, safe="!$&'()*+,;=:@") + "/strict"
-    website_url = "https://example.test/" + _odd_uri_part(short)
-    escaped = text.replace("{", "{{").replace("}", "}}")
-    message = escaped + " :: {detail}"
-    spec: dict[str, Any] = {
-        "server": {
-            "name": "hostile",
-            "package": package,
-            "version": text,
-            "title": text,
-            "description": text,
-            "instructions": text,
-            "website_url": website_url,
-        },
+    # URIs and tool names carry the key, which a control's text cannot tell apart.
+    uri_odd = f"hostile+odd.v1://host:1/{key}/raw/" + _odd_uri_part(short) + "?q='x'#frag"
+    uri_strict = f"hostile://r/{key}/" + urllib.parse.quote(short, safe="!$&'()*+,;=:@") + "/strict"
+    suffix = to_class_name(key)
+    want = Expected(
+        key=key,
+        text=text,
+        names=names,
+        echo=f"echo_{key}",
+        fail=f"fail_{key}",
+        hostile_type=f"Hostile{suffix}",
+        enum_type=f"HostileEnum{suffix}",
+        uri_odd=uri_odd,
+        uri_strict=uri_strict,
+        uri_template=f"hostile://t/{key}/{{id}}",
+        message=text.replace("{", "{{").replace("}", "}}") + " :: {detail}",
+        rendered_message=text + " :: " + text,
+    )
+    part: dict[str, Any] = {
         "types": {
-            "Hostile": {
+            want.hostile_type: {
                 "type": "object",
                 "description": text,
                 "properties": {"v": {"type": "string", "description": text, "default": text}},
             },
-            "HostileEnum": {"type": "string", "enum": [text, "plain"], "description": text},
+            want.enum_type: {"type": "string", "enum": [text, "plain"], "description": text},
         },
         "errors": {
             names.error: {
                 "code": -32001,
-                "message": message,
+                "message": want.message,
                 "description": text,
                 "data": {
                     "type": "object",
@@ -185,7 +222,7 @@ def build_spec(text: str, names: Names, package: str) -> tuple[dict[str, Any], E
         },
         "tools": [
             {
-                "name": "echo",
+                "name": want.echo,
                 "title": text,
                 "description": text,
                 "annotations": {"title": text, "read_only": True},
@@ -212,14 +249,14 @@ def build_spec(text: str, names: Names, package: str) -> tuple[dict[str, Any], E
                                 "inner": {"type": "string", "description": text, "default": text}
                             },
                         },
-                        "ref": {"$ref": "#/types/Hostile"},
-                        "unit": {"$ref": "#/types/HostileEnum"},
+                        "ref": {"$ref": f"#/types/{want.hostile_type}"},
+                        "unit": {"$ref": f"#/types/{want.enum_type}"},
                     },
                 },
                 "examples": [{"text": text, "choice": text, "fixed": text}],
             },
             {
-                "name": "fail",
+                "name": want.fail,
                 "description": text,
                 "errors": [names.error],
                 "input": {
@@ -247,7 +284,7 @@ def build_spec(text: str, names: Names, package: str) -> tuple[dict[str, Any], E
         ],
         "resource_templates": [
             {
-                "uri_template": "hostile://t/{id}",
+                "uri_template": want.uri_template,
                 "name": names.template,
                 "title": text,
                 "description": text,
@@ -263,16 +300,53 @@ def build_spec(text: str, names: Names, package: str) -> tuple[dict[str, Any], E
             }
         ],
     }
-    expected = Expected(
-        text=text,
-        names=names,
-        uri_odd=uri_odd,
-        uri_strict=uri_strict,
-        website_url=website_url,
-        message=message,
-        rendered_message=text + " :: " + text,
-    )
-    return spec, expected
+    return part, want
+
+
+def shared_spec(package: str, *, control: bool) -> dict[str, Any]:
+    """Every key's part in one spec (the control: benign text, names of the same shape)."""
+    spec: dict[str, Any] = {
+        "server": {"name": "hostile", "package": package},
+        "types": {},
+        "errors": {},
+        "tools": [],
+        "resources": [],
+        "resource_templates": [],
+        "prompts": [],
+    }
+    for key, text in CORPUS.items():
+        names = Names.hostile(key, text)
+        part, _ = (
+            key_part(key, CONTROL_TEXT, names.control()) if control else key_part(key, text, names)
+        )
+        for section, value in part.items():
+            if isinstance(value, dict):
+                spec[section].update(value)
+            else:
+                spec[section].extend(value)
+    return spec
+
+
+EXPECTED = {key: key_part(key, text, Names.hostile(key, text))[1] for key, text in CORPUS.items()}
+
+
+def website_url(text: str) -> str:
+    return "https://example.test/" + _odd_uri_part(text[:300])
+
+
+def server_spec(text: str, package: str) -> dict[str, Any]:
+    """The server's fields, all of them `text`: the one part a spec has once."""
+    return {
+        "server": {
+            "name": "hostile",
+            "package": package,
+            "version": text,
+            "title": text,
+            "description": text,
+            "instructions": text,
+            "website_url": website_url(text),
+        }
+    }
 
 
 # -- generating ------------------------------------------------------------------------------
@@ -287,7 +361,7 @@ import json
 from {pkg}._generated import models, runtime
 
 
-async def echo(ctx: runtime.Context, args: models.EchoInput) -> runtime.ToolReturn:
+async def {function}(ctx: runtime.Context, args: models.{input}) -> runtime.ToolReturn:
     return json.dumps(args.model_dump(mode="json", by_alias=True), ensure_ascii=False)
 '''
 
@@ -300,19 +374,42 @@ from {pkg}._generated import models, runtime
 from {pkg}._generated.errors import {error}
 
 
-async def fail(ctx: runtime.Context, args: models.FailInput) -> runtime.ToolReturn:
+async def {function}(ctx: runtime.Context, args: models.{input}) -> runtime.ToolReturn:
     raise {error}(models.{data}(detail=args.detail))
 '''
 
 
+# Where a key's name or class name shows in source: not inside a longer word ("script" is in
+# "description", "nul" in "null"); "code" still shows in "code_sentinel", which blames both.
+_MARKS = {
+    key: re.compile(rf"(?<![a-z0-9]){key}(?![a-z0-9])|{to_class_name(key)}(?![a-z0-9])")
+    for key in KEYS
+}
+
+
 @dataclass(frozen=True)
+class Fault:
+    """Something wrong in a generated tree: where, and the source text it was found in."""
+
+    where: str
+    source: str
+
+    def blames(self, key: str) -> bool:
+        """Whether the fault may be `key`'s: its source names the key, or no key at all."""
+        named = _named(self.source)
+        return not named or key in named
+
+
+def _named(source: str) -> list[str]:
+    return [key for key, mark in _MARKS.items() if mark.search(source)]
+
+
+@dataclass
 class Tree:
-    key: str
     sandbox: Path  # the working directory of generation and import
     root: Path
     package: str
     ir: SpecIR
-    expected: Expected
 
     def files(self) -> list[Path]:
         return sorted(p for p in self.root.rglob("*") if p.is_file())
@@ -320,10 +417,82 @@ class Tree:
     def python_files(self) -> list[Path]:
         return [p for p in self.files() if p.suffix == ".py"]
 
+    @cached_property
+    def compile_faults(self) -> list[Fault]:
+        return self._faults(self.python_files(), lambda path: _compile_problems(path.read_bytes()))
 
-def generate(sandbox: Path, text: str, names: Names, package: str, key: str) -> Tree:
+    @cached_property
+    def raw_character_faults(self) -> list[Fault]:
+        return self._faults(self.python_files(), lambda path: _raw_characters(_text(path)))
+
+    @cached_property
+    def evaluated_faults(self) -> list[Fault]:
+        """Lines where a Jinja expression from the spec printed its result."""
+        return self._faults(self.files(), lambda path: _evaluated(_text(path)))
+
+    def _faults(
+        self, files: list[Path], problems: Callable[[Path], tuple[tuple[int, str], ...]]
+    ) -> list[Fault]:
+        faults = []
+        for path in files:
+            where = path.relative_to(self.root).as_posix()
+            lines = _text(path).split("\n")
+            for line, what in problems(path):
+                faults.append(Fault(f"{where}:{line}: {what}", f"{where}\n{lines[line - 1]}"))
+        return faults
+
+
+def _text(path: Path) -> str:
+    """The file as it is: a raw CR is not made a line break."""
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+# The checks of one file's text, cached by content: the vendored runtime is the same in
+# every tree, and 26 trees compiled it in a quarter of test_injection's time.
+
+
+@functools.cache
+def _compile_problems(source: bytes) -> tuple[tuple[int, str], ...]:
+    with warnings.catch_warnings():
+        # An invalid escape sequence (`\N`, `\d`) is a SyntaxWarning/DeprecationWarning.
+        warnings.simplefilter("error")
+        try:
+            compile(source, "<generated>", "exec", dont_inherit=True)
+        except (SyntaxError, SyntaxWarning, DeprecationWarning) as error:
+            return ((getattr(error, "lineno", None) or 1, f"{type(error).__name__}: {error}"),)
+    return ()
+
+
+_BIDI_AND_LINE_BREAKS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029\ufeff\x85"
+)
+
+
+@functools.cache
+def _raw_characters(text: str) -> tuple[tuple[int, str], ...]:
+    found = []
+    for number, line in enumerate(text.split("\n"), 1):
+        chars = sorted(
+            {
+                c
+                for c in line
+                if (unicodedata.category(c) == "Cc" and c not in "\n\t")
+                or c in _BIDI_AND_LINE_BREAKS
+            }
+        )
+        if chars:
+            found.append((number, ", ".join(f"U+{ord(c):04X}" for c in chars)))
+    return tuple(found)
+
+
+@functools.cache
+def _evaluated(text: str) -> tuple[tuple[int, str], ...]:
+    lines = enumerate(text.split("\n"), 1)
+    return tuple((number, SENTINEL_TEXT) for number, line in lines if SENTINEL_TEXT in line)
+
+
+def generate(sandbox: Path, spec: dict[str, Any], package: str) -> Tree:
     sandbox.mkdir(parents=True)
-    spec, expected = build_spec(text, names, package)
     spec_path = sandbox / "spec.json"
     spec_path.write_text(json.dumps(spec, ensure_ascii=False, indent=1), encoding="utf-8")
     root = sandbox / "project"
@@ -337,19 +506,28 @@ def generate(sandbox: Path, text: str, names: Names, package: str, key: str) -> 
             result.exception if not isinstance(result.exception, SystemExit) else None
         )
     ir, _ = check_spec(spec_path)
-    error = ir.errors[0]
     handlers = root / "src" / package / "handlers" / "tools"
-    (handlers / "echo.py").write_text(ECHO_HANDLER.format(pkg=package), encoding="utf-8")
-    (handlers / "fail.py").write_text(
-        FAIL_HANDLER.format(pkg=package, error=error.class_name, data=error.data_model),
-        encoding="utf-8",
-    )
-    _tidy([handlers / "echo.py", handlers / "fail.py"])
-    return Tree(key, sandbox, root, package, ir, expected)
+    written = []
+    for tool in ir.tools:
+        path = handlers / f"{tool.ident}.py"
+        fields = {"pkg": package, "function": tool.ident, "input": tool.input_model}
+        if tool.errors:
+            error = tool.errors[0]
+            path.write_text(
+                FAIL_HANDLER.format(**fields, error=error.class_name, data=error.data_model),
+                encoding="utf-8",
+            )
+        else:
+            path.write_text(ECHO_HANDLER.format(**fields), encoding="utf-8")
+        written.append(path)
+    _tidy(written)
+    return Tree(sandbox, root, package, ir)
 
 
 def _tidy(files: list[Path]) -> None:
     """Lay out our handlers as the project's ruff would (long generated names wrap)."""
+    if not files:
+        return
     ruff = _ruff()
     names = [str(f) for f in files]
     options = ["--isolated", "--no-cache", "--line-length", "100", "--target-version", "py311"]
@@ -358,37 +536,45 @@ def _tidy(files: list[Path]) -> None:
 
 
 class Forge:
-    """Generates each corpus entry's tree (and its benign control) once, on first use."""
+    """Generates each tree once, on first use; a failure is kept and raised to every test
+    that needs the tree."""
 
     def __init__(self, base: Path) -> None:
         self.base = base
-        self._trees: dict[tuple[str, bool], Tree | Exception] = {}
+        self._trees: dict[str, Tree | Exception] = {}
 
-    def _get(self, key: str, control: bool) -> Tree:
-        if (key, control) not in self._trees:
-            text = CORPUS[key]
-            names = Names.hostile(text)
-            if control:
-                text, names = CONTROL_TEXT, names.control()
-            package = f"inj_{key}_{'c' if control else 'h'}_{uuid.uuid4().hex[:8]}"
-            sandbox = self.base / f"{key}-{'control' if control else 'hostile'}"
+    def _get(self, name: str, spec: Callable[[str], dict[str, Any]]) -> Tree:
+        if name not in self._trees:
+            package = f"inj_{name}_{uuid.uuid4().hex[:8]}"
             try:
-                self._trees[key, control] = generate(sandbox, text, names, package, key)
-            except Exception as error:  # remember it: every test of the key reports it
-                self._trees[key, control] = error
-        found = self._trees[key, control]
+                self._trees[name] = generate(self.base / name, spec(package), package)
+            except Exception as error:  # remember it: every test of the tree reports it
+                self._trees[name] = error
+        found = self._trees[name]
         if isinstance(found, Exception):
             raise found
         return found
 
-    def hostile(self, key: str) -> Tree:
-        return self._get(key, control=False)
+    def shared(self) -> Tree:
+        """Every key's tools, types, error, resources, template and prompt."""
+        return self._get("shared", lambda package: shared_spec(package, control=False))
 
-    def control(self, key: str) -> Tree:
-        return self._get(key, control=True)
+    def shared_control(self) -> Tree:
+        return self._get("shared_control", lambda package: shared_spec(package, control=True))
+
+    def server(self, key: str) -> Tree:
+        """The server's fields, all of them the key's text."""
+        return self._get(f"server_{key}", lambda package: server_spec(CORPUS[key], package))
+
+    def server_control(self) -> Tree:
+        return self._get("server_control", lambda package: server_spec(CONTROL_TEXT, package))
+
+    def trees(self, key: str) -> list[Tree]:
+        """The trees a key's text is in."""
+        return [self.shared(), self.server(key)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def forge(tmp_path_factory: pytest.TempPathFactory) -> Forge:
     return Forge(tmp_path_factory.mktemp("injection"))
 
@@ -399,22 +585,54 @@ def anyio_backend() -> str:
 
 
 @contextlib.contextmanager
-def imported(tree: Tree) -> Iterator[types.ModuleType]:
-    """Import the generated package from its src folder, and forget it afterwards."""
-    src = str(tree.root / "src")
-    sys.path.insert(0, src)
+def within(tree: Tree) -> Iterator[None]:
+    """In the tree's sandbox: what an injection that ran would write lands there."""
     previous = Path.cwd()
     os.chdir(tree.sandbox)
     try:
-        yield importlib.import_module(tree.package)
+        yield
     finally:
         os.chdir(previous)
-        sys.path.remove(src)
-        for name in [
-            m for m in sys.modules if m == tree.package or m.startswith(tree.package + ".")
-        ]:
-            del sys.modules[name]
+
+
+class Imports:
+    """Imports each generated package once, from its src folder, and forgets them all at
+    the end (the shared one and its models take 0.17 s: once per test would be 20 s)."""
+
+    def __init__(self) -> None:
+        self._done: dict[str, types.ModuleType] = {}
+        self._paths: list[str] = []
+
+    def __call__(self, tree: Tree) -> types.ModuleType:
+        if tree.package not in self._done:
+            src = str(tree.root / "src")
+            sys.path.insert(0, src)
+            self._paths.append(src)
+            with within(tree):
+                self._done[tree.package] = importlib.import_module(tree.package)
+        return self._done[tree.package]
+
+    def forget(self) -> None:
+        for src in self._paths:
+            sys.path.remove(src)
+        for package in self._done:
+            for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+                del sys.modules[name]
         importlib.invalidate_caches()
+
+
+@pytest.fixture(scope="module")
+def load() -> Iterator[Imports]:
+    imports = Imports()
+    try:
+        yield imports
+    finally:
+        imports.forget()
+
+
+def by_name(items: typing.Iterable[Any], name: str) -> Any:
+    """The IR entry of this spec name (tools, resources, templates, prompts, errors)."""
+    return next(item for item in items if item.name == name)
 
 
 class Mismatches:
@@ -439,46 +657,58 @@ def _short(value: Any) -> str:
     return text if len(text) <= 300 else text[:150] + " ... " + text[-150:]
 
 
+def assert_no_faults(key: str, forge: Forge, faults: Callable[[Tree], list[Fault]]) -> None:
+    """The shared tree's faults that may be the key's, and all of its server tree's."""
+    shared, server = forge.trees(key)
+    found = [f.where for f in faults(shared) if f.blames(key)]
+    found += [f"[server tree] {f.where}" for f in faults(server)]
+    assert not found, "\n".join(found)
+
+
 # -- compiles --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("key", KEYS)
 def test_every_generated_python_file_compiles(forge: Forge, key: str) -> None:
-    tree = forge.hostile(key)
-    files = tree.python_files()
-    assert len(files) >= 15, [p.relative_to(tree.root).as_posix() for p in files]
-    for path in files:
-        source = path.read_bytes()
-        with warnings.catch_warnings():
-            # An invalid escape sequence (`\N`, `\d`) is a SyntaxWarning/DeprecationWarning.
-            warnings.simplefilter("error")
-            compile(source, str(path), "exec", dont_inherit=True)
+    for tree in forge.trees(key):
+        files = tree.python_files()
+        assert len(files) >= 15, [p.relative_to(tree.root).as_posix() for p in files]
+    assert_no_faults(key, forge, lambda tree: tree.compile_faults)
+
+
+def test_the_shared_spec_takes_the_chunked_path(forge: Forge) -> None:
+    """Its models are made in runs, cut apart and put together (`model_chunks.chunked`)."""
+    assert cut_into_runs(forge.shared().ir.models) is not None
 
 
 # -- round trips -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_text_round_trips_in_the_generated_python(forge: Forge, key: str) -> None:
-    tree = forge.hostile(key)
-    want = tree.expected
+def test_text_round_trips_in_the_generated_python(forge: Forge, load: Imports, key: str) -> None:
+    shared, server_tree = forge.trees(key)
+    want = EXPECTED[key]
     s = want.text
-    ir = tree.ir
+    ir = shared.ir
     found = Mismatches()
-    with imported(tree) as package:
-        pkg = tree.package
-        generated = importlib.import_module(f"{pkg}._generated")
-        server = importlib.import_module(f"{pkg}._generated.server")
-        models = importlib.import_module(f"{pkg}._generated.models")
-        errors = importlib.import_module(f"{pkg}._generated.errors")
-        assert generated.__doc__ is not None
 
+    with within(server_tree):
+        package = load(server_tree)
+        generated = importlib.import_module(f"{server_tree.package}._generated")
+        server = importlib.import_module(f"{server_tree.package}._generated.server")
+        assert generated.__doc__ is not None
         found.check("package __version__", package.__version__, s)
         for field in ("version", "title", "description", "instructions"):
             found.check(f"INFO.{field}", getattr(server.INFO, field), s)
-        found.check("INFO.website_url", server.INFO.website_url, want.website_url)
+        found.check("INFO.website_url", server.INFO.website_url, website_url(s))
 
-        error_ir = ir.errors[0]
+    with within(shared):
+        load(shared)
+        pkg = shared.package
+        models = importlib.import_module(f"{pkg}._generated.models")
+        errors = importlib.import_module(f"{pkg}._generated.errors")
+
+        error_ir = by_name(ir.errors, want.names.error)
         error_class = getattr(errors, error_ir.class_name)
         found.check("error message_template", error_class.message_template, want.message)
         found.check("error error_type", error_class.error_type, want.names.error)
@@ -487,24 +717,27 @@ def test_text_round_trips_in_the_generated_python(forge: Forge, key: str) -> Non
         found.check("error message rendered", raised.message, want.rendered_message)
         found.check("error data description", data_class.model_fields["detail"].description, s)
 
-        echo = models.EchoInput.model_fields
+        echo_model = str(by_name(ir.tools, want.echo).input_model)
+        echo = getattr(models, echo_model).model_fields
         for field in ("text", "choice", "fixed", "nested"):
-            found.check(f"EchoInput.{field} description", echo[field].description, s)
-        found.check("EchoInput.text default", echo["text"].default, s)
-        found.check("EchoInput.text examples", echo["text"].examples, [s])
-        found.check("EchoInput.choice default", echo["choice"].default, s)
+            found.check(f"{echo_model}.{field} description", echo[field].description, s)
+        found.check(f"{echo_model}.text default", echo["text"].default, s)
+        found.check(f"{echo_model}.text examples", echo["text"].examples, [s])
+        found.check(f"{echo_model}.choice default", echo["choice"].default, s)
         found.check(
-            "EchoInput.choice Literal", typing.get_args(echo["choice"].annotation), (s, "plain")
+            f"{echo_model}.choice Literal",
+            typing.get_args(echo["choice"].annotation),
+            (s, "plain"),
         )
         fixed = [a for a in typing.get_args(echo["fixed"].annotation) if a is not type(None)]
-        found.check("EchoInput.fixed Literal", [typing.get_args(a) for a in fixed], [(s,)])
-        inner = models.EchoInputNested.model_fields["inner"]
-        found.check("EchoInputNested.inner description", inner.description, s)
-        found.check("EchoInputNested.inner default", inner.default, s)
-        hostile = models.Hostile.model_fields["v"]
-        found.check("Hostile.v description", hostile.description, s)
-        found.check("Hostile.v default", hostile.default, s)
-        prompt_ir = ir.prompts[0]
+        found.check(f"{echo_model}.fixed Literal", [typing.get_args(a) for a in fixed], [(s,)])
+        inner = getattr(models, echo_model + "Nested").model_fields["inner"]
+        found.check(f"{echo_model}Nested.inner description", inner.description, s)
+        found.check(f"{echo_model}Nested.inner default", inner.default, s)
+        hostile = getattr(models, want.hostile_type).model_fields["v"]
+        found.check(f"{want.hostile_type}.v description", hostile.description, s)
+        found.check(f"{want.hostile_type}.v default", hostile.default, s)
+        prompt_ir = by_name(ir.prompts, want.names.prompt)
         arguments = getattr(models, prompt_ir.arguments_model).model_fields["topic"]
         found.check("prompt argument description", arguments.description, s)
     found.assert_none()
@@ -513,22 +746,27 @@ def test_text_round_trips_in_the_generated_python(forge: Forge, key: str) -> Non
 # Docstrings are prose: ruff's formatter re-indents them and trims edge whitespace, so they
 # are compared with whitespace folded. The exact text lives in the data literals (above).
 @pytest.mark.parametrize("key", KEYS)
-def test_docstrings_carry_the_spec_text(forge: Forge, key: str) -> None:
+def test_docstrings_carry_the_spec_text(forge: Forge, load: Imports, key: str) -> None:
     """Docstrings made by mcpgen's own templates (not the models') hold the spec text."""
-    tree = forge.hostile(key)
-    want = tree.expected
+    shared, server_tree = forge.trees(key)
+    want = EXPECTED[key]
     s = want.text
-    ir = tree.ir
+    ir = shared.ir
     found = Mismatches(prose=True)
-    with imported(tree) as package:
-        pkg = tree.package
+    with within(server_tree):
+        found.check(
+            "package docstring",
+            load(server_tree).__doc__,
+            f"{s}: an MCP server generated by mcpgen.",
+        )
+    with within(shared):
+        load(shared)
+        pkg = shared.package
         errors = importlib.import_module(f"{pkg}._generated.errors")
         protocols = importlib.import_module(f"{pkg}._generated.protocols")
-        found.check(
-            "package docstring", package.__doc__, f"{s}: an MCP server generated by mcpgen."
-        )
-        found.check("error docstring", getattr(errors, ir.errors[0].class_name).__doc__, s)
-        prompt_ir = ir.prompts[0]
+        error_class = getattr(errors, by_name(ir.errors, want.names.error).class_name)
+        found.check("error docstring", error_class.__doc__, s)
+        prompt_ir = by_name(ir.prompts, want.names.prompt)
         # Handler stubs and protocols carry names and descriptions in docstrings.
         prompt_stub = importlib.import_module(f"{pkg}.handlers.prompts.{prompt_ir.ident}")
         found.check(
@@ -536,16 +774,16 @@ def test_docstrings_carry_the_spec_text(forge: Forge, key: str) -> None:
             prompt_stub.__doc__,
             f"Handler of the {want.names.prompt} prompt.\n\n{s}",
         )
-        template_ir = ir.templates[0]
+        template_ir = by_name(ir.templates, want.names.template)
         template_stub = importlib.import_module(
             f"{pkg}.handlers.resource_templates.{template_ir.ident}"
         )
         found.check(
             "template stub docstring",
             template_stub.__doc__,
-            f"Handler of the {want.names.template} resource template (hostile://t/{{id}}).",
+            f"Handler of the {want.names.template} resource template ({want.uri_template}).",
         )
-        resource_ir = next(r for r in ir.resources if r.text is None)
+        resource_ir = by_name(ir.resources, want.names.resource_handler)
         resource_stub = importlib.import_module(f"{pkg}.handlers.resources.{resource_ir.ident}")
         found.check(
             "resource stub docstring",
@@ -572,24 +810,29 @@ def test_docstrings_carry_the_spec_text(forge: Forge, key: str) -> None:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("key", KEYS)
-async def test_text_round_trips_through_the_sdk_client(forge: Forge, key: str) -> None:
-    tree = forge.hostile(key)
-    want = tree.expected
+async def test_text_round_trips_through_the_sdk_client(
+    forge: Forge, load: Imports, key: str
+) -> None:
+    shared, server_tree = forge.trees(key)
+    want = EXPECTED[key]
     s = want.text
-    ir = tree.ir
+    ir = shared.ir
     found = Mismatches()
-    with imported(tree) as package:
-        for mode in ERAS:
-            async with Client(package.build_server(), mode=mode) as client:
+    for mode in ERAS:
+        with within(server_tree):
+            async with Client(load(server_tree).build_server(), mode=mode) as client:
                 found.check(f"[{mode}] instructions", client.instructions, s)
                 info = client.server_info
                 assert info is not None
                 for field in ("version", "title", "description"):
                     found.check(f"[{mode}] server_info.{field}", getattr(info, field), s)
-                found.check(f"[{mode}] server_info.website_url", info.website_url, want.website_url)
+                found.check(f"[{mode}] server_info.website_url", info.website_url, website_url(s))
 
+        with within(shared):
+            async with Client(load(shared).build_server(), mode=mode) as client:
                 tools = {t.name: t for t in (await client.list_tools()).tools}
-                echo = tools["echo"]
+                found.check(f"[{mode}] tool count", len(tools), 2 * len(KEYS))
+                echo = tools[want.echo]
                 found.check(f"[{mode}] tool title", echo.title, s)
                 found.check(f"[{mode}] tool description", echo.description, s)
                 found.check(
@@ -597,9 +840,13 @@ async def test_text_round_trips_through_the_sdk_client(forge: Forge, key: str) -
                     echo.annotations.title if echo.annotations else None,
                     s,
                 )
-                found.check(f"[{mode}] fail tool description", tools["fail"].description, s)
+                found.check(f"[{mode}] fail tool description", tools[want.fail].description, s)
                 schema = echo.input_schema
-                found.check(f"[{mode}] input schema == IR", schema, ir.tools[0].input_schema)
+                found.check(
+                    f"[{mode}] input schema == IR",
+                    schema,
+                    by_name(ir.tools, want.echo).input_schema,
+                )
                 props = schema.get("properties", {})
                 text_prop = props.get("text", {})
                 found.check(f"[{mode}] text.description", text_prop.get("description"), s)
@@ -615,35 +862,38 @@ async def test_text_round_trips_through_the_sdk_client(forge: Forge, key: str) -
                 found.check(f"[{mode}] nested.inner.description", inner.get("description"), s)
                 found.check(f"[{mode}] nested.inner.default", inner.get("default"), s)
                 defs = schema.get("$defs", {})
+                hostile_def = defs.get(want.hostile_type, {})
                 found.check(
-                    f"[{mode}] $defs.Hostile.description",
-                    defs.get("Hostile", {}).get("description"),
+                    f"[{mode}] $defs.{want.hostile_type}.description",
+                    hostile_def.get("description"),
                     s,
                 )
                 found.check(
-                    f"[{mode}] $defs.Hostile.v.default",
-                    defs.get("Hostile", {}).get("properties", {}).get("v", {}).get("default"),
+                    f"[{mode}] $defs.{want.hostile_type}.v.default",
+                    hostile_def.get("properties", {}).get("v", {}).get("default"),
                     s,
                 )
-                enum_def = defs.get("HostileEnum", {})
-                found.check(f"[{mode}] $defs.HostileEnum.enum", enum_def.get("enum"), [s, "plain"])
+                enum_def = defs.get(want.enum_type, {})
                 found.check(
-                    f"[{mode}] $defs.HostileEnum.description", enum_def.get("description"), s
+                    f"[{mode}] $defs.{want.enum_type}.enum", enum_def.get("enum"), [s, "plain"]
+                )
+                found.check(
+                    f"[{mode}] $defs.{want.enum_type}.description", enum_def.get("description"), s
                 )
 
                 # Defaults reach the handler; given values pass validation (enum, const).
-                result = await client.call_tool("echo", {})
+                result = await client.call_tool(want.echo, {})
                 assert not result.is_error, result.content
                 echoed = json.loads(result.content[0].text)  # type: ignore[union-attr]
                 found.check(f"[{mode}] echo default text", echoed.get("text"), s)
                 found.check(f"[{mode}] echo default choice", echoed.get("choice"), s)
-                result = await client.call_tool("echo", {"text": s, "choice": s, "fixed": s})
+                result = await client.call_tool(want.echo, {"text": s, "choice": s, "fixed": s})
                 assert not result.is_error, result.content
                 echoed = json.loads(result.content[0].text)  # type: ignore[union-attr]
                 found.check(f"[{mode}] echo given fixed", echoed.get("fixed"), s)
 
                 # The declared error: message template rendered, structured error intact.
-                result = await client.call_tool("fail", {"detail": s})
+                result = await client.call_tool(want.fail, {"detail": s})
                 found.check(f"[{mode}] fail is_error", result.is_error, True)
                 found.check(
                     f"[{mode}] fail message",
@@ -664,17 +914,14 @@ async def test_text_round_trips_through_the_sdk_client(forge: Forge, key: str) -
                 )
 
                 resources = {r.uri: r for r in (await client.list_resources()).resources}
-                found.check(
-                    f"[{mode}] resource URIs",
-                    sorted(resources),
-                    sorted([want.uri_odd, want.uri_strict]),
-                )
+                found.check(f"[{mode}] resource count", len(resources), 2 * len(KEYS))
                 for uri, name in (
                     (want.uri_odd, want.names.resource),
                     (want.uri_strict, want.names.resource_handler),
                 ):
                     listed = resources.get(uri)
                     if listed is None:
+                        found.check(f"[{mode}] resource {name!a} listed", sorted(resources), uri)
                         continue
                     found.check(f"[{mode}] resource {name!a} name", listed.name, name)
                     found.check(f"[{mode}] resource {name!a} title", listed.title, s)
@@ -690,8 +937,8 @@ async def test_text_round_trips_through_the_sdk_client(forge: Forge, key: str) -
                 found.check(f"[{mode}] resource uri read back", contents.uri, want.uri_odd)
                 found.check(f"[{mode}] resource mime read back", contents.mime_type, s[:NAME_LIMIT])
                 # The handler-backed resource is still the stub: its message names it exactly.
-                resource_ir = next(r for r in ir.resources if r.text is None)
-                stub_path = f"src/{tree.package}/handlers/resources/{resource_ir.ident}.py"
+                resource_ir = by_name(ir.resources, want.names.resource_handler)
+                stub_path = f"src/{shared.package}/handlers/resources/{resource_ir.ident}.py"
                 with pytest.raises(MCPError) as raised:
                     await client.read_resource(want.uri_strict)
                 found.check(
@@ -703,17 +950,21 @@ async def test_text_round_trips_through_the_sdk_client(forge: Forge, key: str) -
                 )
 
                 templates = (await client.list_resource_templates()).resource_templates
-                found.check(f"[{mode}] template count", len(templates), 1)
-                for template in templates:
+                found.check(f"[{mode}] template count", len(templates), len(KEYS))
+                mine = [t for t in templates if t.uri_template == want.uri_template]
+                found.check(f"[{mode}] templates of the key", len(mine), 1)
+                for template in mine:
                     found.check(f"[{mode}] template name", template.name, want.names.template)
                     found.check(f"[{mode}] template title", template.title, s)
                     found.check(f"[{mode}] template description", template.description, s)
                     found.check(f"[{mode}] template mime_type", template.mime_type, s[:NAME_LIMIT])
 
-                prompts = (await client.list_prompts()).prompts
-                found.check(f"[{mode}] prompt count", len(prompts), 1)
-                for prompt in prompts:
-                    found.check(f"[{mode}] prompt name", prompt.name, want.names.prompt)
+                prompts = {p.name: p for p in (await client.list_prompts()).prompts}
+                found.check(f"[{mode}] prompt count", len(prompts), len(KEYS))
+                prompt = prompts.get(want.names.prompt)
+                if prompt is None:
+                    found.check(f"[{mode}] prompt listed", sorted(prompts), want.names.prompt)
+                else:
                     found.check(f"[{mode}] prompt title", prompt.title, s)
                     found.check(f"[{mode}] prompt description", prompt.description, s)
                     found.check(
@@ -728,9 +979,9 @@ async def test_text_round_trips_through_the_sdk_client(forge: Forge, key: str) -
 def test_pyproject_parses_and_round_trips(forge: Forge, key: str) -> None:
     """Spec text reaches pyproject.toml as TOML strings: it parses, and says what the spec says."""
     version_module = pytest.importorskip("packaging.version")
-    tree = forge.hostile(key)
+    tree = forge.server(key)
     project = tomllib.loads((tree.root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["description"] == tree.expected.text
+    assert project["description"] == CORPUS[key]
     # The server version is free-form (as in MCP); the package's must be PEP 440.
     version_module.Version(project["version"])
 
@@ -738,25 +989,51 @@ def test_pyproject_parses_and_round_trips(forge: Forge, key: str) -> None:
 # -- no evidence of execution ----------------------------------------------------------------
 
 
-def _shape(source: str) -> str:
-    """The AST with every string constant blanked: what the code does, not what it says."""
-    tree = ast.parse(source)
+def _blank_strings(tree: ast.AST) -> ast.AST:
+    """Every string constant blanked: what the code does, not what it says."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             node.value = "S"
-    return ast.dump(tree, include_attributes=False)
+    return tree
 
 
-@pytest.mark.parametrize("key", KEYS)
-def test_hostile_text_changes_only_string_constants(forge: Forge, key: str) -> None:
-    """Same code as a benign spec's, constant for constant: nothing was injected."""
-    hostile, control = forge.hostile(key), forge.control(key)
-    for kind in ("resources", "templates", "prompts", "errors"):
-        idents = [getattr(x, "ident", None) or x.class_name for x in getattr(hostile.ir, kind)]
-        control_idents = [
-            getattr(x, "ident", None) or x.class_name for x in getattr(control.ir, kind)
-        ]
-        assert idents == control_idents, f"test setup: control {kind} names diverge"
+Lines = tuple[int, int]  # a node's first and last line
+
+
+def _divergences(
+    mine: ast.AST, theirs: ast.AST, outer: tuple[Lines, ...] = ()
+) -> list[tuple[Lines, ...]]:
+    """Each place where `mine` differs from `theirs` (both with their strings blanked), as
+    the lines of the nodes that enclose it, outermost first."""
+    first = getattr(mine, "lineno", None)
+    if first is not None:
+        outer = (*outer, (first, getattr(mine, "end_lineno", None) or first))
+    if type(mine) is not type(theirs):
+        return [outer]
+    found = []
+    for field, value in ast.iter_fields(mine):
+        other = getattr(theirs, field)
+        if isinstance(value, list) != isinstance(other, list):
+            return [outer]
+        if isinstance(value, list) and len(value) != len(other):
+            return [outer]
+        pairs = zip(value, other, strict=True) if isinstance(value, list) else [(value, other)]
+        for a, b in pairs:
+            if isinstance(a, ast.AST) and isinstance(b, ast.AST):
+                found += _divergences(a, b, outer)
+            elif type(a) is not type(b) or a != b:
+                return [outer]
+    return found
+
+
+def shape_faults(hostile: Tree, control: Tree) -> list[Fault]:
+    """Where the hostile tree's code differs from the control's, string constants aside.
+
+    Each place is shown in the innermost code around it that names a key (the entry of a
+    resource, a prompt, a class), so that it blames that entry's key; in the innermost code
+    around it when none does, and by its file name alone when nothing smaller than the file
+    encloses it.
+    """
 
     def relative(tree: Tree) -> dict[str, Path]:
         return {
@@ -765,57 +1042,88 @@ def test_hostile_text_changes_only_string_constants(forge: Forge, key: str) -> N
         }
 
     files, control_files = relative(hostile), relative(control)
-    assert sorted(files) == sorted(control_files)
-    differ = []
-    for name, path in files.items():
-        mine = _shape(path.read_text(encoding="utf-8").replace(hostile.package, "PKG"))
-        theirs = _shape(
-            control_files[name].read_text(encoding="utf-8").replace(control.package, "PKG")
-        )
-        if mine != theirs:
-            differ.append(name)
-    assert not differ, f"generated code differs in shape from the control's: {differ}"
+    faults = [Fault(f"{name}: only in one tree", name) for name in files.keys() ^ control_files]
+    for name in sorted(files.keys() & control_files):
+        source = files[name].read_text(encoding="utf-8").replace(hostile.package, "PKG")
+        control_source = control_files[name].read_text(encoding="utf-8")
+        control_source = control_source.replace(control.package, "PKG")
+        if source == control_source:  # the vendored runtime, most handler packages
+            continue
+        mine, theirs = _blank_strings(ast.parse(source)), _blank_strings(ast.parse(control_source))
+        if ast.dump(mine) == ast.dump(theirs):
+            continue
+        lines = source.split("\n")
+        for enclosing in _divergences(mine, theirs) or [()]:
+            shown = [
+                (f"{name}:{first}-{last}", name + "\n" + "\n".join(lines[first - 1 : last]))
+                for first, last in reversed(enclosing)
+            ]
+            keyed = [(where, text) for where, text in shown if _named(text)]
+            faults.append(Fault(*(keyed or shown or [(name, name)])[0]))
+    return faults
+
+
+class Shapes:
+    """The shape faults of the shared tree and of each server tree, found once."""
+
+    def __init__(self, forge: Forge) -> None:
+        self.forge = forge
+        self._found: dict[str, list[Fault]] = {}
+
+    def __call__(self, tree: Tree) -> list[Fault]:
+        if tree.package not in self._found:
+            control = (
+                self.forge.shared_control()
+                if tree is self.forge.shared()
+                else self.forge.server_control()
+            )
+            self._found[tree.package] = shape_faults(tree, control)
+        return self._found[tree.package]
+
+
+@pytest.fixture(scope="module")
+def shapes(forge: Forge) -> Shapes:
+    return Shapes(forge)
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_no_evidence_of_executed_injection(forge: Forge, key: str) -> None:
-    tree = forge.hostile(key)
-    with imported(tree) as package:
-        server = package.build_server()
-        assert server is not None
-    sentinels = [p for p in tree.sandbox.rglob(SENTINEL_FILE)]
-    assert not sentinels, f"an injected command ran: {sentinels}"
+def test_hostile_text_changes_only_string_constants(forge: Forge, shapes: Shapes, key: str) -> None:
+    """Same code as a benign spec's, constant for constant: nothing was injected."""
+    hostile, control = forge.shared(), forge.shared_control()
+    for kind in ("tools", "resources", "templates", "prompts", "errors"):
+        idents = [getattr(x, "ident", None) or x.class_name for x in getattr(hostile.ir, kind)]
+        control_idents = [
+            getattr(x, "ident", None) or x.class_name for x in getattr(control.ir, kind)
+        ]
+        assert idents == control_idents, f"test setup: control {kind} names diverge"
+    assert_no_faults(key, forge, shapes)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_no_evidence_of_executed_injection(forge: Forge, load: Imports, key: str) -> None:
+    for tree in forge.trees(key):
+        with within(tree):
+            assert load(tree).build_server() is not None
+        sentinels = [p for p in tree.sandbox.rglob(SENTINEL_FILE)]
+        assert not sentinels, f"an injected command ran: {sentinels}"
     assert not (Path.cwd() / SENTINEL_FILE).exists()
-    evaluated = [
-        p.relative_to(tree.root).as_posix()
-        for p in tree.files()
-        if SENTINEL_TEXT in p.read_text(encoding="utf-8", errors="replace")
-    ]
-    assert not evaluated, f"a Jinja expression from the spec was evaluated into {evaluated}"
-
-
-_BIDI_AND_LINE_BREAKS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029\ufeff\x85"
-)
+    assert_no_faults(key, forge, lambda tree: tree.evaluated_faults)
 
 
 @pytest.mark.parametrize("key", KEYS)
 def test_sources_hold_no_raw_control_or_bidi_characters(forge: Forge, key: str) -> None:
     """Spec text reaches source only escaped: no terminal escapes or Trojan-Source reordering."""
-    tree = forge.hostile(key)
-    bad: dict[str, list[str]] = {}
-    for path in tree.python_files():
-        chars = {
-            c
-            for c in path.read_text(encoding="utf-8")
-            if (unicodedata.category(c) == "Cc" and c not in "\n\t") or c in _BIDI_AND_LINE_BREAKS
-        }
-        if chars:
-            bad[path.relative_to(tree.root).as_posix()] = sorted(f"U+{ord(c):04X}" for c in chars)
-    assert not bad, bad
+    assert_no_faults(key, forge, lambda tree: tree.raw_character_faults)
 
 
 # -- static checks and the project's own tests (slow) ----------------------------------------
+
+# The shared tree, and each key's server tree.
+TREES = ["shared", *KEYS]
+
+
+def _tree(forge: Forge, name: str) -> Tree:
+    return forge.shared() if name == "shared" else forge.server(name)
 
 
 @pytest.fixture(scope="module")
@@ -838,9 +1146,9 @@ def _run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProce
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", KEYS)
-def test_ruff_passes_with_the_projects_own_config(forge: Forge, key: str) -> None:
-    tree = forge.hostile(key)
+@pytest.mark.parametrize("name", TREES)
+def test_ruff_passes_with_the_projects_own_config(forge: Forge, name: str) -> None:
+    tree = _tree(forge, name)
     ruff = _ruff()
     # RUF200 on pyproject.toml itself: see test_free_form_server_version_gives_a_valid_pyproject.
     lint = _run([ruff, "check", "--no-cache", "src", "tests"], tree.root)
@@ -850,9 +1158,9 @@ def test_ruff_passes_with_the_projects_own_config(forge: Forge, key: str) -> Non
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", KEYS)
-def test_mypy_strict_passes(forge: Forge, key: str, mypy_cache: Path) -> None:
-    tree = forge.hostile(key)
+@pytest.mark.parametrize("name", TREES)
+def test_mypy_strict_passes(forge: Forge, name: str, mypy_cache: Path) -> None:
+    tree = _tree(forge, name)
     done = _run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(mypy_cache), "src", "tests"],
         tree.root,
@@ -861,9 +1169,9 @@ def test_mypy_strict_passes(forge: Forge, key: str, mypy_cache: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", KEYS)
-def test_generated_projects_own_tests_pass(forge: Forge, key: str) -> None:
-    tree = forge.hostile(key)
+@pytest.mark.parametrize("name", TREES)
+def test_generated_projects_own_tests_pass(forge: Forge, name: str) -> None:
+    tree = _tree(forge, name)
     done = _run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         tree.root,

@@ -24,6 +24,7 @@ from regeneration_support import (
     GENERATED,
     HANDLERS,
     MANIFEST,
+    Generated,
     age,
     cli,
     snapshot,
@@ -37,12 +38,11 @@ USER_CODE = "\n\ndef helper() -> int:\n    return 42  # the user's own code\n"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> tuple[Path, Path]:
+def project(tmp_path: Path, generated_once: Generated) -> tuple[Path, Path]:
     """A generated project whose alpha handler holds user code, all mtimes aged."""
     spec = write_spec(tmp_path / "spec" / "regen.json", spec_data(BASE))
     root = tmp_path / "project"
-    result = cli("generate", spec, "-o", root)
-    assert result.exit_code == 0, result.output
+    generated_once(spec, root)
     with (root / HANDLERS / "tools" / "alpha.py").open("a", encoding="utf-8") as handle:
         handle.write(USER_CODE)
     age(root)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import io
 import json
 import os
 import time
@@ -242,8 +243,8 @@ def diff(root: Path, result: Plan, only: Iterable[str] | None = None) -> str:
         old = _read(root / path)
         chunks.extend(
             difflib.unified_diff(
-                (old or "").splitlines(keepends=True),
-                text.splitlines(keepends=True),
+                _lines(old or ""),
+                _lines(text),
                 fromfile=f"a/{path}" if old is not None else "/dev/null",
                 tofile=f"b/{path}",
             )
@@ -253,11 +254,16 @@ def diff(root: Path, result: Plan, only: Iterable[str] | None = None) -> str:
             continue
         old = _read(root / path) or ""
         chunks.extend(
-            difflib.unified_diff(
-                old.splitlines(keepends=True), [], fromfile=f"a/{path}", tofile="/dev/null"
-            )
+            difflib.unified_diff(_lines(old), [], fromfile=f"a/{path}", tofile="/dev/null")
         )
     return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
+
+
+def _lines(text: str) -> list[str]:
+    """The lines `patch` reads, each with its newline. str.splitlines() also ends a line at
+    \\v, \\f, \\x1c-\\x1e, \\x85, U+2028 and U+2029, which a description leaves raw in
+    README.md, pyproject.toml and tools.json: a diff cut there did not apply."""
+    return io.StringIO(text, newline="\n").readlines()
 
 
 def _stage(path: Path, text: str, created: list[Path]) -> Path:

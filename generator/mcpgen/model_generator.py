@@ -29,7 +29,7 @@ HEADER_SLOT = "# mcpgen: the file header goes here"
 def generator_helpers(count: int | None = None) -> AbstractContextManager[None]:
     """`count` helper processes (`workers`) with the model generator warmed up, while the
     block runs. The output never depends on them (tested)."""
-    return workers.helper_processes(count, warm_up=_warm_up)
+    return workers.helper_processes(count, warm_up=warm_up)
 
 
 def input_document(defs: JsonSchema) -> tuple[str, str]:
@@ -90,7 +90,7 @@ _WARM_UP = json.dumps(
 )
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     generate_fresh(_WARM_UP)
 
 
@@ -169,7 +169,9 @@ def split_definitions(
     under the name `X.model_rebuild()` (`_is_rebuild`), so a run that repeats it is
     compared with the shared chunk like any definition.
     """
-    lines = source.splitlines()
+    # The parser's lines: str.splitlines() also breaks at \v, \f, \x1c-\x1e, \x85, U+2028
+    # and U+2029, which a description leaves raw in a docstring (`_escape_invisibles` is later).
+    lines = source.split("\n")
     nodes: dict[str, str] = {}
     names: dict[str, set[str]] = {}
     for node in ast.parse(source).body:

@@ -83,6 +83,7 @@ def run_script(src: Path, script: str, *args: str, **env_vars: str) -> dict[str,
     return report
 
 
+@pytest.mark.slow
 def test_listing_imports_no_tool_handler_until_a_call(project: Project) -> None:
     watched = [f"{project.package}.handlers.tools.echo", f"{project.package}.handlers.tools.whois"]
     report = probe(project.src, project.package, "echo", {"text": "hi"}, watched)
@@ -92,6 +93,7 @@ def test_listing_imports_no_tool_handler_until_a_call(project: Project) -> None:
     assert report["after_call"] == watched
 
 
+@pytest.mark.slow
 def test_http_tools_list_without_models_or_the_http_layer() -> None:
     generated = "petstore._generated"
     watched = [f"{generated}.{name}" for name in ("http_client", "models", "operations")]
@@ -183,6 +185,7 @@ SLOW_BINDING = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_the_loop_answers_while_the_first_call_binds(project: Project) -> None:
     times = run_script(
         project.src, SLOW_BINDING, project.package, f"{project.package}.handlers.tools.echo"
@@ -227,6 +230,7 @@ def stdio_tools_list(src: Path, package: str, version: str) -> dict[str, object]
     return listed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", ["2024-11-05", "2025-11-25"])
 def test_tools_list_sends_what_the_sdk_would(project: Project, version: str) -> None:
     # The runtime passes the SDK an empty list and puts the tools into the envelope it made
@@ -281,6 +285,7 @@ GC_PROBE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_start_up_runs_without_the_garbage_collector(project: Project) -> None:
     # Importing the SDK and building the server allocate much and free next to nothing:
     # `python -m <package>` keeps the collector off until the server is built, then

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from regeneration_support import cli
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "specs" / "petstore.toml"
@@ -14,15 +14,10 @@ ERROR_META = "dev.mcpgen/error"
 
 
 def generate_petstore(root: Path) -> Path:
-    """`mcpgen generate specs/petstore.toml -o root`; returns the `src` folder."""
-    done = subprocess.run(
-        [sys.executable, "-m", "mcpgen", "generate", str(SPEC), "-o", str(root)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, f"mcpgen generate failed:\n{done.stderr}"
+    """`mcpgen generate specs/petstore.toml -o root` (in this process: a fresh interpreter
+    took 0.7 s more); returns the `src` folder."""
+    done = cli("generate", SPEC, "-o", root)
+    assert done.exit_code == 0, f"mcpgen generate failed:\n{done.output}"
     return root / "src"
 
 

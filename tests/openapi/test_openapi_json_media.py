@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from mcpgen.pipeline import check
 from openapi_support import FIXTURES, import_spec, load_toml
 from wire_conformance import run_document
@@ -72,6 +73,7 @@ http = { method = "PATCH", path = "/y", body = { content_type = "application/app
     assert "application/apply-patch+yaml" in messages[0]
 
 
+@pytest.mark.slow
 def test_the_request_goes_in_the_media_type_the_description_names(tmp_path: Path) -> None:
     result = run_document(DOCUMENT, tmp_path, tools=10, seed=1)
     assert result.stage == "judged", result.error
