@@ -65,29 +65,57 @@ class HostGuard:
     local tools such as the MCP Inspector are. `--allowed-host` / `--allowed-origin` add.
     """
 
+    # Verdicts kept, by (Host, Origin, local address): a server hears the same few again and
+    # again, and judging one parses a URL and an address (~40 function calls, 3 times per
+    # tool call of a 2025-era client). Bounded: the headers are the client's to choose.
+    VERDICTS_KEPT = 1024
+
     def __init__(self, app: Any, hosts: Iterable[str], origins: Iterable[str]) -> None:
         self.app = app
         self.hosts = {parsed for parsed in map(host_and_port, hosts) if parsed is not None}
         self.origins = {parsed for parsed in map(parse_origin, origins) if parsed is not None}
+        self._verdicts: dict[tuple[bytes, bytes, str | None], tuple[int, str, str] | None] = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            headers = {k: v for k, v in scope["headers"] if k in (b"host", b"origin")}
-            host = headers.get(b"host", b"").decode("latin-1")
-            origin = headers.get(b"origin", b"").decode("latin-1")
+            host = origin = b""
+            for name, value in scope["headers"]:
+                if name == b"host":
+                    host = value
+                elif name == b"origin":
+                    origin = value
             local = scope.get("server")
-            if not self.host_allowed(host, local[0] if local else None):
-                logger.warning("refused a request naming host %r (--allowed-host adds one)", host)
-                reason = f"Host {host!r} is not a name this server answers to"
-                await _refuse(send, 421, reason)
-                return
-            if origin and not self.origin_allowed(origin):
-                logger.warning(
-                    "refused a request from origin %r (--allowed-origin adds one)", origin
-                )
-                await _refuse(send, 403, f"Origin {origin!r} may not call this server")
+            key = (host, origin, local[0] if local else None)
+            try:
+                refusal = self._verdicts[key]
+            except KeyError:
+                if len(self._verdicts) >= self.VERDICTS_KEPT:
+                    self._verdicts.clear()
+                refusal = self._verdicts[key] = self._judge(*key)
+            if refusal is not None:
+                status, reason, warning = refusal
+                logger.warning(warning)
+                await _refuse(send, status, reason)
                 return
         await self.app(scope, receive, send)
+
+    def _judge(
+        self, host_header: bytes, origin_header: bytes, local_address: str | None
+    ) -> tuple[int, str, str] | None:
+        """None for a request to answer, else (status, the client's reason, the log's)."""
+        host = host_header.decode("latin-1")
+        origin = origin_header.decode("latin-1")
+        if not self.host_allowed(host, local_address):
+            reason = f"Host {host!r} is not a name this server answers to"
+            return 421, reason, f"refused a request naming host {host!r} (--allowed-host adds one)"
+        if origin and not self.origin_allowed(origin):
+            reason = f"Origin {origin!r} may not call this server"
+            return (
+                403,
+                reason,
+                f"refused a request from origin {origin!r} (--allowed-origin adds one)",
+            )
+        return None
 
     def host_allowed(self, host: str, local_address: str | None) -> bool:
         parsed = host_and_port(host)
@@ -107,26 +135,6 @@ class HostGuard:
             return False
         scheme, name, _ = parsed
         return is_loopback(name) or parsed in self.origins or (scheme, name, None) in self.origins
-
-
-class RetryAfterOn503:
-    """Tells a client refused with 503 (every session busy, at `--max-sessions`) when to
-    come back: a busy session frees its place when its request ends, which nobody can know;
-    a few seconds keep refused clients from hammering."""
-
-    SECONDS = 5
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        async def send_retry_after(message: Any) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 503:
-                retry = (b"retry-after", str(self.SECONDS).encode())
-                message = {**message, "headers": [*message.get("headers", ()), retry]}
-            await send(message)
-
-        await self.app(scope, receive, send_retry_after)
 
 
 async def _refuse(send: Any, status: int, message: str) -> None:

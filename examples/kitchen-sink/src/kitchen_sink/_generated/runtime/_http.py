@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 from ._event_store import MemoryEventStore
-from ._host_guard import HostGuard, RetryAfterOn503, is_loopback
+from ._host_guard import HostGuard, is_loopback
 from ._http_calls import Calls, Exchanges, SessionEvents, Stoppable
 from ._sdk_internals import SessionManager
 from ._types import logger
@@ -81,9 +81,7 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
         routes=[Route(options.path, endpoint=StreamableHTTPASGIApp(manager))],
         lifespan=lambda _: manager.run(),
     )
-    front = HostGuard(
-        RetryAfterOn503(Exchanges(app, calls)), options.allowed_hosts, options.allowed_origins
-    )
+    front = HostGuard(Exchanges(app, calls), options.allowed_hosts, options.allowed_origins)
     config = uvicorn.Config(
         front,
         host=options.host,

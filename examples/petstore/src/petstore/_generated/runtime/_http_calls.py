@@ -241,6 +241,18 @@ class Stoppable:
         raise call.error()
 
 
+# Seconds a client refused with 503 (every session busy, at `--max-sessions`) is told to wait
+# before it comes back: a busy session frees its place when its request ends, which nobody
+# can know; a few seconds keep refused clients from hammering.
+RETRY_AFTER_BUSY = 5
+
+
+def with_retry_after(start: Any) -> Any:
+    """A 503 answer's `http.response.start`, saying when to come back (`Retry-After`)."""
+    retry = (b"retry-after", str(RETRY_AFTER_BUSY).encode())
+    return {**start, "headers": [*start.get("headers", ()), retry]}
+
+
 class Exchanges:
     """Follows each HTTP request from its first byte to its last, or to its client's
     disconnect, for `Calls`; the requests it carries run with it as `_exchange`."""
@@ -264,8 +276,11 @@ class Exchanges:
             return message
 
         async def send_watched(message: Any) -> None:
+            kind = message["type"]
+            if kind == "http.response.start" and message["status"] == 503:
+                message = with_retry_after(message)
             await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
+            if kind == "http.response.body" and not message.get("more_body"):
                 calls.ended(exchange)
 
         token = _exchange.set(exchange)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import secrets
+import os
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass
@@ -61,8 +61,9 @@ class MemoryEventStore(EventLog):
         self._streams: dict[StreamKey, deque[str]] = {}
 
     async def append(self, owner: str, stream: str, message: bytes | None) -> str:
-        # 128 random bits: an id a client cannot guess, whatever it has seen.
-        event_id = secrets.token_urlsafe(16)
+        # 128 random bits: an id a client cannot guess, whatever it has seen (as hex: 2 calls
+        # where token_urlsafe makes 8, twice per tool call).
+        event_id = os.urandom(16).hex()
         key = (owner, stream)
         self._events[event_id] = _Event(key, message)
         self._streams.setdefault(key, deque()).append(event_id)
