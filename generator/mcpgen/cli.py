@@ -97,6 +97,7 @@ def generate(
         for line in unchanged.diagnostics:
             click.echo(line, err=True)
         _warn_about_handlers(unchanged.misfits)
+        _warn_about_dependencies(root)
         if check or show_diff:
             _conclude(root, spec, check, _stale(misfits=len(unchanged.misfits)))
         else:
@@ -126,6 +127,7 @@ def generate(
     handlers = fastpath.check_handlers(root, expectations(result.ir), earlier)
     misfits = [h.warnings for h in handlers if h.warnings]
     _warn_about_handlers(misfits)
+    _warn_about_dependencies(root)
     if check or show_diff:
         sys.stdout.write(emit.diff(root, plan))
         _conclude(
@@ -265,6 +267,19 @@ def _warn_about_handlers(misfits: Sequence[Sequence[str]]) -> None:
     for warnings in misfits:
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
+
+
+def _warn_about_dependencies(root: Path) -> None:
+    from mcpgen.pyproject import undeclared
+
+    missing = undeclared(root / "pyproject.toml")
+    if missing:
+        listed = ", ".join(f'"{line}"' for line in missing)
+        click.echo(
+            "warning: pyproject.toml does not declare what the generated runtime imports; "
+            f"add to [project] dependencies: {listed}",
+            err=True,
+        )
 
 
 def _stale(

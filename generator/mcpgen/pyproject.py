@@ -8,6 +8,10 @@ Both render these, so the two cannot drift.
 
 from __future__ import annotations
 
+import re
+import tomllib
+from pathlib import Path
+
 # What a generated server imports: its vendored runtime's imports, each declared with a
 # range even where `mcp` brings it, since the runtime imports it itself (a test holds this
 # list to the runtime's imports). (requirement, why it is here when the name does not say.)
@@ -68,3 +72,28 @@ def tool_tables(package: str, python_version: str = "3.11") -> str:
     return _TOOL_TABLES.format(
         package=package, python=python_version.replace(".", ""), python_dotted=python_version
     )
+
+
+def _name(requirement: str) -> str:
+    """A requirement's distribution name, normalized (PEP 503): `Typing_Extensions>=4` ->
+    `typing-extensions`."""
+    found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    return re.sub(r"[-_.]+", "-", found.group(1)).lower() if found else ""
+
+
+def undeclared(pyproject: Path) -> list[str]:
+    """The runtime's dependencies that a project's pyproject.toml does not name.
+
+    The file is the user's, written once: a project made by an older mcpgen keeps the list
+    it was made with, while the runtime mcpgen vendors now may import more (jsonschema-rs,
+    which `mcp` does not bring). Nothing when there is no readable `[project] dependencies`.
+    """
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    listed = data.get("project", {}).get("dependencies")
+    if not isinstance(listed, list):
+        return []
+    named = {_name(item) for item in listed if isinstance(item, str)}
+    return [line for line, _ in RUNTIME_DEPENDENCIES if _name(line) not in named]

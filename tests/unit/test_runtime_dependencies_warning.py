@@ -1,0 +1,70 @@
+"""A project whose pyproject (the user's, written once) lacks what the runtime now imports
+hears of it from `mcpgen generate`, on the full path and the fast one alike.
+
+A project made before the runtime imported jsonschema-rs (which `mcp` does not bring)
+regenerates fine, then fails at its first tool call after a fresh install.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from mcpgen.cli import main as mcpgen_cli
+from mcpgen.pyproject import RUNTIME_DEPENDENCIES, undeclared
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC = REPO / "specs" / "weather.toml"
+OLD_DEPENDENCIES = """\
+dependencies = [
+    "mcp>=2.3,<3",
+    "pydantic>=2.12,<3",
+    # JSON Schema patterns are ECMA-262 regular expressions: regress runs them as such.
+    "regress>=2024.11.1,<2028",
+]"""
+
+
+def generate(root: Path) -> str:
+    result = CliRunner().invoke(mcpgen_cli, ["generate", str(SPEC), "-o", str(root)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.slow
+def test_an_older_pyproject_is_told_what_to_add(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    assert "does not declare" not in generate(root)  # a fresh project declares it all
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    start, end = text.index("dependencies = ["), text.index("]\n", text.index("dependencies = ["))
+    pyproject.write_text(text[:start] + OLD_DEPENDENCIES + text[end + 1 :], encoding="utf-8")
+    for _ in range(2):  # the second run takes the fast path: the same words
+        output = generate(root)
+        assert "pyproject.toml does not declare what the generated runtime imports" in output
+        assert '"jsonschema-rs>=' in output and '"mcp>=' not in output
+
+
+def test_undeclared_reads_names_as_pip_does(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+
+    def declare(*items: str) -> None:
+        listed = ", ".join(json.dumps(item) for item in items)
+        pyproject.write_text(f"[project]\ndependencies = [{listed}]\n", encoding="utf-8")
+
+    # Other spellings of each name (case, `_` for `-`), a marker, no range: all declared.
+    declare(
+        *(
+            line.split(">")[0].upper().replace("-", "_") + " ; python_version>='3'"
+            for line, _ in RUNTIME_DEPENDENCIES
+        )
+    )
+    assert undeclared(pyproject) == []
+    declare("mcp")
+    assert undeclared(pyproject) == [
+        line for line, _ in RUNTIME_DEPENDENCIES if not line.startswith("mcp>")
+    ]
+    pyproject.write_text("not toml [", encoding="utf-8")
+    assert undeclared(pyproject) == []
+    assert undeclared(tmp_path / "missing.toml") == []
