@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+import services
 from mcpgen.model_generator import warm_up
 from regeneration_support import Generated
 
@@ -23,3 +26,17 @@ def warm_model_generator() -> None:
 def generated_once(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     """Generates a project once per spec in this session (per xdist worker), then copies it."""
     return Generated(tmp_path_factory.mktemp("generated-once"))
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    """A real `redis-server` on loopback for this session (per xdist worker)."""
+    with services.redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """The session's `redis-server`, emptied for this test."""
+    services.flush(redis_server_url)
+    return redis_server_url
