@@ -70,6 +70,11 @@ OUTPUTS: tuple[Output, ...] = (
     Output("scaffold/pyproject.toml.jinja", "pyproject.toml", Owner.USER),
     Output("scaffold/README.md.jinja", "README.md", Owner.USER),
     Output("scaffold/gitignore.jinja", ".gitignore", Owner.USER),
+    # Deploying: an image, and replicas of it on Redis behind nginx (README "Deploying").
+    Output("scaffold/deploy/Dockerfile.jinja", "Dockerfile", Owner.USER),
+    Output("scaffold/deploy/dockerignore.jinja", ".dockerignore", Owner.USER),
+    Output("scaffold/deploy/compose.yaml.jinja", "compose.yaml", Owner.USER),
+    Output("scaffold/deploy/nginx.conf.jinja", "deploy/nginx.conf", Owner.USER),
     Output("scaffold/conftest.py.jinja", "tests/conftest.py", Owner.USER),
     Output(
         "scaffold/package_init.py.jinja",
