@@ -18,7 +18,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from deployment import ENV_FILE, LISTEN_LINE, UPSTREAM_LINE, Shipped, check_nginx_config
+from mcpgen.cli import main
 from mcpgen.pipeline import check
 from mcpgen.render import render_files
 from server_process import HttpServer
@@ -214,3 +216,21 @@ def test_the_dockerfile_installs_runs_and_reports_health(tmp_path: Path) -> None
     # The `redis` extra exists (the state branch adds it) and brought its client.
     assert "does not provide the extra" not in done.stdout + done.stderr
     subprocess.run([bin_dir / "python", "-c", "import redis.asyncio"], check=True, timeout=60)
+
+
+@pytest.mark.slow
+def test_a_copier_project_ships_them_too(tmp_path: Path) -> None:
+    """`mcpgen init` (copier's template, then `mcpgen generate`) gets the same files, and
+    its own README (copier's) the same "Deploying" section, under its package's name."""
+    project = tmp_path / "starter"
+    result = CliRunner().invoke(main, ["init", str(project), "--defaults"])
+    assert result.exit_code == 0, result.output
+    ir, _ = check(project / "spec.toml")
+    files = render_files(ir, "")
+    for path in DEPLOY_FILES:
+        assert (project / path).read_text() == files[path].text, path
+    readme = (project / "README.md").read_text()
+    assert readme != files["README.md"].text  # copier's README, not mcpgen's scaffold
+    assert section(readme, "Deploying") == section(files["README.md"].text, "Deploying")
+    assert "STARTER_STATE_KEY" in section(readme, "Deploying")
+    assert "deploy/server.env" in (project / ".gitignore").read_text().splitlines()
