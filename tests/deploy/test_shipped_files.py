@@ -12,14 +12,18 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import venv
 from functools import cache
 from pathlib import Path
 
+import anyio
 import pytest
 from click.testing import CliRunner
 from deployment import ENV_FILE, LISTEN_LINE, UPSTREAM_LINE, Shipped, check_nginx_config
+from mcp.client import Client
+from mcp_types import TextContent
 from mcpgen.cli import main
 from mcpgen.pipeline import check
 from mcpgen.render import render_files
@@ -160,6 +164,24 @@ def test_the_readmes_first_step_makes_the_env_file(tmp_path: Path) -> None:
     assert re.fullmatch(r"CONFORMANCE_STATE_KEY=[A-Za-z0-9_-]{43}\n", text), text
 
 
+async def _call_while_stopped(server: HttpServer) -> str:
+    """A one-second call, and SIGTERM to the server while it runs; the call's answer."""
+    async with (
+        Client(server.url, mode="2026-07-28") as client,
+        anyio.create_task_group() as group,
+    ):
+        group.start_soon(_sigterm_after, server, 0.4)
+        result = await client.call_tool("slow_compute", {"seconds": 1, "label": "draining"})
+    (content,) = result.content
+    assert isinstance(content, TextContent), content
+    return content.text
+
+
+async def _sigterm_after(server: HttpServer, seconds: float) -> None:
+    await anyio.sleep(seconds)
+    server.process.send_signal(signal.SIGTERM)
+
+
 def _copy_context(project: Path, app: Path) -> None:
     """What the Dockerfile's COPY lines put in its WORKDIR."""
     for line in EXAMPLE.dockerfile("COPY"):
@@ -177,7 +199,7 @@ def _copy_context(project: Path, app: Path) -> None:
 def test_the_dockerfile_installs_runs_and_reports_health(tmp_path: Path) -> None:
     """The image's steps in a fresh venv (python standing for the base image's): its pip
     command verbatim, its CMD (on a loopback port), then its HEALTHCHECK, healthy while the
-    server runs and unhealthy once it stopped."""
+    server runs and unhealthy once it stopped; SIGTERM lets a call in flight finish."""
     app = tmp_path / "app"
     _copy_context(EXAMPLE.root, app)
     environment = tmp_path / "venv"
@@ -207,6 +229,11 @@ def test_the_dockerfile_installs_runs_and_reports_health(tmp_path: Path) -> None
         server.wait_until_ready()
         healthy = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
         assert healthy.returncode == 0, healthy.stderr
+        # `docker stop`'s SIGTERM reaches the server itself (exec form): it drains.
+        answer = anyio.run(_call_while_stopped, server)
+        assert answer == "slow_compute done after 1s (label=draining)"
+        # Ended by the signal once drained (as tests/functional/test_http_serving.py has it).
+        assert server.process.wait(timeout=10) in (0, -signal.SIGTERM), server.stderr()
     finally:
         server.stop()
     unhealthy = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
