@@ -20,9 +20,11 @@ from typing import Any
 
 import anyio
 import pytest
+from click.testing import CliRunner
 from deployment import Deployment, Hit, Shipped, deploy, spread
 from mcp.client import Client
-from mcp.client.subscriptions import ToolsListChanged
+from mcp.client.subscriptions import ResourceUpdated, ToolsListChanged
+from mcpgen.cli import main
 from peers import REPO, run_conformance, run_inspector
 from runtime_support import MODERN, TasksClient, start_task, task_request
 
@@ -177,6 +179,47 @@ async def test_a_change_notification_reaches_a_listener_on_another_replica(
                     heard.append(event)
                     break
     assert heard == [ToolsListChanged()] * REPLICAS
+
+
+FANOUT_SPEC = Path(__file__).parent / "fanout.toml"
+FANOUT_HANDLERS = Path(__file__).parent / "fanout_handlers"
+
+
+@pytest.fixture(scope="module")
+def fanout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """tests/deploy/fanout.toml generated, its handlers written, and deployed as its own
+    files say."""
+    root = tmp_path_factory.mktemp("fanout") / "project"
+    generated = CliRunner().invoke(main, ["generate", str(FANOUT_SPEC), "-o", str(root)])
+    assert generated.exit_code == 0, generated.output
+    for source in FANOUT_HANDLERS.rglob("*.py"):
+        target = root / "src" / "fanout" / "handlers" / source.relative_to(FANOUT_HANDLERS)
+        assert target.is_file(), target  # replaces a scaffolded stub
+        shutil.copyfile(source, target)
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "PYTHONUNBUFFERED": "1"}
+    with deploy(Shipped(root, "fanout"), REPLICAS, root.parent / "deployment", env) as running:
+        yield running
+
+
+async def test_a_resource_update_reaches_a_subscriber_on_another_replica(
+    fanout: Deployment,
+) -> None:
+    """A 2026-07-28 listener subscribed through nginx; the resource changes on each replica
+    in turn, and the listener hears every change."""
+    async with (
+        Client(fanout.url, mode=MODERN) as listener,
+        listener.listen(resource_subscriptions=["notes://latest"]) as events,
+    ):
+        assert events.honored.resource_subscriptions == ["notes://latest"]
+        heard: list[Any] = []
+        for port in fanout.replica_ports():
+            async with Client(f"http://localhost:{port}/mcp", mode=MODERN) as writer:
+                await writer.call_tool("touch", {"uri": "notes://latest"})
+            with anyio.fail_after(10):
+                async for event in events:
+                    heard.append(event)
+                    break
+    assert heard == [ResourceUpdated(uri="notes://latest")] * REPLICAS
 
 
 # -- a replica killed mid-call -----------------------------------------------------------
