@@ -22,7 +22,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ from typing import Any
 import pytest
 import services
 import yaml
-from server_process import HttpServer
+from server_process import HttpServer, serve_http
 
 # What the shipped nginx.conf says that only makes sense on Docker's network.
 UPSTREAM_LINE = "    server server:8000;\n"
@@ -93,14 +92,22 @@ def state_key() -> str:
     return secrets.token_urlsafe(32)
 
 
-def replica_command(shipped: Shipped) -> list[str]:
-    """The Dockerfile's CMD on loopback: this Python, 127.0.0.1, a port the system picks."""
+# How server_process.serve_http starts a server (`--host` and `--port` it sets itself).
+_SERVE_HTTP = ["python", "-m", "{package}", "--transport", "http", "--host", "", "--port", ""]
+
+
+def replica_options(shipped: Shipped) -> list[str]:
+    """The Dockerfile's CMD as `serve_http` runs it on loopback: the options it adds.
+
+    serve_http runs `python -m <package> --transport http --host 127.0.0.1 --port 0`
+    with this Python; the CMD must be that command (another address, another port) and
+    may add options, which are passed on.
+    """
     command = shipped.exec_form("CMD")
-    assert command[0] == "python", command
-    command = [sys.executable, *command[1:]]
-    for option, value in (("--host", "127.0.0.1"), ("--port", "0")):
-        command[command.index(option) + 1] = value
-    return command
+    head = [part.format(package=shipped.package) for part in _SERVE_HTTP]
+    same = [c if h else "" for c, h in zip(command, head, strict=False)]
+    assert same == head, f"the Dockerfile's CMD is not `{' '.join(head)}...`: {command}"
+    return command[len(head) :]
 
 
 def replica_environment(shipped: Shipped, base: dict[str, str], redis_url: str) -> dict[str, str]:
@@ -265,21 +272,6 @@ def _nginx(shipped: Shipped, folder: Path, upstreams: list[int]) -> Iterator[tup
 
 
 @contextlib.contextmanager
-def _replica(command: list[str], environment: dict[str, str], log: Path) -> Iterator[HttpServer]:
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            command, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )  # fmt: skip
-    server = HttpServer(process=process, log=log)
-    try:
-        server.wait_until_ready()
-        yield server
-    finally:
-        server.stop()
-
-
-@contextlib.contextmanager
 def deploy(
     shipped: Shipped, replicas: int, folder: Path, base_env: dict[str, str]
 ) -> Iterator[Deployment]:
@@ -288,9 +280,11 @@ def deploy(
     folder.mkdir(parents=True, exist_ok=True)
     with services.redis_server() as redis_url, contextlib.ExitStack() as stack:
         environment = replica_environment(shipped, base_env, redis_url)
-        command = replica_command(shipped)
+        options = replica_options(shipped)
         servers = [
-            stack.enter_context(_replica(command, environment, folder / f"replica-{n}.log"))
+            stack.enter_context(
+                serve_http(shipped.package, environment, folder / f"replica-{n}.log", *options)
+            )
             for n in range(replicas)
         ]
         port, access_log = stack.enter_context(_nginx(shipped, folder, [s.port for s in servers]))

@@ -27,6 +27,7 @@ from mcp.client.subscriptions import ResourceUpdated, ToolsListChanged
 from mcpgen.cli import main
 from peers import REPO, run_conformance, run_inspector
 from runtime_support import MODERN, TasksClient, start_task, task_request
+from test_conformance import TASK_SCENARIOS
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
@@ -90,21 +91,6 @@ def test_conformance_suite_at_2026_07_28_through_the_load_balancer(
     assert (run.passed, run.failed) == (152, 0), run.output + deployment.logs()
     assert run.exit_code == 0, run.output
     assert len(spread(deployment.hits())) == REPLICAS, spread(deployment.hits())
-
-
-# Each scenario with its number of checks (as tests/peers/test_conformance.py runs them).
-TASK_SCENARIOS = {
-    "tasks-lifecycle": 9,
-    "tasks-capability-negotiation": 5,
-    "tasks-wire-fields": 4,
-    "tasks-request-state-removal": 3,
-    "tasks-mrtr-input": 4,
-    "tasks-request-headers": 5,
-    "tasks-dispatch-and-envelope": 9,
-    "tasks-status-notifications": 0,
-    "tasks-required-task-error": 3,
-    "tasks-mrtr-composition": 2,
-}
 
 
 @pytest.mark.peers

@@ -21,7 +21,14 @@ from pathlib import Path
 import anyio
 import pytest
 from click.testing import CliRunner
-from deployment import ENV_FILE, LISTEN_LINE, UPSTREAM_LINE, Shipped, check_nginx_config
+from deployment import (
+    ENV_FILE,
+    LISTEN_LINE,
+    UPSTREAM_LINE,
+    Shipped,
+    check_nginx_config,
+    replica_options,
+)
 from mcp.client import Client
 from mcp_types import TextContent
 from mcpgen.cli import main
@@ -93,6 +100,7 @@ def test_compose_runs_what_the_harness_runs() -> None:
     }
     assert EXAMPLE.server_environment()["CONFORMANCE_STATE_URL"] == "redis://redis:6379/0"
     assert "command" not in server  # the Dockerfile's CMD, which the harness runs
+    assert replica_options(EXAMPLE) == []  # the CMD is the harness's command, nothing added
     lb = compose["services"]["lb"]
     assert lb["volumes"] == ["./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro"]
     assert lb["ports"] == ["${LB_PORT:-8080}:8080"]
