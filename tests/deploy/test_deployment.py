@@ -263,26 +263,21 @@ def test_the_readmes_check_lists_the_tools_through_the_load_balancer(
 
 
 @pytest.mark.peers
-def test_2025_era_clients_keep_their_session_with_the_readmes_ip_hash(tmp_path: Path) -> None:
+def test_2025_era_clients_keep_their_session_in_one_replica(deployment: Deployment) -> None:
     """README "Deploying": a 2025-era client (the Inspector's CLI is one) opens a session
-    in one replica; with `ip_hash;` added to the upstream block, as the README says, nginx
-    sends every request of it there."""
-    readme = (SHIPPED.root / "README.md").read_text()
-    assert "add `ip_hash;` to the `upstream` block" in " ".join(readme.split())
-    project = tmp_path / "project"
-    for path in ("Dockerfile", "compose.yaml", "README.md", "deploy/nginx.conf"):
-        (project / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SHIPPED.root / path, project / path)
-    conf = project / "deploy" / "nginx.conf"
-    block = "upstream conformance_replicas {\n"
-    conf.write_text(conf.read_text().replace(block, block + "    ip_hash;\n"))
-    sticky = Shipped(project, SHIPPED.package)
-    with deploy(sticky, max(REPLICAS, 2), tmp_path / "deployment", server_env()) as running:
-        for _ in range(3):
-            listed = run_inspector([running.url], "--method", "tools/list")
-            assert listed.exit_code == 0, listed.stderr
-        called = run_inspector(
-            [running.url], "--method", "tools/call", "--tool-name", "test_simple_text"
-        )
-        assert called.exit_code == 0, called.stderr
-        assert len(spread(running.hits())) == 1
+    in one replica, and the shipped config sends every request of it there, with no edit;
+    2026-07-28 requests still go round robin (`test_round_robin_spreads_requests_evenly`)."""
+    assert len(deployment.replicas) > 1
+    mark = len(deployment.hits())
+    for _ in range(3):
+        listed = run_inspector([deployment.url], "--method", "tools/list")
+        assert listed.exit_code == 0, listed.stderr
+    called = run_inspector(
+        [deployment.url], "--method", "tools/call", "--tool-name", "test_simple_text"
+    )
+    assert called.exit_code == 0, called.stderr
+    sessions = deployment.hits()[mark:]
+    # initialize, notifications/initialized, the call or list, the session's DELETE: 4 runs.
+    assert len(sessions) >= 4 * 3
+    assert {hit.method for hit in sessions} == {"-"}  # 2025 clients send no Mcp-Method
+    assert len(spread(sessions)) == 1, spread(sessions)

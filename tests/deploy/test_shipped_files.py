@@ -113,7 +113,7 @@ def test_compose_runs_what_the_harness_runs() -> None:
 
 
 def test_nginx_streams_and_passes_the_host() -> None:
-    """What SSE through nginx needs, and no stickiness."""
+    """What SSE through nginx needs, and round robin for 2026-07-28 requests."""
     conf = EXAMPLE.nginx_conf
     for directive in (
         "proxy_buffering off;",
@@ -123,8 +123,12 @@ def test_nginx_streams_and_passes_the_host() -> None:
         "proxy_read_timeout 1h;",
     ):
         assert f"        {directive}\n" in conf, directive
+    # 2026-07-28 requests go round robin: the upstream they go to sticks to nothing.
+    round_robin = conf[conf.index("upstream conformance_replicas {") :]
+    round_robin = round_robin[: round_robin.index("}")]
     for sticky in ("ip_hash", "hash ", "sticky", "least_conn"):
-        assert f"    {sticky}" not in conf, sticky
+        assert f"    {sticky}" not in round_robin, sticky
+    assert "proxy_pass http://$conformance_upstream;" in conf
 
 
 def test_the_readme_commands_are_the_files_commands() -> None:
