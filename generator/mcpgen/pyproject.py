@@ -23,6 +23,10 @@ RUNTIME_DEPENDENCIES: tuple[tuple[str, str | None], ...] = (
     ("mcp>=2.3,<3", None),
     ("mcp-types>=2.3,<3", None),
     ("pydantic>=2.12,<3", None),
+    (
+        "pyjwt[crypto]>=2.10.1,<3",
+        "verifies bearer tokens of servers with [server.auth] (`mcp` brings it too)",
+    ),
     ("pydantic-core>=2.41,<3", None),
     (
         "regress>=2024.11.1,<2028",
