@@ -65,11 +65,11 @@ class Authorization:
     """The issuer's keys; else found in its metadata (RFC 8414, then OpenID Discovery)."""
     introspection_url: str | None = None
     """Where opaque tokens are checked (RFC 7662); then every token is introspected."""
-    scopes: tuple[str, ...] = ()
+    scopes: Sequence[str] = ()
     """Scopes every request needs."""
-    tool_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    tool_scopes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Scopes a call of each tool needs besides, by tool name."""
-    algorithms: tuple[str, ...] = JWT_ALGORITHMS
+    algorithms: Sequence[str] = JWT_ALGORITHMS
     leeway: float = LEEWAY
     resource_name: str | None = None
     documentation: str | None = None

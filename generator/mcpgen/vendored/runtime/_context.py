@@ -111,6 +111,23 @@ def _principal() -> Principal | None:
     )
 
 
+# Headers of the MCP request that never go on to an API, whatever a spec lists: the
+# client's credentials for this server (the spec refuses them too, at load).
+NEVER_FORWARDED = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def forwarded_headers(ctx: Context[Any], names: Iterable[str]) -> dict[str, str]:
+    """The headers named (lower case) of the HTTP request that brought `ctx`'s call: what a
+    spec's `[http] forward_headers` sends on to the API. None over stdio."""
+    request = ctx._request.request
+    headers = getattr(request, "headers", None)
+    if headers is None:
+        return {}
+    return {
+        name: headers[name] for name in names if name not in NEVER_FORWARDED and name in headers
+    }
+
+
 class Inputs:
     """Answers the client gave so far in a multi-round call, and the handler's own state."""
 
