@@ -35,6 +35,7 @@ from mcpgen.vendored.runtime._auth_tokens import (
     TokenRefused,
     metadata_urls,
 )
+from mcpgen.vendored.runtime._context import forwarded_headers
 from mcpgen.vendored.runtime._http import HttpOptions, _announcement, http_app
 from pydantic import BaseModel
 from runtime_support import build, text_of, tool
@@ -244,14 +245,17 @@ def server_tools() -> list[Any]:
 
 
 @contextlib.asynccontextmanager
-async def serving(local: Issuer, **declared: Any) -> AsyncIterator[tuple[str, ResourceServer]]:
-    """The runtime's HTTP app with authorization, on a free loopback port."""
+async def serving(
+    local: Issuer, *tools: Any, **declared: Any
+) -> AsyncIterator[tuple[str, ResourceServer]]:
+    """The runtime's HTTP app with authorization, serving `tools` (by default
+    `server_tools()`) on a free loopback port."""
     settings = Authorization(issuer=local.url, tool_scopes={"delete": ("admin",)}, **declared)
     parser = argparse.ArgumentParser()
     settings.add_arguments(parser, "TEST_")
     guard = settings.configure(parser.parse_args([]), "TEST_", {"TEST_AUTH_AUDIENCE": AUDIENCE})
     options = HttpOptions(port=0, auth=guard)
-    front, _, _ = http_app(build(*server_tools()), options)
+    front, _, _ = http_app(build(*(tools or server_tools())), options)
     config = uvicorn.Config(front, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     async with anyio.create_task_group() as group:
@@ -353,34 +357,25 @@ async def test_another_principal_cannot_answer_a_callers_input_request(
     alice = local_issuer.token(AUDIENCE, sub="alice", scope="mcp")
     bob = local_issuer.token(AUDIENCE, sub="bob", scope="mcp")
     async with serving(local_issuer) as (url, _):
-        http = httpx2.AsyncClient(headers=bearer(alice), timeout=10)
+        for answerer, outcome in ((bob, None), (alice, "go=True")):
+            http = httpx2.AsyncClient(headers=bearer(alice), timeout=10)
 
-        async def answer_as_bob(context: Any, params: Any) -> types.ElicitResult:
-            # The retry carrying alice's sealed requestState goes out with bob's token.
-            http.headers["authorization"] = f"Bearer {bob}"
-            return types.ElicitResult(action="accept", content={"go": True})
+            async def answer(context: Any, params: Any) -> types.ElicitResult:
+                # The retry carrying alice's sealed requestState goes out with this token.
+                http.headers["authorization"] = f"Bearer {answerer}"  # noqa: B023
+                return types.ElicitResult(action="accept", content={"go": True})
 
-        client = Client(
-            streamable_http_client(url + "/mcp", http_client=http),
-            mode="2026-07-28",
-            elicitation_callback=answer_as_bob,
-        )
-        async with client:
-            with pytest.raises(MCPError, match=r"(?i)requestState"):
-                await client.call_tool("confirm", {})
-        # Alice answering her own request is served.
-        http = httpx2.AsyncClient(headers=bearer(alice), timeout=10)
-
-        async def answer(context: Any, params: Any) -> types.ElicitResult:
-            return types.ElicitResult(action="accept", content={"go": True})
-
-        own = Client(
-            streamable_http_client(url + "/mcp", http_client=http),
-            mode="2026-07-28",
-            elicitation_callback=answer,
-        )
-        async with own:
-            assert text_of(await own.call_tool("confirm", {})) == "go=True"
+            client = Client(
+                streamable_http_client(url + "/mcp", http_client=http),
+                mode="2026-07-28",
+                elicitation_callback=answer,
+            )
+            async with client:
+                if outcome is None:
+                    with pytest.raises(MCPError, match=r"(?i)requestState"):
+                        await client.call_tool("confirm", {})
+                else:
+                    assert text_of(await client.call_tool("confirm", {})) == outcome
 
 
 @pytest.mark.anyio
@@ -426,3 +421,41 @@ def test_the_command_line_overrides_the_spec_and_needs_issuer_and_audience() -> 
         "PKG_AUTH_JWKS_URL",
     ):
         assert name in help_text
+
+
+@pytest.mark.anyio
+async def test_without_authorization_handlers_see_no_principal(mode: str) -> None:
+    async def nobody(ctx: Context[Any], _: Any) -> str:
+        return repr(ctx.principal)
+
+    async with Client(build(tool("nobody", nobody)), mode=mode) as client:
+        assert text_of(await client.call_tool("nobody", {})) == "None"
+
+
+@pytest.mark.anyio
+async def test_the_host_guard_stands_in_front_of_the_token_check(local_issuer: Issuer) -> None:
+    token = local_issuer.token(AUDIENCE, scope="mcp")
+    async with serving(local_issuer) as (url, _), httpx2.AsyncClient() as http:
+        port = url.rsplit(":", 1)[1]
+        forged = {**bearer(token), "host": f"evil.example:{port}"}
+        answer = await http.post(url + "/mcp", headers=forged, json={})
+        assert answer.status_code == 421
+
+
+@pytest.mark.anyio
+async def test_the_clients_credentials_are_never_forwarded(local_issuer: Issuer) -> None:
+    """Whatever an `Api.forward_headers` lists (the spec refuses these at load)."""
+    seen: list[dict[str, str]] = []
+
+    async def forwarding(ctx: Context[Any], _: Any) -> str:
+        names = ["authorization", "cookie", "proxy-authorization", "x-user-token"]
+        seen.append(forwarded_headers(ctx, names))
+        return "ok"
+
+    token = local_issuer.token(AUDIENCE)
+    async with serving(local_issuer, tool("forwarding", forwarding)) as (url, _):
+        headers = {**bearer(token), "x-user-token": "u-1", "cookie": "a=b"}
+        http = httpx2.AsyncClient(headers=headers, timeout=10)
+        async with Client(streamable_http_client(url + "/mcp", http_client=http)) as client:
+            await client.call_tool("forwarding", {})
+    assert seen == [{"x-user-token": "u-1"}]
