@@ -158,7 +158,7 @@ async def test_requests_without_a_valid_token_are_refused(
         base = server.url.removesuffix("/mcp")
         document = (await http.get(base + "/.well-known/oauth-protected-resource/mcp")).json()
         assert document["resource"] == AUDIENCE
-        assert document["authorization_servers"] == [local_issuer.url + "/"]
+        assert document["authorization_servers"] == [local_issuer.url]
     # Found through discovery: the issuer's RFC 8414 metadata, then its keys.
     assert local_issuer.hits["/.well-known/oauth-authorization-server"] == 1
     assert "Authorization: every request needs a bearer token from" in server.stderr()

@@ -292,7 +292,9 @@ async def test_no_token_gets_401_naming_the_metadata(local_issuer: Issuer) -> No
             document = (await http.get(url + path)).json()
             assert document == {
                 "resource": AUDIENCE,
-                "authorization_servers": [local_issuer.url + "/"],
+                # The issuer identifier exactly: clients compare it as a string with the
+                # `issuer` of its metadata (RFC 8414 section 3.3), no slash added.
+                "authorization_servers": [local_issuer.url],
                 "scopes_supported": ["admin", "mcp"],
                 "bearer_methods_supported": ["header"],
             }
@@ -407,6 +409,10 @@ def test_the_command_line_overrides_the_spec_and_needs_issuer_and_audience() -> 
     assert guard.settings.scopes == ("a", "b")
     with pytest.raises(ValueError, match="--auth-audience"):
         Authorization(issuer="https://as.example.com").configure(parser.parse_args([]), "PKG_", {})
+    with pytest.raises(ValueError, match="the audience must be an http"):
+        Authorization(issuer="https://as.example.com", audience="urn:notes").configure(
+            parser.parse_args([]), "PKG_", {}
+        )
     with pytest.raises(ValueError, match="https"):
         Authorization(issuer="http://as.example.com", audience="https://x/mcp").configure(
             parser.parse_args([]), "PKG_", {}

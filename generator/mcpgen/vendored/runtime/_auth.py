@@ -27,15 +27,18 @@ import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, BearerAuthBackend
 from mcp.server.auth.provider import TokenVerifier
-from mcp.server.auth.routes import build_resource_metadata_url, create_protected_resource_routes
+from mcp.server.auth.routes import build_resource_metadata_url, cors_middleware
 from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE
-from pydantic import AnyHttpUrl
+from pydantic import AnyHttpUrl, ValidationError
 from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ._auth_tokens import (
@@ -47,6 +50,7 @@ from ._auth_tokens import (
     checked_url,
 )
 
+_METADATA_ROOT = "/.well-known/oauth-protected-resource"
 # Seconds a token's `exp` and `nbf` may be off: the issuer's clock and this one differ.
 LEEWAY = 30.0
 
@@ -143,7 +147,12 @@ class ResourceServer:
         assert settings.issuer is not None and settings.audience is not None
         self.settings = settings
         self.issuer = settings.issuer
-        self.audience = str(AnyHttpUrl(settings.audience))
+        # Kept as written (the metadata's `resource`); a URL, or refused here.
+        self.audience = settings.audience
+        try:
+            resource = AnyHttpUrl(settings.audience)
+        except ValidationError:
+            raise ValueError(f"the audience must be an http(s) URL: {self.audience!r}") from None
         self.client = httpx2.AsyncClient(timeout=FETCH_TIMEOUT, follow_redirects=False)
         self.verifier: TokenVerifier
         if settings.introspection_url:
@@ -157,7 +166,7 @@ class ResourceServer:
             self.verifier = JwtVerifier(
                 self.jwks, self.issuer, self.audience, settings.algorithms, settings.leeway
             )
-        self.metadata_url = str(build_resource_metadata_url(AnyHttpUrl(self.audience)))
+        self.metadata_url = str(build_resource_metadata_url(resource))
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -167,20 +176,34 @@ class ResourceServer:
 
     def routes(self) -> list[Route]:
         """The Protected Resource Metadata (RFC 9728), at the path its resource URL gives
-        (`/.well-known/oauth-protected-resource/mcp`) and at the root form clients also try."""
-        scopes = sorted({*self.settings.scopes, *_flat(self.settings.tool_scopes.values())})
-        documentation = self.settings.documentation
-        routes = create_protected_resource_routes(
-            resource_url=AnyHttpUrl(self.audience),
-            authorization_servers=[AnyHttpUrl(self.issuer)],
-            scopes_supported=scopes or None,
-            resource_name=self.settings.resource_name,
-            resource_documentation=AnyHttpUrl(documentation) if documentation else None,
-        )
-        root = "/.well-known/oauth-protected-resource"
-        if routes[0].path != root:
-            routes.append(Route(root, routes[0].endpoint, methods=["GET", "OPTIONS"]))
-        return routes
+        (`/.well-known/oauth-protected-resource/mcp`) and at the root form clients also try.
+
+        Written here rather than by the SDK's `create_protected_resource_routes`, whose URL
+        type renders the issuer `https://as.example.com` as `https://as.example.com/`: not
+        the issuer identifier, which clients compare as a string (RFC 8414 section 3.3).
+        """
+        settings = self.settings
+        document: dict[str, Any] = {
+            "resource": self.audience,
+            "authorization_servers": [self.issuer],
+            "bearer_methods_supported": ["header"],
+        }
+        scopes = sorted({*settings.scopes, *_flat(settings.tool_scopes.values())})
+        if scopes:
+            document["scopes_supported"] = scopes
+        if settings.resource_name:
+            document["resource_name"] = settings.resource_name
+        if settings.documentation:
+            document["resource_documentation"] = settings.documentation
+
+        def metadata(_: Request) -> Response:
+            # Clients fetch it once per authorization: an hour's caching spares the rest.
+            return JSONResponse(document, headers={"cache-control": "public, max-age=3600"})
+
+        # Browser clients read it from other origins: the SDK's CORS wrapper allows them.
+        endpoint = cors_middleware(metadata, ["GET", "OPTIONS"])
+        paths = dict.fromkeys([urlsplit(self.metadata_url).path, _METADATA_ROOT])
+        return [Route(path, endpoint, methods=["GET", "OPTIONS"]) for path in paths]
 
     def protect(self, app: Any) -> Any:
         """`app` (the MCP endpoint) behind the bearer token check."""
