@@ -465,3 +465,17 @@ async def test_the_clients_credentials_are_never_forwarded(local_issuer: Issuer)
         async with Client(streamable_http_client(url + "/mcp", http_client=http)) as client:
             await client.call_tool("forwarding", {})
     assert seen == [{"x-user-token": "u-1"}]
+
+
+@pytest.mark.anyio
+async def test_an_introspecting_server_serves_opaque_tokens(local_issuer: Issuer) -> None:
+    introspection = local_issuer.introspection_url
+    async with serving(local_issuer, introspection_url=introspection) as (url, _):
+        token = local_issuer.opaque(AUDIENCE, sub="carol", scope="mcp")
+        http = httpx2.AsyncClient(headers=bearer(token), timeout=10)
+        async with Client(streamable_http_client(url + "/mcp", http_client=http)) as client:
+            who = json.loads(text_of(await client.call_tool("whoami", {})))
+        assert (who["subject"], who["scopes"]) == ("carol", ["mcp"])
+        async with httpx2.AsyncClient() as raw:
+            inactive = await raw.post(url + "/mcp", headers=bearer("revoked"), json={})
+        assert inactive.status_code == 401

@@ -84,7 +84,7 @@ class Authorization:
         group = parser.add_argument_group(
             "authorization (HTTP: every request needs a bearer token from the issuer)"
         )
-        for option, value, what in self._overridable():
+        for option, value, what in self._overridable(env_prefix):
             group.add_argument(
                 f"--auth-{option}",
                 default=None,
@@ -93,7 +93,7 @@ class Authorization:
                 f"spec: {value or 'none'})",
             )
 
-    def _overridable(self) -> list[tuple[str, str | None, str]]:
+    def _overridable(self, env_prefix: str) -> list[tuple[str, str | None, str]]:
         return [
             ("issuer", self.issuer, "the issuer whose tokens are taken"),
             ("audience", self.audience, "this server's resource URL, its tokens' audience"),
@@ -101,8 +101,8 @@ class Authorization:
             (
                 "introspection-url",
                 self.introspection_url,
-                "check opaque tokens there (RFC 7662), with the client id and secret in "
-                "AUTH_CLIENT_ID and AUTH_CLIENT_SECRET",
+                "check opaque tokens there (RFC 7662), as the client "
+                f"{env_prefix}AUTH_CLIENT_ID with the secret {env_prefix}AUTH_CLIENT_SECRET",
             ),
             ("scopes", " ".join(self.scopes), "scopes every request needs, space-separated"),
         ]
@@ -144,7 +144,8 @@ class ResourceServer:
     puts in front of the MCP endpoint."""
 
     def __init__(self, settings: Authorization, credentials: tuple[str, str] | None = None) -> None:
-        assert settings.issuer is not None and settings.audience is not None
+        if not settings.issuer or not settings.audience:
+            raise ValueError("authorization needs an issuer and an audience")
         self.settings = settings
         self.issuer = settings.issuer
         # Kept as written (the metadata's `resource`); a URL, or refused here.
