@@ -409,6 +409,8 @@ def test_the_command_line_overrides_the_spec_and_needs_issuer_and_audience() -> 
     assert guard.settings.scopes == ("a", "b")
     with pytest.raises(ValueError, match="--auth-audience"):
         Authorization(issuer="https://as.example.com").configure(parser.parse_args([]), "PKG_", {})
+    with pytest.raises(ValueError, match="not an OAuth scope"):
+        declared.configure(options, "PKG_", {**env, "PKG_AUTH_SCOPES": 'a "b'})
     with pytest.raises(ValueError, match="the audience must be an http"):
         Authorization(issuer="https://as.example.com", audience="urn:notes").configure(
             parser.parse_args([]), "PKG_", {}

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -51,6 +52,9 @@ from ._auth_tokens import (
 )
 
 _METADATA_ROOT = "/.well-known/oauth-protected-resource"
+# A scope: printable ASCII but space, `"` and `\` (RFC 6749 section 3.3), so that it can
+# stand in a challenge's quoted `scope="..."` as it is.
+_SCOPE = re.compile(r"[!#-\[\]-~]+")
 # Seconds a token's `exp` and `nbf` may be off: the issuer's clock and this one differ.
 LEEWAY = 30.0
 
@@ -126,6 +130,9 @@ class Authorization:
                 f"--auth-audience, or {env_prefix}AUTH_ISSUER and {env_prefix}AUTH_AUDIENCE"
             )
         scopes = value("scopes", " ".join(self.scopes)) or ""
+        for scope in scopes.replace(",", " ").split():
+            if not _SCOPE.fullmatch(scope):
+                raise ValueError(f"not an OAuth scope (RFC 6749 section 3.3): {scope!r}")
         settled = replace(
             self,
             issuer=checked_url(issuer, "the issuer"),
