@@ -481,3 +481,32 @@ async def test_an_introspecting_server_serves_opaque_tokens(local_issuer: Issuer
         async with httpx2.AsyncClient() as raw:
             inactive = await raw.post(url + "/mcp", headers=bearer("revoked"), json={})
         assert inactive.status_code == 401
+
+
+@pytest.mark.anyio
+async def test_another_principal_finds_no_session_of_the_caller(local_issuer: Issuer) -> None:
+    """2025-11-25 sessions are bound to the principal that opened them (the SDK's session
+    manager compares the token's client, issuer and subject): bob gets 404, not alice's."""
+    alice = local_issuer.token(AUDIENCE, sub="alice")
+    bob = local_issuer.token(AUDIENCE, sub="bob")
+    accept = {"accept": "application/json, text/event-stream"}
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"},
+        },
+    }
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+    async with serving(local_issuer) as (url, _), httpx2.AsyncClient(timeout=10) as http:
+        opened = await http.post(url + "/mcp", headers={**accept, **bearer(alice)}, json=initialize)
+        session = {"mcp-session-id": opened.headers["mcp-session-id"]}
+        session["mcp-protocol-version"] = "2025-11-25"
+        for token, status in ((bob, 404), (alice, 200)):
+            answer = await http.post(
+                url + "/mcp", headers={**accept, **session, **bearer(token)}, json=listing
+            )
+            assert answer.status_code == status
