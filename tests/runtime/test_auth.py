@@ -389,6 +389,11 @@ async def test_the_announcement_says_who_may_call(local_issuer: Issuer) -> None:
         f"needs a bearer token from {local_issuer.url} for {AUDIENCE} granting mcp" in text
     )
     assert "there is no authorization" not in text
+    assert "in the clear" not in text  # its audience is on loopback
+    public = Authorization(issuer=local_issuer.url, audience="http://notes.example.com/mcp")
+    guard = public.configure(argparse.Namespace(), "TEST_", {})
+    text = _announcement("x MCP server", HttpOptions(host="0.0.0.0", auth=guard), 8000)
+    assert "WARNING: clients reach it at http://notes.example.com/mcp" in text
     bare = _announcement("x MCP server", HttpOptions(host="0.0.0.0"), 8000)
     assert "whoever can reach it can call every tool, and there is no authorization" in bare
 

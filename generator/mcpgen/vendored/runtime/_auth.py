@@ -49,6 +49,7 @@ from ._auth_tokens import (
     Jwks,
     JwtVerifier,
     checked_url,
+    secure,
 )
 
 _METADATA_ROOT = "/.well-known/oauth-protected-resource"
@@ -223,10 +224,17 @@ class ResourceServer:
     def describe(self) -> str:
         """Who may call, for the announcement."""
         scopes = f" granting {' '.join(self.settings.scopes)}" if self.settings.scopes else ""
-        return (
+        said = (
             f"every request needs a bearer token from {self.issuer} for {self.audience}"
             f"{scopes} (metadata: {self.metadata_url})"
         )
+        if not secure(self.audience):
+            # A bearer token is the caller's for as long as it lasts, to whoever reads it.
+            said += (
+                f".\nWARNING: clients reach it at {self.audience}, so their tokens cross the "
+                "network in the clear: serve it behind TLS (a proxy) at an https URL"
+            )
+        return said
 
 
 def _flat(groups: Any) -> list[str]:

@@ -55,13 +55,18 @@ class TokenRefused(Exception):
     """Why a token is not accepted (logged at DEBUG; the client only learns it is invalid)."""
 
 
-def checked_url(url: str, what: str) -> str:
-    """`url` if it is https, or http to this machine's loopback (a test issuer): tokens and
-    keys are never fetched in the clear across a network."""
+def secure(url: str) -> bool:
+    """Whether what goes to `url` stays private: https, or http to this machine's loopback."""
     parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+    if not parts.hostname:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname))
+
+
+def checked_url(url: str, what: str) -> str:
+    """`url` if it is `secure` (a test issuer may be on loopback): tokens and keys are never
+    fetched in the clear across a network."""
+    if secure(url):
         return url
     raise ValueError(f"{what} must be an https URL (http only on loopback): {url!r}")
 
