@@ -149,13 +149,13 @@ def _hs256(local: Issuer) -> str:
 
 @pytest.mark.anyio
 async def test_a_rotated_key_is_fetched_and_taken(local_issuer: Issuer) -> None:
-    checker = verifier(local_issuer, refetch=0.2, jwks_url=local_issuer.jwks_url)
+    checker = verifier(local_issuer, refetch=0.05, jwks_url=local_issuer.jwks_url)
     await checker.verified(local_issuer.token(AUDIENCE))
     assert local_issuer.hits["/jwks"] == 1
     # The issuer switches keys: the old one is gone, a new one signs.
     new = SigningKey.rsa("rsa-2")
     local_issuer.keys = [new]
-    await anyio.sleep(0.25)
+    await anyio.sleep(0.06)
     access = await checker.verified(local_issuer.token(AUDIENCE, key=new))
     assert access.subject == "alice"
     assert local_issuer.hits["/jwks"] == 2
@@ -382,8 +382,9 @@ async def test_another_principal_cannot_answer_a_callers_input_request(
 
 @pytest.mark.anyio
 async def test_the_announcement_says_who_may_call(local_issuer: Issuer) -> None:
-    async with serving(local_issuer, scopes=("mcp",)) as (_, guard):
-        text = _announcement("x MCP server", HttpOptions(host="0.0.0.0", auth=guard), 8000)
+    declared = Authorization(issuer=local_issuer.url, audience=AUDIENCE, scopes=("mcp",))
+    guard = declared.configure(argparse.Namespace(), "TEST_", {})
+    text = _announcement("x MCP server", HttpOptions(host="0.0.0.0", auth=guard), 8000)
     assert (
         "It listens beyond this machine's loopback (0.0.0.0); Authorization: every request "
         f"needs a bearer token from {local_issuer.url} for {AUDIENCE} granting mcp" in text
