@@ -35,6 +35,20 @@ class LimitsIR:
 
 
 @dataclass(frozen=True)
+class AuthIR:
+    """`[server.auth]`: the defaults of the resource server's run-time options."""
+
+    issuer: str | None
+    audience: str | None
+    jwks_url: str | None
+    introspection_url: str | None
+    scopes: tuple[str, ...]
+    algorithms: tuple[str, ...] | None  # None: every asymmetric algorithm the runtime knows
+    leeway: float
+    documentation: str | None
+
+
+@dataclass(frozen=True)
 class ServerIR:
     name: str
     version: str
@@ -45,6 +59,7 @@ class ServerIR:
     package: PyIdent
     lifespan: bool
     limits: LimitsIR | None
+    auth: AuthIR | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +161,8 @@ class HttpIR:
     deadline: float  # seconds for a whole call
     auth: tuple[HttpAuthIR, ...]
     security: tuple[tuple[str, ...], ...]
+    # Headers of the MCP client's request sent on to the API (lower case, sorted).
+    forward_headers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,7 @@ class ToolIR:
     examples: tuple[dict[str, Any], ...]
     path: SpecPath
     http: HttpOperationIR | None = None
+    scopes: tuple[str, ...] = ()  # OAuth scopes a call needs besides the server's
 
     @property
     def user_handler(self) -> bool:

@@ -25,6 +25,10 @@ RUNTIME_DEPENDENCIES: tuple[tuple[str, str | None], ...] = (
     ("pydantic>=2.12,<3", None),
     ("pydantic-core>=2.41,<3", None),
     (
+        "pyjwt[crypto]>=2.10.1,<3",
+        "verifies bearer tokens of servers with [server.auth] (`mcp` brings it too)",
+    ),
+    (
         "regress>=2024.11.1,<2028",
         "JSON Schema patterns are ECMA-262 regular expressions: regress runs them as such.",
     ),

@@ -206,6 +206,7 @@ def _base_context(ir: SpecIR) -> dict[str, Any]:
         "context_type": "runtime.Context[State]" if ir.server.lifespan else "runtime.Context",
         "uses_tasks": uses_tasks(ir),
         "uses_http": uses_http(ir),
+        "auth_arguments": auth_arguments(ir),
         "user_tools": user_tools(ir),
     }
 
@@ -217,6 +218,31 @@ def uses_tasks(ir: SpecIR) -> bool:
 def uses_http(ir: SpecIR) -> bool:
     """Whether some tool calls an HTTP operation (the package then gets the HTTP client)."""
     return any(tool.http is not None for tool in ir.tools)
+
+
+def auth_arguments(ir: SpecIR) -> list[tuple[str, Any]]:
+    """The keyword arguments of the runtime's `Authorization` (`[server.auth]`), in a fixed
+    order; none when the server declares no authorization."""
+    auth = ir.server.auth
+    if auth is None:
+        return []
+    arguments: list[tuple[str, Any]] = [
+        (key, getattr(auth, key))
+        for key in ("issuer", "audience", "jwks_url", "introspection_url")
+        if getattr(auth, key) is not None
+    ]
+    if auth.scopes:
+        arguments.append(("scopes", auth.scopes))
+    tool_scopes = {tool.name: tool.scopes for tool in ir.tools if tool.scopes}
+    if tool_scopes:
+        arguments.append(("tool_scopes", dict(sorted(tool_scopes.items()))))
+    if auth.algorithms is not None:
+        arguments.append(("algorithms", auth.algorithms))
+    arguments.append(("leeway", auth.leeway))
+    arguments.append(("resource_name", ir.server.title or ir.server.name))
+    if auth.documentation is not None:
+        arguments.append(("documentation", auth.documentation))
+    return arguments
 
 
 def user_tools(ir: SpecIR) -> list[ToolIR]:
@@ -241,6 +267,7 @@ def vendored_modules(ir: SpecIR) -> list[str]:
         for module in vendored_sources()
         if not (module == "runtime/_tasks.py" and not uses_tasks(ir))
         and not (module.startswith("http_client/") and not uses_http(ir))
+        and not (module.startswith("runtime/_auth") and ir.server.auth is None)
     ]
 
 

@@ -10,15 +10,27 @@ HTTP API (`resolve_http`), resources, templates and prompts (`resolve_resources`
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from mcpgen import pointers
 from mcpgen.cache import ProjectCache
 from mcpgen.diagnostics import Diagnostic, SpecError, SpecPath, by_location, has_errors
-from mcpgen.ir import ErrorIR, JsonSchema, ModelIR, PromptIR, ServerIR, SpecIR, TemplateIR, ToolIR
+from mcpgen.ir import (
+    AuthIR,
+    ErrorIR,
+    JsonSchema,
+    ModelIR,
+    PromptIR,
+    ServerIR,
+    SpecIR,
+    TemplateIR,
+    ToolIR,
+)
 from mcpgen.load import LoadedSpec
 from mcpgen.names import PyIdent, package_version, to_package_name
 from mcpgen.resolve_http import resolve_http_section
@@ -228,4 +240,48 @@ def _server(resolver: Resolver) -> ServerIR:
         package=package,
         lifespan=section.lifespan,
         limits=limits(section),
+        auth=_auth(resolver),
     )
+
+
+def _auth(resolver: Resolver) -> AuthIR | None:
+    """`[server.auth]`, checked: one way to check tokens, keys and tokens never fetched in
+    the clear but from this machine."""
+    auth = resolver.spec.server.auth
+    if auth is None:
+        return None
+    path = ("server", "auth")
+    if auth.jwks_url and auth.introspection_url:
+        resolver.error(
+            (*path, "introspection_url"),
+            "give jwks_url (JWT access tokens) or introspection_url (opaque tokens), not both",
+            hint="with introspection_url every token is introspected, its JWKS unused",
+        )
+    for key in ("issuer", "audience", "jwks_url", "introspection_url", "documentation"):
+        url = getattr(auth, key)
+        host = urlsplit(url).hostname if url else None
+        if url and key != "audience" and not url.startswith("https:") and not _loopback(host):
+            resolver.error(
+                (*path, key),
+                f"{url!r} is not https: tokens and keys are fetched only over TLS "
+                "(http only from this machine's loopback)",
+            )
+    return AuthIR(
+        issuer=auth.issuer,
+        audience=auth.audience,
+        jwks_url=auth.jwks_url,
+        introspection_url=auth.introspection_url,
+        scopes=tuple(dict.fromkeys(auth.scopes)),
+        algorithms=tuple(auth.algorithms) if auth.algorithms else None,
+        leeway=auth.leeway,
+        documentation=auth.documentation,
+    )
+
+
+def _loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -41,6 +41,17 @@ _AUTH_CLASSES = {
     "basic": "Basic",
     "oauth2_client_credentials": "OAuth2ClientCredentials",
 }
+# Headers of the MCP client's request that never go on to the API, and why.
+_NEVER_FORWARDED = {
+    "authorization": "it carries the MCP client's token for this server, not for the API",
+    "proxy-authorization": "it carries a credential for a proxy of the MCP client",
+    "cookie": "it carries the MCP client's cookies for this server",
+    "host": "the API's host is its base URL's",
+    "content-length": "the API request's body is not the MCP request's",
+    "content-type": "the API request's body is not the MCP request's",
+    "transfer-encoding": "the API request's body is not the MCP request's",
+    "connection": "it concerns the MCP client's connection only",
+}
 _JSON_MEDIA = re.compile(r"application/([\w.-]+\+)?json(\s*;.*)?", re.IGNORECASE)
 # A query's text (RFC 3986: pchar, "/" and "?"), with "&" and "=" as form-urlencoding uses them.
 _QUERY_CHARACTER = re.compile(r"[A-Za-z0-9\-._~!$'()*+,;:@/?=]|%[0-9A-Fa-f]{2}")
@@ -84,6 +95,17 @@ def resolve_http_section(resolver: Resolver, server: ServerIR) -> HttpIR | None:
                 fields += (("scopes", list(scheme.scopes)),)
         schemes.append(HttpAuthIR(name, _AUTH_CLASSES[scheme.type], fields))
     _check_security(resolver, section.security, ("http", "security"))
+    forwarded: dict[str, None] = {}
+    for position, header in enumerate(section.forward_headers):
+        name = header.lower()
+        if name in _NEVER_FORWARDED:
+            resolver.error(
+                ("http", "forward_headers", position),
+                f"{header} is never forwarded: {_NEVER_FORWARDED[name]}",
+                hint="forward the user's API credential in a header of its own "
+                "(X-User-Token), or give the server its own in [http.auth]",
+            )
+        forwarded[name] = None
     return HttpIR(
         base_url=section.base_url,
         base_url_env=env,
@@ -92,6 +114,7 @@ def resolve_http_section(resolver: Resolver, server: ServerIR) -> HttpIR | None:
         deadline=section.deadline,
         auth=tuple(schemes),
         security=tuple(tuple(alternative) for alternative in section.security),
+        forward_headers=tuple(sorted(set(forwarded) - set(_NEVER_FORWARDED))),
     )
 
 

@@ -212,6 +212,12 @@ def resolve_tools(resolver: Resolver, errors: Mapping[str, ErrorIR]) -> tuple[To
                 )
             elif found not in declared:
                 declared.append(found)
+        if tool.scopes and resolver.spec.server.auth is None:
+            resolver.error(
+                (*path, "scopes"),
+                "a tool's scopes need [server.auth]: without it nobody's token is checked",
+                hint="add [server.auth] with the issuer whose tokens grant these scopes",
+            )
         http: HttpOperationIR | None = None
         if tool.http is not None:
             http = tool_http(resolver, tool, path, input_schema, output_schema, errors)
@@ -265,6 +271,7 @@ def resolve_tools(resolver: Resolver, errors: Mapping[str, ErrorIR]) -> tuple[To
                 examples=tuple(tool.examples),
                 path=path,
                 http=http,
+                scopes=tuple(dict.fromkeys(tool.scopes)),
             )
         )
     return tuple(tools)

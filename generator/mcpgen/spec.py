@@ -67,6 +67,61 @@ class _Limits(_Strict):
     ] = 30.0
 
 
+# An OAuth scope (RFC 6749 section 3.3: printable ASCII but space, `"` and `\`).
+Scope = Annotated[str, Field(pattern=r"^[!#-\[\]-~]+$")]
+# The JWS algorithms a token may be signed with: asymmetric only (never `none`, never an
+# HMAC whose secret would be the issuer's public key).
+JwtAlgorithm = Literal[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"
+]
+Url = Annotated[str, Field(pattern=r"^https?://[^\s/]+", description="An http(s) URL.")]
+
+
+class ServerAuth(_Strict):
+    """Inbound authorization over streamable HTTP (the MCP authorization spec): every
+    request needs a bearer token the issuer gave for this server. Each value here is a
+    default that `--auth-*` options and `<PACKAGE>_AUTH_*` variables override at run time;
+    issuer and audience must be known by then."""
+
+    issuer: Annotated[
+        Url | None,
+        Field(description="The authorization server whose tokens are taken (their `iss`)."),
+    ] = None
+    audience: Annotated[
+        Url | None,
+        Field(
+            description="This server's resource URL (https://mcp.example.com/mcp): the `aud` "
+            "its tokens must carry and the `resource` of its Protected Resource Metadata."
+        ),
+    ] = None
+    jwks_url: Annotated[
+        Url | None,
+        Field(description="The issuer's keys (default: found in its RFC 8414 or OpenID metadata)."),
+    ] = None
+    introspection_url: Annotated[
+        Url | None,
+        Field(
+            description="Check opaque tokens here (RFC 7662) instead of as JWTs; the client id "
+            "and secret come from <PACKAGE>_AUTH_CLIENT_ID and <PACKAGE>_AUTH_CLIENT_SECRET."
+        ),
+    ] = None
+    scopes: Annotated[list[Scope], Field(description="Scopes every request needs.")] = Field(
+        default_factory=list
+    )
+    algorithms: Annotated[
+        list[JwtAlgorithm] | None,
+        Field(min_length=1, description="Signing algorithms accepted (default: all listed)."),
+    ] = None
+    leeway: Annotated[
+        float,
+        Field(ge=0, le=300, description="Seconds a token's exp and nbf may be off by."),
+    ] = 30.0
+    documentation: Annotated[
+        Url | None,
+        Field(description="A page for people on how to get access (in the metadata)."),
+    ] = None
+
+
 class ServerSection(_Limits):
     """Identity of the server, and limits over all its tool calls."""
 
@@ -99,6 +154,10 @@ class ServerSection(_Limits):
             "tears it down at shutdown, and every handler reads it as `ctx.state`."
         ),
     ] = False
+    auth: Annotated[
+        ServerAuth | None,
+        Field(description="Who may call the server over HTTP: OAuth bearer tokens."),
+    ] = None
 
 
 class ErrorType(_Strict):
@@ -239,6 +298,14 @@ class HttpSection(_Strict):
         Field(description="Credential schemes by name, read from the environment."),
     ] = Field(default_factory=dict)
     security: SecurityRequirements = Field(default_factory=list)
+    forward_headers: Annotated[
+        list[Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]],
+        Field(
+            description="Headers of the MCP client's HTTP request sent on to the API as they "
+            "came (a per-user credential such as X-User-Token). Nothing is forwarded unless "
+            "listed; the client's `Authorization` never is."
+        ),
+    ] = Field(default_factory=list)
 
 
 class HttpParam(_Strict):
@@ -512,6 +579,13 @@ class Tool(_Limits):
         ToolHttp | None,
         Field(description="The HTTP operation the tool calls (needs the top-level `http`)."),
     ] = None
+    scopes: Annotated[
+        list[Scope],
+        Field(
+            description="OAuth scopes a call needs besides the server's (needs `server.auth`); "
+            "a token without them is answered 403 insufficient_scope."
+        ),
+    ] = Field(default_factory=list)
 
 
 class Resource(_Strict):

@@ -19,6 +19,7 @@ leading underscore), one concern each; the generated modules of the package (`se
 - `_handle`: the running server, for notifications outside a request
 - `_tasking`, `_tasks`: calls that run as tasks (`_tasks` only in servers that use them)
 - `_event_store`, `_http_calls`, `_host_guard`, `_http`: serving streamable HTTP
+- `_auth`, `_auth_tokens`: bearer tokens over HTTP (only in servers that declare `[server.auth]`)
 - `_cli`: `python -m <package>`
 - `_sdk_internals`: the only place that touches what the SDK does not make public
 
@@ -26,7 +27,7 @@ Its sibling `http_client` (vendored only into servers whose tools call HTTP APIs
 on it.
 """
 
-from ._context import Context, Elicitation
+from ._context import Context, Elicitation, Principal
 from ._errors import (
     ERROR_META,
     NOT_IMPLEMENTED_META,
@@ -76,6 +77,7 @@ __all__ = [
     "InputRequest",
     "InputRequired",
     "LogLevel",
+    "Principal",
     "PromptMessage",
     "PromptReturn",
     "ResourceLink",

@@ -16,7 +16,7 @@ import anyio
 from mcp.server.lowlevel import Server
 
 from ._host_guard import host_and_port, parse_origin
-from ._http import HttpOptions, serve_http
+from ._http import DeclaredAuth, HttpOptions, ResourceGuard, serve_http
 from ._types import NumberT
 
 
@@ -67,10 +67,13 @@ def run(
     argv: Sequence[str] | None = None,
     *,
     epilog: str | None = None,
+    auth: DeclaredAuth | None = None,
 ) -> None:
     """The command line of a generated server: `python -m <package> [--transport http]`.
 
     `epilog` ends `--help` as written (the environment variables an HTTP server reads).
+    `auth`, the spec's `[server.auth]`, adds the `--auth-*` options; over HTTP every
+    request then needs a bearer token they describe.
     The garbage collector is on once the server is built (`__main__` keeps it off while
     the SDK is imported and the server built).
     """
@@ -154,7 +157,16 @@ def run(
         default="WARNING",
         help="level of the server's own log on stderr (default: %(default)s)",
     )
+    # Authorization (`[server.auth]`): its options, and the guard they configure.
+    if auth is not None:
+        auth.add_arguments(parser, env_prefix)
     options = parser.parse_args(argv)
+    guard: ResourceGuard | None = None
+    if auth is not None and options.transport == "http":
+        try:
+            guard = auth.configure(options, env_prefix, os.environ)
+        except ValueError as error:
+            parser.error(str(error))
     allowed: dict[str, list[str]] = {
         "HOSTS": options.allowed_host,
         "ORIGINS": options.allowed_origin,
@@ -186,6 +198,7 @@ def run(
                 allowed_hosts=tuple(allowed["HOSTS"]),
                 allowed_origins=tuple(allowed["ORIGINS"]),
                 env_prefix=env_prefix,
+                auth=guard,
             )
             anyio.run(serve_http, server, http)
         else:

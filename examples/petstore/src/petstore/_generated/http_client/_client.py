@@ -20,7 +20,7 @@ import anyio
 import httpx2
 from pydantic import BaseModel, ValidationError
 
-from ..runtime._context import Context
+from ..runtime._context import Context, forwarded_headers
 from ..runtime._definitions import Tool
 from ..runtime._types import Arguments, ModelT
 from ._encoding import Prepared, percent_encode, prepare
@@ -245,6 +245,12 @@ class HttpClient:
         if prepared.query:
             url += "?" + "&".join(prepared.query)
         headers = dict(prepared.headers)
+        # A per-user credential the spec forwards; the operation's own headers come first.
+        # Nothing else of the MCP request reaches the API (its bearer token never does).
+        if self.api.forward_headers:
+            forwarded = forwarded_headers(ctx, self.api.forward_headers)
+            taken = {name.lower() for name in headers}
+            headers.update({k: v for k, v in forwarded.items() if k not in taken})
         if prepared.cookies:
             headers["Cookie"] = "; ".join(prepared.cookies)
         if operation.response == "application/json":

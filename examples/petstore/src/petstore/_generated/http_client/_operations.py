@@ -161,6 +161,9 @@ class Api:
     deadline: float = 30.0  # seconds for a whole call: every try, every wait
     auth: Mapping[str, Scheme] = field(default_factory=dict)
     security: tuple[tuple[str, ...], ...] = ()
+    forward_headers: Sequence[str] = ()
+    """Headers of the MCP client's HTTP request sent on to the API (a per-user credential);
+    the client's `Authorization` never is (`runtime._context.forwarded_headers`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, Literal
 import anyio
 import anyio.lowlevel
 import mcp_types as types
+from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.message import ServerMessageMetadata
@@ -78,6 +79,55 @@ class Elicitation(Generic[OutputT]):
         return self.action == "accept"
 
 
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who called, as the bearer token of the request says (servers with `[server.auth]`,
+    over HTTP): `ctx.principal`. Two callers are the same principal when their issuer,
+    subject and client id are."""
+
+    subject: str | None
+    """The token's `sub`: the user (or, with no user, the client) it was issued to."""
+    issuer: str | None
+    """The token's `iss`: `subject` is unique only within it."""
+    client_id: str
+    """The OAuth client the token was issued to (`client_id` or `azp`; "" if it names none)."""
+    scopes: frozenset[str]
+    claims: Mapping[str, Any]
+    """All the token's claims (a JWT's payload, an introspection answer)."""
+
+
+def _principal() -> Principal | None:
+    token = get_access_token()
+    if token is None:
+        return None
+    claims = token.claims or {}
+    issuer = claims.get("iss")
+    return Principal(
+        subject=token.subject,
+        issuer=str(issuer) if issuer is not None else None,
+        client_id=token.client_id,
+        scopes=frozenset(token.scopes),
+        claims=claims,
+    )
+
+
+# Headers of the MCP request that never go on to an API, whatever a spec lists: the
+# client's credentials for this server (the spec refuses them too, at load).
+NEVER_FORWARDED = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def forwarded_headers(ctx: Context[Any], names: Iterable[str]) -> dict[str, str]:
+    """The headers named (lower case) of the HTTP request that brought `ctx`'s call: what a
+    spec's `[http] forward_headers` sends on to the API. None over stdio."""
+    request = ctx._request.request
+    headers = getattr(request, "headers", None)
+    if headers is None:
+        return {}
+    return {
+        name: headers[name] for name in names if name not in NEVER_FORWARDED and name in headers
+    }
+
+
 class Inputs:
     """Answers the client gave so far in a multi-round call, and the handler's own state."""
 
@@ -129,6 +179,7 @@ class Context(Generic[StateT]):
         "_inputs",
         "_last_progress",
         "_pending_logs",
+        "_principal",
         "_progress_sent_at",
         "_request",
         "_task",
@@ -153,6 +204,8 @@ class Context(Generic[StateT]):
             None if mode is None or isinstance(mode, Detacher) else mode
         )
         self._detacher: Detacher | None = mode if isinstance(mode, Detacher) else None
+        # Taken now: the request's token is not in the context a task runs on in.
+        self._principal = _principal()
 
     @property
     def request_id(self) -> str | int | None:
@@ -169,6 +222,12 @@ class Context(Generic[StateT]):
         """What the server's lifespan set up at start-up (None without a lifespan)."""
         state: StateT = self._request.lifespan_context
         return state
+
+    @property
+    def principal(self) -> Principal | None:
+        """Who called: the bearer token's subject, issuer, client, scopes and claims.
+        None over stdio, and over HTTP when the server declares no authorization."""
+        return self._principal
 
     @property
     def server(self) -> ServerHandle:

@@ -3,10 +3,13 @@
 # ruff: noqa: TID251 (the runtime is where the SDK is imported)
 from __future__ import annotations
 
+import argparse
+import contextlib
 import socket
 import sys
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 import uvicorn
@@ -14,7 +17,7 @@ from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -29,6 +32,38 @@ from ._types import logger
 # After the shutdown grace, how long the answers of the calls it stopped get to go out:
 # they are written within milliseconds; this bounds a client that reads slowly.
 _ANSWER_TIME = 1.0
+
+
+class ResourceGuard(Protocol):
+    """Inbound authorization, configured (`_auth.ResourceServer`, vendored only into
+    servers that declare it)."""
+
+    def routes(self) -> list[Route]:
+        """What it serves besides the MCP endpoint (its Protected Resource Metadata)."""
+        ...
+
+    def protect(self, app: Any) -> Any:
+        """The MCP endpoint `app`, behind the token check."""
+        ...
+
+    def describe(self) -> str:
+        """Who may call, for the announcement."""
+        ...
+
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Entered while the server serves."""
+        ...
+
+
+class DeclaredAuth(Protocol):
+    """Inbound authorization as a spec declares it (`_auth.Authorization`): the command
+    line's `--auth-*` options, and the `ResourceGuard` they configure."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser, env_prefix: str) -> None: ...
+
+    def configure(
+        self, options: argparse.Namespace, env_prefix: str, environ: Mapping[str, str]
+    ) -> ResourceGuard: ...
 
 
 @dataclass(frozen=True)
@@ -50,6 +85,8 @@ class HttpOptions:
     """Origins (`https://app.example.com`, `http://name:*`) browser pages may call from."""
     env_prefix: str = ""
     """`<PACKAGE>_`, of the environment variables that extend the two lists."""
+    auth: ResourceGuard | None = None
+    """Who may call (a bearer token's issuer, audience, scopes); None: whoever reaches it."""
 
 
 async def serve_http(server: Server[Any], options: HttpOptions) -> None:
@@ -62,6 +99,21 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
     allowed origin if a browser sends them (`HostGuard`), wherever it binds. A signal
     drains it: calls in flight get `shutdown_grace` seconds, then an error answer.
     """
+    front, calls, manager = http_app(server, options)
+    config = uvicorn.Config(
+        front,
+        host=options.host,
+        port=options.port,
+        log_level="warning",
+        lifespan="on",
+        # Once drained, what still holds a connection open is cut after this long.
+        timeout_graceful_shutdown=2,
+    )
+    await _Uvicorn(config, f"{server.name} MCP server", options, calls, manager).serve()
+
+
+def http_app(server: Server[Any], options: HttpOptions) -> tuple[Any, Calls, SessionManager]:
+    """The ASGI app `serve_http` serves, the calls it follows, its session manager."""
     calls = Calls()
     server.middleware.append(Stoppable(calls))
     log = MemoryEventStore()
@@ -76,22 +128,26 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
         # without a port: HostGuard checks them in front of everything, wherever it binds.
         security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
-    # What `Server.streamable_http_app` builds, with this manager in it.
-    app = Starlette(
-        routes=[Route(options.path, endpoint=StreamableHTTPASGIApp(manager))],
-        lifespan=lambda _: manager.run(),
-    )
+    # What `Server.streamable_http_app` builds, with this manager in it (and, when the
+    # spec declares authorization, the SDK's bearer token check, as it wires it).
+    endpoint: Any = StreamableHTTPASGIApp(manager)
+    routes: list[BaseRoute] = []
+    auth = options.auth
+    if auth is not None:
+        endpoint = auth.protect(endpoint)
+        routes.extend(auth.routes())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if auth is not None:
+                await stack.enter_async_context(auth.running())
+            await stack.enter_async_context(manager.run())
+            yield
+
+    app = Starlette(routes=[Route(options.path, endpoint=endpoint), *routes], lifespan=lifespan)
     front = HostGuard(Exchanges(app, calls), options.allowed_hosts, options.allowed_origins)
-    config = uvicorn.Config(
-        front,
-        host=options.host,
-        port=options.port,
-        log_level="warning",
-        lifespan="on",
-        # Once drained, what still holds a connection open is cut after this long.
-        timeout_graceful_shutdown=2,
-    )
-    await _Uvicorn(config, f"{server.name} MCP server", options, calls, manager).serve()
+    return front, calls, manager
 
 
 class _Uvicorn(uvicorn.Server):
@@ -176,7 +232,10 @@ def _announcement(what: str, options: HttpOptions, port: int) -> str:
     host = f"[{options.host}]" if ":" in options.host else options.host
     lines = [f"{what} running on http://{host}:{port}{options.path} (SIGINT or SIGTERM stops it)"]
     beyond = not is_loopback(options.host)
-    if beyond:
+    if options.auth is not None:
+        where = f"It listens beyond this machine's loopback ({options.host}); " if beyond else ""
+        lines.append(f"{where}Authorization: {options.auth.describe()}.")
+    elif beyond:
         lines.append(
             f"WARNING: it listens beyond this machine's loopback ({options.host}): whoever "
             "can reach it can call every tool, and there is no authorization. Bind to "
