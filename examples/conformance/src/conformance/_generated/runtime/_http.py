@@ -24,6 +24,7 @@ from ._event_store import MemoryEventStore
 from ._host_guard import HostGuard, is_loopback
 from ._http_calls import Calls, Exchanges, SessionEvents, Stoppable
 from ._sdk_internals import SessionManager
+from ._state import State
 from ._types import logger
 
 # After the shutdown grace, how long the answers of the calls it stopped get to go out:
@@ -50,6 +51,8 @@ class HttpOptions:
     """Origins (`https://app.example.com`, `http://name:*`) browser pages may call from."""
     env_prefix: str = ""
     """`<PACKAGE>_`, of the environment variables that extend the two lists."""
+    state: State | None = None
+    """Where the event streams are kept (`--state-url`); None: in this process."""
 
 
 async def serve_http(server: Server[Any], options: HttpOptions) -> None:
@@ -64,7 +67,7 @@ async def serve_http(server: Server[Any], options: HttpOptions) -> None:
     """
     calls = Calls()
     server.middleware.append(Stoppable(calls))
-    log = MemoryEventStore()
+    log = options.state.event_log() if options.state is not None else MemoryEventStore()
     manager = SessionManager(
         server,
         lambda: SessionEvents(log, calls),
