@@ -56,15 +56,11 @@ class ServerHandle:
         self._subscribers: dict[str, weakref.WeakSet[Any]] = {}
         # 2025-era connections seen so far, for list-change notifications.
         self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
-        if state.shared:
-            state.receive(self._heard)
+        state.receive(self._heard)
 
     async def resource_updated(self, uri: str) -> None:
         """Notify the subscribers of `uri` that its content changed."""
-        if self.state.shared:
-            await self.state.publish({"updated": uri})
-        else:
-            await self._updated(uri)
+        await self.state.publish({"updated": uri})
 
     async def _heard(self, notice: dict[str, Any]) -> None:
         """A notice of any replica (this one's too): this replica tells its clients."""
@@ -92,10 +88,7 @@ class ServerHandle:
         await self._list_changed("resources")
 
     async def _list_changed(self, which: str) -> None:
-        if self.state.shared:
-            await self.state.publish({"changed": which})
-        else:
-            await self._tell_list_changed(*_LIST_CHANGES[which])
+        await self.state.publish({"changed": which})
 
     async def _tell_list_changed(self, method: str, event: ServerEvent) -> None:
         for connection in list(self._connections):

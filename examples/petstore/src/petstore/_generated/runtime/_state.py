@@ -82,12 +82,6 @@ class State(ABC):
     def receive(self, receiver: Receiver) -> None:
         """Hand every notice published, by any replica, to `receiver`."""
 
-    @property
-    @abstractmethod
-    def shared(self) -> bool:
-        """Whether other processes see this state: notices then come back through the
-        store, and a replica must not also deliver its own at once."""
-
     @abstractmethod
     def tasks(self) -> SharedTasks | None:
         """Where tasks live beyond this process; None: only in it."""
@@ -118,10 +112,6 @@ class MemoryState(State):
 
     def receive(self, receiver: Receiver) -> None:
         self._receivers.append(receiver)
-
-    @property
-    def shared(self) -> bool:
-        return False
 
     def tasks(self) -> SharedTasks | None:
         return None
