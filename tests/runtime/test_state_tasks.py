@@ -126,3 +126,25 @@ async def test_another_principal_is_told_a_task_does_not_exist(redis_url: str) -
     assert refused.value.error.message == f"Unknown taskId: {created.task_id}"
     assert done["result"]["content"][0]["text"] == "echo mine (task True)"
     assert again["status"] == "completed"
+
+
+async def test_a_cancel_through_another_replica_wins_over_a_later_finish(redis_url: str) -> None:
+    gate = Gate()
+
+    async def held(ctx: Context[Any], args: Mapping[str, Any]) -> str:
+        await gate.opened.wait()
+        return "finished"
+
+    b_state = replica(redis_url)
+    a = build(tool("held", held, task_support="optional"), tasks=Tasks(), state=replica(redis_url))
+    async with Client(a, mode=MODERN, extensions=[TasksClient()]) as on_a, b_state.running():
+        created = await start_task(on_a, "held", {})
+        found = await b_state.tasks().load(created.task_id)
+        assert found is not None
+        # Replica B settles the cancel in the store; A finishes before it hears of it.
+        cancelled = {**found[1], "status": "cancelled"}
+        assert await b_state.tasks().save(created.task_id, found[0], cancelled, 0)
+        gate.opened.set()
+        await poll(on_a, created.task_id, "cancelled")
+        seen_in_store = await b_state.tasks().load(created.task_id)
+    assert seen_in_store is not None and seen_in_store[1]["status"] == "cancelled"
