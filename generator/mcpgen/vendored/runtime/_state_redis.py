@@ -186,7 +186,16 @@ class RedisState(State):
         # A client per run, in the loop it serves (a server may be run again, as tests do).
         self.redis = redis.Redis.from_url(self.url)
         self._scripts()
-        await self.redis.ping()  # a wrong --state-url fails the start, not the first call
+        try:
+            await self.redis.ping()  # a wrong --state-url fails the start, not the first call
+        except redis.RedisError as error:
+            where = (
+                self.redis.connection_pool.connection_kwargs
+            )  # not the URL: it may hold a password
+            raise RuntimeError(
+                f"the shared state (--state-url) at {where.get('host')}:{where.get('port')} "
+                f"does not answer: {error}"
+            ) from None
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(self.notices, self.commands)
         try:
