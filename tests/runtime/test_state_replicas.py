@@ -22,6 +22,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from runtime_support import MODERN, TasksClient, start_task, task_request
 from server_process import HttpServer, serve_http
+from test_tasks import poll
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -108,7 +109,7 @@ async def test_a_task_started_on_one_replica_is_polled_answered_and_cancelled_on
         Client(b.url, mode=MODERN, extensions=[TasksClient()]) as on_b,
     ):
         created = await start_task(on_a, "export_archive", {"seconds": 0.2})
-        asking = await poll(on_b, created.task_id, "input_required")
+        asking = await poll(on_b, created.task_id, "input_required", timeout=10)
         ((key, request),) = asking["inputRequests"].items()
         answer = {"action": "accept", "content": {"with_tags": False}}
         await task_request(
@@ -195,13 +196,3 @@ async def test_a_2025_session_is_answered_404_by_a_replica_that_does_not_have_it
         )
     assert opened.status_code == 200
     assert elsewhere.status_code == 404
-
-
-async def poll(client: Client, task_id: str, until: str, timeout: float = 10) -> dict[str, Any]:
-    """`tasks/get` until the task's status is `until`."""
-    with anyio.fail_after(timeout):
-        while True:
-            task = await task_request(client.session, "tasks/get", task_id)
-            if task["status"] == until:
-                return task
-            await anyio.sleep(0.05)  # polling the task, bounded by fail_after
