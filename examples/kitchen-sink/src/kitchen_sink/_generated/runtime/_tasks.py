@@ -387,12 +387,15 @@ class Tasks:
                 self._shared.release(task.task_id)
                 return  # past its lifetime: forgotten everywhere
         if not await self._shared.save(task.task_id, task.owner, task.detailed(), left):
+            # Final in the store already (cancelled through another replica): so it is here
+            # too, whatever this replica had made of it since.
             self._shared.release(task.task_id)
-            if not task.terminal:
-                found = await self._shared.load(task.task_id)
-                task.status = found[1]["status"] if found is not None else "cancelled"
-                task.pending.clear()
-                task.scope.cancel()
+            found = await self._shared.load(task.task_id)
+            stored: dict[str, Any] = found[1] if found is not None else {"status": "cancelled"}
+            task.status = stored["status"]
+            task.result, task.error = stored.get("result"), stored.get("error")
+            task.pending.clear()
+            task.scope.cancel()
 
     async def _run(self, task: _Task, body: Body, handle: TaskHandle) -> None:
         with task.scope:
