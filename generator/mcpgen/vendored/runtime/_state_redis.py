@@ -379,9 +379,10 @@ class RedisLimiter(Limiter):
             yield
             return
         while not await self._state.take_slot(self._slot_key, cap, name):
-            if anyio.current_time() + _SLOT_POLL > deadline:
+            left = deadline - anyio.current_time()
+            if left <= 0:  # waited all of `max_wait` (a last try at its end), as in memory
                 raise ToolBusy(self.what, 1.0)
-            await anyio.sleep(_SLOT_POLL)
+            await anyio.sleep(min(_SLOT_POLL, left))
         held = (self._slot_key, name)
         self._state.held[held] = None
         try:
