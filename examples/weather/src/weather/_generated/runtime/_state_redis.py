@@ -153,6 +153,7 @@ class RedisState(State):
         self._events: list[tuple[list[str], list[str | int | bytes]]] = []
         self._events_queued: anyio.Event | None = None
         self._writing: anyio.Lock | None = None
+        self._runs = 0  # servers running on this state now (`running`)
         self._scripts()
         self._tasks = RedisTasks(self)
 
@@ -187,15 +188,34 @@ class RedisState(State):
 
     @asynccontextmanager
     async def _running(self) -> AsyncIterator[None]:
+        # One connection and one listener however often the server runs at once (a server
+        # object served to several in-process clients runs its lifespan for each): a second
+        # listener would deliver every notice twice. The first run keeps them until the last
+        # one ends.
+        self._runs += 1
+        try:
+            if self._runs > 1:
+                yield
+                return
+            async with self._connected():
+                try:
+                    yield
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        while self._runs > 1:
+                            await anyio.sleep(0.05)  # the other runs end with their servers
+        finally:
+            self._runs -= 1
+
+    @asynccontextmanager
+    async def _connected(self) -> AsyncIterator[None]:
         # A client per run, in the loop it serves (a server may be run again, as tests do).
         self.redis = redis.Redis.from_url(self.url)
         self._scripts()
         try:
             await self.redis.ping()  # a wrong --state-url fails the start, not the first call
         except redis.RedisError as error:
-            where = (
-                self.redis.connection_pool.connection_kwargs
-            )  # not the URL: it may hold a password
+            where = self.redis.connection_pool.connection_kwargs  # not the URL: its password
             raise RuntimeError(
                 f"the shared state (--state-url) at {where.get('host')}:{where.get('port')} "
                 f"does not answer: {error}"
@@ -379,9 +399,10 @@ class RedisLimiter(Limiter):
             yield
             return
         while not await self._state.take_slot(self._slot_key, cap, name):
-            if anyio.current_time() + _SLOT_POLL > deadline:
+            left = deadline - anyio.current_time()
+            if left <= 0:  # waited all of `max_wait` (a last try at its end), as in memory
                 raise ToolBusy(self.what, 1.0)
-            await anyio.sleep(_SLOT_POLL)
+            await anyio.sleep(min(_SLOT_POLL, left))
         held = (self._slot_key, name)
         self._state.held[held] = None
         try:
