@@ -37,6 +37,8 @@ EVENT_TTL_MS = 600_000
 MAX_STREAM_EVENTS = 1_000
 # How often a call waiting for a concurrency slot asks again (a wait is at most `max_wait`).
 _SLOT_POLL = 0.05
+# How long appended events wait to be written together (a replay writes them at once).
+_WRITE_DELAY = 0.01
 _TERMINAL = ("completed", "failed", "cancelled")
 
 _NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
@@ -284,6 +286,9 @@ class RedisState(State):
         assert self._events_queued is not None
         while True:
             await self._events_queued.wait()
+            # A call appends its events a few ms apart (priming, then its answer): waiting
+            # this long writes them, and those of the calls around it, in one round trip.
+            await anyio.sleep(_WRITE_DELAY)
             self._events_queued = anyio.Event()
             await self.write_events()
 
