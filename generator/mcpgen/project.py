@@ -30,7 +30,7 @@ import jinja2.ext
 from mcpgen import __version__
 from mcpgen.diagnostics import SpecError
 from mcpgen.names import to_package_name, words
-from mcpgen.pyproject import dependency_lines, tool_tables
+from mcpgen.pyproject import dependency_lines, optional_dependencies, tool_tables
 from mcpgen.render import _toml_string
 
 # The question of copier.yml that names a spec file to start from.
@@ -232,6 +232,7 @@ class ProjectExtension(jinja2.ext.Extension):
         environment.filters["mcpgen_shell"] = shlex.quote
         environment.globals["mcpgen_runtime_dependencies"] = dependency_lines
         environment.globals["mcpgen_tool_tables"] = tool_tables
+        environment.globals["mcpgen_optional_dependencies"] = optional_dependencies
         environment.globals["mcpgen_installed"] = installed_generator_source()
         # Template versions before `mcpgen_requirement` pinned this; `copier update` renders
         # the version a project was made with, so it must still find it.

@@ -37,6 +37,16 @@ RUNTIME_DEPENDENCIES: tuple[tuple[str, str | None], ...] = (
     ("uvicorn>=0.31.1,<1", "serves streamable HTTP (`--transport http`)"),
 )
 
+# What only some runs of a server import: {extra: (requirement, why)}. The runtime imports
+# each only when asked to (`--state-url` loads redis).
+RUNTIME_EXTRAS: dict[str, tuple[str, str]] = {
+    "redis": (
+        "redis>=5,<9",
+        "`--state-url`: replicas share their state in Redis (redis-py, asyncio)",
+    ),
+}
+_TEST_EXTRA = ("pytest>=8", "anyio>=4.9", "mypy>=1.15", "ruff>=0.15", "types-jsonschema")
+
 _TOOL_TABLES = """\
 [tool.ruff]
 line-length = 100
@@ -68,6 +78,17 @@ def dependency_lines(indent: str = "    ") -> str:
         if why is not None:
             lines.append(f"{indent}# {why}")
         lines.append(f'{indent}"{requirement}",')
+    return "\n".join(lines)
+
+
+def optional_dependencies() -> str:
+    """The body of `[project.optional-dependencies]`: the runtime's extras, and `test` (which
+    type-checks the whole runtime, so it installs them too)."""
+    lines: list[str] = []
+    for extra, (requirement, why) in RUNTIME_EXTRAS.items():
+        lines += [f"# {why}", f'{extra} = ["{requirement}"]']
+    test = [*_TEST_EXTRA, *(requirement for requirement, _ in RUNTIME_EXTRAS.values())]
+    lines.append("test = [" + ", ".join(f'"{item}"' for item in test) + "]")
     return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ from mcpgen import templates_dir
 from mcpgen.ir import SpecIR, ToolIR
 from mcpgen.literals import docstring, py_literal
 from mcpgen.names import package_version, to_class_name
-from mcpgen.pyproject import dependency_lines, tool_tables
+from mcpgen.pyproject import dependency_lines, optional_dependencies, tool_tables
 
 
 class Owner(Enum):
@@ -189,6 +189,7 @@ def environment() -> jinja2.Environment:
     env.filters["class_name"] = to_class_name
     env.globals["runtime_dependencies"] = dependency_lines
     env.globals["tool_tables"] = tool_tables
+    env.globals["optional_dependencies"] = optional_dependencies
     return env
 
 
@@ -265,7 +266,7 @@ def vendored_modules(ir: SpecIR) -> list[str]:
     return [
         module
         for module in vendored_sources()
-        if not (module == "runtime/_tasks.py" and not uses_tasks(ir))
+        if not (module.startswith("runtime/_tasks") and not uses_tasks(ir))
         and not (module.startswith("http_client/") and not uses_http(ir))
         and not (module.startswith("runtime/_auth") and ir.server.auth is None)
     ]

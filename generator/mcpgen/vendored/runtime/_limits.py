@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Literal
 
 import anyio
 
-from ._definitions import Limits
 from ._errors import ToolBusy
 
 
-class Limiter:
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Concurrency and rate limits of one tool, or of every tool call of the server."""
+
+    max_concurrency: int | None = None
+    rate_limit: tuple[int, float] | None = None  # (calls, per seconds)
+    when_busy: Literal["wait", "reject"] = "wait"
+    max_wait: float = 30.0
+
+
+class Limiter(ABC):
     """Admits calls under one `Limits`: a concurrency cap and a sliding-window rate."""
 
     def __init__(self, what: str, limits: Limits) -> None:
         self.what = what
         self.limits = limits
+
+    @abstractmethod
+    def admit(self) -> AbstractAsyncContextManager[None]:
+        """Hold a place under the limits for the call run inside; ToolBusy when none is
+        free in time (at once, or within `max_wait` when the limits say to wait)."""
+
+
+class MemoryLimiter(Limiter):
+    """The limits of one process: a semaphore and the times of the recent calls."""
+
+    def __init__(self, what: str, limits: Limits) -> None:
+        super().__init__(what, limits)
         self._slots = anyio.Semaphore(limits.max_concurrency) if limits.max_concurrency else None
         self._recent: deque[float] = deque()
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from mcp.server.context import HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp_types import InputRequest
+
+if TYPE_CHECKING:  # the state's modules import the handlers' definitions, which import this
+    from ._state import State
 
 TaskSupport = Literal["forbidden", "optional", "required"]
 TaskStarts = Literal["at_once", "at_detach"]
@@ -54,9 +57,13 @@ class TaskRunner(Protocol):
     """Where tool calls run as tasks: `_tasks.Tasks`."""
 
     def install(
-        self, server: Server[Any], support: Mapping[str, TaskSupport], bus: Any | None
+        self,
+        server: Server[Any],
+        support: Mapping[str, TaskSupport],
+        bus: Any | None,
+        state: State,
     ) -> None:
-        """Register the extension's methods on `server`."""
+        """Register the extension's methods on `server`; tasks live in `state`."""
         ...
 
     def running(self) -> AbstractAsyncContextManager[None]:

@@ -8,6 +8,10 @@ that gates them, and the server lifespan, which owns the task group tasks run in
 live in its request). `tasks/result` and `tasks/list` are gone from the extension: the SDK
 answers them -32601. Tasks are a 2026-07-28 feature: on older connections a task tool runs
 as a plain call (or, if it requires a task, is refused with -32021).
+
+A task runs where it started; with shared state (`_state`) its record is in the store too,
+so any replica answers `tasks/get`, and hands `tasks/update` and `tasks/cancel` to the
+replica that runs it. A task is its caller's: another principal is told it does not exist.
 """
 
 # ruff: noqa: TID251 (the runtime is where the SDK is imported)
@@ -30,11 +34,12 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 from mcp.shared.inbound import MCP_NAME_HEADER, decode_header_value
-from mcp.shared.subscriptions import SUBSCRIPTION_ID_META_KEY, event_matches, event_to_notification
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._state import SharedTasks, State, caller
 from ._tasking import Body, Detacher, TaskSupport
+from ._tasks_listen import Listener, ListenWithTasks
 
 _tasks_logger = logging.getLogger("mcpgen.tasks")
 
@@ -70,6 +75,8 @@ class _Task:
     task_id: str
     ttl_ms: int | None
     poll_interval_ms: int | None
+    owner: str = ""
+    """Who started it (`_state.caller`): only they may read, answer or cancel it."""
     created_at: str = field(default_factory=_now)
     last_updated_at: str = ""
     started: float = field(default_factory=time.monotonic)
@@ -156,13 +163,6 @@ class _TaskUpdateParams(types.RequestParams):
     input_responses: dict[str, Any] = Field(default_factory=dict)
 
 
-class _Notification(BaseModel):
-    """A notification the SDK has no type for (the session only dumps what it sends)."""
-
-    method: str
-    params: dict[str, Any] | None = None
-
-
 def _client_declares_tasks(ctx: ServerRequestContext[Any, Any]) -> bool:
     """Whether this request's client said it speaks the extension (asked per request)."""
     params = ctx.params if isinstance(ctx.params, Mapping) else {}
@@ -199,17 +199,27 @@ class Tasks:
         self.sweep_interval = sweep_interval
         self._tasks: dict[str, _Task] = {}
         self._group: anyio.abc.TaskGroup | None = None
-        self._listeners: list[Callable[[_Task], None]] = []
+        self._listeners: list[Listener] = []
         self._keys = itertools.count(1)
         self._support: dict[str, TaskSupport] = {}
+        self._shared: SharedTasks | None = None
 
     # -- wiring --------------------------------------------------------------------------
 
     def install(
-        self, server: Server[Any], support: Mapping[str, TaskSupport], bus: Any | None
+        self,
+        server: Server[Any],
+        support: Mapping[str, TaskSupport],
+        bus: Any | None,
+        state: State,
     ) -> None:
-        """Register the extension's methods, its gate, and its listen stream on `server`."""
+        """Register the extension's methods, its gate, and its listen stream on `server`;
+        with shared state, the store every replica reads and commands the tasks through."""
         self._support = dict(support)
+        self._shared = state.tasks()
+        if self._shared is not None:
+            self._shared.on_command(self._commanded)
+            state.receive(self._heard)
         server.extensions[TASKS_EXTENSION] = {}
         server.middleware.append(self._gate)
         server.add_request_handler("tasks/get", _TaskIdParams, self._get)
@@ -218,7 +228,7 @@ class Tasks:
         server.add_request_handler(
             "subscriptions/listen",
             types.SubscriptionsListenRequestParams,
-            _ListenWithTasks(self, bus),
+            ListenWithTasks(self.listen, bus),
         )
 
     @asynccontextmanager
@@ -290,13 +300,15 @@ class Tasks:
             return None
         if self._group is None:
             raise MCPError(types.INTERNAL_ERROR, "tasks are not running")
+        owner = caller()
         if starts == "at_once":
-            task = self._new()
+            task = self._new(owner)
+            await self._share(task)  # readable everywhere before the client hears of it
             self._group.start_soon(self._run, task, body, TaskHandle(self, task))
             return task.created()
-        return await self._run_until_detached(body)
+        return await self._run_until_detached(body, owner)
 
-    async def _run_until_detached(self, body: Body) -> HandlerResult:
+    async def _run_until_detached(self, body: Body, owner: str) -> HandlerResult:
         """Run the handler where it can outlive this request; answer when it detaches.
 
         Until then the call is an ordinary request: a finished handler answers with its
@@ -311,7 +323,7 @@ class Tasks:
         scope = anyio.CancelScope()
 
         def detach() -> TaskHandle:
-            task = self._new()
+            task = self._new(owner)
             task.scope = scope
             detached.append(task)
             answered.set()
@@ -345,6 +357,7 @@ class Tasks:
                 scope.cancel()  # the client gave up on the call before it became a task
             raise
         if detached:
+            await self._share(detached[0])
             return detached[0].created()
         if failure:
             raise failure[0]
@@ -352,10 +365,37 @@ class Tasks:
             raise MCPError(types.INTERNAL_ERROR, "the call ended without an answer")
         return outcome[0]
 
-    def _new(self) -> _Task:
-        task = _Task(secrets.token_urlsafe(16), self.ttl_ms, self.poll_interval_ms)
+    def _new(self, owner: str) -> _Task:
+        task = _Task(secrets.token_urlsafe(16), self.ttl_ms, self.poll_interval_ms, owner)
         self._tasks[task.task_id] = task  # readable before the client hears of it
+        if self._shared is not None:
+            self._shared.hold(task.task_id)
         return task
+
+    async def _share(self, task: _Task) -> None:
+        """Write the task's record to the shared store (if any); adopt what a replica made
+        of it first (a cancel through another replica wins over a later finish here)."""
+        if self._shared is None:
+            return
+        if task.terminal:
+            self._shared.release(task.task_id)
+        # The record lives as long as the task: `ttl_ms` from its start, not from this write.
+        left = 0
+        if task.ttl_ms is not None:
+            left = task.ttl_ms - int((time.monotonic() - task.started) * 1000)
+            if left <= 0:
+                self._shared.release(task.task_id)
+                return  # past its lifetime: forgotten everywhere
+        if not await self._shared.save(task.task_id, task.owner, task.detailed(), left):
+            # Final in the store already (cancelled through another replica): so it is here
+            # too, whatever this replica had made of it since.
+            self._shared.release(task.task_id)
+            found = await self._shared.load(task.task_id)
+            stored: dict[str, Any] = found[1] if found is not None else {"status": "cancelled"}
+            task.status = stored["status"]
+            task.result, task.error = stored.get("result"), stored.get("error")
+            task.pending.clear()
+            task.scope.cancel()
 
     async def _run(self, task: _Task, body: Body, handle: TaskHandle) -> None:
         with task.scope:
@@ -400,8 +440,29 @@ class Tasks:
 
     async def _touch(self, task: _Task) -> None:
         task.last_updated_at = _now()
-        for listener in list(self._listeners):
-            listener(task)
+        if self._shared is not None:
+            await self._share(task)  # the listeners hear of it from the store, everywhere
+        elif self._listeners:
+            record = task.detailed()
+            for listener in list(self._listeners):
+                listener(task.owner, record)
+
+    async def _heard(self, notice: dict[str, Any]) -> None:
+        """A task's change, saved by any replica: told to this replica's listeners."""
+        record = notice.get("task")
+        if isinstance(record, dict):
+            for listener in list(self._listeners):
+                listener(str(notice.get("owner", "")), record)
+
+    async def _commanded(self, task_id: str, command: dict[str, Any]) -> None:
+        """`tasks/update` or `tasks/cancel` through another replica, for a task run here."""
+        task = self._tasks.get(task_id)
+        if task is None:
+            return  # another replica's
+        if command.get("kind") == "cancel":
+            await self._cancel_here(task)
+        else:
+            await self._answer(task, command.get("inputResponses") or {})
 
     # -- input inside a task ---------------------------------------------------------------
 
@@ -421,23 +482,39 @@ class Tasks:
 
     # -- the extension's methods ---------------------------------------------------------
 
-    def _find(self, task_id: str) -> _Task:
+    async def _find(self, task_id: str) -> _Task | tuple[str, dict[str, Any]]:
+        """The task if it runs here, else its (owner, record) in the shared store; a task
+        of another caller is as unknown as one that never was."""
         task = self._tasks.get(task_id)
-        if task is None or task.expired(time.monotonic()):
-            raise MCPError(types.INVALID_PARAMS, f"Unknown taskId: {task_id}")
-        return task
+        if task is not None and not task.expired(time.monotonic()):
+            if task.owner == caller():
+                return task
+        elif task is None and self._shared is not None:
+            found = await self._shared.load(task_id)
+            if found is not None and found[0] == caller():
+                return found
+        raise MCPError(types.INVALID_PARAMS, f"Unknown taskId: {task_id}")
 
     async def _get(
         self, ctx: ServerRequestContext[Any, Any], params: _TaskIdParams
     ) -> dict[str, Any]:
-        return self._find(params.task_id).detailed()
+        task = await self._find(params.task_id)
+        return task.detailed() if isinstance(task, _Task) else task[1]
 
     async def _update(
         self, ctx: ServerRequestContext[Any, Any], params: _TaskUpdateParams
     ) -> dict[str, Any]:
-        task = self._find(params.task_id)
+        task = await self._find(params.task_id)
+        if isinstance(task, _Task):
+            await self._answer(task, params.input_responses)
+        elif self._shared is not None:
+            command = {"kind": "update", "inputResponses": params.input_responses}
+            await self._shared.send(params.task_id, command)
+        return {}
+
+    async def _answer(self, task: _Task, responses: Mapping[str, Any]) -> None:
         answered = False
-        for key, response in params.input_responses.items():
+        for key, response in responses.items():
             pending = task.pending.pop(key, None)
             if pending is None:
                 continue  # not (or no longer) asked: ignored, as the extension says
@@ -446,16 +523,27 @@ class Tasks:
             answered = True
         if answered and not task.pending and task.status == "input_required":
             await self._settle(task, "working")
-        return {}
 
     async def _cancel(
         self, ctx: ServerRequestContext[Any, Any], params: _TaskIdParams
     ) -> dict[str, Any]:
-        task = self._find(params.task_id)
+        task = await self._find(params.task_id)
+        if isinstance(task, _Task):
+            await self._cancel_here(task)
+        elif self._shared is not None and task[1]["status"] not in _TERMINAL:
+            owner, record = task
+            record = {**record, "status": "cancelled", "lastUpdatedAt": _now()}
+            record.pop("inputRequests", None)
+            # Settled in the store before the client hears back; then the replica running
+            # it stops it (one that finished first keeps its result).
+            if await self._shared.save(params.task_id, owner, record, 0):
+                await self._shared.send(params.task_id, {"kind": "cancel"})
+        return {}
+
+    async def _cancel_here(self, task: _Task) -> None:
         if not task.terminal:
             await self._settle(task, "cancelled")  # settled before the client hears back
             task.scope.cancel()
-        return {}
 
     # -- lifetime ------------------------------------------------------------------------
 
@@ -467,84 +555,9 @@ class Tasks:
                 if task.expired(now):
                     task.scope.cancel()
                     del self._tasks[task_id]
+                    if self._shared is not None:
+                        self._shared.release(task_id)
 
-    def listen(self, listener: Callable[[_Task], None]) -> Callable[[], None]:
+    def listen(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
-
-
-class _ListenWithTasks:
-    """`subscriptions/listen` with the extension's `notifications/tasks` for `taskIds`.
-
-    Everything else (list changes, resource updates) comes from the server's bus, as with
-    the SDK's own listen handler.
-    """
-
-    def __init__(self, tasks: Tasks, bus: Any | None, max_buffered: int = 1024) -> None:
-        self.tasks = tasks
-        self.bus = bus
-        self.max_buffered = max_buffered
-
-    async def __call__(
-        self,
-        ctx: ServerRequestContext[Any, Any],
-        params: types.SubscriptionsListenRequestParams,
-    ) -> types.SubscriptionsListenResult:
-        subscription = ctx.request_id
-        if subscription is None:
-            raise MCPError(types.INVALID_REQUEST, "subscriptions/listen requires a request id")
-        asked = params.notifications
-        task_ids = (asked.model_extra or {}).get("taskIds")
-        watched = frozenset(task_ids) if isinstance(task_ids, list) else None
-        served = self.bus is not None
-        honored = types.SubscriptionFilter(
-            tools_list_changed=True if asked.tools_list_changed and served else None,
-            prompts_list_changed=True if asked.prompts_list_changed and served else None,
-            resources_list_changed=True if asked.resources_list_changed and served else None,
-            resource_subscriptions=list(asked.resource_subscriptions)
-            if asked.resource_subscriptions and served
-            else None,
-            **({"taskIds": sorted(watched)} if watched is not None else {}),
-        )
-        uris = frozenset(honored.resource_subscriptions or ())
-        meta: dict[str, Any] = {SUBSCRIPTION_ID_META_KEY: subscription}
-        send, receive = anyio.create_memory_object_stream[Any](self.max_buffered)
-
-        def push(item: Any) -> None:
-            try:
-                send.send_nowait(item)
-            except (anyio.WouldBlock, anyio.ClosedResourceError):
-                send.close()  # a reader that fell behind loses its stream, and re-listens
-
-        def on_task(task: _Task) -> None:
-            if watched is not None and task.task_id in watched:
-                push(
-                    _Notification(
-                        method="notifications/tasks", params={**task.detailed(), "_meta": meta}
-                    )
-                )
-
-        def on_event(event: Any) -> None:
-            if event_matches(honored, uris, event):
-                push(event_to_notification(event, meta))
-
-        stops = [self.tasks.listen(on_task)]
-        if self.bus is not None:
-            stops.append(self.bus.subscribe(on_event))
-        try:
-            await ctx.session.send_notification(
-                types.SubscriptionsAcknowledgedNotification(
-                    params=types.SubscriptionsAcknowledgedNotificationParams(
-                        notifications=honored, _meta=meta
-                    )
-                ),
-                related_request_id=subscription,
-            )
-            async for item in receive:
-                await ctx.session.send_notification(item, related_request_id=subscription)
-        finally:
-            for stop in stops:
-                stop()
-            send.close()
-            receive.close()
-        return types.SubscriptionsListenResult(_meta=meta)

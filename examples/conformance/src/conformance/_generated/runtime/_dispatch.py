@@ -119,7 +119,8 @@ class Dispatcher:
         # The generator orders templates most specific first, so the first match wins.
         self.templates = list(templates)
         self.prompts = {p.name: p for p in prompts}
-        self.server_limiter = Limiter("the server", limits) if limits is not None else None
+        self._limiter = handle.state.limiter
+        self.server_limiter = self._limiter("the server", limits) if limits is not None else None
         self.limiters: dict[str, Limiter] = {}  # of the tools that have limits, once bound
         self._tool_definitions = list(tools)
         self._wire_tools: dict[str, list[dict[str, Any]]] = {}  # per protocol version
@@ -216,7 +217,7 @@ class Dispatcher:
                 for name, binding in bindings.items():
                     self.tools[name].binding = binding
                     if binding.limits is not None:
-                        self.limiters[name] = Limiter(f"tool {name!r}", binding.limits)
+                        self.limiters[name] = self._limiter(f"tool {name!r}", binding.limits)
             if tool.binding is None:
                 raise RuntimeError(f"bind_tools did not bind the tool {tool.name!r}")
             return tool.binding

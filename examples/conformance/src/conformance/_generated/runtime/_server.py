@@ -19,6 +19,7 @@ from ._context import install_log_bridge, set_log_level
 from ._definitions import BindTools, Lifespan, Limits, Prompt, Resource, ResourceTemplate
 from ._dispatch import Dispatcher
 from ._handle import ServerHandle, ServerInfo
+from ._state import State, configured_state
 from ._tasking import TaskRunner
 
 
@@ -59,13 +60,16 @@ def build_sdk_server(
     lifespan: Lifespan | None = None,
     log_namespace: str | None = None,
     tasks: TaskRunner | None = None,
+    state: State | None = None,
 ) -> Server[Any]:
     """Build the SDK server; only the capabilities the spec uses are registered.
 
     `log_namespace` names the logger whose records (and its children's) are bridged to
-    the client of the request that logs them.
+    the client of the request that logs them. `state` keeps what outlives a request
+    (by default the command line's `--state-url`, else this process's memory).
     """
-    handle = ServerHandle(info)
+    kept = state if state is not None else configured_state()
+    handle = ServerHandle(info, kept)
     dispatcher = Dispatcher(
         handle, tools, bind_tools, resources, resource_templates, prompts, limits, tasks
     )
@@ -82,7 +86,10 @@ def build_sdk_server(
     @asynccontextmanager
     async def server_lifespan(_: Server[Any]) -> AsyncIterator[Any]:
         try:
-            async with tasks.running() if tasks is not None else nullcontext():
+            async with (
+                kept.running(),
+                tasks.running() if tasks is not None else nullcontext(),
+            ):
                 if lifespan is None:
                     yield None
                 else:
@@ -128,9 +135,11 @@ def build_sdk_server(
     if tasks is not None:
         # First, so its middleware is outermost: it sees `tools/list` as the boundary makes it.
         tasks.install(
-            server, {t.name: t.task_support for t in dispatcher.tools.values()}, handle.bus
+            server, {t.name: t.task_support for t in dispatcher.tools.values()}, handle.bus, kept
         )
-    server.middleware.append(Boundary(info.name, dispatcher.wire_tools if tools else None))
+    server.middleware.append(
+        Boundary(info.name, dispatcher.wire_tools if tools else None, kept.security)
+    )
     if log_namespace is not None:
         install_log_bridge(log_namespace)
     return server

@@ -24,18 +24,20 @@ class Boundary:
     answers an unexpected exception on 2025-era connections with code 0 and `str(exc)`;
     MCPError and the SDK's own params ValidationError already map correctly.
     Both ways, on the methods that can ask for input: `requestState` goes to the client and
-    comes back, so the SDK's boundary seals it (AES-GCM, a key per process) and verifies
-    it: a client can neither read nor forge what the shim carries between rounds. Out, on
+    comes back, so the SDK's boundary seals it (AES-GCM) and verifies
+    it: a client can neither read nor forge what the shim carries between rounds. The key
+    is the state's (`_state`): one per process, or the ring every replica shares. Out, on
     `tools/list`: the tools go into the envelope the SDK made (see `sieve_tools`). One
     middleware rather than two, as each layer costs every request a call.
     """
 
     def __init__(
-        self, server_name: str, wire_tools: Callable[[str], list[dict[str, Any]]] | None
+        self,
+        server_name: str,
+        wire_tools: Callable[[str], list[dict[str, Any]]] | None,
+        security: RequestStateSecurity,
     ) -> None:
-        self._state = RequestStateBoundary(
-            RequestStateSecurity.ephemeral(), default_audience=server_name
-        )
+        self._state = RequestStateBoundary(security, default_audience=server_name)
         self._wire_tools = wire_tools
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: Any) -> Any:

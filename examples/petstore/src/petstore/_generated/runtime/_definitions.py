@@ -19,19 +19,10 @@ from mcp.shared.uri_template import UriTemplate
 
 from ._context import Context
 from ._handle import ServerHandle
+from ._limits import Limits as Limits  # defined with what enforces it; declared here
 from ._schema import SchemaCheck
 from ._tasking import TaskSupport
 from ._types import INVALID_PARAMS, ModelT, PromptReturn, ResourceReturn
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Concurrency and rate limits of one tool, or of every tool call of the server."""
-
-    max_concurrency: int | None = None
-    rate_limit: tuple[int, float] | None = None  # (calls, per seconds)
-    when_busy: Literal["wait", "reject"] = "wait"
-    max_wait: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp.server.context import ServerRequestContext
@@ -23,6 +23,9 @@ from mcp.server.subscriptions import (
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from ._sdk_internals import connection_of
+
+if TYPE_CHECKING:  # the state's modules import the handlers' definitions, which import this
+    from ._state import State
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +45,31 @@ class ServerHandle:
 
     `resource_updated(uri)` tells every client subscribed to `uri` that it changed: 2025-era
     clients that called `resources/subscribe`, and 2026-07-28 clients listening with
-    `subscriptions/listen`.
+    `subscriptions/listen`. With shared state, the clients of every replica: the notice
+    goes through the state, and each replica tells its own clients.
     """
 
-    def __init__(self, info: ServerInfo) -> None:
+    def __init__(self, info: ServerInfo, state: State) -> None:
         self.info = info
+        self.state = state
         self.bus = InMemorySubscriptionBus()
         self._subscribers: dict[str, weakref.WeakSet[Any]] = {}
         # 2025-era connections seen so far, for list-change notifications.
         self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        state.receive(self._heard)
 
     async def resource_updated(self, uri: str) -> None:
         """Notify the subscribers of `uri` that its content changed."""
+        await self.state.publish({"updated": uri})
+
+    async def _heard(self, notice: dict[str, Any]) -> None:
+        """A notice of any replica (this one's too): this replica tells its clients."""
+        if "updated" in notice:
+            await self._updated(str(notice["updated"]))
+        elif notice.get("changed") in _LIST_CHANGES:
+            await self._tell_list_changed(*_LIST_CHANGES[notice["changed"]])
+
+    async def _updated(self, uri: str) -> None:
         for connection in list(self._subscribers.get(uri, ())):
             if not await _send_quietly(connection.send_resource_updated(uri)):
                 self._subscribers[uri].discard(connection)
@@ -61,17 +77,20 @@ class ServerHandle:
 
     async def tools_changed(self) -> None:
         """Tell every client that the tool list changed."""
-        await self._list_changed("send_tool_list_changed", ToolsListChanged())
+        await self._list_changed("tools")
 
     async def prompts_changed(self) -> None:
         """Tell every client that the prompt list changed."""
-        await self._list_changed("send_prompt_list_changed", PromptsListChanged())
+        await self._list_changed("prompts")
 
     async def resources_changed(self) -> None:
         """Tell every client that the resource list changed."""
-        await self._list_changed("send_resource_list_changed", ResourcesListChanged())
+        await self._list_changed("resources")
 
-    async def _list_changed(self, method: str, event: ServerEvent) -> None:
+    async def _list_changed(self, which: str) -> None:
+        await self.state.publish({"changed": which})
+
+    async def _tell_list_changed(self, method: str, event: ServerEvent) -> None:
         for connection in list(self._connections):
             if not await _send_quietly(getattr(connection, method)()):
                 self._connections.discard(connection)
@@ -92,6 +111,14 @@ class ServerHandle:
             subscribers.discard(connection)
             if not subscribers:
                 del self._subscribers[uri]
+
+
+# Which list changed: how a 2025-era connection is told, and the 2026-07-28 listeners' event.
+_LIST_CHANGES: dict[str, tuple[str, ServerEvent]] = {
+    "tools": ("send_tool_list_changed", ToolsListChanged()),
+    "prompts": ("send_prompt_list_changed", PromptsListChanged()),
+    "resources": ("send_resource_list_changed", ResourcesListChanged()),
+}
 
 
 async def _send_quietly(sending: Awaitable[None]) -> bool:

@@ -17,7 +17,9 @@ leading underscore), one concern each; the generated modules of the package (`se
 - `_definitions`: tools, resources, templates and prompts as a server declares them
 - `_dispatch`, `_streaming`, `_limits`, `_boundary`, `_sieve`: serving a request
 - `_handle`: the running server, for notifications outside a request
-- `_tasking`, `_tasks`: calls that run as tasks (`_tasks` only in servers that use them)
+- `_tasking`, `_tasks`, `_tasks_listen`: calls that run as tasks (`_tasks*` only in servers
+  that use them)
+- `_state`, `_state_redis`: cross-request state, in memory or shared by replicas in Redis
 - `_event_store`, `_http_calls`, `_host_guard`, `_http`: serving streamable HTTP
 - `_auth`, `_auth_tokens`: bearer tokens over HTTP (only in servers that declare `[server.auth]`)
 - `_cli`: `python -m <package>`

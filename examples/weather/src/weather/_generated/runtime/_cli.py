@@ -17,6 +17,7 @@ from mcp.server.lowlevel import Server
 
 from ._host_guard import host_and_port, parse_origin
 from ._http import DeclaredAuth, HttpOptions, ResourceGuard, serve_http
+from ._state import MAKE_A_KEY, MemoryState, State, sealing_keys, using_state
 from ._types import NumberT
 
 
@@ -26,6 +27,31 @@ async def serve_stdio(server: Server[Any]) -> None:
 
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
+
+
+def open_state(url: str | None, env_prefix: str, namespace: str) -> State:
+    """The state the server keeps: in the Redis at `url`, else in this process's memory.
+
+    Replicas share what they seal only under a shared key: without one a confirmation
+    answered through another replica would be refused, so shared state refuses to start.
+    """
+    variable = f"{env_prefix}STATE_KEY"
+    keys = sealing_keys(os.environ.get(variable, ""))
+    if url and not keys:
+        raise ValueError(
+            f"--state-url needs {variable}, the key every replica seals requestState with "
+            f"(the same on each): make one with {MAKE_A_KEY}"
+        )
+    try:
+        if not url:
+            return MemoryState(keys)
+        from ._state_redis import RedisState  # only a server run with --state-url loads redis
+
+        return RedisState(url, keys, namespace)
+    except ImportError as error:
+        raise ValueError(f"--state-url needs the `redis` extra of the package ({error})") from None
+    except (TypeError, ValueError) as error:  # a key too short, a URL Redis does not read
+        raise ValueError(f"--state-url / {variable}: {error}") from None
 
 
 def _number(
@@ -151,6 +177,18 @@ def run(
         help="HTTP: an origin browser pages may call from, besides loopback ones (repeatable; "
         f"also {env_prefix}ALLOWED_ORIGINS, comma-separated)",
     )
+    # Shared state: what replicas of the server keep together (one block: the state's).
+    parser.add_argument(
+        "--state-url",
+        default=os.environ.get(f"{env_prefix}STATE_URL") or None,
+        metavar="URL",
+        help="keep tasks, resumable event streams, subscriptions and limits in the Redis at "
+        "URL (redis://host:port/db), shared by every replica of this server (needs the "
+        f"package's `redis` extra; also {env_prefix}STATE_URL). Every replica must have the "
+        f"same {env_prefix}STATE_KEY, the key requestState is sealed with (comma-separated: "
+        f"the first seals, all unseal); make one with: {MAKE_A_KEY} (default: this process's "
+        "memory)",
+    )
     parser.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -178,9 +216,14 @@ def run(
                 allowed[kind].append(parse(value))
             except argparse.ArgumentTypeError as error:
                 parser.error(f"{variable}: {error}")
+    try:
+        state = open_state(options.state_url, env_prefix, name)
+    except ValueError as error:
+        parser.error(str(error))
     # stdout belongs to the protocol on stdio: the server's own log goes to stderr.
     logging.basicConfig(level=options.log_level, stream=sys.stderr)
-    server = build()
+    with using_state(state):
+        server = build()
     # What start-up made lives as long as the process: frozen, it is left out of the
     # collector's passes from now on.
     gc.freeze()
@@ -199,6 +242,7 @@ def run(
                 allowed_origins=tuple(allowed["ORIGINS"]),
                 env_prefix=env_prefix,
                 auth=guard,
+                state=state,
             )
             anyio.run(serve_http, server, http)
         else:
