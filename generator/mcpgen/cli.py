@@ -270,14 +270,22 @@ def _warn_about_handlers(misfits: Sequence[Sequence[str]]) -> None:
 
 
 def _warn_about_dependencies(root: Path) -> None:
-    from mcpgen.pyproject import undeclared
+    from mcpgen.pyproject import undeclared, undeclared_extras
 
-    missing = undeclared(root / "pyproject.toml")
+    pyproject = root / "pyproject.toml"
+    missing = undeclared(pyproject)
     if missing:
         listed = ", ".join(f'"{line}"' for line in missing)
         click.echo(
             "warning: pyproject.toml does not declare what the generated runtime imports; "
             f"add to [project] dependencies: {listed}",
+            err=True,
+        )
+    extras = undeclared_extras(pyproject)
+    if extras:
+        click.echo(
+            "warning: pyproject.toml lacks the runtime's extras (the Dockerfile installs "
+            f"them); add to [project.optional-dependencies]: {'; '.join(extras)}",
             err=True,
         )
 

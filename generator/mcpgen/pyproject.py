@@ -106,6 +106,24 @@ def _name(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", found.group(1)).lower() if found else ""
 
 
+def _project_table(pyproject: Path) -> dict[str, object]:
+    """The `[project]` table of `pyproject`; empty when the file is missing or not TOML."""
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    project = data.get("project")
+    return project if isinstance(project, dict) else {}
+
+
+def _names(listed: object) -> set[str]:
+    return (
+        {_name(item) for item in listed if isinstance(item, str)}
+        if isinstance(listed, list)
+        else set()
+    )
+
+
 def undeclared(pyproject: Path) -> list[str]:
     """The runtime's dependencies that a project's pyproject.toml does not name.
 
@@ -113,12 +131,24 @@ def undeclared(pyproject: Path) -> list[str]:
     it was made with, while the runtime mcpgen vendors now may import more (jsonschema-rs,
     which `mcp` does not bring). Nothing when there is no readable `[project] dependencies`.
     """
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return []
-    listed = data.get("project", {}).get("dependencies")
+    listed = _project_table(pyproject).get("dependencies")
     if not isinstance(listed, list):
         return []
-    named = {_name(item) for item in listed if isinstance(item, str)}
+    named = _names(listed)
     return [line for line, _ in RUNTIME_DEPENDENCIES if _name(line) not in named]
+
+
+def undeclared_extras(pyproject: Path) -> list[str]:
+    """The runtime's extras (as `name = ["requirement"]` lines) that a project's readable
+    pyproject.toml lacks, or declares without their package: the shipped Dockerfile installs
+    `.[redis]`, and pip only warns of an extra a project does not have."""
+    project = _project_table(pyproject)
+    if not project:
+        return []
+    extras = project.get("optional-dependencies")
+    declared = extras if isinstance(extras, dict) else {}
+    return [
+        f'{extra} = ["{requirement}"]'
+        for extra, (requirement, _) in RUNTIME_EXTRAS.items()
+        if _name(requirement) not in _names(declared.get(extra))
+    ]

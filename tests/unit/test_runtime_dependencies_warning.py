@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mcpgen.cli import main as mcpgen_cli
-from mcpgen.pyproject import RUNTIME_DEPENDENCIES, undeclared
+from mcpgen.pyproject import RUNTIME_DEPENDENCIES, RUNTIME_EXTRAS, undeclared, undeclared_extras
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "specs" / "weather.toml"
@@ -68,3 +68,40 @@ def test_undeclared_reads_names_as_pip_does(tmp_path: Path) -> None:
     pyproject.write_text("not toml [", encoding="utf-8")
     assert undeclared(pyproject) == []
     assert undeclared(tmp_path / "missing.toml") == []
+
+
+def test_undeclared_extras_names_the_runtimes_extras_a_project_lacks(tmp_path: Path) -> None:
+    """A project made before `--state-url` has no `redis` extra: its Dockerfile's
+    `pip install '.[redis]'` only warns, and the replicas then refuse to start."""
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\ndependencies = ["mcp"]\n', encoding="utf-8")
+    assert undeclared_extras(pyproject) == [
+        f'{extra} = ["{requirement}"]' for extra, (requirement, _) in RUNTIME_EXTRAS.items()
+    ]
+    pyproject.write_text(
+        '[project]\ndependencies = ["mcp"]\n[project.optional-dependencies]\n'
+        'redis = ["Redis>=5"]\n',
+        encoding="utf-8",
+    )
+    assert undeclared_extras(pyproject) == []
+    # An extra of that name that does not bring the package is not the runtime's extra.
+    pyproject.write_text(
+        '[project]\ndependencies = ["mcp"]\n[project.optional-dependencies]\nredis = []\n',
+        encoding="utf-8",
+    )
+    assert undeclared_extras(pyproject) == ['redis = ["redis>=5,<9"]']
+    pyproject.write_text("not toml [", encoding="utf-8")
+    assert undeclared_extras(pyproject) == []
+
+
+@pytest.mark.slow
+def test_an_older_pyproject_is_told_to_add_the_redis_extra(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    generate(root)
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    start = text.index("[project.optional-dependencies]")
+    end = text.index("test = [", start)
+    pyproject.write_text(text[:start] + "[project.optional-dependencies]\n" + text[end:])
+    output = generate(root)
+    assert "add to [project.optional-dependencies]: redis = [" in output
