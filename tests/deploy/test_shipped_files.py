@@ -173,7 +173,7 @@ def test_the_readmes_first_step_makes_the_env_file(tmp_path: Path) -> None:
     (make_key,), *_ = shell_blocks(deploying())
     subprocess.run(["sh", "-c", make_key], cwd=tmp_path, check=True, timeout=30)
     text = (tmp_path / ENV_FILE).read_text()
-    assert re.fullmatch(r"CONFORMANCE_STATE_KEY=[A-Za-z0-9_-]{43}\n", text), text
+    assert re.fullmatch(r"CONFORMANCE_STATE_KEY=[0-9a-f]{64}\n", text), text
 
 
 async def _call_while_stopped(server: HttpServer) -> str:
