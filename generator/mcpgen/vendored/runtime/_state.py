@@ -1,11 +1,17 @@
 """Cross-request state, behind one interface: in this process (the default), or shared by
 every replica of a server (`--state-url`: `_state_redis.RedisState`).
 
-What outlives one request lives here: the event log that resumes HTTP streams, the tasks
+What outlives one request, where any replica may be asked for it, lives here: the tasks
 other requests poll, answer and cancel, the notices every listener hears (resource
 updates, list changes, task changes), the limits every call is admitted under, and the
 key that seals `requestState`. `MemoryState` is what one process always had, at the same
 cost; the rest of the runtime asks the state for each piece and never knows which it got.
+
+A 2025-era session's event streams are not here: the SDK keeps the session itself (its
+transport, its open streams) in the process that opened it, so only that process can
+resume its streams, and every request of the session must reach it (sticky routing,
+README "Deploying"). Its log stays beside it, in memory (`_http.serve_http`); in Redis it
+cost 1.30-1.46x the CPU of a 2025-era call (bench_state.py) and could serve no one else.
 """
 
 # ruff: noqa: TID251 (the runtime is where the SDK is imported)
@@ -22,7 +28,6 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import principal_components
 from mcp.server.request_state import RequestStateSecurity
 
-from ._event_store import EventLog, MemoryEventStore
 from ._limits import Limiter, Limits, MemoryLimiter
 
 Receiver = Callable[[dict[str, Any]], Awaitable[None]]
@@ -67,10 +72,6 @@ class State(ABC):
     """How `requestState` is sealed: a key per process, or the replicas' shared ring."""
 
     @abstractmethod
-    def event_log(self) -> EventLog:
-        """The log that resumes HTTP event streams."""
-
-    @abstractmethod
     def limiter(self, what: str, limits: Limits) -> Limiter:
         """What admits calls under `limits` (named `what` in a busy answer)."""
 
@@ -99,9 +100,6 @@ class MemoryState(State):
             RequestStateSecurity(keys=list(keys)) if keys else RequestStateSecurity.ephemeral()
         )
         self._receivers: list[Receiver] = []
-
-    def event_log(self) -> EventLog:
-        return MemoryEventStore()
 
     def limiter(self, what: str, limits: Limits) -> Limiter:
         return MemoryLimiter(what, limits)

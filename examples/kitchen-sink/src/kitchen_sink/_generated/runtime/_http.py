@@ -27,7 +27,6 @@ from ._event_store import MemoryEventStore
 from ._host_guard import HostGuard, is_loopback
 from ._http_calls import Calls, Exchanges, SessionEvents, Stoppable
 from ._sdk_internals import SessionManager
-from ._state import State
 from ._types import logger
 
 # After the shutdown grace, how long the answers of the calls it stopped get to go out:
@@ -88,8 +87,6 @@ class HttpOptions:
     """`<PACKAGE>_`, of the environment variables that extend the two lists."""
     auth: ResourceGuard | None = None
     """Who may call (a bearer token's issuer, audience, scopes); None: whoever reaches it."""
-    state: State | None = None
-    """Where the event streams are kept (`--state-url`); None: in this process."""
 
 
 async def serve_http(server: Server[Any], options: HttpOptions) -> None:
@@ -119,7 +116,7 @@ def http_app(server: Server[Any], options: HttpOptions) -> tuple[Any, Calls, Ses
     """The ASGI app `serve_http` serves, the calls it follows, its session manager."""
     calls = Calls()
     server.middleware.append(Stoppable(calls))
-    log = options.state.event_log() if options.state is not None else MemoryEventStore()
+    log = MemoryEventStore()
     manager = SessionManager(
         server,
         lambda: SessionEvents(log, calls),

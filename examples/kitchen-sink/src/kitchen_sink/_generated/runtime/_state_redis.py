@@ -22,7 +22,6 @@ import redis.asyncio as redis
 from mcp.server.request_state import RequestStateSecurity  # noqa: TID251 (the runtime)
 
 from ._errors import ToolBusy
-from ._event_store import EventLog
 from ._limits import Limiter, Limits
 from ._state import Receiver, SharedTasks, State
 
@@ -31,14 +30,8 @@ _log = logging.getLogger("mcpgen.state")
 # A replica's hold on a slot or a task lasts this long unrenewed: its death frees the slot
 # and fails the task within 6 s, for one renewal round trip every 2 s per replica.
 LEASE_MS = 6_000
-# A stream resumes for as long as the session's idle timeout keeps it (600 s by default),
-# and keeps its last 1,000 events (the memory log keeps 10,000 of all streams together).
-EVENT_TTL_MS = 600_000
-MAX_STREAM_EVENTS = 1_000
 # How often a call waiting for a concurrency slot asks again (a wait is at most `max_wait`).
 _SLOT_POLL = 0.05
-# How long appended events wait to be written together (a replay writes them at once).
-_WRITE_DELAY = 0.01
 _TERMINAL = ("completed", "failed", "cancelled")
 
 _NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
@@ -120,20 +113,6 @@ return {found[2], found[3], lost}
 )
 
 
-# KEYS: the event, its stream; ARGV: owner, stream name, event id, ms to keep, events kept,
-# and the message if there is one (none: the stream's priming event). One script rather than
-# five commands: redis-py packs and parses one.
-_APPEND = """
-redis.call('HSET', KEYS[1], 'o', ARGV[1], 's', ARGV[2])
-if ARGV[6] then redis.call('HSET', KEYS[1], 'm', ARGV[6]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-return 0
-"""
-
-
 class RedisState(State):
     """Every piece of cross-request state, in the Redis at `url`, under `namespace:`."""
 
@@ -151,10 +130,6 @@ class RedisState(State):
         self._command_receivers: list[Callable[[str, dict[str, Any]], Awaitable[None]]] = []
         # (lease set, holder): what this replica renews while it holds it.
         self.held: dict[tuple[str, str], None] = {}
-        # Events appended and not yet written (`RedisEventLog`), as (keys, args) of _APPEND.
-        self._events: list[tuple[list[str], list[str | int | bytes]]] = []
-        self._events_queued: anyio.Event | None = None
-        self._writing: anyio.Lock | None = None
         self._runs = 0  # servers running on this state now (`running`)
         self._scripts()
         self._tasks = RedisTasks(self)
@@ -165,10 +140,6 @@ class RedisState(State):
         self._renew = self.redis.register_script(_RENEW)
         self.save_task = self.redis.register_script(_SAVE_TASK)
         self.load_task = self.redis.register_script(_LOAD_TASK)
-        self.append_event = self.redis.register_script(_APPEND)
-
-    def event_log(self) -> EventLog:
-        return RedisEventLog(self)
 
     def limiter(self, what: str, limits: Limits) -> Limiter:
         return RedisLimiter(self, what, limits)
@@ -226,10 +197,8 @@ class RedisState(State):
         await pubsub.subscribe(self.notices, self.commands)
         try:
             async with anyio.create_task_group() as group:
-                self._events_queued, self._writing = anyio.Event(), anyio.Lock()
                 group.start_soon(self._hear, pubsub)
                 group.start_soon(self._renew_forever)
-                group.start_soon(self._write_events_forever)
                 try:
                     yield
                 finally:
@@ -276,98 +245,12 @@ class RedisState(State):
             except redis.RedisError as error:
                 _log.warning("could not renew the leases of this replica: %s", error)
 
-    def queue_event(self, keys: list[str], args: list[str | int | bytes]) -> None:
-        """Write an event soon, with the others queued meanwhile, in one round trip."""
-        self._events.append((keys, args))
-        if self._events_queued is not None:
-            self._events_queued.set()
-
-    async def _write_events_forever(self) -> None:
-        assert self._events_queued is not None
-        while True:
-            await self._events_queued.wait()
-            # A call appends its events a few ms apart (priming, then its answer): waiting
-            # this long writes them, and those of the calls around it, in one round trip.
-            await anyio.sleep(_WRITE_DELAY)
-            self._events_queued = anyio.Event()
-            await self.write_events()
-
-    async def write_events(self) -> None:
-        """Write the events queued so far; a replay calls it first, so it reads all that this
-        replica appended (a 2025-era session's streams are replayed where it lives)."""
-        if self._writing is None:
-            return
-        async with self._writing:
-            batch, self._events = self._events, []
-            if not batch:
-                return
-            try:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for keys, args in batch:
-                        await self.append_event(keys=keys, args=args, client=pipe)
-                    await pipe.execute()
-            except redis.RedisError as error:
-                _log.warning("lost %d events of resumable streams: %s", len(batch), error)
-
     async def take_slot(self, key: str, cap: int, holder: str) -> bool:
         return bool(await self._take_slot(keys=[key], args=[cap, holder, self.lease_ms]))
 
     async def take_rate(self, key: str, calls: int, window_ms: int, name: str) -> int:
         waited: int = await self._take_rate(keys=[key], args=[calls, window_ms, name])
         return waited
-
-
-class RedisEventLog(EventLog):
-    """Event streams in Redis: each event a hash (owner, stream, message), each stream a
-    list of its event ids; both expire `EVENT_TTL_MS` after the stream's last event.
-
-    Appends are written behind, batched: the id is made here, and a 2025-era call appends
-    two or three events, each a round trip that cost the server ~120 µs of CPU when awaited
-    one by one (bench_state.py: 1.46x the memory log's CPU per call at 1 client).
-    """
-
-    def __init__(self, state: RedisState) -> None:
-        self._state = state
-        self._prefix = state.prefix
-
-    def _stream_key(self, owner: str, stream: str) -> str:
-        return f"{self._prefix}stream:{json.dumps([owner, stream])}"
-
-    async def append(self, owner: str, stream: str, message: bytes | None) -> str:
-        event_id = os.urandom(16).hex()  # 128 random bits, as in memory
-        args: list[str | int | bytes] = [owner, stream, event_id, EVENT_TTL_MS, MAX_STREAM_EVENTS]
-        if message is not None:
-            args.append(message)
-        keys = [f"{self._prefix}event:{event_id}", self._stream_key(owner, stream)]
-        self._state.queue_event(keys, args)
-        return event_id
-
-    async def after(self, owner: str, event_id: str) -> tuple[str, list[tuple[str, bytes]]] | None:
-        await self._state.write_events()
-        writer, stream = await self._state.redis.hmget(
-            f"{self._prefix}event:{event_id}", ["o", "s"]
-        )
-        if writer is None or stream is None:
-            return None
-        if _text(writer) != owner:
-            _log.warning("refused to replay a stream to a session that does not own it")
-            return None
-        stream = _text(stream)
-        listed = await self._state.redis.lrange(self._stream_key(owner, stream), 0, -1)
-        ids = [_text(i) for i in listed]
-        if event_id not in ids:
-            return None  # trimmed: what came after it is no longer all there
-        later = ids[ids.index(event_id) + 1 :]
-        async with self._state.redis.pipeline(transaction=False) as pipe:
-            for later_id in later:
-                pipe.hget(f"{self._prefix}event:{later_id}", "m")
-            messages = await pipe.execute()
-        return stream, [(i, m) for i, m in zip(later, messages, strict=True) if m is not None]
-
-
-def _text(value: bytes | str) -> str:
-    """A Redis reply as text (replies are bytes: messages are kept as the bytes sent)."""
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class RedisLimiter(Limiter):

@@ -242,7 +242,6 @@ def run(
                 allowed_origins=tuple(allowed["ORIGINS"]),
                 env_prefix=env_prefix,
                 auth=guard,
-                state=state,
             )
             anyio.run(serve_http, server, http)
         else:
