@@ -64,6 +64,54 @@ async def test_a_task_started_on_one_replica_is_polled_and_answered_on_another(
     assert done["result"]["content"] == [{"type": "text", "text": "exported, tags False"}]
 
 
+async def test_an_answer_through_another_replica_shows_at_once_everywhere(
+    redis_url: str,
+) -> None:
+    """The conformance suite's tasks-mrtr scenarios answer one of two pending requests and
+    read the task back at once, each request through whichever replica nginx picks: the
+    answer taken must show on every replica then, not once the running one has heard of
+    it (a pub/sub round trip later; through nginx 1 run in 3 failed)."""
+    gate = Gate()
+
+    async def export(ctx: Context[Any], args: Mapping[str, Any]) -> str:
+        async with anyio.create_task_group() as group:
+            for message in ("tags?", "notes?"):
+                group.start_soon(ctx.elicit, message, Options)
+        await gate.hold()
+        return "exported"
+
+    a, b = replicas(tool("export", export, task_support="optional"), redis_url=redis_url)
+    async with (
+        Client(a, mode=MODERN, extensions=[TasksClient()]) as on_a,
+        Client(b, mode=MODERN, extensions=[TasksClient()]) as on_b,
+    ):
+        created = await start_task(on_a, "export", {})
+        with anyio.fail_after(5):
+            while (
+                len(
+                    (asking := await poll(on_b, created.task_id, "input_required"))["inputRequests"]
+                )
+                < 2
+            ):
+                await anyio.sleep(0.005)
+        first, second = sorted(asking["inputRequests"])
+        answer = {"action": "accept", "content": {"with_tags": True}}
+        await task_request(
+            on_b.session, "tasks/update", created.task_id, inputResponses={first: answer}
+        )
+        half = await task_request(on_b.session, "tasks/get", created.task_id)
+        assert half["status"] == "input_required"
+        assert sorted(half["inputRequests"]) == [second]
+        await task_request(
+            on_b.session, "tasks/update", created.task_id, inputResponses={second: answer}
+        )
+        whole = await task_request(on_b.session, "tasks/get", created.task_id)
+        assert whole["status"] == "working" and "inputRequests" not in whole
+        await gate.reached.wait()
+        gate.opened.set()
+        await poll(on_a, created.task_id, "completed")
+
+
 async def test_a_task_cancelled_on_another_replica_stops_where_it_runs(redis_url: str) -> None:
     gate = Gate()
 

@@ -508,6 +508,20 @@ class Tasks:
         if isinstance(task, _Task):
             await self._answer(task, params.input_responses)
         elif self._shared is not None:
+            owner, record = task
+            asked = record.get("inputRequests") or {}
+            left = {key: asked[key] for key in asked if key not in params.input_responses}
+            if record["status"] == "input_required" and len(left) < len(asked):
+                # Settled in the store before the client hears back, as the replica running
+                # it will settle it: a `tasks/get` through any replica right after shows the
+                # answers taken (the running replica hears of them a round trip later).
+                record = {**record, "lastUpdatedAt": _now()}
+                if left:
+                    record["inputRequests"] = left
+                else:
+                    del record["inputRequests"]
+                    record["status"] = "working"
+                await self._shared.save(params.task_id, owner, record, 0)
             command = {"kind": "update", "inputResponses": params.input_responses}
             await self._shared.send(params.task_id, command)
         return {}
