@@ -81,12 +81,17 @@ async def test_a_valid_token_gives_the_principal_the_sdk_binds_state_to(
     assert local_issuer.hits["/.well-known/oauth-authorization-server"] == 1
 
 
+# Times are seconds from when the test runs, not from when pytest collected it: a CI run
+# reached this test minutes after collection, and `nbf = collected + 120` was then past.
+_FROM_NOW = ("exp", "nbf")
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("claims", "why"),
     [
-        ({"exp": int(time.time()) - 120}, "expired"),
-        ({"nbf": int(time.time()) + 120}, "not yet valid"),
+        ({"exp": -120}, "expired"),
+        ({"nbf": 120}, "not yet valid"),
         ({"aud": "http://127.0.0.1/other"}, "audience"),
         ({"aud": None}, "aud"),
         ({"iss": "http://127.0.0.1:1"}, "issuer"),
@@ -96,6 +101,11 @@ async def test_a_valid_token_gives_the_principal_the_sdk_binds_state_to(
 async def test_claims_that_do_not_hold_refuse_the_token(
     local_issuer: Issuer, claims: dict[str, Any], why: str
 ) -> None:
+    now = int(time.time())
+    claims = {
+        name: now + value if name in _FROM_NOW and value is not None else value
+        for name, value in claims.items()
+    }
     token = local_issuer.token(AUDIENCE, **claims)
     with pytest.raises(TokenRefused, match=f"(?i){why}"):
         await verifier(local_issuer).verified(token)
