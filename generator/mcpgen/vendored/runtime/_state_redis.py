@@ -379,3 +379,13 @@ class RedisTasks(SharedTasks):
 
     def release(self, task_id: str) -> None:
         self._state.held.pop((self._leases, task_id), None)
+
+    async def forget(self, task_id: str) -> None:
+        self.release(task_id)
+        try:
+            async with self._state.redis.pipeline(transaction=True) as pipe:
+                pipe.delete(self._key(task_id))
+                pipe.zrem(self._leases, task_id)
+                await pipe.execute()
+        except redis.RedisError as error:  # the record's own expiry then forgets it
+            _log.warning("could not forget task %s past its lifetime: %s", task_id, error)
