@@ -64,6 +64,10 @@ class SharedTasks(Protocol):
         """Stop renewing it (the task is final, or gone)."""
         ...
 
+    async def forget(self, task_id: str) -> None:
+        """Delete the task everywhere (past its lifetime): no replica finds it any more."""
+        ...
+
 
 class State(ABC):
     """Every piece of cross-request state a server keeps."""

@@ -54,9 +54,9 @@ _TAKE_RATE = (
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return -1
+    redis.call('ZADD', KEYS[1], now, ARGV[3])
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return -1
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + tonumber(ARGV[2]) - now)
@@ -68,7 +68,7 @@ _RENEW = (
     _NOW
     + """
 for i, key in ipairs(KEYS) do
-  redis.call('ZADD', key, 'XX', now + tonumber(ARGV[1]), ARGV[i + 1])
+    redis.call('ZADD', key, 'XX', now + tonumber(ARGV[1]), ARGV[i + 1])
 end
 return 0
 """
@@ -83,15 +83,15 @@ _SAVE_TASK = (
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'completed' or status == 'failed' or status == 'cancelled' then return 0 end
 if ARGV[9] == 'expired' then
-  local lease = redis.call('ZSCORE', KEYS[2], ARGV[1])
-  if not status or (lease and tonumber(lease) > now) then return 0 end
+    local lease = redis.call('ZSCORE', KEYS[2], ARGV[1])
+    if not status or (lease and tonumber(lease) > now) then return 0 end
 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'owner', ARGV[3], 'record', ARGV[4])
 if tonumber(ARGV[5]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
 if tonumber(ARGV[6]) > 0 then
-  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[6]), ARGV[1])
+    redis.call('ZADD', KEYS[2], now + tonumber(ARGV[6]), ARGV[1])
 else
-  redis.call('ZREM', KEYS[2], ARGV[1])
+    redis.call('ZREM', KEYS[2], ARGV[1])
 end
 redis.call('PUBLISH', ARGV[7], ARGV[8])
 return 1
@@ -379,3 +379,13 @@ class RedisTasks(SharedTasks):
 
     def release(self, task_id: str) -> None:
         self._state.held.pop((self._leases, task_id), None)
+
+    async def forget(self, task_id: str) -> None:
+        self.release(task_id)
+        try:
+            async with self._state.redis.pipeline(transaction=True) as pipe:
+                pipe.delete(self._key(task_id))
+                pipe.zrem(self._leases, task_id)
+                await pipe.execute()
+        except redis.RedisError as error:  # the record's own expiry then forgets it
+            _log.warning("could not forget task %s past its lifetime: %s", task_id, error)

@@ -537,6 +537,8 @@ class Tasks:
             answered = True
         if answered and not task.pending and task.status == "input_required":
             await self._settle(task, "working")
+        elif answered:
+            await self._touch(task)  # fewer requests pending: what `tasks/get` shows changed
 
     async def _cancel(
         self, ctx: ServerRequestContext[Any, Any], params: _TaskIdParams
@@ -567,10 +569,12 @@ class Tasks:
             now = time.monotonic()
             for task_id, task in list(self._tasks.items()):
                 if task.expired(now):
-                    task.scope.cancel()
                     del self._tasks[task_id]
                     if self._shared is not None:
-                        self._shared.release(task_id)
+                        # Forgotten everywhere before it stops, not when the store expires
+                        # its record (timed from a save a round trip after the start).
+                        await self._shared.forget(task_id)
+                    task.scope.cancel()
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
