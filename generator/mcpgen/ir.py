@@ -60,6 +60,7 @@ class ServerIR:
     lifespan: bool
     limits: LimitsIR | None
     auth: AuthIR | None = None
+    tool_surface: str = "tools"  # "tools" | "search"
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ class ToolIR:
     path: SpecPath
     http: HttpOperationIR | None = None
     scopes: tuple[str, ...] = ()  # OAuth scopes a call needs besides the server's
+    tags: tuple[str, ...] = ()  # its toolsets: its own tags, then its operation's
 
     @property
     def user_handler(self) -> bool:

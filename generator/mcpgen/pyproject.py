@@ -38,11 +38,17 @@ RUNTIME_DEPENDENCIES: tuple[tuple[str, str | None], ...] = (
 )
 
 # What only some runs of a server import: {extra: (requirement, why)}. The runtime imports
-# each only when asked to (`--state-url` loads redis).
+# each only when asked to (`--state-url` loads redis, a first search bm25s).
 RUNTIME_EXTRAS: dict[str, tuple[str, str]] = {
     "redis": (
         "redis>=5,<9",
         "`--state-url`: replicas share their state in Redis (redis-py, asyncio)",
+    ),
+    # An extra, not a dependency: it brings numpy (~40 MB installed) to every server that
+    # would never search.
+    "search": (
+        "bm25s>=0.3,<0.4",
+        "`--tool-surface search`: ranks the operations for a search (BM25; numpy)",
     ),
 }
 _TEST_EXTRA = ("pytest>=8", "anyio>=4.9", "mypy>=1.15", "ruff>=0.15", "types-jsonschema")

@@ -241,6 +241,7 @@ def _server(resolver: Resolver) -> ServerIR:
         lifespan=section.lifespan,
         limits=limits(section),
         auth=_auth(resolver),
+        tool_surface=section.tool_surface,
     )
 
 

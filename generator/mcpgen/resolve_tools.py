@@ -272,6 +272,7 @@ def resolve_tools(resolver: Resolver, errors: Mapping[str, ErrorIR]) -> tuple[To
                 path=path,
                 http=http,
                 scopes=tuple(dict.fromkeys(tool.scopes)),
+                tags=tuple(dict.fromkeys([*tool.tags, *(tool.http.tags if tool.http else ())])),
             )
         )
     return tuple(tools)

@@ -158,6 +158,15 @@ class ServerSection(_Limits):
         ServerAuth | None,
         Field(description="Who may call the server over HTTP: OAuth bearer tokens."),
     ] = None
+    # What `tools/list` shows (issue 16): the tools, or three that search, describe and call.
+    tool_surface: Annotated[
+        Literal["tools", "search"],
+        Field(
+            description="tools: one tool per operation in `tools/list`; search: three tools "
+            "that search the operations by words, describe one and call one by name, for APIs "
+            "too big to list (needs the package's `search` extra). `--tool-surface` overrides it."
+        ),
+    ] = "tools"
 
 
 class ErrorType(_Strict):
@@ -584,6 +593,13 @@ class Tool(_Limits):
         Field(
             description="OAuth scopes a call needs besides the server's (needs `server.auth`); "
             "a token without them is answered 403 insufficient_scope."
+        ),
+    ] = Field(default_factory=list)
+    tags: Annotated[
+        list[str],
+        Field(
+            description="Toolsets the tool is in (`--toolsets` serves only some); an imported "
+            "operation's are its OpenAPI tags (`http.tags`)."
         ),
     ] = Field(default_factory=list)
 

@@ -1,0 +1,154 @@
+"""Benchmark: the search surface on GitHub's REST API (1,223 operations).
+
+GitHub's description (npm `@octokit/openapi` `generated/api.github.com.json`, which
+`npm ci --prefix tests/peers` installs) is imported and generated as a user does, and the
+server is built in this process with `tool_surface = "search"`, then spoken to through the
+SDK's own `Client`. It prints:
+
+  hit rate   of the 30 tasks of tests/fixtures/search/github_tasks.toml (written and
+             committed before the ranking), how many have an operation that does them
+             among the first 5 results of `search_operations`; each miss with what came.
+  list size  the bytes of the `tools/list` result in search mode, and tokens estimated as
+             bytes / 4 (the estimator: no tokenizer is installed; a BPE tokenizer gives
+             ~3.5-4.5 bytes a token on JSON); against the one-tool-per-operation list.
+  timings    building the server, the first `tools/list`, the first search (which makes
+             the index) and a later one.
+
+    python tests/benchmarks/bench_search.py [--document PATH] [--keep DIR]
+
+A report, not a test (tests/openapi/test_search_github.py holds the floors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import anyio
+from mcp.client import Client
+
+REPO = Path(__file__).resolve().parent.parent.parent
+GITHUB = REPO / "tests/peers/node_modules/octokit-openapi/generated/api.github.com.json"
+TASKS = REPO / "tests/fixtures/search/github_tasks.toml"
+TOP = 5
+
+sys.path.insert(0, str(REPO / "tests"))
+from http_support.imported import mcpgen
+
+
+@contextmanager
+def generated_github(document: Path, root: Path, surface: str) -> Iterator[ModuleType]:
+    """GitHub's server package, imported and generated under `root`, its spec set to `surface`."""
+    spec = root / "github.toml"
+    if not spec.exists():
+        mcpgen("import", "openapi", document, "-o", spec, "--name", "github")
+    text = spec.read_text(encoding="utf-8")
+    text = text.replace('\ntool_surface = "search"\n', "\n")
+    if surface == "search":
+        text = text.replace("\n[server]\n", '\n[server]\ntool_surface = "search"\n', 1)
+    spec.write_text(text, encoding="utf-8")
+    mcpgen("generate", spec, "-o", root / surface)
+    sys.path.insert(0, str(root / surface / "src"))
+    try:
+        yield importlib.import_module("github")
+    finally:
+        sys.path.remove(str(root / surface / "src"))
+        for module in [m for m in sys.modules if m.split(".")[0] == "github"]:
+            del sys.modules[module]
+
+
+def operation_names(spec: Path) -> dict[str, str]:
+    """operationId -> tool name, from the imported spec."""
+    tools = tomllib.loads(spec.read_text(encoding="utf-8"))["tools"]
+    return {t["http"]["operation_id"]: t["name"] for t in tools if "http" in t}
+
+
+def tasks() -> list[dict[str, Any]]:
+    listed: list[dict[str, Any]] = tomllib.loads(TASKS.read_text(encoding="utf-8"))["task"]
+    return listed
+
+
+async def search(client: Client, query: str, limit: int = TOP) -> list[str]:
+    result = await client.call_tool("search_operations", {"query": query, "limit": limit})
+    assert not result.is_error, result
+    text = result.content[0].text  # type: ignore[union-attr]
+    return [entry["name"] for entry in json.loads(text)]
+
+
+async def hit_rate(server: Any, names: dict[str, str]) -> tuple[int, list[str]]:
+    """How many tasks have a right operation in the top 5; a line for each miss."""
+    hits, misses = 0, []
+    async with Client(server) as client:
+        for task in tasks():
+            found = await search(client, task["query"])
+            wanted = {names[op] for op in task["expect"]}
+            if wanted & set(found):
+                hits += 1
+            else:
+                misses.append(f"  miss: {task['query']!r} wants {sorted(wanted)}; got {found}")
+    return hits, misses
+
+
+async def list_bytes(server: Any) -> tuple[int, float]:
+    async with Client(server) as client:
+        started = time.perf_counter()
+        listed = await client.list_tools()
+        elapsed = time.perf_counter() - started
+    tools = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in listed.tools]
+    return len(json.dumps({"tools": tools}, separators=(",", ":"))), elapsed
+
+
+async def first_searches(server: Any) -> tuple[float, float]:
+    async with Client(server) as client:
+        started = time.perf_counter()
+        await search(client, "list pull requests")
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        await search(client, "delete a webhook")
+        return first, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--document", type=Path, default=GITHUB)
+    parser.add_argument("--keep", type=Path, help="generate under DIR (reused) not a temp dir")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temp:
+        root = args.keep or Path(temp)
+        root.mkdir(parents=True, exist_ok=True)
+        for surface in ("tools", "search"):
+            with generated_github(args.document, root, surface) as package:
+                started = time.perf_counter()
+                server = package.build_server()
+                built = time.perf_counter() - started
+                size, listed = anyio.run(list_bytes, server)
+                print(
+                    f"{surface:>6}: tools/list {size:,} bytes, ~{size // 4:,} tokens (bytes/4); "
+                    f"built in {built * 1000:.0f} ms, first list {listed * 1000:.0f} ms"
+                )
+                if surface != "search":
+                    continue
+                first, later = anyio.run(first_searches, package.build_server())
+                print(
+                    f"        first search {first * 1000:.0f} ms (loads bm25s, makes the "
+                    f"index), a later one {later * 1000:.1f} ms"
+                )
+                hits, misses = anyio.run(
+                    hit_rate, package.build_server(), operation_names(root / "github.toml")
+                )
+                print(f"top-{TOP} hit rate: {hits}/{len(tasks())} ({hits / len(tasks()):.0%})")
+                print("\n".join(misses))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""The search surface and toolsets, through the SDK's `Client`, in both protocol eras."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from mcp.client import Client
+from mcp.shared.exceptions import MCPError
+from mcpgen.vendored.runtime._toolsets import Serving, ServingError, serving
+from runtime_support import ERAS, ToolDef, build, modern, text_of, tool
+
+pytestmark = pytest.mark.anyio
+
+SURFACE = ["search_operations", "describe_operation", "call_operation"]
+CALLED: list[tuple[str, dict[str, Any]]] = []
+
+
+def _recorded(name: str) -> Any:
+    async def handler(ctx: Any, args: dict[str, Any]) -> str:
+        CALLED.append((name, dict(args)))
+        return f"{name} done"
+
+    return handler
+
+
+OWNER_REPO = {
+    "type": "object",
+    "properties": {"owner": {"type": "string"}, "number": {"type": "integer"}},
+    "required": ["owner"],
+    "additionalProperties": False,
+}
+
+
+def _tools() -> list[ToolDef]:
+    made = []
+    for name, title in [
+        ("pulls_list", "List pull requests"),
+        ("pulls_merge", "Merge a pull request"),
+        ("issues_create", "Create an issue"),
+        ("gists_star", "Star a gist"),
+    ]:
+        made.append(tool(name, _recorded(name), input_schema=OWNER_REPO))
+        made[-1].definition["title"] = title
+    return made
+
+
+TAGS = {
+    "pulls_list": ("pulls",),
+    "pulls_merge": ("pulls",),
+    "issues_create": ("issues",),
+    "gists_star": ("gists",),
+}
+
+
+def _server(**options: Any) -> Any:
+    return build(*_tools(), tags=TAGS, **options)
+
+
+async def _call(client: Client, name: str, arguments: dict[str, Any]) -> Any:
+    return await client.call_tool(name, arguments)
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_search_mode_lists_three_tools_and_all_stay_callable(era: str) -> None:
+    CALLED.clear()
+    async with Client(_server(tool_surface="search"), mode=era) as client:
+        listed = await client.list_tools()
+        assert [t.name for t in listed.tools] == SURFACE
+        found = json.loads(
+            text_of(await _call(client, "search_operations", {"query": "merge pull request"}))
+        )
+        assert found[0] == {
+            "name": "pulls_merge",
+            "description": "Merge a pull request",
+            "tags": ["pulls"],
+        }
+        described = json.loads(
+            text_of(await _call(client, "describe_operation", {"name": "issues_create"}))
+        )
+        assert described["inputSchema"] == OWNER_REPO
+        assert described["tags"] == ["issues"]
+        done = await _call(
+            client, "call_operation", {"name": "pulls_list", "arguments": {"owner": "o"}}
+        )
+        assert not done.is_error and text_of(done) == "pulls_list done"
+        assert CALLED == [("pulls_list", {"owner": "o"})]
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_a_call_through_the_surface_is_checked_against_the_operations_schema(
+    era: str,
+) -> None:
+    CALLED.clear()
+    async with Client(_server(tool_surface="search"), mode=era) as client:
+        wrong = await _call(
+            client, "call_operation", {"name": "pulls_list", "arguments": {"number": "x"}}
+        )
+        direct = await _call(client, "pulls_list", {"number": "x"})
+        assert wrong.is_error and text_of(wrong) == text_of(direct)
+        assert "Invalid arguments for tool 'pulls_list'" in text_of(wrong)
+        unknown = await _call(client, "call_operation", {"name": "nope", "arguments": {}})
+        assert unknown.is_error and "Unknown operation: nope" in text_of(unknown)
+        bad = await _call(client, "search_operations", {"query": ""})
+        assert bad.is_error and "Invalid arguments for tool 'search_operations'" in text_of(bad)
+        assert CALLED == []
+
+
+async def test_no_search_without_a_shared_word() -> None:
+    async with Client(_server(tool_surface="search")) as client:
+        found = await _call(client, "search_operations", {"query": "zebra", "limit": 3})
+        assert json.loads(text_of(found)) == []
+
+
+async def test_the_command_line_chooses_the_surface_over_the_spec() -> None:
+    with serving(Serving(surface="search")):
+        server = _server()
+    async with Client(server) as client:
+        assert [t.name for t in (await client.list_tools()).tools] == SURFACE
+    with serving(Serving(surface="tools")):
+        server = _server(tool_surface="search")
+    async with Client(server) as client:
+        assert len((await client.list_tools()).tools) == 4
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_toolsets_serve_only_their_tools(era: str) -> None:
+    CALLED.clear()
+    with serving(Serving(toolsets=("pulls", "gists"))):
+        server = _server()
+    async with Client(server, mode=era) as client:
+        names = [t.name for t in (await client.list_tools()).tools]
+        assert names == ["pulls_list", "pulls_merge", "gists_star"]
+        # Not served, so unknown: a failed call on 2026-07-28, -32602 before (as any).
+        if modern(client):
+            hidden = await _call(client, "issues_create", {"owner": "o"})
+            assert hidden.is_error and text_of(hidden) == "Unknown tool: issues_create"
+        else:
+            with pytest.raises(MCPError, match="Unknown tool: issues_create"):
+                await _call(client, "issues_create", {"owner": "o"})
+        assert CALLED == []
+        done = await _call(client, "gists_star", {"owner": "o"})
+        assert text_of(done) == "gists_star done"
+
+
+async def test_toolsets_narrow_what_search_finds() -> None:
+    with serving(Serving(surface="search", toolsets=("issues",))):
+        server = _server()
+    async with Client(server) as client:
+        found = await _call(client, "search_operations", {"query": "pull request issue"})
+        assert [entry["name"] for entry in json.loads(text_of(found))] == ["issues_create"]
+
+
+def test_an_unknown_toolset_is_a_start_up_error_naming_the_known_ones() -> None:
+    with serving(Serving(toolsets=("pulls", "wiki"))), pytest.raises(ServingError) as raised:
+        _server()
+    assert str(raised.value) == (
+        "unknown toolset 'wiki'; the server's toolsets (its tools' tags): gists, issues, pulls"
+    )
+
+
+def test_a_tool_named_as_the_surfaces_is_a_start_up_error() -> None:
+    clashing = tool("call_operation", _recorded("x"))
+    with pytest.raises(ServingError, match="call_operation"):
+        build(clashing, tool_surface="search")
