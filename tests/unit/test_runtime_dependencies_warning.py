@@ -80,7 +80,7 @@ def test_undeclared_extras_names_the_runtimes_extras_a_project_lacks(tmp_path: P
     ]
     pyproject.write_text(
         '[project]\ndependencies = ["mcp"]\n[project.optional-dependencies]\n'
-        'redis = ["Redis>=5"]\n',
+        'redis = ["Redis>=5"]\nsearch = ["bm25s"]\n',
         encoding="utf-8",
     )
     assert undeclared_extras(pyproject) == []
@@ -89,7 +89,10 @@ def test_undeclared_extras_names_the_runtimes_extras_a_project_lacks(tmp_path: P
         '[project]\ndependencies = ["mcp"]\n[project.optional-dependencies]\nredis = []\n',
         encoding="utf-8",
     )
-    assert undeclared_extras(pyproject) == ['redis = ["redis>=5,<9"]']
+    assert undeclared_extras(pyproject) == [
+        'redis = ["redis>=5,<9"]',
+        f'search = ["{RUNTIME_EXTRAS["search"][0]}"]',
+    ]
     pyproject.write_text("not toml [", encoding="utf-8")
     assert undeclared_extras(pyproject) == []
 
