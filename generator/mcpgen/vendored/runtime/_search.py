@@ -184,8 +184,8 @@ class SearchSurface:
         return [self._entry(self._names[i]) for i in ranked[:limit]]
 
     def _make_index(self) -> Any:
-        import bm25s  # type: ignore[import-untyped]
-        from bm25s.stopwords import STOPWORDS_EN  # type: ignore[import-untyped]
+        import bm25s  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        from bm25s.stopwords import STOPWORDS_EN  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
         stop = frozenset(STOPWORDS_EN)
         index = bm25s.BM25()
