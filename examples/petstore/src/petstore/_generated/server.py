@@ -29,6 +29,21 @@ INFO = ServerInfo(
     website_url=None,
 )
 
+# The toolsets each tool is in (its tags): `--toolsets` serves only some.
+TAGS: dict[str, tuple[str, ...]] = {
+    "findPetsByStatus": ("pet",),
+    "findPetsByTags": ("pet",),
+    "getPetById": ("pet",),
+    "addPet": ("pet",),
+    "updatePet": ("pet",),
+    "updatePetWithForm": ("pet",),
+    "deletePet": ("pet",),
+    "uploadFile": ("pet",),
+    "getInventory": ("store",),
+    "getUserByName": ("user",),
+    "logoutUser": ("user",),
+}
+
 
 def build_server() -> SdkServer:
     """A new server instance; each call builds fresh state (one per test, say)."""
@@ -37,6 +52,7 @@ def build_server() -> SdkServer:
         log_namespace="petstore",
         tools=load_tools(__package__),
         bind_tools=bind_tools,
+        tags=TAGS,
     )
 
 

@@ -38,15 +38,15 @@ from ._errors import (
     NOT_IMPLEMENTED_META,
     DeclaredError,
     InputRequired,
-    ToolTimeout,
     log_incident,
 )
 from ._handle import ServerHandle
+from ._invoking import invoke
 from ._json import pydantic_errors, to_json
 from ._limits import Limiter
 from ._sdk_internals import connection_of
+from ._search import SearchSurface
 from ._sieve import NO_TOOLS, sieve_tools
-from ._streaming import StreamRelay
 from ._tasking import Detacher, RunningTask, TaskRunner
 from ._types import (
     INTERNAL_ERROR,
@@ -108,10 +108,13 @@ class Dispatcher:
         prompts: Sequence[Prompt[Any]],
         limits: Limits | None,
         tasks: TaskRunner | None,
+        surface: SearchSurface | None = None,
     ) -> None:
         self.handle = handle
         self.tasks = tasks
         self.tools = {tool.name: tool for tool in map(Tool, tools)}
+        # Search mode: `tools/list` shows the surface's tools; all of `tools` stay callable.
+        self.surface = surface
         self.binder = ToolBinder(self.tools)
         self._bind_tools = bind_tools
         self._binding: anyio.Lock | None = None  # made in the loop that first binds
@@ -122,7 +125,7 @@ class Dispatcher:
         self._limiter = handle.state.limiter
         self.server_limiter = self._limiter("the server", limits) if limits is not None else None
         self.limiters: dict[str, Limiter] = {}  # of the tools that have limits, once bound
-        self._tool_definitions = list(tools)
+        self._tool_definitions = list(surface.definitions if surface is not None else tools)
         self._wire_tools: dict[str, list[dict[str, Any]]] = {}  # per protocol version
         self._resource_list = types.ListResourcesResult(
             resources=[r.definition() for r in resources]
@@ -214,8 +217,8 @@ class Dispatcher:
                 if self._bind_tools is None:
                     raise RuntimeError("the server has tools but no bind_tools")
                 bindings = await anyio.to_thread.run_sync(self._bind_tools, self.binder)
-                for name, binding in bindings.items():
-                    self.tools[name].binding = binding
+                for name in self.tools.keys() & bindings.keys():  # not unserved toolsets'
+                    binding = self.tools[name].binding = bindings[name]
                     if binding.limits is not None:
                         self.limiters[name] = self._limiter(f"tool {name!r}", binding.limits)
             if tool.binding is None:
@@ -224,11 +227,18 @@ class Dispatcher:
 
     def tool_input_schema(self, name: str) -> Mapping[str, Any] | None:
         tool = self.tools.get(name)
+        if tool is None and self.surface is not None:
+            tool = self.surface.tools.get(name)
         return dict(tool.input_schema) if tool is not None else None
 
     async def call_tool(
         self, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> HandlerResult:
+        if self.surface is not None:
+            routed = await self.surface.route(params)
+            if isinstance(routed, types.CallToolResult):
+                return routed
+            params = routed  # `call_operation`: the operation's own call, from here on
         tool = self.tools.get(params.name)
         if tool is None:
             # -32602 up to 2025-11-25; 2026-07-28 clients (and the conformance suite) expect
@@ -279,14 +289,14 @@ class Dispatcher:
         try:
             if self.server_limiter is None and tool.name not in self.limiters:
                 value = await self._run(
-                    ctx, params, lambda context: _invoke(tool.name, binding, context, args), mode
+                    ctx, params, lambda context: invoke(tool.name, binding, context, args), mode
                 )
             else:
                 async with self._admit(tool):
                     value = await self._run(
                         ctx,
                         params,
-                        lambda context: _invoke(tool.name, binding, context, args),
+                        lambda context: invoke(tool.name, binding, context, args),
                         mode,
                     )
         except DeclaredError as error:
@@ -546,35 +556,6 @@ class Dispatcher:
             raise MCPError(
                 INTERNAL_ERROR, f"Internal error (reference {log_incident(what)})"
             ) from None
-
-
-def _invoke(
-    name: str, binding: Binding[Any], context: Context[Any], args: Arguments
-) -> Awaitable[Any]:
-    """The handler's call; the plain case is the handler's own coroutine, with no wrapper."""
-    if binding.timeout is None and not binding.stream:
-        return binding.handler(context, args)  # type: ignore[no-any-return]
-    return _invoke_with_care(name, binding, context, args)
-
-
-async def _invoke_with_care(
-    name: str, binding: Binding[Any], context: Context[Any], args: Arguments
-) -> Any:
-    if binding.timeout is None:
-        return await _produce(binding, context, args)
-    with anyio.move_on_after(binding.timeout) as scope:
-        value = await _produce(binding, context, args)
-    # A handler that stopped because `ctx.cancelled` said the deadline passed returns
-    # before its scope is cancelled: it timed out all the same.
-    if scope.cancelled_caught or anyio.current_time() >= scope.deadline:
-        raise ToolTimeout(name, binding.timeout)
-    return value
-
-
-async def _produce(binding: Binding[Any], context: Context[Any], args: Arguments) -> Any:
-    if not binding.stream:
-        return await binding.handler(context, args)
-    return await StreamRelay(context).drain(binding.handler(context, args))
 
 
 _RESULT_TYPES: dict[str, type[BaseModel]] = {

@@ -19,8 +19,10 @@ from ._context import install_log_bridge, set_log_level
 from ._definitions import BindTools, Lifespan, Limits, Prompt, Resource, ResourceTemplate
 from ._dispatch import Dispatcher
 from ._handle import ServerHandle, ServerInfo
+from ._search import CALL, SearchSurface
 from ._state import State, configured_state
 from ._tasking import TaskRunner
+from ._toolsets import ToolSurface, chosen, in_toolsets
 
 
 class _Server(Server[Any]):
@@ -61,17 +63,25 @@ def build_sdk_server(
     log_namespace: str | None = None,
     tasks: TaskRunner | None = None,
     state: State | None = None,
+    tags: Mapping[str, Sequence[str]] | None = None,
+    tool_surface: ToolSurface = "tools",
 ) -> Server[Any]:
     """Build the SDK server; only the capabilities the spec uses are registered.
 
     `log_namespace` names the logger whose records (and its children's) are bridged to
     the client of the request that logs them. `state` keeps what outlives a request
     (by default the command line's `--state-url`, else this process's memory).
+    `tags` groups tools in toolsets (tool name -> its tags); `tool_surface` is the spec's,
+    which the command line's `--tool-surface` overrides, as `--toolsets` picks the tools.
     """
     kept = state if state is not None else configured_state()
     handle = ServerHandle(info, kept)
+    choice = chosen()
+    tags = tags or {}
+    tools = in_toolsets(tools, tags, choice.toolsets)
+    search = SearchSurface(tools, tags) if (choice.surface or tool_surface) == "search" else None
     dispatcher = Dispatcher(
-        handle, tools, bind_tools, resources, resource_templates, prompts, limits, tasks
+        handle, tools, bind_tools, resources, resource_templates, prompts, limits, tasks, search
     )
     has_completions = any(t.completers for t in resource_templates) or any(
         p.completers for p in prompts
@@ -134,9 +144,10 @@ def build_sdk_server(
         server.add_request_handler("tools/call", types.CallToolRequestParams, dispatcher.call_tool)
     if tasks is not None:
         # First, so its middleware is outermost: it sees `tools/list` as the boundary makes it.
-        tasks.install(
-            server, {t.name: t.task_support for t in dispatcher.tools.values()}, handle.bus, kept
-        )
+        support = {t.name: t.task_support for t in dispatcher.tools.values()}
+        if search is not None and any(s != "forbidden" for s in support.values()):
+            support[CALL] = "optional"  # a call of an operation that runs as a task
+        tasks.install(server, support, handle.bus, kept)
     server.middleware.append(
         Boundary(info.name, dispatcher.wire_tools if tools else None, kept.security)
     )

@@ -18,6 +18,7 @@ from mcp.server.lowlevel import Server
 from ._host_guard import host_and_port, parse_origin
 from ._http import DeclaredAuth, HttpOptions, ResourceGuard, serve_http
 from ._state import MAKE_A_KEY, MemoryState, State, sealing_keys, using_state
+from ._toolsets import SURFACES, Serving, ServingError, serving
 from ._types import NumberT
 
 
@@ -189,6 +190,21 @@ def run(
         f"the first seals, all unseal); make one with: {MAKE_A_KEY} (default: this process's "
         "memory)",
     )
+    # What the server serves (one block: toolsets and the tool surface).
+    parser.add_argument(
+        "--tool-surface",
+        default=os.environ.get(f"{env_prefix}TOOL_SURFACE") or None,
+        metavar="|".join(SURFACES),
+        help="tools: one tool per operation in tools/list; search: three tools that search, "
+        f"describe and call them all (also {env_prefix}TOOL_SURFACE; default: the spec's)",
+    )
+    parser.add_argument(
+        "--toolsets",
+        default=os.environ.get(f"{env_prefix}TOOLSETS") or None,
+        metavar="A,B",
+        help="serve only the tools tagged with one of these (comma-separated; also "
+        f"{env_prefix}TOOLSETS; default: all)",
+    )
     parser.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -220,10 +236,16 @@ def run(
         state = open_state(options.state_url, env_prefix, name)
     except ValueError as error:
         parser.error(str(error))
+    if options.tool_surface not in (None, *SURFACES):
+        parser.error(f"--tool-surface / {env_prefix}TOOL_SURFACE: not one of {', '.join(SURFACES)}")
+    toolsets = options.toolsets and tuple(filter(None, map(str.strip, options.toolsets.split(","))))
     # stdout belongs to the protocol on stdio: the server's own log goes to stderr.
     logging.basicConfig(level=options.log_level, stream=sys.stderr)
-    with using_state(state):
-        server = build()
+    try:
+        with using_state(state), serving(Serving(options.tool_surface, toolsets or None)):
+            server = build()
+    except ServingError as error:
+        parser.error(f"--toolsets / --tool-surface: {error}")
     # What start-up made lives as long as the process: frozen, it is left out of the
     # collector's passes from now on.
     gc.freeze()
