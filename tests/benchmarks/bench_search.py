@@ -43,7 +43,7 @@ TASKS = REPO / "tests/fixtures/search/github_tasks.toml"
 TOP = 5
 
 sys.path.insert(0, str(REPO / "tests"))
-from http_support.imported import mcpgen
+from http_support.imported import mcpgen  # noqa: E402
 
 
 @contextmanager
