@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio
+import mcp_types as types
 import pytest
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
 from mcpgen.vendored.runtime._toolsets import Serving, ServingError, serving
-from runtime_support import ERAS, ToolDef, build, modern, text_of, tool
+from runtime_support import ERAS, MODERN, Seen, ToolDef, build, eventually, modern, text_of, tool
 
 pytestmark = pytest.mark.anyio
 
@@ -164,3 +166,81 @@ def test_a_tool_named_as_the_surfaces_is_a_start_up_error() -> None:
     clashing = tool("call_operation", _recorded("x"))
     with pytest.raises(ServingError, match="call_operation"):
         build(clashing, tool_surface="search")
+
+
+# -- dynamic toolsets (`--dynamic-toolsets`) ---------------------------------------------
+
+
+def _tool_list_changes(seen: Seen) -> int:
+    return sum(isinstance(m, types.ToolListChangedNotification) for m in seen.messages)
+
+
+async def test_a_session_enables_a_toolset_and_it_alone_is_told() -> None:
+    CALLED.clear()
+    with serving(Serving(toolsets=("gists",), dynamic=True)):
+        sdk = _server()
+    heard, other = Seen(), Seen()
+    async with (
+        Client(sdk, mode="legacy", message_handler=heard.on_message) as client,
+        Client(sdk, mode="legacy", message_handler=other.on_message) as bystander,
+    ):
+        names = [t.name for t in (await client.list_tools()).tools]
+        assert names == ["gists_star", "list_toolsets", "enable_toolset"]
+        await bystander.list_tools()  # a client that listed is one told of changes
+        with pytest.raises(MCPError, match="Unknown tool: pulls_merge"):
+            await _call(client, "pulls_merge", {"owner": "o"})
+        listed = json.loads(text_of(await _call(client, "list_toolsets", {})))
+        assert listed == [
+            {"name": "gists", "tools": 1, "enabled": True},
+            {"name": "issues", "tools": 1, "enabled": False},
+            {"name": "pulls", "tools": 2, "enabled": False},
+        ]
+        enabled = await _call(client, "enable_toolset", {"name": "pulls"})
+        assert json.loads(text_of(enabled)) == {"enabled": "pulls", "tools": 2}
+        await eventually(lambda: _tool_list_changes(heard) == 1, "the list change")
+        names = [t.name for t in (await client.list_tools()).tools]
+        assert names == [
+            "pulls_list",
+            "pulls_merge",
+            "gists_star",
+            "list_toolsets",
+            "enable_toolset",
+        ]
+        assert text_of(await _call(client, "pulls_merge", {"owner": "o"})) == "pulls_merge done"
+        # Enabling it again changes nothing, and says nothing.
+        await _call(client, "enable_toolset", {"name": "pulls"})
+        unknown = await _call(client, "enable_toolset", {"name": "wiki"})
+        assert unknown.is_error
+        assert text_of(unknown) == "Unknown toolset: wiki (the toolsets: gists, issues, pulls)"
+        # The other session still has only what it started with, and heard nothing.
+        assert [t.name for t in (await bystander.list_tools()).tools] == [
+            "gists_star",
+            "list_toolsets",
+            "enable_toolset",
+        ]
+        with pytest.raises(MCPError, match="Unknown tool: pulls_merge"):
+            await _call(bystander, "pulls_merge", {"owner": "o"})
+        await anyio.sleep(0.05)
+    assert _tool_list_changes(heard) == 1 and _tool_list_changes(other) == 0
+    assert CALLED == [("pulls_merge", {"owner": "o"})]
+
+
+async def test_a_sessionless_request_gets_the_start_toolsets_and_no_enabling() -> None:
+    with serving(Serving(toolsets=("gists", "issues"), dynamic=True)):
+        sdk = _server()
+    async with Client(sdk, mode=MODERN) as client:
+        names = [t.name for t in (await client.list_tools()).tools]
+        assert names == ["issues_create", "gists_star"]
+        refused = await _call(client, "enable_toolset", {"name": "pulls"})
+        assert refused.is_error and text_of(refused) == "Unknown tool: enable_toolset"
+        hidden = await _call(client, "pulls_list", {"owner": "o"})
+        assert hidden.is_error and text_of(hidden) == "Unknown tool: pulls_list"
+    with serving(Serving(dynamic=True)):
+        sdk = _server()
+    async with Client(sdk, mode=MODERN) as client:
+        assert len((await client.list_tools()).tools) == 4  # no --toolsets: all of them
+
+
+def test_dynamic_toolsets_serve_tools_not_the_search_surface() -> None:
+    with serving(Serving(surface="search", dynamic=True)), pytest.raises(ServingError):
+        _server()
