@@ -10,11 +10,15 @@ import mcp_types as types
 import pytest
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
-from mcpgen.vendored.runtime._toolsets import Serving, ServingError, serving
+from mcpgen.vendored.runtime import NOT_IMPLEMENTED_META, Context
+from mcpgen.vendored.runtime._cli import run
+from mcpgen.vendored.runtime._toolsets import Serving, ServingError, chosen, serving
 from runtime_support import ERAS, MODERN, Seen, ToolDef, build, eventually, modern, text_of, tool
 
 pytestmark = pytest.mark.anyio
 
+# The command line's environment variables, named after the package that built the server.
+ENV = __name__.partition(".")[0].upper() + "_"
 SURFACE = ["search_operations", "describe_operation", "call_operation"]
 CALLED: list[tuple[str, dict[str, Any]]] = []
 
@@ -244,3 +248,87 @@ async def test_a_sessionless_request_gets_the_start_toolsets_and_no_enabling() -
 def test_dynamic_toolsets_serve_tools_not_the_search_surface() -> None:
     with serving(Serving(surface="search", dynamic=True)), pytest.raises(ServingError):
         _server()
+
+
+# -- one path: what a direct call gets, a call through `call_operation` gets -------------
+
+
+async def test_progress_and_errors_of_an_operation_come_through_call_operation(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Context, "PROGRESS_INTERVAL", 0.0)
+
+    async def steps(ctx: Context[Any], args: dict[str, Any]) -> str:
+        for done in (1, 2):
+            await ctx.progress(done, 2)
+        if args.get("fail"):
+            raise NotImplementedError("later")
+        return "stepped"
+
+    sdk = build(tool("steps", steps), tool_surface="search")
+    seen = Seen()
+    async with Client(sdk, mode=mode) as client:
+        result = await client.call_tool(
+            "call_operation", {"name": "steps"}, progress_callback=seen.on_progress
+        )
+        failed = await client.call_tool(
+            "call_operation", {"name": "steps", "arguments": {"fail": True}}
+        )
+    assert text_of(result) == "stepped"
+    assert [(done, total) for done, total, _ in seen.progress] == [(1, 2), (2, 2)]
+    assert failed.is_error and text_of(failed) == "Tool 'steps' is not implemented yet: later"
+    assert failed.meta is not None and failed.meta[NOT_IMPLEMENTED_META] is True
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+class _Built(Exception):
+    """Raised by the probe below once it has seen what the command line chose."""
+
+
+def _choice(argv: list[str]) -> Serving:
+    chosen_: list[Serving] = []
+
+    def build_probe() -> Any:
+        chosen_.append(chosen())
+        raise _Built
+
+    with pytest.raises(_Built):
+        run(build_probe, "probe", argv)
+    return chosen_[0]
+
+
+def test_the_command_line_and_environment_choose_surface_and_toolsets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("TOOL_SURFACE", "TOOLSETS", "DYNAMIC_TOOLSETS"):
+        monkeypatch.delenv(f"{ENV}{name}", raising=False)
+    assert _choice([]) == Serving()
+    assert _choice(["--tool-surface", "search", "--toolsets", "a, b,"]) == Serving(
+        "search", ("a", "b")
+    )
+    monkeypatch.setenv(f"{ENV}TOOL_SURFACE", "search")
+    monkeypatch.setenv(f"{ENV}TOOLSETS", "pulls")
+    monkeypatch.setenv(f"{ENV}DYNAMIC_TOOLSETS", "1")
+    assert _choice([]) == Serving("search", ("pulls",), dynamic=True)
+    assert _choice(["--tool-surface", "tools"]) == Serving("tools", ("pulls",), dynamic=True)
+
+
+def test_a_wrong_choice_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(f"{ENV}TOOL_SURFACE", "everything")
+    with pytest.raises(SystemExit) as stopped:
+        run(lambda: None, "probe", [])  # type: ignore[arg-type, return-value]
+    assert stopped.value.code == 2
+    assert f"{ENV}TOOL_SURFACE: not one of tools, search" in capsys.readouterr().err
+
+    def unknown_toolset() -> Any:
+        raise ServingError("unknown toolset 'wiki'; the server's toolsets (its tools' tags): x")
+
+    monkeypatch.delenv(f"{ENV}TOOL_SURFACE")
+    with pytest.raises(SystemExit) as stopped:
+        run(unknown_toolset, "probe", ["--toolsets", "wiki"])
+    assert stopped.value.code == 2
+    assert "--toolsets / --tool-surface: unknown toolset 'wiki'" in capsys.readouterr().err

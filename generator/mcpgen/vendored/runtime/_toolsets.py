@@ -5,7 +5,8 @@ toolsets; `--toolsets a,b` serves only the tools of those, the others being neit
 searched nor callable. `--tool-surface search` shows them behind the three tools of
 `_search`. Both are chosen when the server starts, for the whole process: every replica
 started alike serves alike, which a choice made by one client at run time could not
-promise on 2026-07-28, where any replica may answer any request.
+promise on 2026-07-28, where any replica may answer any request. So toolsets change at run
+time (`--dynamic-toolsets`, `DynamicToolsets`) only where a session holds the change.
 """
 
 # ruff: noqa: TID251 (the runtime is where the SDK is imported)
