@@ -34,7 +34,7 @@ class Boundary:
     def __init__(
         self,
         server_name: str,
-        wire_tools: Callable[[str], list[dict[str, Any]]] | None,
+        wire_tools: Callable[[ServerRequestContext[Any, Any]], list[dict[str, Any]]] | None,
         security: RequestStateSecurity,
     ) -> None:
         self._state = RequestStateBoundary(security, default_audience=server_name)
@@ -47,7 +47,7 @@ class Boundary:
                 if ctx.method == "tools/list" and self._wire_tools is not None:
                     # The SDK made the envelope from an empty list (its checks, hints and
                     # stamps); the tools go in as it would have sent them (`sieve_tools`).
-                    return {**result, "tools": self._wire_tools(ctx.protocol_version)}
+                    return {**result, "tools": self._wire_tools(ctx)}
                 return result
             if ctx.params is not None and ctx.params.get("requestState") is not None:
                 return await self._state(ctx, call_next)

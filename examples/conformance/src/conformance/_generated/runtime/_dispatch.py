@@ -48,6 +48,7 @@ from ._sdk_internals import connection_of
 from ._search import SearchSurface
 from ._sieve import NO_TOOLS, sieve_tools
 from ._tasking import Detacher, RunningTask, TaskRunner
+from ._toolsets import DYNAMIC_DEFINITIONS, DynamicToolsets
 from ._types import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -109,12 +110,14 @@ class Dispatcher:
         limits: Limits | None,
         tasks: TaskRunner | None,
         surface: SearchSurface | None = None,
+        dynamic: DynamicToolsets | None = None,
     ) -> None:
         self.handle = handle
         self.tasks = tasks
         self.tools = {tool.name: tool for tool in map(Tool, tools)}
         # Search mode: `tools/list` shows the surface's tools; all of `tools` stay callable.
         self.surface = surface
+        self.dynamic = dynamic  # `--dynamic-toolsets`: which tools each session sees
         self.binder = ToolBinder(self.tools)
         self._bind_tools = bind_tools
         self._binding: anyio.Lock | None = None  # made in the loop that first binds
@@ -126,6 +129,8 @@ class Dispatcher:
         self.server_limiter = self._limiter("the server", limits) if limits is not None else None
         self.limiters: dict[str, Limiter] = {}  # of the tools that have limits, once bound
         self._tool_definitions = list(surface.definitions if surface is not None else tools)
+        if dynamic is not None:
+            self._tool_definitions += DYNAMIC_DEFINITIONS
         self._wire_tools: dict[str, list[dict[str, Any]]] = {}  # per protocol version
         self._resource_list = types.ListResourcesResult(
             resources=[r.definition() for r in resources]
@@ -203,6 +208,11 @@ class Dispatcher:
             wire = self._wire_tools[version] = sieve_tools(self._tool_definitions, version)
         return wire
 
+    def listed_tools(self, ctx: ServerRequestContext[Any, Any]) -> list[dict[str, Any]]:
+        """The tools `ctx`'s `tools/list` answers with: those its session sees, if any."""
+        wire = self.wire_tools(ctx.protocol_version)
+        return wire if self.dynamic is None else self.dynamic.listed(ctx, wire)
+
     async def _bind(self, tool: Tool) -> Binding[Any]:
         """How `tool` runs, on its first call: the first call of any tool binds them all.
 
@@ -240,6 +250,14 @@ class Dispatcher:
                 return routed
             params = routed  # `call_operation`: the operation's own call, from here on
         tool = self.tools.get(params.name)
+        if self.dynamic is not None:
+            answered = await self.dynamic.answer(ctx, params)
+            if answered is not None:
+                return answered
+            if tool is not None and not self.dynamic.visible(
+                self.dynamic.connection(ctx), tool.name
+            ):
+                tool = None  # in a toolset this session has not enabled: unknown to it
         if tool is None:
             # -32602 up to 2025-11-25; 2026-07-28 clients (and the conformance suite) expect
             # a result they can show the model, as for any other failed call.

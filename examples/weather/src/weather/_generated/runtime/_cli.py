@@ -206,6 +206,14 @@ def run(
         f"{env_prefix}TOOLSETS; default: all)",
     )
     parser.add_argument(
+        "--dynamic-toolsets",
+        action="store_true",
+        default=os.environ.get(f"{env_prefix}DYNAMIC_TOOLSETS", "").lower() in ("1", "true"),
+        help="2025-era sessions start with the --toolsets (none if none) and may add others "
+        "with the tools list_toolsets and enable_toolset; sessionless 2026-07-28 requests "
+        f"get the --toolsets (all if none) (also {env_prefix}DYNAMIC_TOOLSETS=1)",
+    )
+    parser.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         default="WARNING",
@@ -242,7 +250,10 @@ def run(
     # stdout belongs to the protocol on stdio: the server's own log goes to stderr.
     logging.basicConfig(level=options.log_level, stream=sys.stderr)
     try:
-        with using_state(state), serving(Serving(options.tool_surface, toolsets or None)):
+        with (
+            using_state(state),
+            serving(Serving(options.tool_surface, toolsets or None, options.dynamic_toolsets)),
+        ):
             server = build()
     except ServingError as error:
         parser.error(f"--toolsets / --tool-surface: {error}")

@@ -20,7 +20,6 @@ bm25s load then: ~0.15 s, and indexing GitHub's 1,223 tools ~0.1 s), so start-up
 # ruff: noqa: TID251 (the runtime is where the SDK is imported)
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from importlib.util import find_spec
@@ -31,7 +30,7 @@ import anyio.to_thread
 import mcp_types as types
 
 from ._definitions import Tool
-from ._toolsets import ServingError
+from ._toolsets import ServingError, failed, json_result
 
 SEARCH = "search_operations"
 DESCRIBE = "describe_operation"
@@ -146,21 +145,15 @@ class SearchSurface:
         arguments = params.arguments or {}
         problems = tool.validation_errors(arguments)
         if problems:
-            return _text(f"Invalid arguments for tool {tool.name!r}:\n- " + "\n- ".join(problems))
+            return failed(f"Invalid arguments for tool {tool.name!r}:\n- " + "\n- ".join(problems))
         if tool.name == SEARCH:
             found = await self.search(arguments["query"], arguments.get("limit", DEFAULT_RESULTS))
-            return types.CallToolResult(
-                content=[types.TextContent(text=json.dumps(found, ensure_ascii=False))]
-            )
+            return json_result(found)
         name: str = arguments["name"]
         if name not in self._tools:
-            return _text(f"Unknown operation: {name} (`{SEARCH}` finds them by words)")
+            return failed(f"Unknown operation: {name} (`{SEARCH}` finds them by words)")
         if tool.name == DESCRIBE:
-            return types.CallToolResult(
-                content=[
-                    types.TextContent(text=json.dumps(self.describe(name), ensure_ascii=False))
-                ]
-            )
+            return json_result(self.describe(name))
         return params.model_copy(update={"name": name, "arguments": arguments.get("arguments", {})})
 
     def describe(self, name: str) -> dict[str, Any]:
@@ -232,7 +225,3 @@ def words(text: str) -> list[str]:
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _WORD = re.compile(r"[A-Za-z0-9]+")
-
-
-def _text(message: str) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)

@@ -22,7 +22,7 @@ from ._handle import ServerHandle, ServerInfo
 from ._search import CALL, SearchSurface
 from ._state import State, configured_state
 from ._tasking import TaskRunner
-from ._toolsets import ToolSurface, chosen, in_toolsets
+from ._toolsets import DynamicToolsets, ServingError, ToolSurface, chosen, in_toolsets
 
 
 class _Server(Server[Any]):
@@ -78,10 +78,25 @@ def build_sdk_server(
     handle = ServerHandle(info, kept)
     choice = chosen()
     tags = tags or {}
-    tools = in_toolsets(tools, tags, choice.toolsets)
-    search = SearchSurface(tools, tags) if (choice.surface or tool_surface) == "search" else None
+    served = in_toolsets(tools, tags, choice.toolsets)
+    search = SearchSurface(served, tags) if (choice.surface or tool_surface) == "search" else None
+    dynamic: DynamicToolsets | None = None
+    if choice.dynamic:
+        if search is not None:
+            raise ServingError("--dynamic-toolsets serves tools, not the search surface")
+        # Every tool, as any session may enable any toolset; `--toolsets` is where they start.
+        dynamic, served = DynamicToolsets(tags, choice.toolsets), list(tools)
     dispatcher = Dispatcher(
-        handle, tools, bind_tools, resources, resource_templates, prompts, limits, tasks, search
+        handle,
+        served,
+        bind_tools,
+        resources,
+        resource_templates,
+        prompts,
+        limits,
+        tasks,
+        search,
+        dynamic,
     )
     has_completions = any(t.completers for t in resource_templates) or any(
         p.completers for p in prompts
@@ -149,7 +164,7 @@ def build_sdk_server(
             support[CALL] = "optional"  # a call of an operation that runs as a task
         tasks.install(server, support, handle.bus, kept)
     server.middleware.append(
-        Boundary(info.name, dispatcher.wire_tools if tools else None, kept.security)
+        Boundary(info.name, dispatcher.listed_tools if tools else None, kept.security)
     )
     if log_namespace is not None:
         install_log_bridge(log_namespace)

@@ -5,16 +5,27 @@ toolsets; `--toolsets a,b` serves only the tools of those, the others being neit
 searched nor callable. `--tool-surface search` shows them behind the three tools of
 `_search`. Both are chosen when the server starts, for the whole process: every replica
 started alike serves alike, which a choice made by one client at run time could not
-promise on 2026-07-28, where any replica may answer any request.
+promise on 2026-07-28, where any replica may answer any request. So toolsets change at run
+time (`--dynamic-toolsets`, `DynamicToolsets`) only where a session holds the change.
 """
 
+# ruff: noqa: TID251 (the runtime is where the SDK is imported)
 from __future__ import annotations
 
+import json
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
+
+import mcp_types as types
+from mcp.server.context import ServerRequestContext
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+from ._definitions import Tool
+from ._sdk_internals import connection_of
 
 ToolSurface: TypeAlias = Literal["tools", "search"]
 SURFACES: tuple[ToolSurface, ...] = ("tools", "search")
@@ -30,6 +41,7 @@ class Serving:
 
     surface: ToolSurface | None = None
     toolsets: tuple[str, ...] | None = None
+    dynamic: bool = False  # `--dynamic-toolsets`
 
 
 _chosen: ContextVar[Serving | None] = ContextVar("mcpgen_serving", default=None)
@@ -67,3 +79,132 @@ def in_toolsets(
         )
     wanted = set(toolsets)
     return [tool for tool in tools if wanted.intersection(tags.get(tool["name"], ()))]
+
+
+LIST_TOOLSETS = "list_toolsets"
+ENABLE_TOOLSET = "enable_toolset"
+
+_TOOLSET_NAME = {"type": "string", "minLength": 1, "description": "The toolset's name."}
+DYNAMIC_DEFINITIONS: tuple[dict[str, Any], ...] = (
+    {
+        "name": LIST_TOOLSETS,
+        "title": "List toolsets",
+        "description": "The toolsets this server's tools are grouped in: each one's name, "
+        f"how many tools it has, and whether it is enabled (`{ENABLE_TOOLSET}`).",
+        "inputSchema": {"type": "object", "properties": {}, "additionalProperties": False},
+        "annotations": {"readOnlyHint": True, "openWorldHint": False},
+    },
+    {
+        "name": ENABLE_TOOLSET,
+        "title": "Enable a toolset",
+        "description": "Add a toolset's tools to this connection's tools (the list changes).",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"name": _TOOLSET_NAME},
+            "required": ["name"],
+            "additionalProperties": False,
+        },
+        "annotations": {"readOnlyHint": False, "idempotentHint": True, "openWorldHint": False},
+    },
+)
+
+
+class DynamicToolsets:
+    """Toolsets a client enables as it goes (`--dynamic-toolsets`), as GitHub's MCP server
+    does: where a session exists, and only there.
+
+    A 2025-era connection (stdio, or a streamable HTTP session, which lives in the one
+    replica that holds it) starts with the `--toolsets` chosen at start (none if none were)
+    and the two tools `list_toolsets` and `enable_toolset`; what it enables is its own, and
+    it alone is told its list changed. A 2026-07-28 request belongs to no session and may
+    reach any replica: a choice it made could not follow it, so it is offered none and sees
+    what every replica serves from the start, the `--toolsets` (all tools if none).
+    """
+
+    def __init__(self, tags: Mapping[str, Sequence[str]], start: Sequence[str] | None) -> None:
+        self._tags = tags
+        self._start = frozenset(start) if start is not None else None
+        self._sizes: dict[str, int] = {}
+        for names in tags.values():
+            for tag in names:
+                self._sizes[tag] = self._sizes.get(tag, 0) + 1
+        self._enabled: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+        self._tools = {d["name"]: Tool(d) for d in DYNAMIC_DEFINITIONS}
+
+    @staticmethod
+    def connection(ctx: ServerRequestContext[Any, Any]) -> Any | None:
+        """The session a request belongs to; None on 2026-07-28, which has none."""
+        if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
+            return None
+        return connection_of(ctx.session)
+
+    async def answer(
+        self, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult | None:
+        """The answer to a call of `list_toolsets` or `enable_toolset` in a session; None
+        for any other call (and for those, unknown, outside a session)."""
+        tool = self._tools.get(params.name)
+        connection = self.connection(ctx)
+        if tool is None or connection is None:
+            return None
+        arguments = params.arguments or {}
+        problems = tool.validation_errors(arguments)
+        if problems:
+            return failed(f"Invalid arguments for tool {tool.name!r}:\n- " + "\n- ".join(problems))
+        if tool.name == LIST_TOOLSETS:
+            return json_result(self.toolsets(connection))
+        name: str = arguments["name"]
+        if name not in self._sizes:
+            return failed(
+                f"Unknown toolset: {name} (the toolsets: {', '.join(sorted(self._sizes))})"
+            )
+        enabled = self._of(connection)
+        if name not in enabled:
+            enabled.add(name)
+            # This connection's list alone changed: the others are not told.
+            await connection.send_tool_list_changed()
+        return json_result({"enabled": name, "tools": self._sizes[name]})
+
+    def _of(self, connection: Any) -> set[str]:
+        enabled = self._enabled.get(connection)
+        if enabled is None:
+            enabled = self._enabled[connection] = set(self._start or ())
+        return enabled
+
+    def visible(self, connection: Any | None, name: str) -> bool:
+        """Whether the tool `name` is served to `connection` (None: a sessionless request)."""
+        if name in _DYNAMIC_NAMES:
+            return connection is not None
+        tags = self._tags.get(name, ())
+        if connection is None:
+            return self._start is None or not self._start.isdisjoint(tags)
+        return not self._of(connection).isdisjoint(tags)
+
+    def listed(
+        self, ctx: ServerRequestContext[Any, Any], wire: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Of the tools `wire`, those `ctx`'s session (or a sessionless request) sees."""
+        session = self.connection(ctx)
+        return [tool for tool in wire if self.visible(session, tool["name"])]
+
+    def toolsets(self, connection: Any) -> list[dict[str, Any]]:
+        enabled = self._of(connection)
+        return [
+            {"name": name, "tools": size, "enabled": name in enabled}
+            for name, size in sorted(self._sizes.items())
+        ]
+
+
+_DYNAMIC_NAMES = frozenset(d["name"] for d in DYNAMIC_DEFINITIONS)
+
+
+def failed(message: str) -> types.CallToolResult:
+    """A failed call of one of the runtime's own tools, for the model to read."""
+    return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
+
+
+def json_result(value: object) -> types.CallToolResult:
+    """A call's answer as JSON text, for the model to read."""
+    return types.CallToolResult(
+        content=[types.TextContent(text=json.dumps(value, ensure_ascii=False))]
+    )
