@@ -12,8 +12,20 @@ from mcp.client import Client
 from mcp.shared.exceptions import MCPError
 from mcpgen.vendored.runtime import NOT_IMPLEMENTED_META, Context
 from mcpgen.vendored.runtime._cli import run
+from mcpgen.vendored.runtime._tasks import Tasks
 from mcpgen.vendored.runtime._toolsets import Serving, ServingError, chosen, serving
-from runtime_support import ERAS, MODERN, Seen, ToolDef, build, eventually, modern, text_of, tool
+from runtime_support import (
+    ERAS,
+    MODERN,
+    Seen,
+    TasksClient,
+    ToolDef,
+    build,
+    eventually,
+    modern,
+    text_of,
+    tool,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -332,3 +344,30 @@ def test_a_wrong_choice_is_a_usage_error(
         run(unknown_toolset, "probe", ["--toolsets", "wiki"])
     assert stopped.value.code == 2
     assert "--toolsets / --tool-surface: unknown toolset 'wiki'" in capsys.readouterr().err
+
+
+async def test_an_operation_that_runs_as_a_task_does_so_through_call_operation() -> None:
+    async def echo(ctx: Context[Any], args: dict[str, Any]) -> str:
+        return f"echo {args.get('text')} (task {ctx.task_id is not None})"
+
+    sdk = build(
+        tool("echo", echo, task_support="optional"),
+        tool("plain", echo),
+        tasks=Tasks(),
+        tool_surface="search",
+    )
+    tasks = TasksClient()
+    async with Client(sdk, mode=MODERN, extensions=[tasks]) as client:
+        listed = {t.name: t for t in (await client.list_tools()).tools}
+        # The surface's call may start a task: one of the operations runs as one.
+        assert listed["call_operation"].execution is not None
+        assert listed["call_operation"].execution.task_support == "optional"
+        result = await client.call_tool(
+            "call_operation", {"name": "echo", "arguments": {"text": "hi"}}
+        )
+        plain = await client.call_tool(
+            "call_operation", {"name": "plain", "arguments": {"text": "hi"}}
+        )
+    assert text_of(result) == "echo hi (task True)"
+    assert tasks.statuses == ["working", "completed"]
+    assert text_of(plain) == "echo hi (task False)"
