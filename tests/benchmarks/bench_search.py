@@ -12,7 +12,9 @@ SDK's own `Client`. It prints:
              bytes / 4 (the estimator: no tokenizer is installed; a BPE tokenizer gives
              ~3.5-4.5 bytes a token on JSON); against the one-tool-per-operation list.
   timings    building the server, the first `tools/list`, the first search (which makes
-             the index) and a later one.
+             the index) and a later one, in this process; and the start-up as a client
+             sees it: a `python -m github` spawned over stdio, from spawn to `initialize`
+             and the first `tools/list` answered (median of 3), each surface.
 
     python tests/benchmarks/bench_search.py [--document PATH] [--keep DIR]
 
@@ -24,6 +26,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import statistics
 import sys
 import tempfile
 import time
@@ -35,7 +39,9 @@ from types import ModuleType
 from typing import Any
 
 import anyio
+from mcp import ClientSession, StdioServerParameters
 from mcp.client import Client
+from mcp.client.stdio import stdio_client
 
 REPO = Path(__file__).resolve().parent.parent.parent
 GITHUB = REPO / "tests/peers/node_modules/octokit-openapi/generated/api.github.com.json"
@@ -118,6 +124,21 @@ async def first_searches(server: Any) -> tuple[float, float]:
         return first, time.perf_counter() - started
 
 
+async def spawned_first_list(src: Path, surface: str) -> float:
+    """Seconds from spawning the server over stdio to its first `tools/list` answered."""
+    env = {**os.environ, "PYTHONPATH": str(src), "GITHUB_TOOL_SURFACE": surface}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "github"], env=env)
+    started = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        async with (
+            stdio_client(params, errlog=quiet) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            await session.list_tools()
+            return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--document", type=Path, default=GITHUB)
@@ -136,6 +157,10 @@ def main() -> None:
                     f"{surface:>6}: tools/list {size:,} bytes, ~{size // 4:,} tokens (bytes/4); "
                     f"built in {built * 1000:.0f} ms, first list {listed * 1000:.0f} ms"
                 )
+                spawned = statistics.median(
+                    anyio.run(spawned_first_list, root / surface / "src", surface) for _ in range(3)
+                )
+                print(f"        spawned over stdio: first tools/list after {spawned * 1000:.0f} ms")
                 if surface != "search":
                     continue
                 first, later = anyio.run(first_searches, package.build_server())
