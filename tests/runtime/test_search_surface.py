@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import anyio
@@ -23,6 +24,7 @@ from runtime_support import (
     build,
     eventually,
     modern,
+    resource,
     text_of,
     tool,
 )
@@ -371,3 +373,26 @@ async def test_an_operation_that_runs_as_a_task_does_so_through_call_operation()
     assert text_of(result) == "echo hi (task True)"
     assert tasks.statuses == ["working", "completed"]
     assert text_of(plain) == "echo hi (task False)"
+
+
+def test_a_tool_named_as_a_dynamic_toolsets_tool_is_a_start_up_error() -> None:
+    with serving(Serving(dynamic=True)), pytest.raises(ServingError, match="'enable_toolset'"):
+        build(tool("enable_toolset", _recorded("x")))
+
+
+def test_search_mode_without_the_search_extra_is_a_start_up_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "bm25s", None)  # as if not installed: import fails
+    with pytest.raises(ServingError, match="needs the package's `search` extra"):
+        _server(tool_surface="search")
+
+
+async def test_a_server_without_tools_serves_as_it_would_in_search_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing to search: it needs no ranking, and starts without the search extra."""
+    monkeypatch.setitem(sys.modules, "bm25s", None)
+    sdk = build(resources=[resource("test://about", text="fixed")], tool_surface="search")
+    async with Client(sdk) as client:
+        assert client.server_capabilities.tools is None
