@@ -30,7 +30,7 @@ import anyio.to_thread
 import mcp_types as types
 
 from ._definitions import Tool
-from ._toolsets import ServingError, failed, json_result
+from ._toolsets import ServingError, failed, json_result, refuse_clashes
 
 SEARCH = "search_operations"
 DESCRIBE = "describe_operation"
@@ -114,12 +114,7 @@ class SearchSurface:
     def __init__(
         self, tools: Sequence[Mapping[str, Any]], tags: Mapping[str, Sequence[str]]
     ) -> None:
-        clash = sorted({t["name"] for t in tools} & {d["name"] for d in DEFINITIONS})
-        if clash:
-            raise ServingError(
-                f"search mode shows tools named {', '.join(map(repr, clash))}, which the "
-                "server already has: rename them, or serve tool_surface = 'tools'"
-            )
+        refuse_clashes(tools, DEFINITIONS, "the search surface")
         if find_spec("bm25s") is None:  # said at start-up, not at the first search
             raise ServingError("search mode needs the package's `search` extra (bm25s)")
         self._tools = {t["name"]: t for t in tools}  # their definitions

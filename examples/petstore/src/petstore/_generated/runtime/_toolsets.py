@@ -121,7 +121,13 @@ class DynamicToolsets:
     what every replica serves from the start, the `--toolsets` (all tools if none).
     """
 
-    def __init__(self, tags: Mapping[str, Sequence[str]], start: Sequence[str] | None) -> None:
+    def __init__(
+        self,
+        tools: Sequence[Mapping[str, Any]],
+        tags: Mapping[str, Sequence[str]],
+        start: Sequence[str] | None,
+    ) -> None:
+        refuse_clashes(tools, DYNAMIC_DEFINITIONS, "--dynamic-toolsets")
         self._tags = tags
         self._start = frozenset(start) if start is not None else None
         self._sizes: dict[str, int] = {}
@@ -196,6 +202,18 @@ class DynamicToolsets:
 
 
 _DYNAMIC_NAMES = frozenset(d["name"] for d in DYNAMIC_DEFINITIONS)
+
+
+def refuse_clashes(
+    tools: Sequence[Mapping[str, Any]], own: Sequence[Mapping[str, Any]], mode: str
+) -> None:
+    """A `ServingError` if one of `tools` has the name of one of the runtime's `own` tools."""
+    clash = sorted({t["name"] for t in tools} & {d["name"] for d in own})
+    if clash:
+        raise ServingError(
+            f"{mode} adds tools named {', '.join(map(repr, clash))}, which the server already "
+            "has: rename them, or serve without it"
+        )
 
 
 def failed(message: str) -> types.CallToolResult:

@@ -79,13 +79,15 @@ def build_sdk_server(
     choice = chosen()
     tags = tags or {}
     served = in_toolsets(tools, tags, choice.toolsets)
-    search = SearchSurface(served, tags) if (choice.surface or tool_surface) == "search" else None
+    # A server without tools has nothing to search: it serves as it would anyway.
+    searched = bool(served) and (choice.surface or tool_surface) == "search"
+    search = SearchSurface(served, tags) if searched else None
     dynamic: DynamicToolsets | None = None
     if choice.dynamic:
         if search is not None:
             raise ServingError("--dynamic-toolsets serves tools, not the search surface")
         # Every tool, as any session may enable any toolset; `--toolsets` is where they start.
-        dynamic, served = DynamicToolsets(tags, choice.toolsets), list(tools)
+        dynamic, served = DynamicToolsets(tools, tags, choice.toolsets), list(tools)
     dispatcher = Dispatcher(
         handle,
         served,
