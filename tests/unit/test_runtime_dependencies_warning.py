@@ -106,6 +106,5 @@ def test_an_older_pyproject_is_told_to_add_the_redis_extra(tmp_path: Path) -> No
     pyproject.write_text(text[:start] + "[project.optional-dependencies]\n" + text[end:])
     output = generate(root)
     assert (
-        'add to [project.optional-dependencies]: aws = ["botocore>=1.34,<2"]; redis = ['
-        in output
+        'add to [project.optional-dependencies]: aws = ["botocore>=1.34,<2"]; redis = [' in output
     )
