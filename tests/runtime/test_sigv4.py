@@ -78,6 +78,17 @@ def test_a_session_token_is_sent_and_signed(
     assert "SignedHeaders=host;x-amz-date;x-amz-security-token," in request.headers["authorization"]
 
 
+def test_a_session_token_that_a_header_cannot_carry_is_refused_by_name(
+    aws_example: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token-1\nX-Injected: 1")
+    request = httpx2.Request("GET", "https://example.amazonaws.com/")
+    with pytest.raises(SigningError, match="AWS_SESSION_TOKEN holds a line break") as refused:
+        sign(request, SERVICE)
+    assert "token-1" not in str(refused.value)
+    assert "authorization" not in request.headers
+
+
 def test_signing_again_replaces_the_signature(aws_example: None) -> None:
     """A redirected request keeps the first one's headers: it is signed anew, not twice."""
     request = httpx2.Request("GET", "https://example.amazonaws.com/")
