@@ -69,6 +69,12 @@ def sign(request: httpx2.Request, scheme: AwsSigV4) -> None:
         ) from None
     secret, token = os.environ[scheme.secret_key_env], os.environ.get(AWS_SESSION_TOKEN_ENV) or None
     SECRETS.add(secret, *([token] if token else []))
+    if token is not None and not (token.isascii() and token.isprintable()):
+        # It goes into a header as it is: a line break there would start another header.
+        raise SigningError(
+            f"the token in {AWS_SESSION_TOKEN_ENV} holds a line break, a control character or "
+            "a character a header cannot carry (a trailing newline from a file?)"
+        )
     for name in SIGNING_HEADERS:
         request.headers.pop(name, None)
     request.url = request.url.copy_with(query=_canonical_query(request.url.query))
