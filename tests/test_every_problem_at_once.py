@@ -72,7 +72,7 @@ def test_a_missing_or_broken_item_hides_nothing_else(tmp_path: Path) -> None:
         'tools[0]: Input should be a valid dictionary or instance of Tool (got "not a table")',
         "tools[1].errors[0]: unknown error type 'Nope'",
         "http.auth.key: Input tag 'magic' found using 'type' does not match any of the expected "
-        "tags: 'bearer', 'api_key', 'basic', 'oauth2_client_credentials'",
+        "tags: 'bearer', 'api_key', 'basic', 'oauth2_client_credentials', 'aws_sigv4'",
         'types.Broken: Input should be a valid dictionary (got "string")',
         "resource_templates[0].complete[0]: 'di' is not a variable of the template",
     ]

@@ -146,7 +146,7 @@ class HttpAuthIR:
     """A credential scheme: its name, kind and where its secrets come from."""
 
     name: str
-    kind: str  # the runtime class: Bearer, ApiKey, Basic or OAuth2ClientCredentials
+    kind: str  # the runtime class: Bearer, ApiKey, Basic, OAuth2ClientCredentials, AwsSigV4
     # Keyword arguments of the runtime's scheme class, in a fixed order.
     fields: tuple[tuple[str, Any], ...]
 

@@ -38,8 +38,13 @@ RUNTIME_DEPENDENCIES: tuple[tuple[str, str | None], ...] = (
 )
 
 # What only some runs of a server import: {extra: (requirement, why)}. The runtime imports
-# each only when asked to (`--state-url` loads redis, a first search bm25s).
+# each only when asked to (`--state-url` loads redis, a first search bm25s, a signed
+# request botocore).
 RUNTIME_EXTRAS: dict[str, tuple[str, str]] = {
+    "aws": (
+        "botocore>=1.34,<2",
+        'AWS Signature Version 4 for APIs with `type = "aws_sigv4"` auth (AWS\'s signer)',
+    ),
     "redis": (
         "redis>=5,<9",
         "`--state-url`: replicas share their state in Redis (redis-py, asyncio)",

@@ -23,7 +23,15 @@ from mcpgen.ir import (
 )
 from mcpgen.resolve_http_body import http_body
 from mcpgen.resolver import Resolver, is_object_schema, known_names, unresolved
-from mcpgen.spec import FORM_STYLES, ApiKeyAuth, BasicAuth, BearerAuth, Tool, ToolHttp
+from mcpgen.spec import (
+    FORM_STYLES,
+    ApiKeyAuth,
+    AwsSigV4Auth,
+    BasicAuth,
+    BearerAuth,
+    Tool,
+    ToolHttp,
+)
 
 # The styles OpenAPI allows in each place, the default first.
 _PARAM_STYLES: dict[str, tuple[str, ...]] = {
@@ -40,6 +48,7 @@ _AUTH_CLASSES = {
     "api_key": "ApiKey",
     "basic": "Basic",
     "oauth2_client_credentials": "OAuth2ClientCredentials",
+    "aws_sigv4": "AwsSigV4",
 }
 # Headers of the MCP client's request that never go on to the API, and why.
 _NEVER_FORWARDED = {
@@ -78,6 +87,15 @@ def resolve_http_section(resolver: Resolver, server: ServerIR) -> HttpIR | None:
             fields = (("location", scheme.in_), ("name", scheme.name), ("env", scheme.env))
         elif isinstance(scheme, BasicAuth):
             fields = (("username_env", scheme.username_env), ("password_env", scheme.password_env))
+        elif isinstance(scheme, AwsSigV4Auth):
+            fields = (("service", scheme.service),)
+            if scheme.region is not None:
+                fields += (("region", scheme.region),)
+            # The standard variables of AWS's SDKs and CLI, named here as every scheme's are.
+            fields += (
+                ("access_key_env", "AWS_ACCESS_KEY_ID"),
+                ("secret_key_env", "AWS_SECRET_ACCESS_KEY"),
+            )
         else:
             scheme_of = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", scheme.token_url)
             if scheme_of is not None and scheme_of[1].lower() not in ("http", "https"):

@@ -265,8 +265,33 @@ class OAuth2ClientCredentials(_Strict):
     client_secret_env: EnvVar
 
 
+class AwsSigV4Auth(_Strict):
+    """AWS Signature Version 4: every request signed with the credentials of the standard AWS
+    variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN when temporary)."""
+
+    type: Literal["aws_sigv4"]
+    service: Annotated[
+        str,
+        Field(
+            min_length=1,
+            pattern=r"^[A-Za-z0-9._-]+$",
+            description="The service's signing name (`execute-api`, `sts`, `kinesisvideo`).",
+        ),
+    ]
+    region: Annotated[
+        str | None,
+        Field(
+            pattern=r"^[a-z0-9-]+$",
+            description="The region signed for; unset: the one the API's host names "
+            "(`sts.eu-west-1.amazonaws.com`), us-east-1 for a global endpoint "
+            "(`iam.amazonaws.com`), else AWS_REGION or AWS_DEFAULT_REGION at run time.",
+        ),
+    ] = None
+
+
 HttpAuth = Annotated[
-    BearerAuth | ApiKeyAuth | BasicAuth | OAuth2ClientCredentials, Field(discriminator="type")
+    BearerAuth | ApiKeyAuth | BasicAuth | OAuth2ClientCredentials | AwsSigV4Auth,
+    Field(discriminator="type"),
 ]
 
 

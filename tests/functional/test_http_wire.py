@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 import mcp_types as types
 import pytest
+from http_support.aws import ENVIRONMENT, assert_signed
 from http_support.imported import Imported, imported_server
 from http_support.project import ERROR_META
 from http_support.recorder import Reply, Running, Seen, recorder
@@ -41,6 +42,8 @@ cloudsearch = _server("aws-cloudsearchdomain-reduced.json", "cloudsearch")
 weatherbit = _server("weatherbit-reduced.json", "weatherbit")
 flickr = _server("flickr-reduced.json", "flickr")
 box = _server("box-reduced.json", "box")
+# SigV4 credentials, and the region (a loopback host names none).
+AWS = {**ENVIRONMENT, "AWS_REGION": "eu-west-1"}
 
 
 @pytest.fixture
@@ -92,7 +95,6 @@ async def test_s3_fragment_is_the_query_it_stands_for(
             ("get_bucket_lifecycle", {"Bucket": "b1"}),
             ("get_bucket_lifecycle_configuration", {"Bucket": "b1"}),
         ],
-        S3_HMAC="sig",
     )
     assert _targets(api) == [
         ("DELETE", "/b1?cors"),  # not DELETE /b1: that deletes the bucket
@@ -126,18 +128,16 @@ async def test_aws_query_protocol_action_and_placeholders(
                 },
             )
         ],
-        RDS_HMAC="sig",
+        **AWS,
     )
     await _call(
         iotevents,
         api,
         monkeypatch,
         [("untag_resource", {"resourceArn": "arn:1", "tagKeys": ["a", "b"]})],
-        IOTEVENTS_HMAC="sig",
+        **AWS,
     )
-    await _call(
-        cloudsearch, api, monkeypatch, [("search", {"q": "star wars"})], CLOUDSEARCH_HMAC="sig"
-    )
+    await _call(cloudsearch, api, monkeypatch, [("search", {"q": "star wars"})], **AWS)
     assert _targets(api) == [
         (
             "GET",
@@ -148,6 +148,9 @@ async def test_aws_query_protocol_action_and_placeholders(
         ("DELETE", "/tags?resourceArn=arn%3A1&tagKeys=a&tagKeys=b"),
         ("GET", "/2013-01-01/search?format=sdk&pretty=true&q=star%20wars"),
     ]
+    # Each signed for its service (`x-aws-signingName`, else the host's endpoint prefix).
+    for seen, service in zip(api.app.seen, ("rds", "iotevents", "cloudsearch"), strict=True):
+        assert_signed(seen, service, AWS["AWS_REGION"])
 
 
 async def test_a_query_in_the_path_is_parsed_into_parameters(

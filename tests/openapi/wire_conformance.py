@@ -25,6 +25,7 @@ counted as such, never as a pass. The exit status is 1 when any request was judg
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import random
@@ -111,10 +112,34 @@ def credentials(spec: Mapping[str, Any]) -> tuple[dict[str, str], bool]:
         if scheme.get("type") == "oauth2_client_credentials" or "token_url" in scheme:
             oauth = True
             continue
+        if scheme.get("type") == "aws_sigv4":  # AWS's standard variables, not the spec's
+            for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+                values[var] = SECRET.format(var.lower())
+            continue
         for key, var in scheme.items():
             if key == "env" or key.endswith("_env"):
                 values[var] = SECRET.format(var.lower())
     return values, oauth
+
+
+def honoured(document: Any, spec: Mapping[str, Any]) -> Any:
+    """The document as the import could honour its security: a requirement naming a scheme
+    the import reported unsupported (AWS's S3 signature, openIdConnect...) is left out, and
+    an operation left with none needs no credential (the import said it sends none)."""
+    kept = set((spec.get("http") or {}).get("auth") or {})
+
+    def requirements(owner: dict[str, Any]) -> None:
+        given = owner.get("security")
+        if isinstance(given, list) and given:
+            owner["security"] = [r for r in given if isinstance(r, dict) and set(r) <= kept]
+
+    document = copy.deepcopy(document)
+    requirements(document)
+    for item in (document.get("paths") or {}).values():
+        for operation in item.values() if isinstance(item, dict) else ():
+            if isinstance(operation, dict):
+                requirements(operation)
+    return document
 
 
 def read_document(path: Path) -> Any:
@@ -151,7 +176,7 @@ def run_document(path: Path, work: Path, tools: int, seed: int) -> DocumentResul
     if done.returncode != 0:
         return DocumentResult(str(path), "generate", done.stderr[-600:])
     spec = tomllib.loads(spec_file.read_text(encoding="utf-8"))
-    document = read_document(path)
+    document = honoured(read_document(path), spec)
     # The package as generated (mcpgen derives it from the server's name).
     package = next(p.name for p in (work / "server" / "src").iterdir() if p.is_dir())
     chosen = random.Random(seed).sample(
@@ -163,6 +188,7 @@ def run_document(path: Path, work: Path, tools: int, seed: int) -> DocumentResul
         env = {
             **os.environ,
             **secrets,
+            "AWS_REGION": "us-east-1",  # SigV4's, which a loopback host does not name
             "PYTHONPATH": str(work / "server" / "src"),
             (spec.get("http") or {}).get("base_url_env") or f"{package.upper()}_BASE_URL": base_url,
         }

@@ -80,13 +80,14 @@ def test_undeclared_extras_names_the_runtimes_extras_a_project_lacks(tmp_path: P
     ]
     pyproject.write_text(
         '[project]\ndependencies = ["mcp"]\n[project.optional-dependencies]\n'
-        'redis = ["Redis>=5"]\nsearch = ["bm25s"]\n',
+        'aws = ["botocore"]\nredis = ["Redis>=5"]\nsearch = ["bm25s"]\n',
         encoding="utf-8",
     )
     assert undeclared_extras(pyproject) == []
     # An extra of that name that does not bring the package is not the runtime's extra.
     pyproject.write_text(
-        '[project]\ndependencies = ["mcp"]\n[project.optional-dependencies]\nredis = []\n',
+        '[project]\ndependencies = ["mcp"]\n[project.optional-dependencies]\n'
+        'aws = ["botocore"]\nredis = []\n',
         encoding="utf-8",
     )
     assert undeclared_extras(pyproject) == [
@@ -107,4 +108,6 @@ def test_an_older_pyproject_is_told_to_add_the_redis_extra(tmp_path: Path) -> No
     end = text.index("test = [", start)
     pyproject.write_text(text[:start] + "[project.optional-dependencies]\n" + text[end:])
     output = generate(root)
-    assert "add to [project.optional-dependencies]: redis = [" in output
+    assert (
+        'add to [project.optional-dependencies]: aws = ["botocore>=1.34,<2"]; redis = [' in output
+    )

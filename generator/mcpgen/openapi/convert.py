@@ -154,6 +154,7 @@ class _Converter:
             notes.append(f"operationId {op_id!r} is used by several operations: matched by route")
         notes.extend(requests_the_api_makes(data, kept))
         notes.extend(self.inputs.fragment_notes())
+        notes.extend(self.http.notes())
         rewritten = self.schemas.rewritten_patterns
         if rewritten:
             first = min(rewritten)
@@ -266,7 +267,9 @@ class _Converter:
             binding["tags"] = list(op.tags)
         if op.deprecated:
             binding["deprecated"] = True
-        tool["input"], params, body, query = self.inputs.tool_input(op, parts)
+        tool["input"], params, body, query = self.inputs.tool_input(
+            op, parts, self.http.signed_headers(op)
+        )
         if query:
             binding["query"] = query
         if params:

@@ -13,6 +13,29 @@ from mcpgen.openapi.operations import Context, Operation
 
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
+# API Gateway's extension naming how an `Authorization` apiKey is computed: AWS's signatures.
+_AWS_AUTHTYPE = "x-amazon-apigateway-authtype"
+_AWS_SIGNATURES = {
+    "awssigv4": None,  # supported
+    "awssigv2": "AWS Signature Version 2",
+    "awss3": "AWS S3 signature",
+}
+# What the signer sends on every request: aws2openapi declares them as each operation's header
+# parameters (all 350 SigV4 descriptions of the directory do), so a tool would ask for them.
+SIGV4_HEADERS = frozenset(
+    {
+        "x-amz-algorithm",
+        "x-amz-content-sha256",
+        "x-amz-credential",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-signature",
+        "x-amz-signedheaders",
+    }
+)
+# An AWS endpoint's host: its first label is the service's endpoint prefix, which is its
+# signing name when the description names none (`events`, `es`, `tagging`).
+_AWS_HOST = re.compile(r"^([^.]+)\.(?:[^.]+\.)*(?:amazonaws\.com(?:\.cn)?|api\.aws)$")
 
 
 class HttpSection:
@@ -22,6 +45,8 @@ class HttpSection:
         self.context = context
         self.env_prefix = env_prefix
         self.auth: dict[str, dict[str, Any]] = {}
+        # "name (what it is)" of each scheme the import cannot use, for the summary.
+        self.unsupported: list[str] = []
 
     def read_schemes(self) -> None:
         components = self.context.root.data.get("components")
@@ -40,7 +65,14 @@ class HttpSection:
             env = f"{self.env_prefix}_{snake(name, 'auth').upper()}"
             kind = scheme.get("type")
             http_scheme = str(scheme.get("scheme", "")).lower()
-            if kind == "http" and http_scheme == "bearer":
+            aws = str(scheme.get(_AWS_AUTHTYPE, "")).lower()
+            if aws in _AWS_SIGNATURES:
+                unsupported = _AWS_SIGNATURES[aws]
+                if unsupported is not None:
+                    self._unsupported(name, unsupported, target)
+                else:
+                    self.auth[name] = {"type": "aws_sigv4", "service": self._signing_name()}
+            elif kind == "http" and http_scheme == "bearer":
                 self.auth[name] = {"type": "bearer", "env": env}
             elif kind == "http" and http_scheme == "basic":
                 self.auth[name] = {
@@ -86,6 +118,32 @@ class HttpSection:
                         "/".join(sorted(flows)) if isinstance(flows, dict) else "without flows"
                     )
                 self._unsupported(name, described, target)
+
+    def _signing_name(self) -> str:
+        """The service a SigV4 signature is for: the description's `x-aws-signingName`, else
+        its AWS host's endpoint prefix, else `execute-api` (an API Gateway API of its own)."""
+        info = self.context.root.data.get("info")
+        named = info.get("x-aws-signingName") if isinstance(info, dict) else None
+        if isinstance(named, str) and named:
+            return named
+        host = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", self.base_url).split("/")[0]
+        prefix = _AWS_HOST.match(host.split(":")[0].lower())
+        return prefix[1] if prefix is not None else "execute-api"
+
+    def signed_headers(self, op: Operation) -> frozenset[str]:
+        """Header names (lower case) the operation's signer sends: none of its inputs."""
+        raw = op.value.get("security", self.context.root.data.get("security"))
+        names = {name for alternative in self.requirements(raw) or [] for name in alternative}
+        signed = any(self.auth[name]["type"] == "aws_sigv4" for name in names)
+        return SIGV4_HEADERS if signed else frozenset()
+
+    def notes(self) -> list[str]:
+        """The summary's word on schemes it could not use, by name."""
+        return [
+            f"security scheme {described} is not supported: operations that need only it are "
+            "called without credentials"
+            for described in self.unsupported
+        ]
 
     def requirements(self, raw: Any) -> list[list[str]] | None:
         """OpenAPI security requirements -> alternatives of supported scheme names."""
@@ -158,10 +216,24 @@ class HttpSection:
         return url
 
     def _server_url(self, servers: Any, at: Target) -> str | None:
-        """The first of `servers`' URL, its variables at their defaults; None: no server."""
+        """The first of `servers`' URL, its variables at their defaults; None: no server.
+        An http URL that the list also gives as https is taken as https: credentials and
+        answers do not cross the network in clear text when the API offers TLS (413 of the
+        directory's descriptions list http first, all AWS's among them)."""
         if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
             return None
-        server = servers[0]
+        index, server = 0, servers[0]
+        first = str(server.get("url") or "")
+        if first.lower().startswith("http://"):
+            secure = "https://" + first[len("http://") :]
+            index, server = next(
+                (
+                    (i, other)
+                    for i, other in enumerate(servers)
+                    if isinstance(other, dict) and other.get("url") == secure
+                ),
+                (index, server),
+            )
         url = str(server.get("url") or "/")
         variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
 
@@ -177,7 +249,7 @@ class HttpSection:
             # https, as the Swagger 2.0 upgrade takes it when `schemes` is missing.
             self.context.warnings.append(
                 at.document.warning(
-                    (*at.parts, "servers", 0, "url"),
+                    (*at.parts, "servers", index, "url"),
                     f"the server URL {url!r} has no scheme: the API is taken to be https",
                 )
             )
@@ -185,12 +257,14 @@ class HttpSection:
         if "{" in url:
             self.context.warnings.append(
                 at.document.warning(
-                    (*at.parts, "servers", 0, "url"), f"server variable without default in {url!r}"
+                    (*at.parts, "servers", index, "url"),
+                    f"server variable without default in {url!r}",
                 )
             )
         return url
 
     def _unsupported(self, name: str, described: str, target: Target) -> None:
+        self.unsupported.append(f"{name!r} ({described})")
         self.context.warnings.append(
             target.document.warning(
                 target.parts,

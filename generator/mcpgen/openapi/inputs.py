@@ -49,10 +49,11 @@ class Inputs:
         return parts
 
     def tool_input(
-        self, op: Operation, parts: _PathParts
+        self, op: Operation, parts: _PathParts, signed: frozenset[str] = frozenset()
     ) -> tuple[JsonSchema, dict[str, dict[str, Any]], dict[str, Any] | None, str]:
         """The tool's input schema, how each parameter property is sent (`http.params`), the
-        body's binding (None: no body) and the query the path fixes."""
+        body's binding (None: no body) and the query the path fixes. `signed`: the headers
+        (lower case) the request's signer sends, which are no inputs."""
         template_names = set(_TEMPLATE.findall(parts.path))
         # `?name={variable}` in the path: the variable's parameter goes in the query as `name`.
         template = {
@@ -62,7 +63,7 @@ class Inputs:
             for match in [_TEMPLATE.fullmatch(value)]
             if match is not None and match[1] not in template_names
         }
-        wire_params, fixed = self._wire_parameters(op, parts, template_names, template)
+        wire_params, fixed = self._wire_parameters(op, parts, template_names, template, signed)
         properties: dict[str, Any] = {}
         required: list[str] = []
         params: dict[str, dict[str, Any]] = {}
@@ -151,6 +152,7 @@ class Inputs:
         parts: _PathParts,
         template_names: set[str],
         template: dict[str, str],
+        signed: frozenset[str],
     ) -> tuple[list[tuple[dict[str, Any], Target, str]], list[str]]:
         """What the request sends as parameters, each with where it is declared and the name
         of its input property before cleaning (the declared ones but those the request sets
@@ -164,7 +166,7 @@ class Inputs:
         wire_params: list[tuple[dict[str, Any], Target, str]] = []
         for parameter, target in parameters:
             where, name = parameter["in"], parameter["name"]
-            if where == "header" and name.lower() in _IGNORED_HEADERS:
+            if where == "header" and (name.lower() in _IGNORED_HEADERS or name.lower() in signed):
                 continue
             if not name:
                 # brainbi.net.json's `?=...`: nothing a request could send under no name.

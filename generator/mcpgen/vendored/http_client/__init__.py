@@ -3,13 +3,15 @@
 Part of the runtime, vendored only into a server whose spec binds tools to HTTP operations.
 The spec's operations become a table of small descriptors (`Operation`, in the generated
 `operations.py`); this package holds everything that happens when one of them is called,
-one concern a module (`_operations`, `_encoding`, `_secrets`, `_errors`, `_client`):
+one concern a module (`_operations`, `_encoding`, `_secrets`, `_sigv4`, `_errors`,
+`_client`):
 
 - one shared `httpx2.AsyncClient` per server, made on first use and closed at shutdown;
 - the base URL from the spec, overridable by an environment variable;
 - credentials from the environment, by the first security alternative whose variables
   are all set (bearer, API key in a header, query parameter or cookie, basic, OAuth 2
-  client credentials with the token cached until it expires), sent only to the API's
+  client credentials with the token cached until it expires, AWS Signature Version 4 over
+  the request as sent, `_sigv4`), sent only to the API's
   origin: a redirect elsewhere is refused, and no credential reaches a log or, echoed by
   the API, a result;
 - parameters placed and serialised per OpenAPI 3.1.1 (styles simple, label, matrix, form,
@@ -43,6 +45,7 @@ from ._operations import (
     Answer,
     Api,
     ApiKey,
+    AwsSigV4,
     Basic,
     Bearer,
     Body,
@@ -56,6 +59,7 @@ __all__ = [
     "Answer",
     "Api",
     "ApiKey",
+    "AwsSigV4",
     "Basic",
     "Bearer",
     "Body",

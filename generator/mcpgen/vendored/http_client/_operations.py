@@ -147,7 +147,21 @@ class OAuth2ClientCredentials:
         return [self.client_id_env, self.client_secret_env]
 
 
-Scheme: TypeAlias = Bearer | ApiKey | Basic | OAuth2ClientCredentials
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AwsSigV4:
+    """AWS Signature Version 4: each request signed for `service` (its signing name) in a
+    region: `region`, else the one the API's host names, else the environment's (`_sigv4`)."""
+
+    service: str
+    access_key_env: str
+    secret_key_env: str
+    region: str | None = None
+
+    def env_vars(self) -> list[str]:
+        return [self.access_key_env, self.secret_key_env]
+
+
+Scheme: TypeAlias = Bearer | ApiKey | Basic | OAuth2ClientCredentials | AwsSigV4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

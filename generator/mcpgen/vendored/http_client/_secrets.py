@@ -14,7 +14,8 @@ class _Secrets(logging.Filter):
     filter that blanks them out of records (their message, arguments and traceback).
 
     httpx2 logs every request's full URL at INFO (a query-string key with it), httpcore2 the
-    response headers at DEBUG (an API may echo the request): a record from those loggers, or
+    response headers at DEBUG (an API may echo the request), botocore's signer the canonical
+    request at DEBUG (an AWS session token with it): a record from those loggers, or
     ours, leaves with no secret in it, at any level, whatever handler then writes it. An
     answer that echoes one (a `self` link with the key) is blanked too, but there only secrets
     of `ECHO_MIN` characters or more: a shorter one (a password `admin`) cannot be told from
@@ -31,6 +32,7 @@ class _Secrets(logging.Filter):
         "httpcore2.http2",
         "httpcore2.proxy",
         "httpcore2.socks",
+        "botocore.auth",
         "mcpgen.runtime",
     )
 

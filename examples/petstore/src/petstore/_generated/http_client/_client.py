@@ -42,13 +42,14 @@ from ._operations import (
     Answer,
     Api,
     ApiKey,
+    AwsSigV4,
     Basic,
     Bearer,
     OAuth2ClientCredentials,
     Operation,
-    Scheme,
 )
 from ._secrets import SECRETS
+from ._sigv4 import SigningError, sign
 
 # Methods a retry cannot do harm with, even if the first attempt reached the server.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
@@ -238,7 +239,7 @@ class HttpClient:
     ) -> Answer:
         method, path = operation.method, operation.path
         try:
-            await self._authorize(operation, prepared)
+            signer = await self._authorize(operation, prepared)
         except ValueError as problem:
             raise HttpRequestInvalid(operation.method, operation.path, str(problem)) from None
         url = base + prepared.path
@@ -263,7 +264,7 @@ class HttpClient:
                 method, url, headers=headers, content=prepared.content, files=prepared.files
             )
             try:
-                answer = await self._exchange(ctx, client, request, operation)
+                answer = await self._exchange(ctx, client, request, operation, signer)
             except httpx2.TransportError as failure:
                 # A connection never made carried nothing; anything later may have been
                 # received, so only an idempotent request is sent again.
@@ -304,11 +305,18 @@ class HttpClient:
         client: httpx2.AsyncClient,
         request: httpx2.Request,
         operation: Operation,
+        signer: tuple[str, AwsSigV4] | None = None,
     ) -> Answer:
         """The answer to `request`, redirects within its origin followed (credentials stay on
-        them: they go where they went); a redirect to another origin is refused."""
+        them: they go where they went); a redirect to another origin is refused. With a
+        `signer`, each request is signed last, as it is sent: a redirect's anew."""
         origin = _origin(request.url)
         for _ in range(MAX_REDIRECTS + 1):
+            if signer is not None:
+                try:
+                    sign(request, signer[1])
+                except SigningError as problem:
+                    raise HttpAuthFailed(signer[0], str(problem)) from None
             response = await client.send(request, stream=True)
             try:
                 location = response.headers.get("location")
@@ -346,16 +354,24 @@ class HttpClient:
 
     # -- credentials -----------------------------------------------------------------
 
-    async def _authorize(self, operation: Operation, prepared: Prepared) -> None:
+    async def _authorize(
+        self, operation: Operation, prepared: Prepared
+    ) -> tuple[str, AwsSigV4] | None:
+        """Put the credentials of the first alternative whose variables are set on `prepared`;
+        the AWS scheme that signs the request once it is built, if one is among them."""
         alternatives = operation.security if operation.security is not None else self.api.security
         if not alternatives:
-            return
+            return None
         for alternative in alternatives:
             schemes = [(name, self.api.auth[name]) for name in alternative]
             if all(os.environ.get(var) for _, scheme in schemes for var in scheme.env_vars()):
+                signer: tuple[str, AwsSigV4] | None = None
                 for name, scheme in schemes:
-                    await self._apply(name, scheme, prepared)
-                return
+                    if isinstance(scheme, AwsSigV4):
+                        signer = (name, scheme)
+                    else:
+                        await self._apply(name, scheme, prepared)
+                return signer
         raise HttpCredentialsMissing(
             operation.method,
             operation.path,
@@ -365,7 +381,12 @@ class HttpClient:
             ],
         )
 
-    async def _apply(self, name: str, scheme: Scheme, prepared: Prepared) -> None:
+    async def _apply(
+        self,
+        name: str,
+        scheme: Bearer | ApiKey | Basic | OAuth2ClientCredentials,
+        prepared: Prepared,
+    ) -> None:
         if isinstance(scheme, Bearer):
             token = _credential(scheme.env, raw_in_header=True)
             prepared.headers["Authorization"] = f"Bearer {token}"
