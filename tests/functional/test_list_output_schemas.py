@@ -88,3 +88,38 @@ def test_an_unlisted_output_schema_checks_as_strictly_as_a_listed_one(tmp_path: 
         for name in ("unlisted", "listed"):
             assert len(tools[name].output_errors(value)) == problems, (name, value)
     assert tools["no_output"].output_schema is None
+
+
+REACH = """\
+[server]
+name = "reach"
+
+[types.A]
+type = "object"
+properties.b = { "$ref" = "#/types/B" }
+[types.B]
+type = "string"
+[types.Unused]
+type = "integer"
+
+[[tools]]
+name = "one"
+input.type = "object"
+input.properties.a = { "$ref" = "#/types/A" }
+input.properties.x = { "$ref" = "#/$defs/X" }
+input."$defs".X = { type = "string", maxLength = 3 }
+input."$defs".Unreached = { type = "integer" }
+"""
+
+
+def test_a_tool_carries_only_the_defs_it_reaches(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.toml"
+    spec.write_text(REACH)
+    result = generate(spec)
+    (tool,) = result.ir.tools
+    # `Unused` is no tool's, `Unreached` is in the tool's own `$defs` but nothing refers to
+    # it; B is reached through A.
+    assert sorted(tool.input_schema["$defs"]) == ["A", "B", "X"]
+    check = Tool({"name": "one", "inputSchema": tool.input_schema})
+    assert check.validation_errors({"a": {"b": "ok"}, "x": "abc"}) == []
+    assert len(check.validation_errors({"x": "abcd"})) == 1
