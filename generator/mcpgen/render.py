@@ -8,7 +8,7 @@ and who owns the result afterwards.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 
 from mcpgen import templates_dir
+from mcpgen.budget import ListSize, ToolSize
 from mcpgen.ir import SpecIR, ToolIR
 from mcpgen.literals import docstring, py_literal
 from mcpgen.names import package_version, to_class_name
@@ -328,6 +329,38 @@ def tool_definition(tool: ToolIR) -> dict[str, Any]:
     if tool.meta:
         definition["_meta"] = tool.meta
     return definition
+
+
+def generate_cut_with(ir: SpecIR) -> str:
+    """How a generated server's tools/list is cut, for the budget's warning."""
+    lean = any(t.output_schema is not None and t.list_output_schema for t in ir.tools)
+    select = (
+        "select fewer operations: `mcpgen import openapi --exclude-tag {tag!r}` (or [openapi] "
+        "exclude.tags, then import again), or delete the tools a model does not need"
+    )
+    return (
+        f"leave output schemas out ([server] list_output_schemas = false), or {select}"
+        if lean
+        else select
+    )
+
+
+def tools_list_size(ir: SpecIR, tags: Mapping[str, tuple[str, ...]] | None = None) -> ListSize:
+    """The `tools/list` result the server sends (one page, compact JSON): its bytes and each
+    tool's, with the tools' tags as `tags` gives them."""
+
+    def compact(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    sizes = []
+    for tool in ir.tools:
+        definition = tool_definition(tool)
+        definition.pop(UNLISTED_OUTPUT_SCHEMA, None)
+        sizes.append(
+            ToolSize(tool.name, (tags or {}).get(tool.name, ()), len(compact(definition).encode()))
+        )
+    commas = max(len(sizes) - 1, 0)
+    return ListSize(len(b'{"tools":[]}') + commas + sum(t.size for t in sizes), sizes)
 
 
 def tools_json(ir: SpecIR) -> str:
