@@ -335,10 +335,11 @@ class Resolver:
         # they refer to, and of the schema's own `$defs` the entries something refers to (a
         # spec refers to them only as `#/$defs/<name>`, which `defs_refs` reads). A model
         # takes the place of an own entry of its name, as it always has.
-        own: dict[str, Any] = rewritten.pop("$defs", {})
+        own: dict[str, Any] = rewritten.get("$defs", {})
+        body = {k: v for k, v in rewritten.items() if k != "$defs"}
         defs: dict[str, Any] = {}
         kept: dict[str, Any] = {}
-        queue = [*defs_refs(rewritten), *_own_refs(rewritten)]
+        queue = [*defs_refs(body), *_own_refs(body)]
         while queue:
             name = queue.pop(0)
             if name in defs or name in kept:
@@ -351,10 +352,13 @@ class Resolver:
                 kept[name] = own[name]
                 queue.extend([*defs_refs(own[name]), *_own_refs(own[name])])
         if defs or kept:
+            # Where the spec wrote its `$defs`, else last.
             rewritten["$defs"] = {
                 **{k: v for k, v in own.items() if k in kept},
                 **{k: defs[k] for k in sorted(defs)},
             }
+        else:
+            rewritten.pop("$defs", None)
         return rewritten
 
     def _model_schema(self, name: ClassName) -> JsonSchema | None:
