@@ -17,7 +17,7 @@ from openapi_support import FIXTURES, import_spec, load_toml
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "benchmarks"))
-from bench_tools_list import listed_bytes  # noqa: E402
+from bench_tools_list import lean_and_full, listed_bytes  # noqa: E402
 
 # 120 operations whose output schemas are 85% of their tools/list (497 KB of 585 KB).
 STAR_TREK = FIXTURES / "star-trek-3.0.yaml"
@@ -114,27 +114,11 @@ def test_generate_reports_the_size_and_refuses_past_a_budget(tmp_path: Path) -> 
         assert 0 <= sent - size - envelope <= 64, (sent, size)
 
 
-def lean_and_full(document: Path, tmp_path: Path) -> tuple[int, int]:
-    """Bytes of tools/list as the generated server sends it: as imported, then with every
-    output schema listed."""
-    sizes = []
-    spec = tmp_path / "spec.toml"
-    import_spec(document, spec)
-    for listed in ("false", "true"):
-        text = spec.read_text().replace(
-            "list_output_schemas = false", f"list_output_schemas = {listed}"
-        )
-        spec.write_text(text)
-        project = tmp_path / listed
-        done = mcpgen("generate", str(spec), "-o", str(project))
-        assert done.returncode == 0, done.stderr
-        sizes.append(listed_bytes(project, "2026-07-28"))
-    return sizes[0], sizes[1]
-
-
 @pytest.mark.slow
 def test_a_big_servers_list_is_a_sixth_of_what_it_was(tmp_path: Path) -> None:
-    lean, full = lean_and_full(STAR_TREK, tmp_path)
+    spec = tmp_path / "spec.toml"
+    import_spec(STAR_TREK, spec)
+    lean, full = lean_and_full(spec, tmp_path)
     assert full > 550_000
     assert lean < full / 6
 
