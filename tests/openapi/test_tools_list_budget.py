@@ -58,6 +58,15 @@ def test_a_big_import_leaves_output_schemas_out_and_says_so(tmp_path: Path) -> N
     (warning,) = [w for w in result.warnings if "more than clients load well" in w.message]
     assert "120 tools" in warning.message and warning.hint is not None
     assert "--exclude-tag" in warning.hint
+    # Refused past a budget, the import says what would cut it.
+    with pytest.raises(SpecError) as refused:
+        import_spec(STAR_TREK, tmp_path / "refused.toml", max_tools=100)
+    levels = [
+        (d.level, d.hint is not None and "--exclude-tag" in d.hint)
+        for d in refused.value.diagnostics
+    ]
+    assert levels == [("error", False), ("warning", True)]
+    assert not (tmp_path / "refused.toml").exists()
     # A small API keeps them: a model sees what its tools return.
     small = tmp_path / "small.toml"
     import_spec(PETSTORE, small)
@@ -84,20 +93,24 @@ def test_max_tools_and_max_tokens_refuse_and_write_nothing(tmp_path: Path) -> No
     )
     assert not output.exists() and list(tmp_path.iterdir()) == []
     import_spec(PETSTORE, output)
-    before = output.read_bytes()
-    run = mcpgen("import", "openapi", str(PETSTORE), "-o", str(output), "--max-tokens", "100")
-    assert run.returncode == 1
-    assert "more than --max-tokens 100" in run.stderr
-    assert "(estimate: bytes / 4 of the tools/list JSON)" in run.stderr
-    assert output.read_bytes() == before
-    assert mcpgen("import", "openapi", str(PETSTORE), "-o", str(output), "--max-tools", "20")
-    assert output.read_bytes() == before
+    before = {path: path.read_bytes() for path in tmp_path.iterdir()}
+    with pytest.raises(SpecError) as refused:
+        import_spec(PETSTORE, output, max_tokens=100)
+    (error,) = [d for d in refused.value.diagnostics if d.level == "error"]
+    assert "more than --max-tokens 100" in error.message
+    assert "(estimate: bytes / 4 of the tools/list JSON)" in error.message
+    assert {path: path.read_bytes() for path in tmp_path.iterdir()} == before
+    import_spec(PETSTORE, output, max_tools=20, max_tokens=100_000)
 
 
 @pytest.mark.slow
 def test_generate_reports_the_size_and_refuses_past_a_budget(tmp_path: Path) -> None:
     spec = tmp_path / "spec.toml"
-    import_spec(PETSTORE, spec)
+    refused = mcpgen("import", "openapi", str(PETSTORE), "-o", str(spec), "--max-tokens", "100")
+    assert refused.returncode == 1
+    assert "more than --max-tokens 100" in refused.stderr and not spec.exists()
+    imported = mcpgen("import", "openapi", str(PETSTORE), "-o", str(spec), "--max-tools", "20")
+    assert imported.returncode == 0, imported.stderr
     project = tmp_path / "out"
     refused = mcpgen("generate", str(spec), "-o", str(project), "--max-tools", "3")
     assert refused.returncode == 1
