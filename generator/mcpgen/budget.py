@@ -46,6 +46,12 @@ class ListSize:
     size: int
     tools: Sequence[ToolSize]
 
+    @classmethod
+    def of(cls, tools: Sequence[ToolSize]) -> ListSize:
+        """The list of `tools`: `{"tools":[...]}`, a comma between each two."""
+        commas = max(len(tools) - 1, 0)
+        return cls(len(b'{"tools":[]}') + commas + sum(t.size for t in tools), tools)
+
     @property
     def tokens(self) -> int:
         return tokens(self.size)

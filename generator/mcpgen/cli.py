@@ -120,6 +120,7 @@ def generate(
         # Nothing to write: say what the full run would say, word for word.
         for line in unchanged.diagnostics:
             click.echo(line, err=True)
+        _echo_stored_size(root, unchanged.package)
         _warn_about_handlers(unchanged.misfits)
         _warn_about_dependencies(root)
         if check or show_diff:
@@ -224,6 +225,14 @@ def generate(
         _written(root, len(plan.write), len(plan.scaffold), len(plan.unchanged), len(plan.remove)),
         err=True,
     )
+
+
+def _echo_stored_size(root: Path, package: str) -> None:
+    """The tools/list line a full run prints, for a project that is up to date."""
+    from mcpgen.tools_file import TOOLS_PATH, stored_tools_list_size
+
+    stored = (root / TOOLS_PATH.format(pkg=package)).read_text(encoding="utf-8")
+    click.echo(stored_tools_list_size(stored).line(), err=True)
 
 
 def _tags(spec: Path) -> dict[str, tuple[str, ...]]:

@@ -23,6 +23,7 @@ from mcpgen.ir import SpecIR, ToolIR
 from mcpgen.literals import docstring, py_literal
 from mcpgen.names import package_version, to_class_name
 from mcpgen.pyproject import dependency_lines, optional_dependencies, tool_tables
+from mcpgen.tools_file import TOOLS_PATH, UNLISTED_OUTPUT_SCHEMA
 
 
 class Owner(Enum):
@@ -149,7 +150,6 @@ OUTPUTS: tuple[Output, ...] = (
 )
 
 MODELS_PATH = "src/{pkg}/_generated/models.py"
-TOOLS_PATH = "src/{pkg}/_generated/tools.json"
 # mcpgen's vendored packages (`mcpgen.vendored`), copied as they are into `_generated/`.
 VENDORED_SOURCE = Path(__file__).parent / "vendored"
 VENDORED_PATH = "src/{pkg}/_generated/{module}"
@@ -304,12 +304,6 @@ def _camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-# Where `tools.json` keeps an output schema the server checks results against but does not
-# list (`list_output_schema = false`); the runtime reads the same name
-# (`runtime._definitions.UNLISTED_OUTPUT_SCHEMA`) and never sends it.
-UNLISTED_OUTPUT_SCHEMA = "unlistedOutputSchema"
-
-
 def tool_definition(tool: ToolIR) -> dict[str, Any]:
     """The tool as `tools.json` holds it: the wire form (camelCase, no nulls), and an output
     schema the server checks but does not list under UNLISTED_OUTPUT_SCHEMA."""
@@ -359,8 +353,7 @@ def tools_list_size(ir: SpecIR, tags: Mapping[str, tuple[str, ...]] | None = Non
         sizes.append(
             ToolSize(tool.name, (tags or {}).get(tool.name, ()), len(compact(definition).encode()))
         )
-    commas = max(len(sizes) - 1, 0)
-    return ListSize(len(b'{"tools":[]}') + commas + sum(t.size for t in sizes), sizes)
+    return ListSize.of(sizes)
 
 
 def tools_json(ir: SpecIR) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 from mcpgen.pipeline import generate
-from mcpgen.render import TOOLS_PATH, UNLISTED_OUTPUT_SCHEMA
+from mcpgen.tools_file import TOOLS_PATH, UNLISTED_OUTPUT_SCHEMA, stored_tools_list_size
 from mcpgen.vendored.runtime import _definitions
 from mcpgen.vendored.runtime._definitions import Tool
 from mcpgen.vendored.runtime._sieve import sieve_tools
@@ -70,7 +70,11 @@ def test_the_server_setting_and_the_tool_override_decide_what_is_listed(tmp_path
     # The two tools share the one `Reading` entry, listed or not.
     assert unlisted[UNLISTED_OUTPUT_SCHEMA]["$defs"] == listed["outputSchema"]["$defs"]
     for version in SUPPORTED_PROTOCOL_VERSIONS:
-        wire = {t["name"]: t for t in sieve_tools(loaded, version)}
+        sent = sieve_tools(loaded, version)
+        # What an up-to-date `generate` reports, read off the file, is what the server sends.
+        size = len(json.dumps({"tools": sent}, separators=(",", ":")).encode())
+        assert stored_tools_list_size(json.dumps(stored)).size == size
+        wire = {t["name"]: t for t in sent}
         assert "outputSchema" not in wire["unlisted"]
         assert UNLISTED_OUTPUT_SCHEMA not in json.dumps(wire)
         assert wire["listed"]["outputSchema"]["$defs"]["Reading"]["required"] == ["celsius"]
