@@ -1,5 +1,6 @@
-"""`[server] list_output_schemas` and a tool's `list_output_schema`: what `tools.json` lists,
-and what the server still checks, from a real generation.
+"""The lean wire, from a real generation: `[server] list_output_schemas` and a tool's
+`list_output_schema` decide what `tools.json` lists while the server still checks every
+result; a tool's schemas carry only the `$defs` entries they reach.
 """
 
 from __future__ import annotations
