@@ -52,6 +52,21 @@ def main() -> None:
     """
 
 
+def _budget_options(command: Any) -> Any:
+    """`--max-tools` and `--max-tokens`: the tools/list a command may make, or it fails."""
+    command = click.option(
+        "--max-tokens",
+        type=click.IntRange(1),
+        help="Fail, writing nothing, if tools/list would exceed this many tokens "
+        "(estimated as bytes / 4 of its JSON).",
+    )(command)
+    return click.option(
+        "--max-tools",
+        type=click.IntRange(1),
+        help="Fail, writing nothing, if the server would have more tools than this.",
+    )(command)
+
+
 @main.command()
 @click.argument("spec", type=SPEC, required=False)
 @click.option(
@@ -77,8 +92,15 @@ def main() -> None:
     is_flag=True,
     help="Write nothing; print a diff of what generating would change (exit 0).",
 )
+@_budget_options
 def generate(
-    spec: Path | None, output: Path | None, check: bool, force: bool, show_diff: bool
+    spec: Path | None,
+    output: Path | None,
+    check: bool,
+    force: bool,
+    show_diff: bool,
+    max_tools: int | None,
+    max_tokens: int | None,
 ) -> None:
     """Generate (or update) the server project described by SPEC.
 
@@ -91,11 +113,14 @@ def generate(
     if spec is None:
         spec = _project_spec(output if output is not None else Path.cwd())
     root = output if output is not None else spec.parent
-    unchanged = fastpath.up_to_date(spec, root)
+    # A budget is checked against what generating makes: up to date or not, it runs.
+    budgeted = max_tools is not None or max_tokens is not None
+    unchanged = None if budgeted else fastpath.up_to_date(spec, root)
     if unchanged is not None:
         # Nothing to write: say what the full run would say, word for word.
         for line in unchanged.diagnostics:
             click.echo(line, err=True)
+        _echo_stored_size(root, unchanged.package)
         _warn_about_handlers(unchanged.misfits)
         _warn_about_dependencies(root)
         if check or show_diff:
@@ -105,18 +130,33 @@ def generate(
         return
 
     from mcpgen import emit
+    from mcpgen.budget import budget_errors, budget_warning
     from mcpgen.cache import ProjectCache
     from mcpgen.pipeline import generate as run_pipeline
-    from mcpgen.render import Owner
+    from mcpgen.render import Owner, generate_cut_with, tools_list_size
     from mcpgen.signatures import expectations
 
     try:
-        # --check writes nothing, not even the cache.
-        result = run_pipeline(spec, None if check else ProjectCache(root))
+        # --check writes nothing, not even the cache; nor does a run a budget may refuse
+        # make a project folder that holds only a cache.
+        writes_cache = not check and not (budgeted and not root.exists())
+        result = run_pipeline(spec, ProjectCache(root) if writes_cache else None)
     except SpecError as error:
         _report(error.diagnostics)
         sys.exit(1)
+    listed = tools_list_size(result.ir)
+    if listed.over_budget() or budgeted:
+        listed = tools_list_size(result.ir, _tags(spec))  # which tags weigh most
+    refused = budget_errors(listed, max_tools, max_tokens, f"{root} was left as it was")
+    over = budget_warning(listed, generate_cut_with(result.ir))
+    if over is not None:
+        # With the spec's own warnings, so that a run with nothing to write repeats it.
+        result.diagnostics.append(over)
+    if refused:
+        _report([*result.diagnostics, *refused])
+        sys.exit(1)
     _report(result.diagnostics)
+    click.echo(listed.line(), err=True)
     try:
         plan = emit.plan(root, result.files, result.ir.server.package)
     except emit.EmitError as error:
@@ -185,6 +225,26 @@ def generate(
         _written(root, len(plan.write), len(plan.scaffold), len(plan.unchanged), len(plan.remove)),
         err=True,
     )
+
+
+def _echo_stored_size(root: Path, package: str) -> None:
+    """The tools/list line a full run prints, for a project that is up to date."""
+    from mcpgen.tools_file import TOOLS_PATH, stored_tools_list_size
+
+    stored = (root / TOOLS_PATH.format(pkg=package)).read_text(encoding="utf-8")
+    click.echo(stored_tools_list_size(stored).line(), err=True)
+
+
+def _tags(spec: Path) -> dict[str, tuple[str, ...]]:
+    """Each tool's OpenAPI tags (`http.tags`), as the spec writes them."""
+    from mcpgen.load import load_spec
+
+    tools = load_spec(spec, partial=True).document.data.get("tools", [])
+    return {
+        tool["name"]: tuple((tool.get("http") or {}).get("tags") or ())
+        for tool in tools
+        if isinstance(tool, dict) and isinstance(tool.get("name"), str)
+    }
 
 
 def _written(root: Path, written: int, scaffolded: int, unchanged: int, removed: int) -> str:
@@ -464,6 +524,7 @@ def _selection(
     is_flag=True,
     help="Fetch $refs to http(s) URLs (never done otherwise).",
 )
+@_budget_options
 def import_openapi(
     source: str | None,
     output: Path,
@@ -478,6 +539,8 @@ def import_openapi(
     max_name_length: int | None,
     output_validation: str | None,
     allow_remote_refs: bool,
+    max_tools: int | None,
+    max_tokens: int | None,
 ) -> None:
     """Make (or update) the spec OUTPUT from the OpenAPI 3.0/3.1 (or Swagger 2.0) document SOURCE.
 
@@ -527,6 +590,8 @@ def import_openapi(
         if output_validation == "off"
         else ("strict" if output_validation == "strict" else None),
         allow_remote_refs=allow_remote_refs,
+        max_tools=max_tools,
+        max_tokens=max_tokens,
     )
     try:
         result = run_import(request)

@@ -234,6 +234,7 @@ class Unchanged:
     diagnostics: tuple[str, ...]  # the spec's warnings, rendered
     misfits: tuple[tuple[str, ...], ...]  # each handler's warnings, checked now; none: fits
     generated_files: int
+    package: str
 
 
 def up_to_date(spec: Path, root: Path) -> Unchanged | None:
@@ -283,6 +284,7 @@ def up_to_date(spec: Path, root: Path) -> Unchanged | None:
         tuple(_diagnostic(data, str(spec)).render() for data in stamp.diagnostics),
         tuple(wrong for check in stamp.handlers if (wrong := check.again(root))),
         len(files),
+        stamp.package,
     )
 
 

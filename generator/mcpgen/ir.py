@@ -181,6 +181,8 @@ class ToolIR:
     output_model: ClassName | None
     input_schema: JsonSchema
     output_schema: JsonSchema | None
+    # Whether `tools/list` carries `output_schema` (the server checks results either way).
+    list_output_schema: bool
     progress: bool
     cancellable: bool
     limits: LimitsIR | None

@@ -258,6 +258,9 @@ def resolve_tools(resolver: Resolver, errors: Mapping[str, ErrorIR]) -> tuple[To
                 output_model=output_model,
                 input_schema=input_schema,
                 output_schema=output_schema,
+                list_output_schema=spec.server.list_output_schemas
+                if tool.list_output_schema is None
+                else tool.list_output_schema,
                 progress=tool.progress,
                 cancellable=tool.cancellable,
                 limits=limits(tool),

@@ -326,27 +326,39 @@ class Resolver:
     def wire_schema(self, schema: JsonSchema, path: SpecPath) -> JsonSchema:
         """The schema as advertised: self-contained, a bare root `$ref` inlined."""
         rewritten: JsonSchema = self.rewrite(schema, path, "", path, wire=True)
-        defs_needed = dict.fromkeys(defs_refs(rewritten))
         if set(rewritten) == {"$ref"} and rewritten["$ref"].startswith(DEFS_REF):
             root_name = rewritten["$ref"][len(DEFS_REF) :]
             root = self._model_schema(ClassName(root_name))
             if root is not None:
                 rewritten = copy.deepcopy(root)
-                defs_needed = dict.fromkeys(defs_refs(rewritten))
+        # Only what the schema reaches goes on the wire: the models it refers to and those
+        # they refer to, and of the schema's own `$defs` the entries something refers to (a
+        # spec refers to them only as `#/$defs/<name>`, which `defs_refs` reads). A model
+        # takes the place of an own entry of its name, as it always has.
+        own: dict[str, Any] = rewritten.get("$defs", {})
+        body = {k: v for k, v in rewritten.items() if k != "$defs"}
         defs: dict[str, Any] = {}
-        queue = list(defs_needed)
+        kept: dict[str, Any] = {}
+        queue = [*defs_refs(body), *_own_refs(body)]
         while queue:
             name = queue.pop(0)
-            if name in defs:
+            if name in defs or name in kept:
                 continue
             model = self._model_schema(ClassName(name))
-            if model is None:
-                continue
-            defs[name] = model
-            queue.extend(defs_refs(model))
-        if defs:
-            own = rewritten.get("$defs", {})
-            rewritten["$defs"] = {**own, **{k: defs[k] for k in sorted(defs)}}
+            if model is not None:
+                defs[name] = model
+                queue.extend(defs_refs(model))
+            elif name in own:
+                kept[name] = own[name]
+                queue.extend([*defs_refs(own[name]), *_own_refs(own[name])])
+        if defs or kept:
+            # Where the spec wrote its `$defs`, else last.
+            rewritten["$defs"] = {
+                **{k: v for k, v in own.items() if k in kept},
+                **{k: defs[k] for k in sorted(defs)},
+            }
+        else:
+            rewritten.pop("$defs", None)
         return rewritten
 
     def _model_schema(self, name: ClassName) -> JsonSchema | None:
@@ -355,6 +367,23 @@ class Resolver:
             if model.class_name == name:
                 return model.schema
         return None
+
+
+def _own_refs(schema: Any) -> Iterator[str]:
+    """The entries of a schema's own `$defs` its `$ref`s name, read as jsonschema reads
+    them (`#/%24defs/a%20b` is `a b`); what a data keyword holds is no reference."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            keys = pointers.keys(ref[1:])
+            if len(keys) >= 2 and keys[0] == "$defs":
+                yield keys[1]
+        for key, value in schema.items():
+            if key not in DATA:
+                yield from _own_refs(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _own_refs(item)
 
 
 def _schema_nodes(schema: Any, path: SpecPath) -> Iterator[tuple[SpecPath, JsonSchema]]:

@@ -158,7 +158,16 @@ class ServerSection(_Limits):
         ServerAuth | None,
         Field(description="Who may call the server over HTTP: OAuth bearer tokens."),
     ] = None
-    # What `tools/list` shows (issue 16): the tools, or three that search, describe and call.
+    # What `tools/list` carries (issue 16: a tool surface within a model's budget).
+    list_output_schemas: Annotated[
+        bool,
+        Field(
+            description="Send each tool's output schema in tools/list (default). false: "
+            "results are still checked against it by the server, but clients no longer see "
+            "it (the SDK client then does not check structured results, and a model does not "
+            "see their shape); a tool's `list_output_schema` overrides this."
+        ),
+    ] = True
     tool_surface: Annotated[
         Literal["tools", "search"],
         Field(
@@ -568,6 +577,13 @@ class Tool(_Limits):
     cancellable: Annotated[
         bool, Field(description="The handler checks for cancellation at checkpoints.")
     ] = False
+    list_output_schema: Annotated[
+        bool | None,
+        Field(
+            description="Send this tool's output schema in tools/list (default: the server's "
+            "`list_output_schemas`); the server checks results against it either way."
+        ),
+    ] = None
     output_validation: Annotated[
         Literal["strict", "off"],
         Field(

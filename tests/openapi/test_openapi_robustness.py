@@ -115,7 +115,9 @@ def test_cli_imports_and_validate_accepts(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "12 tools from 20 operations" in run.stderr
     assert "excluded by tag 'user' (8)" in run.stderr
-    assert re.search(r"tools/list: [\d,]+ bytes, ~[\d,]+ tokens \(estimate", run.stderr)
+    assert re.search(
+        r"tools/list: [\d,]+ tools?, [\d,]+ bytes, ~[\d,]+ tokens \(estimate", run.stderr
+    )
     check = subprocess.run(
         [sys.executable, "-m", "mcpgen", "validate", str(output)],
         capture_output=True,

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from mcpgen.budget import TOKEN_BUDGET, ListSize, budget_errors, budget_warning
 from mcpgen.diagnostics import Diagnostic, Location, SpecError, SpecPath
 from mcpgen.load import Document, load_spec
 from mcpgen.openapi.comments import carry_comments, import_header
@@ -46,6 +47,8 @@ class ImportRequest:
     max_name_length: int | None = None  # None: as last time, else the default
     output_validation: Literal["strict", "off"] | None = None
     allow_remote_refs: bool = False
+    max_tools: int | None = None  # refuse to write a spec whose tools/list has more tools
+    max_tokens: int | None = None  # or more tokens (`mcpgen.budget`)
 
 
 @dataclass
@@ -127,6 +130,7 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
     documents.load_root(source)
     conversion = convert_document(documents, options)
     new = conversion.spec
+    notes = [*conversion.notes, *_lean_by_default(new)]
     merge: MergeReport | None = None
     final = imported = new
     if current is not None:
@@ -147,13 +151,56 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
         operations=conversion.operations,
         tools=len(final.get("tools", [])),
         skipped=conversion.skipped,
-        notes=conversion.notes,
-        list_bytes=tools_list_size(final),
+        notes=notes,
+        listed=tools_list_size(final),
         merge=merge,
     )
+    refused = budget_errors(
+        summary.listed, request.max_tools, request.max_tokens, "nothing was written"
+    )
+    if refused:
+        raise SpecError([*refused, *_cut_hint(summary.listed)])
+    over = budget_warning(summary.listed, CUT_WITH)
+    if over is not None:
+        warnings.append(over)
     if write:
         _write_together(output, spec_text, base_text, None if current is None else current_text)
     return ImportResult(summary, [*warnings, *conversion.warnings], spec_text, base_text)
+
+
+# How an import's tools/list is cut, for the budget's warning and errors.
+CUT_WITH = (
+    "select fewer operations: --exclude-tag {tag!r} (repeatable), or keep only what a model "
+    "needs with --include-tag / --include-operation (recorded in [openapi], so a re-import "
+    "selects alike)"
+)
+
+
+def _cut_hint(listed: ListSize) -> list[Diagnostic]:
+    """The budget's warning beside its errors: what weighs most, and the options to cut it."""
+    over = budget_warning(listed, CUT_WITH)
+    return [] if over is None else [over]
+
+
+def _lean_by_default(spec: dict[str, Any]) -> list[str]:
+    """Leave the output schemas out of `tools/list` when, with them, it would be over the
+    token budget: what a big API sends is then mostly shapes of results no model asked for
+    (Stripe: 99.3% of 177 MB; GitHub: 74% of 4.0 MB), while the server checks results
+    against them all the same. Written into the spec's [server], for the user to see and
+    change; the note says what it saves."""
+    if not any(tool.get("output") is not None for tool in spec.get("tools", [])):
+        return []
+    full = tools_list_size(spec, outputs=True)
+    if full.tokens <= TOKEN_BUDGET:
+        return []
+    spec["server"]["list_output_schemas"] = False
+    lean = tools_list_size(spec)
+    return [
+        f"output schemas are left out of tools/list ([server] list_output_schemas = false): "
+        f"~{lean.tokens:,} tokens instead of ~{full.tokens:,}, over the budget of "
+        f"{TOKEN_BUDGET:,}. The server still checks every result against them; set it to "
+        "true (or a tool's list_output_schema) for clients to see and check the results' shape"
+    ]
 
 
 def base_json(spec: dict[str, Any], options: dict[str, Any]) -> str:

@@ -2,8 +2,7 @@
 
 The size is measured, not guessed: for each tool, the JSON object the server would advertise
 (name, title, description, inputSchema and outputSchema each with only the `$defs` they use,
-annotations), serialised compactly as UTF-8. Tokens are estimated as bytes / 4, a common rule
-of thumb for English and JSON with current tokenizers; it is labelled as an estimate.
+annotations), serialised compactly as UTF-8; tokens are estimated from it (`mcpgen.budget`).
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from mcpgen.budget import ListSize, ToolSize
 from mcpgen.diagnostics import counted
 from mcpgen.openapi.reimport import MISSING, Conflict, MergeReport
 from mcpgen.openapi.toml_writer import inline
@@ -89,12 +89,15 @@ def _schema_size(schema: Any, types: _Types) -> int:
     return _size(text) + len(joiner) + _size('"$defs":{}') + _size(defs)
 
 
-def tools_list_size(spec: dict[str, Any]) -> int:
-    """Bytes of the `tools/list` result the spec's server would send (all tools, one page)."""
+def tools_list_size(spec: dict[str, Any], *, outputs: bool | None = None) -> ListSize:
+    """The `tools/list` result the spec's server would send (all tools, one page): its bytes
+    and each tool's. An output schema counts where the spec lists it (`list_output_schemas`,
+    a tool's `list_output_schema`), or, with `outputs`, wherever a tool has one or nowhere."""
     types = _Types(spec.get("types", {}))
+    listed_by_server = spec.get("server", {}).get("list_output_schemas", True)
     total = _size('{"tools":[]}')
-    tools = spec.get("tools", [])
-    for index, tool in enumerate(tools):
+    sizes: list[ToolSize] = []
+    for index, tool in enumerate(spec.get("tools", [])):
         head: dict[str, Any] = {"name": tool["name"]}
         for key in ("title", "description"):
             if tool.get(key):
@@ -105,12 +108,16 @@ def tools_list_size(spec: dict[str, Any]) -> int:
         size += _size(',"inputSchema":') + _schema_size(
             tool.get("input", {"type": "object"}), types
         )
-        if tool.get("output") is not None:
+        listed = tool.get("list_output_schema", listed_by_server) if outputs is None else outputs
+        if tool.get("output") is not None and listed:
             size += _size(',"outputSchema":') + _schema_size(tool["output"], types)
         if tail:
             size += 1 + _size(_compact(tail)[1:-1])
-        total += size + 1 + (1 if index else 0)
-    return total
+        size += 1  # the closing brace
+        total += size + (1 if index else 0)  # and the comma before all but the first
+        tags = (tool.get("http") or {}).get("tags") or ()
+        sizes.append(ToolSize(tool["name"], tuple(tags), size))
+    return ListSize(total, sizes)
 
 
 @dataclass
@@ -123,7 +130,7 @@ class ImportSummary:
     tools: int
     skipped: list[tuple[str, str]]
     notes: list[str]
-    list_bytes: int
+    listed: ListSize
     merge: MergeReport | None
 
     def lines(self) -> list[str]:
@@ -145,10 +152,7 @@ class ImportSummary:
             out.append(f"note: {note}")
         if self.merge is not None:
             out.extend(_merge_lines(self.merge))
-        out.append(
-            f"tools/list: {self.list_bytes:,} bytes, ~{self.list_bytes // 4:,} tokens "
-            "(estimate: bytes / 4 of the tool definitions' JSON)."
-        )
+        out.append(self.listed.line())
         return out
 
 

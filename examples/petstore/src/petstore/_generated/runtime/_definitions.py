@@ -45,8 +45,18 @@ class Binding(Generic[ModelT]):
     task_starts: Literal["at_once", "at_detach"] = "at_once"
 
 
+# The member of a tool's definition (in `tools.json`) that holds an output schema the server
+# checks results against but does not list (`list_output_schema = false` in the spec): the
+# sieve leaves it out of `tools/list`. The generator writes the same name.
+UNLISTED_OUTPUT_SCHEMA = "unlistedOutputSchema"
+
+
 class Tool:
-    """A tool as advertised (its wire definition, as data) and, once bound, how it runs."""
+    """A tool as advertised (its wire definition, as data) and, once bound, how it runs.
+
+    Its results are checked against its output schema, listed or not: leaving a schema out
+    of `tools/list` makes the list smaller, never the checks weaker.
+    """
 
     __slots__ = ("_checks", "binding", "definition", "input_schema", "name", "output_schema")
 
@@ -54,7 +64,9 @@ class Tool:
         self.definition = definition
         self.name: str = definition["name"]
         self.input_schema: Mapping[str, Any] = definition["inputSchema"]
-        self.output_schema: Mapping[str, Any] | None = definition.get("outputSchema")
+        self.output_schema: Mapping[str, Any] | None = definition.get(
+            "outputSchema", definition.get(UNLISTED_OUTPUT_SCHEMA)
+        )
         self.binding: Binding[Any] | None = None
         self._checks: dict[str, SchemaCheck] = {}
 
@@ -116,7 +128,7 @@ def load_tools(package: str | None, resource: str = "tools.json") -> list[dict[s
     shared: list[Any] = document["defs"]
     tools: list[dict[str, Any]] = document["tools"]
     for tool in tools:
-        for key in ("inputSchema", "outputSchema"):
+        for key in ("inputSchema", "outputSchema", UNLISTED_OUTPUT_SCHEMA):
             schema = tool.get(key)
             if schema is not None and "$defs" in schema:
                 schema["$defs"] = {name: shared[at] for name, at in schema["$defs"].items()}

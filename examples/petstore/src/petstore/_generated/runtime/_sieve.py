@@ -9,6 +9,8 @@ from typing import Any
 import mcp_types as types
 from mcp_types.methods import serialize_server_result
 
+from ._definitions import UNLISTED_OUTPUT_SCHEMA
+
 NO_TOOLS = types.ListToolsResult(tools=[])
 
 # The members of a tool that are JSON Schemas, whose object-valued members the protocol
@@ -30,6 +32,13 @@ def sieve_tools(tools: Sequence[Mapping[str, Any]], version: str) -> list[dict[s
     that looks inside them) goes through the SDK whole. mcpgen's tests hold the result to
     the SDK's own, byte for byte, on every protocol version.
     """
+    # What the server checks but does not list stays on the server.
+    tools = [
+        {k: v for k, v in tool.items() if k != UNLISTED_OUTPUT_SCHEMA}
+        if UNLISTED_OUTPUT_SCHEMA in tool
+        else tool
+        for tool in tools
+    ]
     stubs: list[dict[str, Any]] = []
     stubbed: list[dict[str, tuple[str, ...]]] = []
     for tool in tools:
