@@ -33,4 +33,4 @@ def stored_tools_list_size(text: str) -> ListSize:
                 schema["$defs"] = {name: shared[at] for name, at in schema["$defs"].items()}
         wire = json.dumps(tool, ensure_ascii=False, separators=(",", ":"))
         sizes.append(ToolSize(tool["name"], (), len(wire.encode())))
-    return ListSize.of(sizes)
+    return ListSize.of(sizes, document.get("surface", "tools"))

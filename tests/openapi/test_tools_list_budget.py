@@ -154,3 +154,25 @@ def test_github_and_stripe_meet_their_targets(document: str, target: int, tmp_pa
     done = mcpgen("generate", str(spec), "-o", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     assert listed_bytes(tmp_path / "out", "2026-07-28") < target
+
+
+def test_a_search_surface_reports_what_it_lists_and_is_within_budget(tmp_path: Path) -> None:
+    """`tool_surface = "search"` lists three tools whatever the operations: generate says so,
+    warns of nothing, and the up-to-date run repeats the same line."""
+    tools = "".join(
+        f'[[tools]]\nname = "op_{i}"\ndescription = "Operation {i}."\n\n'
+        for i in range(TOOL_BUDGET + 5)
+    )
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f'[server]\nname = "big"\ntool_surface = "search"\n\n{tools}', encoding="utf-8")
+    runs = [mcpgen("generate", str(spec), "-o", str(tmp_path / "out")) for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert "more than clients load well" not in run.stderr
+        (line,) = [ln for ln in run.stderr.splitlines() if ln.startswith("tools/list:")]
+        assert line.startswith(
+            f"tools/list: the search surface (3 tools) over {TOOL_BUDGET + 5} operations; "
+        ), line
+    assert runs[0].stderr.count("tools/list:") == runs[1].stderr.count("tools/list:")
+    refused = mcpgen("generate", str(spec), "-o", str(tmp_path / "other"), "--max-tools", "10")
+    assert refused.returncode == 0, refused.stderr  # 3 tools are listed, not 45
