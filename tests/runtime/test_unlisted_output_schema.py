@@ -61,3 +61,21 @@ async def test_an_unlisted_output_schema_still_checks_every_result(mode: str) ->
         assert bad.is_error
         assert bad.structured_content is None
         assert text_of(bad).startswith(f"Tool {name!r} produced an invalid result (reference ")
+
+
+async def test_a_declared_error_of_an_unlisted_schemas_tool_carries_its_data(mode: str) -> None:
+    """Structured error content is left out only where a client would check it against a
+    listed output schema; a client that sees none gets the error as data, as for a tool
+    without one."""
+    from test_errors import City, CityNotFound
+
+    async def fails(_: Context[Any], arguments: dict[str, Any]) -> dict[str, Any]:
+        raise CityNotFound(City(city="Atlantis"))
+
+    unlisted = tool("unlisted", fails)
+    unlisted.definition[UNLISTED_OUTPUT_SCHEMA] = dict(OUTPUT)
+    async with Client(build(unlisted), mode=mode) as client:
+        failed = await client.call_tool("unlisted", {})
+    assert failed.is_error
+    assert failed.structured_content is not None
+    assert failed.structured_content["error"]["type"] == "CityNotFound"

@@ -75,14 +75,14 @@ def _text_result(text: str, *, is_error: bool = False) -> types.CallToolResult:
 def _error_result(error: DeclaredError, tool: Tool) -> types.CallToolResult:
     """A tool's failure: the message for the model, the error as data for the client.
 
-    The data goes in `_meta` always, and in `structuredContent` too when the tool declares
-    no output schema: clients such as the TypeScript SDK check any structured content
-    against the output schema, error or not.
+    The data goes in `_meta` always, and in `structuredContent` too when the tool lists no
+    output schema: clients such as the TypeScript SDK check any structured content against
+    a listed output schema, error or not (an unlisted one they never see).
     """
     body = error.to_json()
     return types.CallToolResult(
         content=[types.TextContent(text=error.message)],
-        structured_content={"error": body} if tool.output_schema is None else None,
+        structured_content={"error": body} if "outputSchema" not in tool.definition else None,
         is_error=True,
         _meta={ERROR_META: body},
     )
