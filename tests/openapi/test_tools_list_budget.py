@@ -156,6 +156,7 @@ def test_github_and_stripe_meet_their_targets(document: str, target: int, tmp_pa
     assert listed_bytes(tmp_path / "out", "2026-07-28") < target
 
 
+@pytest.mark.slow
 def test_a_search_surface_reports_what_it_lists_and_is_within_budget(tmp_path: Path) -> None:
     """`tool_surface = "search"` lists three tools whatever the operations: generate says so,
     warns of nothing, and the up-to-date run repeats the same line."""
