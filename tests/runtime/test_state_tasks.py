@@ -113,6 +113,39 @@ async def test_an_answer_shows_at_once_on_every_replica(answered_on: str, redis_
         await poll(on_a, created.task_id, "completed")
 
 
+async def test_an_answer_through_another_replica_leaves_the_runners_lease(
+    redis_url: str,
+) -> None:
+    """Only the replica that runs a task renews its lease. An answer through another one is
+    settled in the store first, and that write renewed the lease for a whole `LEASE` (6 s):
+    a task whose runner had just died read `input_required` or `working` that much longer
+    before it was failed."""
+    dead, alive = replica(redis_url, lease_ms=400), replica(redis_url, lease_ms=60_000)
+    asked = {"method": "elicitation/create", "params": {"message": "?", "requestedSchema": {}}}
+    record = {
+        "taskId": "t1",
+        "status": "input_required",
+        "createdAt": "x",
+        "lastUpdatedAt": "x",
+        "inputRequests": {"tags": asked, "notes": asked},
+    }
+    async with dead.running():
+        await dead.tasks().save("t1", "", record, 60_000)
+    leases = dead.prefix + "task-leases"
+    leased = await dead.redis.zscore(leases, "t1")
+    server = build(tasks=Tasks(), state=alive)
+    async with Client(server, mode=MODERN, extensions=[TasksClient()]) as client:
+        answer = {"action": "accept", "content": {"with_tags": True}}
+        await task_request(client.session, "tasks/update", "t1", inputResponses={"tags": answer})
+        assert await dead.redis.zscore(leases, "t1") == leased
+        seen = await task_request(client.session, "tasks/get", "t1")
+        assert seen["status"] == "input_required" and list(seen["inputRequests"]) == ["notes"]
+        failed = await poll(client, "t1", "failed", timeout=2)
+    assert failed["error"]["message"] == (
+        "The server process running the task stopped before it ended"
+    )
+
+
 async def test_a_task_cancelled_on_another_replica_stops_where_it_runs(redis_url: str) -> None:
     gate = Gate()
 

@@ -75,7 +75,8 @@ return 0
 )
 
 # KEYS: the task, the lease set; ARGV: task id, status, owner, record, ttl ms, LEASE_MS
-# (0: release it), channel, notice, and "expired" to write only if the lease ran out.
+# (0: release it; -1: leave it, as a replica that does not run the task writes), channel,
+# notice, and "expired" to write only if the lease ran out.
 # 0: the task was already final (nothing written); 1: written and announced.
 _SAVE_TASK = (
     _NOW
@@ -90,7 +91,7 @@ redis.call('HSET', KEYS[1], 'status', ARGV[2], 'owner', ARGV[3], 'record', ARGV[
 if tonumber(ARGV[5]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
 if tonumber(ARGV[6]) > 0 then
     redis.call('ZADD', KEYS[2], now + tonumber(ARGV[6]), ARGV[1])
-else
+elseif tonumber(ARGV[6]) == 0 then
     redis.call('ZREM', KEYS[2], ARGV[1])
 end
 redis.call('PUBLISH', ARGV[7], ARGV[8])
@@ -312,8 +313,19 @@ class RedisTasks(SharedTasks):
     def _key(self, task_id: str) -> str:
         return f"{self._state.prefix}task:{task_id}"
 
-    async def save(self, task_id: str, owner: str, record: dict[str, Any], ttl_ms: int) -> bool:
+    async def save(
+        self,
+        task_id: str,
+        owner: str,
+        record: dict[str, Any],
+        ttl_ms: int,
+        *,
+        running: bool = True,
+    ) -> bool:
         status = record["status"]
+        lease = self._state.lease_ms if running else -1
+        if status in _TERMINAL:
+            lease = 0
         written = await self._state.save_task(
             keys=[self._key(task_id), self._leases],
             args=[
@@ -322,7 +334,7 @@ class RedisTasks(SharedTasks):
                 owner,
                 json.dumps(record),
                 ttl_ms,
-                0 if status in _TERMINAL else self._state.lease_ms,
+                lease,
                 self._state.notices,
                 json.dumps({"task": record, "owner": owner}),
                 "",

@@ -521,7 +521,7 @@ class Tasks:
                 else:
                     del record["inputRequests"]
                     record["status"] = "working"
-                await self._shared.save(params.task_id, owner, record, 0)
+                await self._shared.save(params.task_id, owner, record, 0, running=False)
             command = {"kind": "update", "inputResponses": params.input_responses}
             await self._shared.send(params.task_id, command)
         return {}
@@ -552,7 +552,7 @@ class Tasks:
             record.pop("inputRequests", None)
             # Settled in the store before the client hears back; then the replica running
             # it stops it (one that finished first keeps its result).
-            if await self._shared.save(params.task_id, owner, record, 0):
+            if await self._shared.save(params.task_id, owner, record, 0, running=False):
                 await self._shared.send(params.task_id, {"kind": "cancel"})
         return {}
 

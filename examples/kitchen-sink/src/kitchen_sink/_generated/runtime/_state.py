@@ -39,9 +39,19 @@ class SharedTasks(Protocol):
     record (its wire form and its owner), a lease its running replica renews, and the
     commands other replicas send the replica that runs it."""
 
-    async def save(self, task_id: str, owner: str, record: dict[str, Any], ttl_ms: int) -> bool:
+    async def save(
+        self,
+        task_id: str,
+        owner: str,
+        record: dict[str, Any],
+        ttl_ms: int,
+        *,
+        running: bool = True,
+    ) -> bool:
         """Write the task's record unless it is already final; False when it was (the
-        first final status stands: a cancel that races a finish keeps what came first)."""
+        first final status stands: a cancel that races a finish keeps what came first).
+        A replica that does not run the task (`running=False`) leaves its lease as it is:
+        only the runner's renewals say it is alive."""
         ...
 
     async def load(self, task_id: str) -> tuple[str, dict[str, Any]] | None:
