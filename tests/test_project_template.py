@@ -232,6 +232,24 @@ def test_copier_copy_names_the_project_after_its_folder_and_installs_from_its_re
 
 
 @pytest.mark.slow
+def test_a_project_on_an_imported_api_installs_and_type_checks_from_its_readme(
+    tmp_path: Path,
+) -> None:
+    """A server that calls an API carries the HTTP client, whose SigV4 signer imports
+    botocore, and every server the search surface, which imports bm25s: the `test` extra
+    installs neither (their ~55 MB are for the runs that use them), so the project's
+    mypy --strict must pass without them, in the venv its README makes."""
+    project = tmp_path / "pets"
+    spec = REPO / "specs" / "petstore.toml"
+    _run([BIN / "mcpgen", "init", project, "--defaults", "--spec", spec], tmp_path)
+    assert (project / "src" / "petstore" / "_generated" / "http_client" / "_sigv4.py").is_file()
+    _follow_readme_and_ci(project)
+    probe = "import importlib.util as u; print(u.find_spec('botocore'), u.find_spec('bm25s'))"
+    missing = _bash(f'. .venv/bin/activate && python -c "{probe}"', project)
+    assert missing.stdout.strip() == "None None"
+
+
+@pytest.mark.slow
 def test_mcpgen_init_with_a_spec_copies_it_exactly(tmp_path: Path) -> None:
     spec = REPO / "specs" / "weather.toml"
     project = tmp_path / "forecasts"

@@ -8,12 +8,22 @@ regenerates fine, then fails at its first tool call after a fresh install.
 from __future__ import annotations
 
 import json
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from mcpgen.cli import main as mcpgen_cli
-from mcpgen.pyproject import RUNTIME_DEPENDENCIES, RUNTIME_EXTRAS, undeclared, undeclared_extras
+from mcpgen.pyproject import (
+    RUNTIME_DEPENDENCIES,
+    RUNTIME_EXTRAS,
+    TEST_EXTRA,
+    optional_dependencies,
+    undeclared,
+    undeclared_extras,
+)
+from mcpgen.render import vendored_sources
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "specs" / "weather.toml"
@@ -111,3 +121,25 @@ def test_an_older_pyproject_is_told_to_add_the_redis_extra(tmp_path: Path) -> No
     assert (
         'add to [project.optional-dependencies]: aws = ["botocore>=1.34,<2"]; redis = [' in output
     )
+
+
+def test_the_test_extra_installs_only_the_extras_its_type_check_needs() -> None:
+    """`pip install -e '.[test]'` installed every runtime extra, so that mypy could check
+    the whole vendored runtime: numpy (with bm25s, ~40 MB) and botocore (~13 MB) in every
+    project, a weather server's too. The runtime imports both only when a run needs them,
+    under ignores that hold with or without the package; redis it imports at module level,
+    and its types are what mypy checks `--state-url` with."""
+    extras = tomllib.loads("[x]\n" + optional_dependencies())["x"]
+    assert extras["test"] == [*TEST_EXTRA, RUNTIME_EXTRAS["redis"][0]]
+    lazy = {"search": "bm25s", "aws": "botocore"}
+    for extra, package in lazy.items():
+        imports = [
+            line
+            for source in vendored_sources().values()
+            for line in source.splitlines()
+            if re.match(rf"\s+(import|from) {package}\b", line)
+        ]
+        assert imports, f"no vendored module imports {package}"
+        for line in imports:
+            # Indented: inside the function that needs it. The ignore holds either way.
+            assert "import-not-found" in line and "unused-ignore" in line, line

@@ -59,10 +59,11 @@ def sign(request: httpx2.Request, scheme: AwsSigV4) -> None:
     """Sign `request` as it stands (sent as it is after this: URL, headers, body); its query
     is first spelled the canonical way, so that what is signed is what is sent."""
     try:
-        # botocore ships no type information (PEP 561): its three names are used as Any.
-        from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
-        from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
-        from botocore.credentials import Credentials  # type: ignore[import-untyped]
+        # botocore ships no type information (PEP 561): its three names are used as Any,
+        # and a project type-checks without it installed (its `test` extra leaves it out).
+        from botocore.auth import SigV4Auth  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        from botocore.credentials import Credentials  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except ImportError:
         raise SigningError(
             "signing AWS requests needs botocore: install the server's `aws` extra"
