@@ -29,6 +29,7 @@ from mcpgen.cli import main as mcpgen_cli
 from mcpgen.format import format_files
 from mcpgen.load import load_spec
 from mcpgen.models import render_models
+from mcpgen.progress import SILENT, Observer
 from mcpgen.render import header, render_files
 from mcpgen.resolve import build_ir
 from regeneration_support import GENERATED, HANDLERS, Generated, spec_data, write_spec
@@ -53,9 +54,11 @@ def pipeline_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path]]:
     runs: list[Path] = []
     original = pipeline.generate
 
-    def spy(spec: Path, cache: ProjectCache | None = None) -> pipeline.Result:
+    def spy(
+        spec: Path, cache: ProjectCache | None = None, observer: Observer = SILENT
+    ) -> pipeline.Result:
         runs.append(spec)
-        return original(spec, cache)
+        return original(spec, cache, observer)
 
     monkeypatch.setattr(pipeline, "generate", spy)
     yield runs

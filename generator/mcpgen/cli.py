@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 the spec has errors (or `--check` found stale files), 2
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 # `import openapi` wrote the spec, but some places need the user's review: CI must see it.
 CONFLICTS_EXIT = 3
+# `--quiet` from the environment: how `init --quiet` reaches the `generate` its template runs.
+QUIET_ENV = "MCPGEN_QUIET"
 
 
 def _report(diagnostics: list[Diagnostic]) -> None:
@@ -50,6 +53,18 @@ def main() -> None:
     Or:          mcpgen validate server.toml
     Then:        mcpgen generate server.toml -o my-server
     """
+
+
+def _quiet_option(command: Any) -> Any:
+    """`--quiet`: no progress line, even on a terminal (`mcpgen.progress`)."""
+    return click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        envvar=QUIET_ENV,
+        help=f"Show no progress, even on a terminal (or set {QUIET_ENV}=1). Progress is "
+        "shown only when stderr is a terminal.",
+    )(command)
 
 
 def _budget_options(command: Any) -> Any:
@@ -93,6 +108,7 @@ def _budget_options(command: Any) -> Any:
     help="Write nothing; print a diff of what generating would change (exit 0).",
 )
 @_budget_options
+@_quiet_option
 def generate(
     spec: Path | None,
     output: Path | None,
@@ -101,6 +117,7 @@ def generate(
     show_diff: bool,
     max_tools: int | None,
     max_tokens: int | None,
+    quiet: bool,
 ) -> None:
     """Generate (or update) the server project described by SPEC.
 
@@ -133,6 +150,7 @@ def generate(
     from mcpgen.budget import budget_errors, budget_warning
     from mcpgen.cache import ProjectCache
     from mcpgen.pipeline import generate as run_pipeline
+    from mcpgen.progress import shown
     from mcpgen.render import Owner, generate_cut_with, tools_list_size
     from mcpgen.signatures import expectations
 
@@ -140,7 +158,8 @@ def generate(
         # --check writes nothing, not even the cache; nor does a run a budget may refuse
         # make a project folder that holds only a cache.
         writes_cache = not check and not (budgeted and not root.exists())
-        result = run_pipeline(spec, ProjectCache(root) if writes_cache else None)
+        with shown(quiet) as observer:
+            result = run_pipeline(spec, ProjectCache(root) if writes_cache else None, observer)
     except SpecError as error:
         _report(error.diagnostics)
         sys.exit(1)
@@ -201,7 +220,9 @@ def generate(
         )
         sys.exit(1)
     try:
-        emit.apply(root, plan, result.ir.spec_sha256, result.refs, _spec_in(spec, root))
+        with shown(quiet) as observer:
+            observer.stage(WRITING)
+            emit.apply(root, plan, result.ir.spec_sha256, result.refs, _spec_in(spec, root))
     except emit.EmitError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
@@ -225,6 +246,10 @@ def generate(
         _written(root, len(plan.write), len(plan.scaffold), len(plan.unchanged), len(plan.remove)),
         err=True,
     )
+
+
+# The stage of `generate` after the pipeline's (`mcpgen.pipeline`): the CLI's own.
+WRITING = "writing files"
 
 
 def _echo_stored_size(root: Path, package: str) -> None:
@@ -384,7 +409,8 @@ def _stale(
     help="Answer a template question (project_name, package_name, description, author_name, "
     "author_email, python_version, spec_file); repeatable.",
 )
-def init(name: Path, spec: Path | None, defaults: bool, data: tuple[str, ...]) -> None:
+@_quiet_option
+def init(name: Path, spec: Path | None, defaults: bool, data: tuple[str, ...], quiet: bool) -> None:
     """Create the project NAME from mcpgen's copier template, and generate its server.
 
     The same as `copier copy <mcpgen> NAME`: pyproject, README, spec, tests, CI, a
@@ -400,6 +426,10 @@ def init(name: Path, spec: Path | None, defaults: bool, data: tuple[str, ...]) -
         if not sep or not key:
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--data")
         answers[key.strip()] = value
+    if quiet:
+        # The template's task runs `mcpgen generate` in a child process, which shows its own
+        # progress on the terminal they share; this command ends with the child.
+        os.environ[QUIET_ENV] = "1"
     try:
         project = init_project(name, spec=spec, data=answers, defaults=defaults)
     except InitError as error:
@@ -525,6 +555,7 @@ def _selection(
     help="Fetch $refs to http(s) URLs (never done otherwise).",
 )
 @_budget_options
+@_quiet_option
 def import_openapi(
     source: str | None,
     output: Path,
@@ -541,6 +572,7 @@ def import_openapi(
     allow_remote_refs: bool,
     max_tools: int | None,
     max_tokens: int | None,
+    quiet: bool,
 ) -> None:
     """Make (or update) the spec OUTPUT from the OpenAPI 3.0/3.1 (or Swagger 2.0) document SOURCE.
 
@@ -556,6 +588,7 @@ def import_openapi(
     each place where your spec and the API differ.
     """
     from mcpgen.openapi.importer import ImportRequest, run_import
+    from mcpgen.progress import shown
 
     selecting = any(
         (
@@ -594,7 +627,8 @@ def import_openapi(
         max_tokens=max_tokens,
     )
     try:
-        result = run_import(request)
+        with shown(quiet) as observer:
+            result = run_import(request, observer=observer)
     except SpecError as error:
         _report(error.diagnostics)
         if not any(d.level == "error" for d in error.diagnostics):

@@ -31,6 +31,7 @@ from mcpgen import model_generator, workers
 from mcpgen.cache import ProjectCache
 from mcpgen.ir import JsonSchema, ModelIR
 from mcpgen.model_stand_ins import with_references
+from mcpgen.progress import SILENT, ChunkCounter, Observer
 from mcpgen.schema_keywords import defs_refs, json_objects
 
 # On average one run per this many unreferenced models (about 16 tools): smaller runs add
@@ -109,7 +110,10 @@ def cut_into_runs(models: tuple[ModelIR, ...]) -> list[list[str]] | None:
 
 
 def chunked(
-    models: tuple[ModelIR, ...], runs: list[list[str]], cache: ProjectCache | None
+    models: tuple[ModelIR, ...],
+    runs: list[list[str]],
+    cache: ProjectCache | None,
+    observer: Observer = SILENT,
 ) -> str | None:
     """The body of models.py from the shared chunk and one chunk per group of runs, or None
     if a group interfered with the shared models or `SHADOWS` (the caller then makes one
@@ -151,7 +155,7 @@ def chunked(
             for group in groups
         ]
         chunks += [chunk for chunk, _ in prepared]
-        splits = _chunk_splits(chunks, shadowing, cache, made)
+        splits = _chunk_splits(chunks, shadowing, cache, made, observer)
         if any(_SHADOWS_NUMBERED.fullmatch(node[0]) for _, nodes in splits for node in nodes):
             return None
         shared_split: model_generator.Split = splits.pop(0) if shared else ({}, [])
@@ -283,13 +287,16 @@ def _field_names(models: Iterable[ModelIR]) -> frozenset[str]:
     return frozenset(names)
 
 
-def one_batch(models: Iterable[ModelIR], cache: ProjectCache | None) -> str:
+def one_batch(
+    models: Iterable[ModelIR], cache: ProjectCache | None, observer: Observer = SILENT
+) -> str:
     """The generator's output for these models, from the cache if it has it."""
     text, key = chunk_input(models)
     source = cache.model(key) if cache is not None else None
     if source is None:
+        counter = ChunkCounter(observer, 0, 1)
         helpers = workers.running()
-        source = (
+        source = counter.made(
             str(helpers[0].call(model_generator.generate_fresh, text))
             if helpers
             else model_generator.generate_fresh(text)
@@ -304,11 +311,12 @@ def _chunk_splits(
     shadowing: frozenset[str],
     cache: ProjectCache | None,
     made: dict[str, model_generator.Split],
+    observer: Observer,
 ) -> list[model_generator.Split]:
     """Each chunk's output taken apart (`model_generator.split_source`), in order; the ones
-    neither `made` nor the cache holds are made on up to WORKERS processes (`workers`). The
-    cache keeps the split form: parsing fifty cached chunks again on every run was a tenth
-    of a one-tool change."""
+    neither `made` nor the cache holds are made on up to WORKERS processes (`workers`),
+    `observer` told each as it is done. The cache keeps the split form: parsing fifty
+    cached chunks again on every run was a tenth of a one-tool change."""
     inputs = [chunk_input(chunk, shadowing) for chunk in chunks]
     for _, key in inputs:
         stored = cache.model("split:" + key) if cache is not None else None
@@ -316,7 +324,8 @@ def _chunk_splits(
             chunk_imports, nodes = json.loads(stored)
             made[key] = chunk_imports, [(name, text, refs) for name, text, refs in nodes]
     todo = {key: text for text, key in inputs if key not in made}
-    for key, split in zip(todo, _generate_splits(list(todo.values())), strict=True):
+    counter = ChunkCounter(observer, len(inputs) - len(todo), len(inputs))
+    for key, split in zip(todo, _generate_splits(list(todo.values()), counter), strict=True):
         made[key] = split
         if cache is not None:
             # A list of pairs keeps the definitions' order through JSON.
@@ -324,7 +333,7 @@ def _chunk_splits(
     return [made[key] for _, key in inputs]
 
 
-def _generate_splits(documents: list[str]) -> list[model_generator.Split]:
+def _generate_splits(documents: list[str], counter: ChunkCounter) -> list[model_generator.Split]:
     """`model_generator.generate_split` of each document, in order, whatever process made which.
 
     The helpers make the chunks, the biggest first, and split them too. This process
@@ -333,13 +342,15 @@ def _generate_splits(documents: list[str]) -> list[model_generator.Split]:
     """
     helpers = workers.running()
     if not helpers:
-        return [model_generator.generate_split(document) for document in documents]
+        return [counter.made(model_generator.generate_split(document)) for document in documents]
     biggest_first = sorted(range(len(documents)), key=lambda i: -len(documents[i]))
     made: dict[int, model_generator.Split] = workers.shared_out(
         helpers,
         biggest_first,
-        lambda helper, index: helper.call(model_generator.generate_split, documents[index]),
-        lambda index: model_generator.generate_split(documents[index]),
+        lambda helper, index: counter.made(
+            helper.call(model_generator.generate_split, documents[index])
+        ),
+        lambda index: counter.made(model_generator.generate_split(documents[index])),
         leave=len(helpers) if len(helpers) < workers.WORKERS else None,
     )
     return [made[index] for index in range(len(documents))]

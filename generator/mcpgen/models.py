@@ -17,13 +17,17 @@ from mcpgen.ir import ModelIR, SpecIR
 from mcpgen.model_chunks import chunked, cut_into_runs, one_batch
 from mcpgen.model_generator import HEADER_SLOT, generator_helpers
 from mcpgen.model_schemas import as_a_model_reads, without_narrowing_subclasses
+from mcpgen.progress import SILENT, Observer
 
 # A model is a class, or a type alias for a schema that is not an object (an enum, say).
 _DEFINED = re.compile(r"^(?:class (\w+)\(|(\w+)(?:: TypeAlias)? = )", re.MULTILINE)
 
 
-def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) -> str:
-    """The source of `_generated/models.py`; the same with or without a cache."""
+def render_models(
+    ir: SpecIR, header: str, cache: ProjectCache | None = None, observer: Observer = SILENT
+) -> str:
+    """The source of `_generated/models.py`; the same with or without a cache. `observer`
+    is told the chunks made of all, as they are made."""
     if not ir.models:
         return f"{header}\n"
     models = without_narrowing_subclasses(
@@ -38,9 +42,9 @@ def render_models(ir: SpecIR, header: str, cache: ProjectCache | None = None) ->
     body = None
     with generator_helpers():
         if runs is not None:
-            body = chunked(models, runs, cache)
+            body = chunked(models, runs, cache, observer)
         if body is None:
-            body = one_batch(models, cache).removeprefix(HEADER_SLOT + "\n")
+            body = one_batch(models, cache, observer).removeprefix(HEADER_SLOT + "\n")
     top = header.rstrip("\n")
     source = _escape_invisibles(_ecma_patterns(f"{top}\n{body}"))
     defined = {cls or alias for cls, alias in _DEFINED.findall(source)}

@@ -22,8 +22,12 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.peers]
 REPO = Path(__file__).resolve().parents[2]
 GITHUB = REPO / "tests/peers/node_modules/octokit-openapi/generated/api.github.com.json"
 TASKS = REPO / "tests/fixtures/search/github_tasks.toml"
-# Measured when the ranking landed: 18 of the 30 tasks have a right operation in the top 5.
-HIT_FLOOR = 18
+HELD_OUT = REPO / "tests/fixtures/search/github_tasks_heldout.toml"
+# How many of each set's 30 tasks have a right operation in the top 5. The ranking was tuned
+# on TASKS (18 when it landed: in-sample); HELD_OUT was written later and never tuned on (19
+# with that same ranking). A floor guards against a regression: tuning the ranking on the
+# held-out set would make its figure in-sample too, and worthless.
+HIT_FLOORS = {TASKS: 18, HELD_OUT: 19}
 # Under 5k tokens, estimated as bytes / 4 (no tokenizer here); measured: 1,560 bytes.
 LIST_BUDGET = 5_000 * 4
 
@@ -61,17 +65,42 @@ async def test_search_mode_lists_three_tools_within_budget(github: Imported) -> 
     assert size < LIST_BUDGET
 
 
-async def test_the_30_tasks_find_their_operation_in_the_top_5(github: Imported) -> None:
+@pytest.mark.parametrize("path", HIT_FLOORS, ids=lambda path: path.stem)
+async def test_the_30_tasks_find_their_operation_in_the_top_5(github: Imported, path: Path) -> None:
     spec = tomllib.loads(github.spec.read_text(encoding="utf-8"))
     names = {t["http"]["operation_id"]: t["name"] for t in spec["tools"] if "http" in t}
-    tasks = tomllib.loads(TASKS.read_text(encoding="utf-8"))["task"]
+    tasks = tomllib.loads(path.read_text(encoding="utf-8"))["task"]
     assert len(tasks) == 30
     hits = 0
     async with Client(_build(github, "search")) as client:
         for task in tasks:
             found = await _search(client, task["query"])
             hits += bool({names[op] for op in task["expect"]} & set(found))
-    assert hits >= HIT_FLOOR
+    assert hits >= HIT_FLOORS[path]
+
+
+@pytest.mark.parametrize("path", HIT_FLOORS, ids=lambda path: path.stem)
+def test_every_task_names_operations_of_the_description(path: Path) -> None:
+    """A renamed or removed operation fails here by name, not as a silent miss."""
+    document = json.loads(GITHUB.read_text(encoding="utf-8"))
+    operations = {
+        operation["operationId"]
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    tasks = tomllib.loads(path.read_text(encoding="utf-8"))["task"]
+    unknown = [(t["query"], op) for t in tasks for op in t["expect"] if op not in operations]
+    assert unknown == []
+    queries = [t["query"] for t in tasks]
+    assert len(set(queries)) == len(queries) == 30
+
+
+def test_the_held_out_tasks_are_not_the_tuned_ones() -> None:
+    def queries(path: Path) -> set[str]:
+        return {t["query"].lower() for t in tomllib.loads(path.read_text(encoding="utf-8"))["task"]}
+
+    assert queries(TASKS).isdisjoint(queries(HELD_OUT))
 
 
 CALLS: list[tuple[str, dict[str, Any]]] = [

@@ -27,6 +27,7 @@ from mcpgen.openapi.naming import DEFAULT_MAX_NAME_LENGTH
 from mcpgen.openapi.reimport import BASE_FORMAT, MergeReport, merge_specs, tool_identity
 from mcpgen.openapi.summary import ImportSummary, tools_list_size
 from mcpgen.openapi.toml_writer import dumps
+from mcpgen.progress import SILENT, Observer
 from mcpgen.spec import OpenApiSelection, Spec
 
 # The tool name lengths an import takes: `--max-name-length`'s range (the CLI spells it out
@@ -66,8 +67,21 @@ def base_path(spec: Path) -> Path:
     return spec.with_name(f"{spec.stem}.openapi-base.json")
 
 
-def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
-    """Import (or re-import) and write the spec and its base; raises SpecError on any error."""
+# The stages `run_import` tells its observer, in order (merging only on a re-import).
+READ, CONVERT, MERGE, CHECK, WRITE = (
+    "reading the description",
+    "converting operations",
+    "merging with the spec",
+    "checking the spec",
+    "writing the spec",
+)
+
+
+def run_import(
+    request: ImportRequest, *, write: bool = True, observer: Observer = SILENT
+) -> ImportResult:
+    """Import (or re-import) and write the spec and its base; raises SpecError on any error.
+    `observer` is told each stage as it begins."""
     output = request.output
     current: dict[str, Any] | None = None
     current_text = ""
@@ -126,19 +140,24 @@ def run_import(request: ImportRequest, *, write: bool = True) -> ImportResult:
         include=include or OpenApiSelection(),
         exclude=exclude or OpenApiSelection(),
     )
+    observer.stage(READ)
     documents = DocumentSet(allow_remote_refs=request.allow_remote_refs)
     documents.load_root(source)
+    observer.stage(CONVERT)
     conversion = convert_document(documents, options)
     new = conversion.spec
     notes = [*conversion.notes, *_lean_by_default(new)]
     merge: MergeReport | None = None
     final = imported = new
     if current is not None:
+        observer.stage(MERGE)
         final, imported, merge = merge_specs(base, current, new)
     base_text = base_json(
         imported, {"max_name_length": max_length, "output_validation": validation}
     )
+    observer.stage(CHECK)
     _check(final, output)
+    observer.stage(WRITE)
     header = _header(conversion.spec, recorded_source, output)
     spec_text = dumps(final, header, _is_section)
     if current is not None and merge is not None:
