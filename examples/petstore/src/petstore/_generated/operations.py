@@ -17,6 +17,7 @@ api = http.Api(
     timeout=10.0,
     retries=2,
     deadline=30.0,
+    max_response_bytes_env="PETSTORE_MAX_RESPONSE_BYTES",
     auth={
         "bearer": http.Bearer(env="PETSTORE_TOKEN"),
         "api_key": http.ApiKey(location="header", name="api_key", env="PETSTORE_API_KEY"),
