@@ -9,6 +9,7 @@ in-process, in both protocol eras.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -18,7 +19,8 @@ import pytest
 from http_support.recorder import Reply, Running, recorder, serve
 from mcp.client import Client
 from mcpgen.vendored.http_client import Api, HttpClient, Operation, Pagination, Param
-from mcpgen.vendored.http_client._trimming import TRUNCATED_META, encoded_size
+from mcpgen.vendored.http_client._trimming import TRUNCATED_META, budget, encoded_size
+from mcpgen.vendored.runtime._cli import run
 from mcpgen.vendored.runtime._definitions import Tool
 from runtime_support import build, text_of, tool
 from starlette.types import Receive, Scope, Send
@@ -213,7 +215,7 @@ async def test_an_endless_answer_stops_at_the_ceiling(mode: str) -> None:
                 logged = await client.call_tool("read_log", {})
                 again = await client.call_tool("read_log", {})
     assert listed.is_error
-    assert "answered more than 100,000 bytes, the most this tool reads" in text_of(listed)
+    assert "answered more than 125,000 bytes, the most this tool reads" in text_of(listed)
     assert "Ask for fewer items with `per_page`" in text_of(listed)
     kept, said = (block.text for block in logged.content)  # type: ignore[union-attr]
     assert kept.startswith("line of the log\n") and kept.endswith("\n")
@@ -221,4 +223,43 @@ async def test_an_endless_answer_stops_at_the_ceiling(mode: str) -> None:
     assert "reading stopped after" in said and "more followed" in said
     assert not again.is_error  # the server goes on answering
     # Reading stopped near the ceiling, far short of what an endless answer could send.
-    assert endless.sent < 100_000 * 10
+    assert endless.sent < 125_000 * 10
+
+
+class _Built(Exception):
+    """Raised by the probe below once it has read the budget the command line set."""
+
+
+def test_the_command_line_sets_every_tools_budget(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    variable = __name__.partition(".")[0].upper() + "_MAX_RESPONSE_BYTES"
+    monkeypatch.setenv(variable, "")  # restored (unset) after the test: `run` sets it
+    settings = Api(base_url="http://127.0.0.1", base_url_env="X", max_response_bytes_env=variable)
+    own = Operation(tool="t", method="GET", path="/", max_response_bytes=50_000)
+    seen: list[int] = []
+
+    def probe() -> Any:
+        seen.append(budget(settings, own))
+        raise _Built
+
+    with pytest.raises(_Built):
+        run(probe, "probe", [], max_response_bytes=100_000)
+    with pytest.raises(_Built):
+        run(probe, "probe", ["--max-response-bytes", "5000"], max_response_bytes=100_000)
+    assert seen == [50_000, 5_000]  # the tool's own, then the command line's over it
+    assert "--max-response-bytes BYTES" in _help(max_response_bytes=100_000)
+    # A server whose tools call no HTTP API has no such option.
+    assert "--max-response-bytes" not in _help()
+    monkeypatch.setenv(variable, "12")
+    with pytest.raises(SystemExit) as stopped:
+        run(probe, "probe", [], max_response_bytes=100_000)
+    assert stopped.value.code == 2
+    assert f"{variable}: 12 is not at least 1000" in capsys.readouterr().err
+
+
+def _help(**options: Any) -> str:
+    output = io.StringIO()
+    with pytest.raises(SystemExit), contextlib.redirect_stdout(output):
+        run(lambda: None, "probe", ["--help"], **options)  # type: ignore[arg-type, return-value]
+    return output.getvalue()
