@@ -45,6 +45,8 @@ FIND_PETS_BY_TAGS = http.Operation(
     ),
     wrap="result",
     errors={"400": (errors.InvalidInput, models.InvalidInputData)},
+    max_response_bytes=50000,
+    pagination=http.Pagination(size="limit"),
 )
 
 GET_PET_BY_ID = http.Operation(

@@ -29,7 +29,7 @@ one concern a module (`_operations`, `_encoding`, `_secrets`, `_sigv4`, `_errors
 - progress while waiting to retry and while downloading a body of known length, and
   cancellation: a cancelled tool call closes the connection of its request;
 - each answer held to its tool's byte budget, cut where it stays valid with a note of what
-  was cut and the paging arguments that read on, and never read past 20 times the budget
+  was cut and the paging arguments that read on, and never read past 25 times the budget
   (`_trimming`).
 """
 

@@ -35,11 +35,12 @@ from ._secrets import SECRETS
 
 # 1,000 bytes is the least budget: below it the note alone would not fit beside any answer.
 MIN_MAX_RESPONSE_BYTES = 1_000
-# Read at most 20 times the budget (2 MB by default) before giving up. A JSON answer must be
-# read whole to be cut at its structure; 2 MB parses into about 20 MB of Python objects, and
-# it holds a full page of GitHub's largest list items (a pull request is about 20 KB in
-# GitHub's examples: 100 per page, 2 MB).
-CEILING_FACTOR = 20
+# Read at most 25 times the budget (2.5 MB by default) before giving up. A JSON answer must
+# be read whole to be cut at its structure, so the ceiling should hold a full page of a big
+# API's largest list items: GitHub's pull request is 22,285 bytes in its own examples, and
+# 100 a page (per_page's most) are 2.23 MB. Measured, 2 MB of them parse into 4.2 MB of
+# Python objects (6.2 MB at the peak), so a call holds at most about 8 MB.
+CEILING_FACTOR = 25
 # Text is cut at the last line break when that keeps at least this share of the budget.
 LINE_SHARE = 0.75
 # Strings shorter than this are left whole: cutting them saves little and says nothing.
@@ -151,20 +152,24 @@ def trim_json(value: Any, limit: int) -> Trimmed | None:
     size = encoded_size(value)
     if size <= limit:
         return None
-    cuts: list[Cut] = []
+    cuts: dict[tuple[str, str], Cut] = {}
     current = size
-    # Arrays first (the list a page of results is), then strings, then objects (a map of
-    # names to values, GitHub's /emojis): keys an output schema may require go last.
-    for kind in ("items", "characters", "members"):
+    # Array items first (a page of results is a list), down to one item each, so that an
+    # answer of one large item is cut inside it; then string tails; then the last items; and
+    # last the members of objects (a map of names to values, GitHub's /emojis), which an
+    # output schema may require.
+    for kind, least in (("items", 1), ("characters", 0), ("items", 0), ("members", 0)):
         while current > limit:
-            nodes = [node for node in _nodes(value, kind) if node.parts or kind == "characters"]
+            nodes = [node for node in _nodes(value, kind) if len(node.parts) > least]
+            if kind == "characters":
+                nodes = _nodes(value, kind)
             if not nodes:
                 break
             node = max(nodes, key=lambda node: node.size)
-            current -= _cut(node, kind, current - limit, cuts)
+            current -= _cut(node, kind, current - limit, least, cuts)
         if current <= limit:
             break
-    return Trimmed(value, size, encoded_size(value), limit, cuts)
+    return Trimmed(value, size, encoded_size(value), limit, list(cuts.values()))
 
 
 def _nodes(value: Any, kind: str) -> list[_Node]:
@@ -200,9 +205,9 @@ def _member(path: str, name: str) -> str:
     return f"{path}.{name}" if name.isidentifier() else f"{path}[{json.dumps(name)}]"
 
 
-def _cut(node: _Node, kind: str, excess: int, cuts: list[Cut]) -> int:
-    """Cut `node` by at least `excess` bytes if it can (else as far as it goes); the bytes
-    it saved."""
+def _cut(node: _Node, kind: str, excess: int, least: int, cuts: dict[tuple[str, str], Cut]) -> int:
+    """Cut `node` by at least `excess` bytes if it can (else down to `least` parts); the
+    bytes it saved. A place cut twice is one cut, of what it first held."""
     if kind == "characters":
         text: str = node.container[node.key]
         marker = " [...]"
@@ -217,22 +222,25 @@ def _cut(node: _Node, kind: str, excess: int, cuts: list[Cut]) -> int:
             middle = (low + high + 1) // 2
             low, high = (middle, high) if saved_by(middle) >= excess else (low, middle - 1)
         node.container[node.key] = text[:low] + marker
-        cuts.append(Cut(node.path, low, len(text), kind))
+        earlier = cuts.get((node.path, kind))
+        cuts[node.path, kind] = Cut(node.path, low, earlier.total if earlier else len(text), kind)
         return saved_by(low)
     container = node.container
     total = len(container)
     keep, saved = total, 0
-    while keep > 0 and saved < excess:
+    while keep > least and saved < excess:
         keep -= 1
         # The first item has no separator before it; the one before the cut loses its own.
         saved += node.parts[keep] - (2 if keep == 0 else 0)
     if isinstance(container, list):
         del container[keep:]
-        cuts.append(Cut(node.path, keep, total, kind, list(container)))
     else:
         for name in list(container)[keep:]:
             del container[name]
-        cuts.append(Cut(node.path, keep, total, kind))
+    earlier = cuts.get((node.path, kind))
+    first = earlier.total if earlier is not None else total
+    kept = list(container) if isinstance(container, list) else []
+    cuts[node.path, kind] = Cut(node.path, keep, first, kind, kept)
     return saved
 
 
@@ -288,7 +296,7 @@ def _read_on(trimmed: Trimmed, operation: Operation, values: Mapping[str, Any]) 
         hint = _next_page(paging, page, values)
         if hint:
             return hint
-    return asking_less(operation)
+    return _narrowing(operation)
 
 
 def asking_less(operation: Operation) -> str:
@@ -296,6 +304,11 @@ def asking_less(operation: Operation) -> str:
     paging = operation.pagination
     if paging is not None and paging.size is not None:
         return f"Ask for fewer items with `{paging.size}`."
+    return _narrowing(operation)
+
+
+def _narrowing(operation: Operation) -> str:
+    paging = operation.pagination
     paged = set(_paging_names(paging)) if paging is not None else set()
     narrowing = [
         param.property
