@@ -166,3 +166,14 @@ def test_a_json_answer_of_a_tool_without_output_schema_is_cut_at_its_structure()
     assert len(small) > 2_000
     compact = text_result(Answer(200, answer.headers, small), operation, {}, 2_000, True)
     assert compact == json.dumps({"items": objects(20)}, ensure_ascii=False)
+
+
+def test_what_was_cut_inside_an_item_that_went_is_not_said() -> None:
+    item = {
+        "labels": [f"label {n}" for n in range(50)],
+        "body": "x" * 500,
+        "fields": {f"field_{n}": n for n in range(50)},
+    }
+    trimmed = trim_json([copy.deepcopy(item) for _ in range(3)], 100)
+    assert trimmed is not None and trimmed.value == []
+    assert [(cut.path, cut.kept, cut.total) for cut in trimmed.cuts] == [("$", 0, 3)]
