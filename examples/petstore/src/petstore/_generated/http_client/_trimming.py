@@ -173,36 +173,44 @@ def trim_json(value: Any, limit: int) -> Trimmed | None:
 
 
 def _nodes(value: Any, kind: str) -> list[_Node]:
-    """Every array (object, long string) in `value`, with its size and its parts' sizes."""
+    """Every array (object, long string) in `value`, with its size and its parts' sizes.
+
+    Only what the kind of cut needs is measured, each by `json.dumps` whole (C speed), and
+    only containers are walked into: finding the arrays of 100 of GitHub's pull requests
+    (2.2 MB) takes 0.15 s here, where measuring every scalar from Python took 0.3 s.
+    """
     found: list[_Node] = []
 
-    def walk(node: Any, path: str, parent: Any, key: Any) -> int:
-        if isinstance(node, list):
-            parts = [walk(item, f"{path}[{i}]", node, i) + 2 for i, item in enumerate(node)]
-            size = 2 + sum(parts) - (2 if parts else 0)
-            if kind == "items":
-                found.append(_Node(path, node, None, size, parts))
-            return size
-        if isinstance(node, dict):
-            parts = [
-                encoded_size(name) + 2 + walk(item, _member(path, name), node, name) + 2
-                for name, item in node.items()
-            ]
-            size = 2 + sum(parts) - (2 if parts else 0)
-            if kind == "members":
-                found.append(_Node(path, node, None, size, parts))
-            return size
-        size = encoded_size(node)
-        if kind == "characters" and isinstance(node, str) and len(node) >= SHORTEST_CUT_STRING:
-            found.append(_Node(path, parent, key, size, []))
-        return size
+    def walk(node: Any, path: str, size: int) -> None:
+        is_list = isinstance(node, list)
+        entries: list[tuple[Any, Any]] = list(enumerate(node) if is_list else node.items())
+        sizes: dict[Any, int] = {}
+        if kind == ("items" if is_list else "members"):
+            sizes = {key: encoded_size(item) for key, item in entries}
+            # Each part with the ", " after it; a member with its name and ": " too.
+            parts = [sizes[k] + 2 + (0 if is_list else encoded_size(k) + 2) for k, _ in entries]
+            found.append(_Node(path, node, None, size, parts))
+        for key, item in entries:
+            where = f"{path}[{key}]" if is_list else _member(path, str(key))
+            if isinstance(item, (list, dict)):
+                walk(item, where, sizes[key] if sizes else encoded_size(item))
+            elif (
+                kind == "characters" and isinstance(item, str) and len(item) >= SHORTEST_CUT_STRING
+            ):
+                found.append(_Node(where, node, key, encoded_size(item), []))
 
-    walk(value, "$", None, None)
+    if isinstance(value, (list, dict)):
+        walk(value, "$", encoded_size(value))
     return found
 
 
 def _member(path: str, name: str) -> str:
     return f"{path}.{name}" if name.isidentifier() else f"{path}[{json.dumps(name)}]"
+
+
+def _within(path: str, part: str) -> bool:
+    """Whether `path` is `part` or inside it (`$.a[1]` is in `$.a`, `$.ab` is not)."""
+    return path == part or (path.startswith(part) and path[len(part)] in ".[")
 
 
 def _cut(node: _Node, kind: str, excess: int, least: int, cuts: dict[tuple[str, str], Cut]) -> int:
@@ -233,10 +241,16 @@ def _cut(node: _Node, kind: str, excess: int, least: int, cuts: dict[tuple[str, 
         # The first item has no separator before it; the one before the cut loses its own.
         saved += node.parts[keep] - (2 if keep == 0 else 0)
     if isinstance(container, list):
+        gone = [f"{node.path}[{i}]" for i in range(keep, total)]
         del container[keep:]
     else:
-        for name in list(container)[keep:]:
+        names = list(container)[keep:]
+        gone = [_member(node.path, name) for name in names]
+        for name in names:
             del container[name]
+    # What was cut inside the parts that went is no longer shown: it goes unsaid.
+    for place in [place for place in cuts if any(_within(place[0], part) for part in gone)]:
+        del cuts[place]
     earlier = cuts.get((node.path, kind))
     first = earlier.total if earlier is not None else total
     kept = list(container) if isinstance(container, list) else []
@@ -344,6 +358,8 @@ def _next_page(paging: Pagination, page: Cut, values: Mapping[str, Any]) -> str 
     size = paging.size
     if paging.page is not None:
         number = _int(values.get(paging.page), 1)
+        # Without a page size given, the API's is taken to be what this page held: true but
+        # on a short last page, where the hint then starts early (repeats, never skips).
         per_page = _int(values.get(size), page.total) if size else page.total
         following = (number - 1) * per_page + kept  # items before the first not shown
         if size is None:
