@@ -160,9 +160,9 @@ def trim_json(value: Any, limit: int) -> Trimmed | None:
     # output schema may require.
     for kind, least in (("items", 1), ("characters", 0), ("items", 0), ("members", 0)):
         while current > limit:
-            nodes = [node for node in _nodes(value, kind) if len(node.parts) > least]
-            if kind == "characters":
-                nodes = _nodes(value, kind)
+            nodes = _nodes(value, kind)
+            if kind != "characters":  # a string has no parts: it is cut by characters
+                nodes = [node for node in nodes if len(node.parts) > least]
             if not nodes:
                 break
             node = max(nodes, key=lambda node: node.size)
