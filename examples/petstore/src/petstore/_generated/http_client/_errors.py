@@ -214,7 +214,7 @@ class HttpResponseTooLarge(DeclaredError):
     a text answer's cut still shows; a JSON answer cannot be cut at its structure unread."""
 
     error_type = "HttpResponseTooLarge"
-    code = -32067
+    code = -32069  # -32067 and -32068 are the long-running operations' (branch lro)
 
     def __init__(self, answer: Answer, method: str, path: str, ceiling: int, advice: str) -> None:
         super().__init__(
