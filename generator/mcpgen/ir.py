@@ -139,6 +139,9 @@ class HttpOperationIR:
     wrap: str | None
     errors: tuple[HttpErrorIR, ...]  # exact statuses first, then ranges, then "default"
     security: tuple[tuple[str, ...], ...] | None  # None: the API's
+    max_response_bytes: int | None = None  # None: the API's
+    # Keyword arguments of the runtime's `Pagination`, in a fixed order; empty: none.
+    pagination: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,8 @@ class HttpIR:
     security: tuple[tuple[str, ...], ...]
     # Headers of the MCP client's request sent on to the API (lower case, sorted).
     forward_headers: tuple[str, ...] = ()
+    max_response_bytes: int = 100_000
+    max_response_bytes_env: str = ""
 
 
 @dataclass(frozen=True)

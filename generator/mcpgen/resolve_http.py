@@ -133,6 +133,8 @@ def resolve_http_section(resolver: Resolver, server: ServerIR) -> HttpIR | None:
         auth=tuple(schemes),
         security=tuple(tuple(alternative) for alternative in section.security),
         forward_headers=tuple(sorted(set(forwarded) - set(_NEVER_FORWARDED))),
+        max_response_bytes=section.max_response_bytes,
+        max_response_bytes_env=f"{server.package.upper()}_MAX_RESPONSE_BYTES",
     )
 
 
@@ -209,7 +211,47 @@ def tool_http(
         wrap=binding.response.wrap,
         errors=mapped,
         security=tuple(tuple(a) for a in security) if security is not None else None,
+        max_response_bytes=binding.max_response_bytes,
+        pagination=_pagination(resolver, binding, where, properties, inputs_known),
     )
+
+
+def _pagination(
+    resolver: Resolver,
+    binding: ToolHttp,
+    where: SpecPath,
+    properties: Mapping[str, Any],
+    inputs_known: bool,
+) -> tuple[tuple[str, str], ...]:
+    """The paging arguments, each an input property; one way to say where a page starts."""
+    paging = binding.pagination
+    if paging is None:
+        return ()
+    at: SpecPath = (*where, "pagination")
+    named = paging.model_dump(exclude_none=True)
+    for role, name in named.items():
+        if role != "cursor_item" and inputs_known and name not in properties:
+            resolver.error(
+                (*at, role),
+                f"{name!r} is not a property of the tool's input",
+                hint=did_you_mean(name, properties) or known_names("input properties", properties),
+            )
+    starts = [role for role in ("page", "offset", "cursor") if role in named]
+    if len(starts) > 1:
+        resolver.error(
+            (*at, starts[1]),
+            f"a page starts at one place: {' and '.join(starts)} both say where",
+            hint=f"keep one of {', '.join(starts)}",
+        )
+    if "cursor_item" in named and "cursor" not in named:
+        resolver.error(
+            (*at, "cursor_item"),
+            "cursor_item names the item field a cursor takes, and there is no cursor",
+            hint="add cursor = <the input property that takes it>",
+        )
+    if not named:
+        resolver.error(at, "pagination names no argument", hint="drop it, or name size, page...")
+    return tuple(named.items())
 
 
 def _params(

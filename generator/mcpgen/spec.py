@@ -341,6 +341,19 @@ class HttpSection(_Strict):
         Field(description="Credential schemes by name, read from the environment."),
     ] = Field(default_factory=dict)
     security: SecurityRequirements = Field(default_factory=list)
+    # 100,000 bytes is 25,000 tokens at 4 bytes a token: Claude Code's default cap on an MCP
+    # tool's output (MAX_MCP_OUTPUT_TOKENS), 12% of a 200k-token context. The runtime's
+    # `http_client.Api` has the same default.
+    max_response_bytes: Annotated[
+        int,
+        Field(
+            ge=1_000,
+            description="The most bytes of an answer a generated tool passes on (as its text "
+            "content carries it); a longer one is cut where it stays valid, with a note of what "
+            "was cut and the paging arguments that read on. <PACKAGE>_MAX_RESPONSE_BYTES or "
+            "--max-response-bytes overrides it, and every tool's own, at run time.",
+        ),
+    ] = 100_000
     forward_headers: Annotated[
         list[Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]],
         Field(
@@ -457,6 +470,28 @@ class HttpResponse(_Strict):
     ] = None
 
 
+class HttpPagination(_Strict):
+    """The input properties that page through the operation's answer (the import finds
+    them); a cut answer names them with the values that read on."""
+
+    size: Annotated[
+        str | None, Field(description="Items per page (per_page, limit, pageSize, $top).")
+    ] = None
+    page: Annotated[str | None, Field(description="The page number, from 1.")] = None
+    offset: Annotated[str | None, Field(description="Items to skip (offset, $skip).")] = None
+    cursor: Annotated[
+        str | None,
+        Field(
+            description="Where the page starts: a token an answer gives (pageToken, cursor), "
+            "or with `cursor_item` the last item's field (Stripe's starting_after)."
+        ),
+    ] = None
+    cursor_item: Annotated[
+        str | None,
+        Field(description="The item field whose value, of the last item shown, is `cursor`."),
+    ] = None
+
+
 class ToolHttp(_Strict):
     """The HTTP operation a tool calls; where it came from, and how its input maps to a request."""
 
@@ -526,6 +561,11 @@ class ToolHttp(_Strict):
     security: Annotated[
         list[list[str]] | None, Field(description="Overrides `http.security` for this operation.")
     ] = None
+    max_response_bytes: Annotated[
+        int | None,
+        Field(ge=1_000, description="Overrides `[http] max_response_bytes` for this tool."),
+    ] = None
+    pagination: HttpPagination | None = None
 
 
 class OpenApiSelection(_Strict):

@@ -388,9 +388,10 @@ async def test_strict_answers_are_checked_and_off_passes_through(
 
 
 async def test_download_progress_when_the_length_is_known(
-    build: Callable[[], Server[Any]], api: RunningPetstore
+    build: Callable[[], Server[Any]], api: RunningPetstore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api.app.padding = 300_000
+    monkeypatch.setenv("PETSTORE_MAX_RESPONSE_BYTES", "400000")  # passed on whole, not cut
     updates: list[tuple[float, float | None]] = []
 
     async def progress(done: float, total: float | None, message: str | None) -> None:
@@ -615,3 +616,36 @@ async def test_an_operation_served_elsewhere_goes_there_unless_overridden(
         await client.send(QuietContext(), elsewhere, {})
         await client.aclose()
         assert (len(uploads.app.seen), len(api.app.seen)) == (1, 2)
+
+
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_an_answer_over_the_budget_is_cut_and_says_which_limit_fits(
+    build: Callable[[], Server[Any]],
+    api: RunningPetstore,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: Any,
+) -> None:
+    """specs/petstore.toml gives findPetsByTags `pagination = { size = "limit" }`; the
+    run-time budget (`PETSTORE_MAX_RESPONSE_BYTES`) holds its answer to 1,000 bytes."""
+    for number in range(10, 40):
+        api.app.pets[number] = {
+            "id": number,
+            "name": f"Cat {number}",
+            "photoUrls": [f"https://example.com/cats/{number}.jpg"],
+            "tags": [{"id": 7, "name": "cat"}],
+            "status": "available",
+        }
+    monkeypatch.setenv("PETSTORE_MAX_RESPONSE_BYTES", "1000")
+    async with Client(build(), mode=mode) as client:
+        result = await client.call_tool("findPetsByTags", {"tags": ["cat"]})
+    # The client checked the structured content against the listed output schema.
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    shown = result.structured_content["result"]
+    every = [p for p in api.app.pets.values() if any(t["name"] == "cat" for t in p["tags"])]
+    data, said = result.content
+    assert isinstance(data, types.TextContent) and isinstance(said, types.TextContent)
+    assert len(data.text.encode()) <= 1_000
+    assert 0 < len(shown) < len(every)
+    assert f"showing {len(shown)} of {len(every)} items of `$.result`" in said.text
+    assert f"Call again with `limit`={len(shown)} for an answer that fits." in said.text

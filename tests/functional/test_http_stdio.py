@@ -88,3 +88,29 @@ async def test_stdio_server_without_credentials_says_which_to_set(petstore_src: 
     assert anonymous.structured_content == api.app.users["ann"]
     assert [s.path for s in api.app.seen] == [f"{PREFIX}/user/ann"]
     assert TOKEN not in str(api.app.seen)
+
+
+async def test_the_command_lines_budget_reaches_every_tool(petstore_src: Path) -> None:
+    """`--max-response-bytes` over the spec's budget (findPetsByTags has its own: 50,000)."""
+    with serve_petstore() as api:
+        for number in range(10, 40):
+            api.app.pets[number] = {
+                "id": number,
+                "name": f"Cat {number}",
+                "photoUrls": [],
+                "tags": [{"id": 7, "name": "cat"}],
+                "status": "available",
+            }
+        env = subprocess_env(petstore_src, PETSTORE_BASE_URL=api.base_url, PETSTORE_API_KEY=API_KEY)
+        args = ["-m", PACKAGE, "--max-response-bytes", "1000"]
+        server = StdioServerParameters(command=sys.executable, args=args, env=env)
+        async with Client(server) as client:
+            result = await client.call_tool("findPetsByTags", {"tags": ["cat"]})
+    assert not result.is_error and result.structured_content is not None
+    data, said = result.content
+    assert isinstance(data, types.TextContent) and isinstance(said, types.TextContent)
+    assert len(data.text.encode()) <= 1_000
+    assert "cut to fit this tool's budget of 1,000 bytes" in said.text
+    assert said.text.endswith(
+        f"`limit`={len(result.structured_content['result'])} for an answer that fits.]"
+    )

@@ -18,7 +18,7 @@ from mcpgen.diagnostics import Diagnostic, SpecError
 from mcpgen.names import model_class_name, to_class_name, to_package_name
 from mcpgen.openapi.document import DocumentSet, OpenApiDocument, Pointer, RefError
 from mcpgen.openapi.http_section import HttpSection
-from mcpgen.openapi.inputs import Inputs
+from mcpgen.openapi.inputs import Inputs, pagination
 from mcpgen.openapi.markup import description_text
 from mcpgen.openapi.naming import Candidate, NamedOperation, class_names, tool_names
 from mcpgen.openapi.operations import (
@@ -274,6 +274,9 @@ class _Converter:
             binding["query"] = query
         if params:
             binding["params"] = params
+            paging = pagination(params, tool["input"].get("properties", {}))
+            if paging:
+                binding["pagination"] = paging
         if body is not None:
             binding["body"] = body
         output, response = self.responses.output(op)

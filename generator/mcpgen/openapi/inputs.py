@@ -430,3 +430,56 @@ def _default_style(where: str) -> str:
 
 def _paths(count: int) -> str:
     return f"{count} path" + ("" if count == 1 else "s")
+
+
+# Query parameters that page an answer, by their name with case and punctuation dropped
+# (`per_page`, `pageSize`, `page[size]`, `$top`, `max-results`): the names the APIs.guru
+# directory's 60,009 GET operations use most (OData's $top/$skip 5.4k/5.2k, page 4.2k,
+# per_page 3.3k, limit 2.4k, pageSize 1.6k, pageToken 1.5k, offset 1.2k, maxResults 1.1k).
+_PAGE_SIZE = {"top", "perpage", "limit", "pagesize", "maxresults", "maxitems", "maxrecords"}
+_PAGE_NUMBER = {"page", "pagenumber", "pageno", "pagenum"}
+# Page numbers, offsets and item cursors are whole numbers: a `start` that is a date is no
+# offset, and Stripe's text `page` of its search operations is a token its answers give.
+_OFFSET = {"offset", "skip", "startindex", "startat", "firstrow", "skiprecords"}
+_TOKEN = {
+    "pagetoken",
+    "nexttoken",
+    "cursor",
+    "marker",
+    "skiptoken",
+    "paginationtoken",
+    "nextpagetoken",
+    "pagecursor",
+    "continuationtoken",
+    "after",
+}
+
+
+def pagination(params: dict[str, dict[str, Any]], properties: dict[str, Any]) -> dict[str, str]:
+    """The query parameters that page the operation's answer (`http.pagination`), by role;
+    empty when it has none. A page starts at one place: an item cursor (Stripe's
+    `starting_after` takes the last item's `id`, and so does GitHub's integer `since` of
+    /users and /repositories), else a page number, an offset, an opaque token."""
+    roles: dict[str, str] = {}
+    for prop, binding in params.items():
+        if binding["in"] != "query":
+            continue
+        name = re.sub(r"[^a-z]", "", str(binding.get("name", prop)).lower())
+        whole = (properties.get(prop) or {}).get("type") == "integer"
+        if name in _PAGE_SIZE:
+            roles.setdefault("size", prop)
+        elif name in _PAGE_NUMBER and whole:
+            roles.setdefault("page", prop)
+        elif name in _OFFSET and whole:
+            roles.setdefault("offset", prop)
+        elif name == "startingafter" or (name == "since" and whole):
+            roles.setdefault("item_cursor", prop)
+        elif name in _TOKEN or name in _PAGE_NUMBER:  # a `page` that is text: a token
+            roles.setdefault("cursor", prop)
+    found = {"size": roles["size"]} if "size" in roles else {}
+    if "item_cursor" in roles:
+        return {**found, "cursor": roles["item_cursor"], "cursor_item": "id"}
+    for role in ("page", "offset", "cursor"):
+        if role in roles:
+            return {**found, role: roles[role]}
+    return found

@@ -16,7 +16,8 @@ def main() -> None:
     run(
         build_server,
         "petstore",
-        epilog="environment variables:\n  PETSTORE_BASE_URL  the API's base URL (default: https://petstore3.swagger.io/api/v3)\n  PETSTORE_TOKEN     `bearer`: bearer token (sent as `Authorization: Bearer ...`)\n  PETSTORE_API_KEY   `api_key`: API key (sent in the header `api_key`)\n\ncredentials: set PETSTORE_TOKEN; or PETSTORE_API_KEY",
+        epilog="environment variables:\n  PETSTORE_BASE_URL            the API's base URL (default: https://petstore3.swagger.io/api/v3)\n  PETSTORE_MAX_RESPONSE_BYTES  the most bytes of an answer a tool passes on, over the spec's (--max-response-bytes)\n  PETSTORE_TOKEN               `bearer`: bearer token (sent as `Authorization: Bearer ...`)\n  PETSTORE_API_KEY             `api_key`: API key (sent in the header `api_key`)\n\ncredentials: set PETSTORE_TOKEN; or PETSTORE_API_KEY",
+        max_response_bytes=100000,
     )
 
 

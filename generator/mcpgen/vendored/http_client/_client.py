@@ -50,6 +50,7 @@ from ._operations import (
 )
 from ._secrets import SECRETS
 from ._sigv4 import SigningError, sign
+from ._trimming import budget, ceiling, read_bounded, structured_result, text_call
 
 # Methods a retry cannot do harm with, even if the first attempt reached the server.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
@@ -62,8 +63,6 @@ RETRY_AFTER_MAX = 30.0
 # Redirects (within the API's origin) followed for one request, at most.
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-# Downloads at least this large (by Content-Length) report progress.
-PROGRESS_FROM_BYTES = 64 * 1024
 # An OAuth 2 token is renewed this many seconds before it expires.
 TOKEN_MARGIN = 30.0
 
@@ -150,11 +149,14 @@ class HttpClient:
         """The generated handler of the tool that calls `operation`."""
 
         async def call(ctx: Context[Any], args: Arguments) -> Any:
-            request = Request(self, operation, ctx)
+            # The answer, held to the tool's budget (`_trimming`); a custom handler's is not.
+            request, limit = Request(self, operation, ctx), budget(self.api, operation)
             tool = self._tools.get(operation.tool)
             if tool is not None and tool.output_schema is not None:
-                return await request.structured(args)
-            return await request.text(args)
+                value = await request.structured(args)
+                return structured_result(value, tool, operation, dict(args), limit)
+            answered = request.send(args)
+            return await text_call(answered, request._succeeded, operation, dict(args), limit)
 
         return call
 
@@ -321,7 +323,7 @@ class HttpClient:
             try:
                 location = response.headers.get("location")
                 if response.status_code not in REDIRECT_STATUSES or location is None:
-                    return await self._read(ctx, response)
+                    return await self._read(ctx, response, operation)
             finally:
                 # Shielded: a cancelled call must still close its connection (the server
                 # then sees the client go), not leave it half-read in the pool.
@@ -341,16 +343,10 @@ class HttpClient:
             operation.method, operation.path, f"more than {MAX_REDIRECTS} redirects"
         )
 
-    async def _read(self, ctx: Context[Any], response: httpx2.Response) -> Answer:
-        length = response.headers.get("content-length")
-        total = int(length) if length and length.isdigit() else None
-        report = total is not None and total >= PROGRESS_FROM_BYTES
-        chunks: list[bytes] = []
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            if report and total is not None:
-                await ctx.progress(min(response.num_bytes_downloaded, total), total, "downloading")
-        return Answer(response.status_code, response.headers, b"".join(chunks))
+    async def _read(
+        self, ctx: Context[Any], response: httpx2.Response, operation: Operation
+    ) -> Answer:
+        return await read_bounded(ctx, response, operation, ceiling(budget(self.api, operation)))
 
     # -- credentials -----------------------------------------------------------------
 

@@ -28,6 +28,7 @@ PromptMessage = types.PromptMessage
 SamplingMessage = types.SamplingMessage
 CreateMessageResult = types.CreateMessageResult
 Root = types.Root
+CallToolResult = types.CallToolResult  # a whole result, returned as it is (`http_client`)
 ContentBlock: TypeAlias = types.ContentBlock
 LogLevel: TypeAlias = types.LoggingLevel
 InputRequest: TypeAlias = types.InputRequest

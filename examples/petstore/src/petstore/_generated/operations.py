@@ -17,6 +17,7 @@ api = http.Api(
     timeout=10.0,
     retries=2,
     deadline=30.0,
+    max_response_bytes_env="PETSTORE_MAX_RESPONSE_BYTES",
     auth={
         "bearer": http.Bearer(env="PETSTORE_TOKEN"),
         "api_key": http.ApiKey(location="header", name="api_key", env="PETSTORE_API_KEY"),
@@ -44,6 +45,8 @@ FIND_PETS_BY_TAGS = http.Operation(
     ),
     wrap="result",
     errors={"400": (errors.InvalidInput, models.InvalidInputData)},
+    max_response_bytes=50000,
+    pagination=http.Pagination(size="limit"),
 )
 
 GET_PET_BY_ID = http.Operation(

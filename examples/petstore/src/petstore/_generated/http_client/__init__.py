@@ -4,7 +4,7 @@ Part of the runtime, vendored only into a server whose spec binds tools to HTTP 
 The spec's operations become a table of small descriptors (`Operation`, in the generated
 `operations.py`); this package holds everything that happens when one of them is called,
 one concern a module (`_operations`, `_encoding`, `_secrets`, `_sigv4`, `_errors`,
-`_client`):
+`_trimming`, `_client`):
 
 - one shared `httpx2.AsyncClient` per server, made on first use and closed at shutdown;
 - the base URL from the spec, overridable by an environment variable;
@@ -27,7 +27,10 @@ one concern a module (`_operations`, `_encoding`, `_secrets`, `_sigv4`, `_errors
   statuses mapped to the spec's declared error types, anything else to `HttpError`, the
   message ending with what the API answered;
 - progress while waiting to retry and while downloading a body of known length, and
-  cancellation: a cancelled tool call closes the connection of its request.
+  cancellation: a cancelled tool call closes the connection of its request;
+- each answer held to its tool's byte budget, cut where it stays valid with a note of what
+  was cut and the paging arguments that read on, and never read past 25 times the budget
+  (`_trimming`).
 """
 
 from ._client import HttpClient, Request
@@ -39,6 +42,7 @@ from ._errors import (
     HttpRequestFailed,
     HttpRequestInvalid,
     HttpResponseInvalid,
+    HttpResponseTooLarge,
     HttpTimeout,
 )
 from ._operations import (
@@ -52,6 +56,7 @@ from ._operations import (
     Encoding,
     OAuth2ClientCredentials,
     Operation,
+    Pagination,
     Param,
 )
 
@@ -72,9 +77,11 @@ __all__ = [
     "HttpRequestFailed",
     "HttpRequestInvalid",
     "HttpResponseInvalid",
+    "HttpResponseTooLarge",
     "HttpTimeout",
     "OAuth2ClientCredentials",
     "Operation",
+    "Pagination",
     "Param",
     "Request",
 ]

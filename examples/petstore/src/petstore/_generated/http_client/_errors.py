@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..runtime._errors import DeclaredError, ToolTimeout
+from ._operations import Answer
 
 # Error bodies that are not JSON are cut to this many characters in the error's data,
 ERROR_TEXT_MAX = 2000
@@ -198,3 +199,27 @@ class HttpAuthFailed(DeclaredError):
             _AuthFailedData(scheme=scheme, reason=reason),
             message=f"Authentication with {scheme!r} failed: {reason}",
         )
+
+
+class _TooLargeData(BaseModel):
+    status: int
+    method: str
+    path: str
+    ceiling: int  # bytes read before reading stopped
+
+
+class HttpResponseTooLarge(DeclaredError):
+    """The API's answer went past the most bytes read for the tool (`_trimming.ceiling`):
+    reading stopped there and the connection was closed. `answer` holds what was read, which
+    a text answer's cut still shows; a JSON answer cannot be cut at its structure unread."""
+
+    error_type = "HttpResponseTooLarge"
+    code = -32069  # -32067 and -32068 are the long-running operations' (branch lro)
+
+    def __init__(self, answer: Answer, method: str, path: str, ceiling: int, advice: str) -> None:
+        super().__init__(
+            _TooLargeData(status=answer.status, method=method, path=path, ceiling=ceiling),
+            message=f"{method} {path} answered more than {ceiling:,} bytes, the most this tool "
+            f"reads: reading stopped there and nothing of it is passed on. {advice}",
+        )
+        self.answer = answer

@@ -83,6 +83,21 @@ ErrorTypes: TypeAlias = Mapping[str, tuple[type[DeclaredError], type[BaseModel]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Pagination:
+    """The input properties that page through an operation's answer, by what they do: how
+    many items a page holds (`size`), which page (`page`, from 1), from which item
+    (`offset`, from 0), or after which (`cursor`: the value of the last item's `cursor_item`
+    field, as Stripe's `starting_after` takes an `id`; without it, an opaque token the
+    answer carries). A cut answer names them, with the values that read on (`_trimming`)."""
+
+    size: str | None = None
+    page: str | None = None
+    offset: str | None = None
+    cursor: str | None = None
+    cursor_item: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Operation:
     """One HTTP operation a tool calls: the request, and how its answer becomes a result."""
 
@@ -99,6 +114,8 @@ class Operation:
     errors: ErrorTypes = field(default_factory=dict)
     security: tuple[tuple[str, ...], ...] | None = None  # None: the API's
     strict: bool = True  # check the answer against the output schema
+    max_response_bytes: int | None = None  # None: the API's
+    pagination: Pagination | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,6 +192,10 @@ class Api:
     deadline: float = 30.0  # seconds for a whole call: every try, every wait
     auth: Mapping[str, Scheme] = field(default_factory=dict)
     security: tuple[tuple[str, ...], ...] = ()
+    # The most bytes of an answer a tool passes on; the rest is cut (`_trimming`). The
+    # variable, when set, overrides it for every operation (`--max-response-bytes`).
+    max_response_bytes: int = 100_000
+    max_response_bytes_env: str | None = None
     forward_headers: Sequence[str] = ()
     """Headers of the MCP client's HTTP request sent on to the API (a per-user credential);
     the client's `Authorization` never is (`runtime._context.forwarded_headers`)."""

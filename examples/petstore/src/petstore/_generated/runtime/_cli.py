@@ -95,12 +95,14 @@ def run(
     *,
     epilog: str | None = None,
     auth: DeclaredAuth | None = None,
+    max_response_bytes: int | None = None,
 ) -> None:
     """The command line of a generated server: `python -m <package> [--transport http]`.
 
     `epilog` ends `--help` as written (the environment variables an HTTP server reads).
     `auth`, the spec's `[server.auth]`, adds the `--auth-*` options; over HTTP every
-    request then needs a bearer token they describe.
+    request then needs a bearer token they describe. `max_response_bytes`, the budget of
+    the answers of a server whose tools call an HTTP API, adds `--max-response-bytes`.
     The garbage collector is on once the server is built (`__main__` keeps it off while
     the SDK is imported and the server built).
     """
@@ -213,6 +215,17 @@ def run(
         "with the tools list_toolsets and enable_toolset; sessionless 2026-07-28 requests "
         f"get the --toolsets (all if none) (also {env_prefix}DYNAMIC_TOOLSETS=1)",
     )
+    budget_variable = f"{env_prefix}MAX_RESPONSE_BYTES"
+    if max_response_bytes is not None:
+        parser.add_argument(
+            "--max-response-bytes",
+            type=_number(int, 1_000),
+            default=None,
+            metavar="BYTES",
+            help="the most bytes of an API's answer a tool passes on, for every tool; a longer "
+            "one is cut, saying what was cut and how to read on (also "
+            f"{budget_variable}; default: the spec's, {max_response_bytes}, or a tool's own)",
+        )
     parser.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -244,6 +257,15 @@ def run(
         state = open_state(options.state_url, env_prefix, name)
     except ValueError as error:
         parser.error(str(error))
+    chosen = options.max_response_bytes if max_response_bytes is not None else None
+    if chosen is not None:
+        # The HTTP client reads the variable at each call: the option sets it for them all.
+        os.environ[budget_variable] = str(chosen)
+    elif max_response_bytes is not None and os.environ.get(budget_variable, "").strip():
+        try:
+            _number(int, 1_000)(os.environ[budget_variable].strip())
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"{budget_variable}: {error}")
     if options.tool_surface not in (None, *SURFACES):
         parser.error(f"--tool-surface / {env_prefix}TOOL_SURFACE: not one of {', '.join(SURFACES)}")
     toolsets = options.toolsets and tuple(filter(None, map(str.strip, options.toolsets.split(","))))
