@@ -139,6 +139,9 @@ class HttpOperationIR:
     wrap: str | None
     errors: tuple[HttpErrorIR, ...]  # exact statuses first, then ranges, then "default"
     security: tuple[tuple[str, ...], ...] | None  # None: the API's
+    # Keyword arguments of the runtime's `LongRunning` the spec sets (lists as tuples), in
+    # the spec's order; None: the operation's first answer is its result.
+    long_running: tuple[tuple[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True)

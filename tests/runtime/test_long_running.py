@@ -6,6 +6,7 @@ API's failure state, each seen on the wire."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import anyio
 import pytest
 from http_support.recorder import Recorder, Reply, Running, Seen, recorder
 from mcp.client import Client
+from mcpgen.spec import HttpLongRunning
 from mcpgen.vendored.http_client import (
     Api,
     ApiKey,
@@ -279,3 +281,14 @@ async def test_an_answer_that_names_no_monitor_is_the_result(api: Running) -> No
     await http.aclose()
     assert '"deployment seven"' in text_of(result)
     assert targets(api) == ["POST /deployments"]
+
+
+def test_the_specs_defaults_are_the_runtimes() -> None:
+    """The generated descriptor carries only what a spec sets: the spec's defaults, which its
+    JSON Schema documents, must be the runtime's."""
+    runtime = LongRunning()
+    assert HttpLongRunning().model_dump() == {
+        field.name: list(value) if isinstance(value, tuple) else value
+        for field in dataclasses.fields(LongRunning)
+        for value in [getattr(runtime, field.name)]
+    }
