@@ -493,7 +493,16 @@ class HttpLongRunning(_Strict):
     succeeded: Annotated[
         list[Annotated[str, Field(min_length=1)]],
         Field(min_length=1, description="States that end the operation well (any case)."),
-    ] = Field(default_factory=lambda: ["succeeded", "success", "successful", "completed", "done"])
+    ] = Field(
+        default_factory=lambda: [
+            "succeeded",
+            "success",
+            "successful",
+            "completed",
+            "done",
+            "finished",
+        ]
+    )
     failed: Annotated[
         list[Annotated[str, Field(min_length=1)]],
         Field(

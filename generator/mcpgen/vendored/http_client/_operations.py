@@ -100,7 +100,14 @@ class LongRunning:
     status_link: str | None = None  # pointer to the monitor's URL in a 202's body
     state: str | None = None  # pointer to the operation's state in a monitor's body
     progress: str | None = None  # pointer to how much is done, in percent
-    succeeded: tuple[str, ...] = ("succeeded", "success", "successful", "completed", "done")
+    succeeded: tuple[str, ...] = (
+        "succeeded",
+        "success",
+        "successful",
+        "completed",
+        "done",
+        "finished",
+    )
     failed: tuple[str, ...] = ("failed", "failure", "error", "canceled", "cancelled", "aborted")
     # Where the result is once the operation succeeded: the monitor's last answer
     # ("status"), the first answer's `Location` ("location"), the operation's own URL
