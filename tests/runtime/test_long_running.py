@@ -49,11 +49,12 @@ pytestmark = pytest.mark.anyio
 TOKEN = "lro-token-0123456789"
 KEY = "lro-query-key-0123456789"
 RESOURCE = {"id": "d-7", "name": "deployment seven", "provisioningState": "Succeeded"}
+# Polls further apart than the context's progress throttle (0.05 s): every report is sent.
 QUICK = LongRunning(
     result="location",
     progress="/percentComplete",
-    poll_interval=0.02,
-    min_poll_interval=0.02,
+    poll_interval=0.06,
+    min_poll_interval=0.06,
     max_wait=10,
 )
 
@@ -171,8 +172,12 @@ async def test_a_client_without_tasks_waits_with_progress(api: Running, mode: st
         "GET /deployments/d-7",
     ]
     # The API's percentages, then the fetch of the result.
-    assert (20.0, 100.0, "Running") in saw.progress
-    assert (40.0, 100.0, "Running") in saw.progress
+    assert saw.progress == [
+        (0, None, "accepted; waiting for the operation to end"),
+        (20, 100, "Running"),
+        (40, 100, "Running"),
+        (100, 100, "done; fetching the result"),
+    ]
 
 
 async def test_a_monitor_on_another_origin_gets_no_credential(api: Running) -> None:

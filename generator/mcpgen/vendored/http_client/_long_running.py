@@ -111,6 +111,7 @@ class _Polling:
         self.first = first
         self.polls = 0
         self.state: str | None = None
+        self.percent = False  # progress is in the API's percent (else in polls made)
         self.started = anyio.current_time()
 
     async def run(self, monitor: str) -> Answer:
@@ -155,6 +156,7 @@ class _Polling:
         stands = self.state or "running"
         percent = _pointed(body, self.plan.progress) if self.plan.progress else None
         if isinstance(percent, int | float) and not isinstance(percent, bool):
+            self.percent = True
             await self.ctx.progress(min(max(float(percent), 0.0), 100.0), 100, stands)
             return
         elapsed = anyio.current_time() - self.started
@@ -176,7 +178,9 @@ class _Polling:
             url = urljoin(last.url, link) if isinstance(link, str) and link else None
         if url is None or url == monitor:
             return last  # the monitor's last answer is the result
-        await self.ctx.progress(self.polls + 1, None, "done; fetching the result")
+        # On the scale progress went by: a count of polls cannot follow a percentage.
+        done, total = (100, 100) if self.percent else (self.polls + 1, None)
+        await self.ctx.progress(done, total, "done; fetching the result")
         return await self.fetch(url)
 
 
