@@ -160,9 +160,8 @@ class _Polling:
             await self.ctx.progress(min(max(float(percent), 0.0), 100.0), 100, stands)
             return
         elapsed = anyio.current_time() - self.started
-        await self.ctx.progress(
-            self.polls, None, f"{stands}; polled {self.polls} times in {elapsed:.0f} s"
-        )
+        polls = f"{self.polls} poll{'s' * (self.polls != 1)}"
+        await self.ctx.progress(self.polls, None, f"{stands}; {polls} in {elapsed:.0f} s")
 
     async def _result(self, monitor: str, last: Answer, body: Any) -> Answer:
         """The result once the operation succeeded, where the plan says it is."""
