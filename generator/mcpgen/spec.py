@@ -482,7 +482,8 @@ class HttpLongRunning(_Strict):
         JsonPointer | None,
         Field(
             description="JSON pointer to the operation's state in the monitor's body (default: "
-            "/status, /state or /properties/provisioningState, the first that holds a string). "
+            "/status, /state or /properties/provisioningState, the first that holds a string; "
+            "none for a monitor named by Location, the resource to be, read by its status). "
             "A 202 from the monitor means running; a success without a state means done."
         ),
     ] = None

@@ -297,3 +297,26 @@ def test_the_specs_defaults_are_the_runtimes() -> None:
         for field in dataclasses.fields(LongRunning)
         for value in [getattr(runtime, field.name)]
     }
+
+
+async def test_a_location_monitor_is_read_by_its_status_code(api: Running) -> None:
+    """Polled at its Location (Azure's final-state-via location), an operation runs while
+    the answer is 202 and is done at a 200, whose body is the resource: its own `status`
+    ("Active") is no state of the operation."""
+    resource = {"id": "vm-1", "status": "Active"}
+
+    def respond(seen: Seen) -> Reply:
+        if seen.method == "POST":
+            return Reply(202, None, {"location": "/vms/vm-1"})
+        polled = sum(1 for s in api.app.seen if s.path == "/vms/vm-1")
+        return Reply(202, None) if polled == 1 else Reply(200, resource)
+
+    api.app.respond = respond
+    plan = LongRunning(poll_interval=0.02, min_poll_interval=0.02, max_wait=2)
+    sdk, http = deploy(api, plan)
+    async with Client(sdk, mode=MODERN) as client:
+        result = await client.call_tool("deploy", {})
+    await http.aclose()
+    assert not result.is_error, result
+    assert '"Active"' in text_of(result)
+    assert targets(api) == ["POST /deployments", "GET /vms/vm-1", "GET /vms/vm-1"]

@@ -93,7 +93,7 @@ async def settle(ctx: Context[Any], operation: Operation, answer: Answer, fetch:
     if monitor is None:
         return answer  # a 202 naming no monitor: what it says is all there is
     await ctx.detach()
-    return await _Polling(ctx, operation, plan, answer, fetch).run(monitor)
+    return await _Polling(ctx, operation, plan, answer, fetch).run(*monitor)
 
 
 class _Polling:
@@ -114,8 +114,15 @@ class _Polling:
         self.percent = False  # progress is in the API's percent (else in polls made)
         self.started = anyio.current_time()
 
-    async def run(self, monitor: str) -> Answer:
+    async def run(self, monitor: str, by_location: bool) -> Answer:
+        """Poll `monitor` to the end. One named by `Location` is the resource to be, read by
+        its status (202: running; else done, its body the resource, whose own `status` is
+        no state of the operation's) unless the plan points at a state; any other monitor
+        is a status document, read at the plan's pointer or the usual ones."""
         plan, last = self.plan, self.first
+        pointers = (
+            (plan.state,) if plan.state is not None else () if by_location else STATE_POINTERS
+        )
         await self.ctx.progress(0, None, "accepted; waiting for the operation to end")
         while True:
             left = plan.max_wait - (anyio.current_time() - self.started)
@@ -135,10 +142,10 @@ class _Polling:
             if not 200 <= last.status < 300:
                 return last  # the monitor's error: mapped as the operation's own
             body = _json(last)
-            state = _state(plan, body)
+            state = _state(body, pointers)
             self.state = state if state is not None else self.state
             if last.status == 202 or (state is not None and not self._ended(state)):
-                monitor = _monitor(plan, last, renamed=True) or monitor
+                monitor = (_monitor(plan, last, renamed=True) or (monitor, by_location))[0]
                 await self._report(body)
                 continue
             if state is not None and state.lower() in _lowered(plan.failed):
@@ -183,25 +190,28 @@ class _Polling:
         return await self.fetch(url)
 
 
-def _monitor(plan: LongRunning, answer: Answer, *, renamed: bool = False) -> str | None:
-    """The status monitor an answer names, absolute; `renamed`: a monitor's answer moving it
-    (by a header only: its body is a status, not a 202's)."""
+def _monitor(
+    plan: LongRunning, answer: Answer, *, renamed: bool = False
+) -> tuple[str, bool] | None:
+    """The status monitor an answer names, absolute, and whether `Location` named it;
+    `renamed`: a monitor's answer moving it (by a header only: its body is a status)."""
     for name in plan.status_headers:
-        if name.lower() == "location" and answer.status != 202:
+        location = name.lower() == "location"
+        if location and answer.status != 202:
             continue  # a 201's Location is the created resource; a 200's means nothing
         value = answer.headers.get(name)
         if value and value.strip():
-            return urljoin(answer.url, value.strip())
+            return urljoin(answer.url, value.strip()), location
     if plan.status_link is not None and answer.status == 202 and not renamed:
         link = _pointed(_json(answer), plan.status_link)
         if isinstance(link, str) and link.strip():
-            return urljoin(answer.url, link.strip())
+            return urljoin(answer.url, link.strip()), False
     return None
 
 
-def _state(plan: LongRunning, body: Any) -> str | None:
+def _state(body: Any, pointers: tuple[str, ...]) -> str | None:
     """How the operation stands, as the monitor's body says (None: it does not say)."""
-    for pointer in (plan.state,) if plan.state is not None else STATE_POINTERS:
+    for pointer in pointers:
         value = _pointed(body, pointer)
         if isinstance(value, str) and value:
             return value

@@ -91,7 +91,8 @@ class LongRunning:
     long to wait (`_long_running` does the polling).
 
     JSON pointers (RFC 6901) read the bodies; `None` means the usual places: the state at
-    `/status`, `/state` or `/properties/provisioningState` (Azure), no percentage.
+    `/status`, `/state` or `/properties/provisioningState` (Azure), but none in a monitor
+    named by `Location` (the resource to be: its HTTP status says), no percentage.
     """
 
     # Headers of an answer that name its status monitor, tried in order (`Location` only
