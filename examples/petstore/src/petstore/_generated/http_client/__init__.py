@@ -4,7 +4,7 @@ Part of the runtime, vendored only into a server whose spec binds tools to HTTP 
 The spec's operations become a table of small descriptors (`Operation`, in the generated
 `operations.py`); this package holds everything that happens when one of them is called,
 one concern a module (`_operations`, `_encoding`, `_secrets`, `_sigv4`, `_errors`,
-`_client`):
+`_long_running`, `_client`):
 
 - one shared `httpx2.AsyncClient` per server, made on first use and closed at shutdown;
 - the base URL from the spec, overridable by an environment variable;
@@ -27,7 +27,9 @@ one concern a module (`_operations`, `_encoding`, `_secrets`, `_sigv4`, `_errors
   statuses mapped to the spec's declared error types, anything else to `HttpError`, the
   message ending with what the API answered;
 - progress while waiting to retry and while downloading a body of known length, and
-  cancellation: a cancelled tool call closes the connection of its request.
+  cancellation: a cancelled tool call closes the connection of its request;
+- long-running operations (`202 Accepted` and a status monitor): the call detaches into a
+  task where the client speaks tasks, and polls the monitor, bounded, to the result.
 """
 
 from ._client import HttpClient, Request
@@ -41,6 +43,7 @@ from ._errors import (
     HttpResponseInvalid,
     HttpTimeout,
 )
+from ._long_running import HttpOperationFailed, HttpOperationUnfinished
 from ._operations import (
     Answer,
     Api,
@@ -50,6 +53,7 @@ from ._operations import (
     Bearer,
     Body,
     Encoding,
+    LongRunning,
     OAuth2ClientCredentials,
     Operation,
     Param,
@@ -68,11 +72,14 @@ __all__ = [
     "HttpClient",
     "HttpCredentialsMissing",
     "HttpError",
+    "HttpOperationFailed",
+    "HttpOperationUnfinished",
     "HttpRedirectRefused",
     "HttpRequestFailed",
     "HttpRequestInvalid",
     "HttpResponseInvalid",
     "HttpTimeout",
+    "LongRunning",
     "OAuth2ClientCredentials",
     "Operation",
     "Param",
