@@ -320,3 +320,69 @@ async def test_a_location_monitor_is_read_by_its_status_code(api: Running) -> No
     assert not result.is_error, result
     assert '"Active"' in text_of(result)
     assert targets(api) == ["POST /deployments", "GET /vms/vm-1", "GET /vms/vm-1"]
+
+
+@pytest.mark.parametrize(
+    ("plan", "result_at"),
+    [
+        # The monitor's link is in the 202's body; the result's in the monitor's last answer.
+        (
+            LongRunning(
+                status_headers=(),
+                status_link="/links/state",
+                result="link",
+                result_link="/links/content",
+            ),
+            "/exports/e-1/content",
+        ),
+        # A PUT that creates: the result is the operation's own URL.
+        (
+            LongRunning(status_headers=(), status_link="/links/state", result="original_uri"),
+            "/deployments",
+        ),
+    ],
+)
+async def test_the_monitor_and_the_result_where_the_body_links_them(
+    api: Running, plan: LongRunning, result_at: str
+) -> None:
+    """Visma.net's background operations: `{id, stateLocation}`, then a state document whose
+    `contentLocation` is the result (here under `links`)."""
+
+    def respond(seen: Seen) -> Reply:
+        if seen.method == "POST":
+            return Reply(202, {"id": "e-1", "links": {"state": "/background/e-1"}})
+        if seen.path == "/background/e-1":
+            links = {"content": "/exports/e-1/content"}
+            return Reply(200, {"status": "Finished", "links": links})
+        return Reply(200, {"rows": 3, "at": seen.path})
+
+    api.app.respond = respond
+    fast = dataclasses.replace(plan, poll_interval=0.02, min_poll_interval=0.02)
+    sdk, http = deploy(api, fast)
+    async with Client(sdk, mode=MODERN) as client:
+        result = await client.call_tool("deploy", {})
+    await http.aclose()
+    assert not result.is_error, result
+    assert f'"at": "{result_at}"' in text_of(result)
+    assert targets(api) == ["POST /deployments", "GET /background/e-1", f"GET {result_at}"]
+
+
+async def test_a_cancelled_call_stops_polling(api: Running, mode: str) -> None:
+    """Without tasks: the client's `notifications/cancelled` ends the polls, in both eras."""
+    app_of(api).hold.set()
+    sdk, http = deploy(api)
+    async with Client(sdk, mode=mode) as client:
+        async with anyio.create_task_group() as group:
+
+            async def call() -> None:
+                await client.call_tool("deploy", {})
+                pytest.fail("the call answered although it was cancelled")
+
+            group.start_soon(call)
+            await eventually(lambda: app_of(api).polls >= 2, "two polls")
+            group.cancel_scope.cancel()
+        stopped_at = len(api.app.seen)
+        await anyio.sleep(0.3)  # five poll intervals, the server still up: no poll may come
+        polled = len(api.app.seen)
+    await http.aclose()
+    assert polled <= stopped_at + 1  # one poll may have been under way
