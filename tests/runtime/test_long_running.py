@@ -208,7 +208,7 @@ async def test_a_cancelled_task_stops_polling(api: Running) -> None:
         await eventually(lambda: app_of(api).polls >= 2, "two polls")
         await task_request(client.session, "tasks/cancel", created.task_id)
         stopped_at = len(api.app.seen)
-        await anyio.sleep(0.2)  # ten poll intervals: none may come
+        await anyio.sleep(0.15)  # two and a half poll intervals: none may come
         task = await task_request(client.session, "tasks/get", created.task_id)
     await http.aclose()
     assert task["status"] == "cancelled"
@@ -382,7 +382,7 @@ async def test_a_cancelled_call_stops_polling(api: Running, mode: str) -> None:
             await eventually(lambda: app_of(api).polls >= 2, "two polls")
             group.cancel_scope.cancel()
         stopped_at = len(api.app.seen)
-        await anyio.sleep(0.3)  # five poll intervals, the server still up: no poll may come
+        await anyio.sleep(0.15)  # 2.5 poll intervals, the server still up: no poll may come
         polled = len(api.app.seen)
     await http.aclose()
     assert polled <= stopped_at + 1  # one poll may have been under way
