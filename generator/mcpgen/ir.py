@@ -142,6 +142,9 @@ class HttpOperationIR:
     max_response_bytes: int | None = None  # None: the API's
     # Keyword arguments of the runtime's `Pagination`, in a fixed order; empty: none.
     pagination: tuple[tuple[str, str], ...] = ()
+    # Keyword arguments of the runtime's `LongRunning` the spec sets (lists as tuples), in
+    # the spec's order; None: the operation's first answer is its result.
+    long_running: tuple[tuple[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,60 @@ def tool_http(
         security=tuple(tuple(a) for a in security) if security is not None else None,
         max_response_bytes=binding.max_response_bytes,
         pagination=_pagination(resolver, binding, where, properties, inputs_known),
+        long_running=_long_running(resolver, tool, binding, where),
+    )
+
+
+def _long_running(
+    resolver: Resolver, tool: Tool, binding: ToolHttp, where: SpecPath
+) -> tuple[tuple[str, Any], ...] | None:
+    """The operation's polling plan, checked: the settings that must go together do."""
+    plan = binding.long_running
+    if plan is None:
+        return None
+    at: SpecPath = (*where, "long_running")
+    if not plan.status_headers and plan.status_link is None:
+        resolver.error(
+            (*at, "status_headers"),
+            "nothing names the status monitor: no header and no status_link",
+            hint='list a header (status_headers = ["Location"]) or set status_link = "/..."',
+        )
+    if plan.result == "link" and plan.result_link is None:
+        resolver.error(
+            (*at, "result"),
+            'result = "link" needs result_link, the JSON pointer to the result\'s URL',
+            hint='result_link = "/resourceLocation"',
+        )
+    if plan.result_link is not None and plan.result != "link":
+        resolver.error(
+            (*at, "result_link"),
+            f'result_link is read only with result = "link" (this one is {plan.result!r})',
+            hint='set result = "link", or drop result_link',
+        )
+    if plan.min_poll_interval > plan.poll_interval:
+        resolver.error(
+            (*at, "min_poll_interval"),
+            f"min_poll_interval ({plan.min_poll_interval:g} s) is above poll_interval "
+            f"({plan.poll_interval:g} s): polls could never come as often as asked",
+            hint="lower min_poll_interval, or raise poll_interval",
+        )
+    both = {s.lower() for s in plan.succeeded} & {s.lower() for s in plan.failed}
+    if both:
+        resolver.error(
+            (*at, "failed"),
+            f"{', '.join(repr(s) for s in sorted(both))} is both a success and a failure",
+            hint="keep each state in one list",
+        )
+    if tool.timeout is not None and tool.timeout < plan.max_wait:
+        resolver.warning(
+            (*where[:-1], "timeout"),
+            f"the tool's timeout ({tool.timeout:g} s) ends a call that waits for the "
+            f"operation before its max_wait ({plan.max_wait:g} s) does",
+            hint="raise the timeout, or lower http.long_running.max_wait",
+        )
+    return tuple(
+        (key, tuple(value) if isinstance(value, list) else value)
+        for key, value in plan.model_dump(exclude_unset=True).items()
     )
 
 

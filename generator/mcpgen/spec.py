@@ -238,6 +238,9 @@ SecurityRequirements = Annotated[
     ),
 ]
 EnvVar = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+# A JSON pointer (RFC 6901) into an answer's body: "" (the whole body) or "/a/b".
+JsonPointer = Annotated[str, Field(pattern=r"^(/([^~]|~[01])*)*$")]
+HeaderName = Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
 
 
 class BearerAuth(_Strict):
@@ -355,7 +358,7 @@ class HttpSection(_Strict):
         ),
     ] = 100_000
     forward_headers: Annotated[
-        list[Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]],
+        list[HeaderName],
         Field(
             description="Headers of the MCP client's HTTP request sent on to the API as they "
             "came (a per-user credential such as X-User-Token). Nothing is forwarded unless "
@@ -490,6 +493,92 @@ class HttpPagination(_Strict):
         str | None,
         Field(description="The item field whose value, of the last item shown, is `cursor`."),
     ] = None
+class HttpLongRunning(_Strict):
+    """The operation may answer before it is done (`202 Accepted`), naming a status monitor
+    the server polls until the operation ends; the call runs as a task where the client
+    speaks tasks (the tool's `task_support`), else it waits, with progress.
+
+    An answer starts polling when it names a monitor: by one of `status_headers` (`Location`
+    only on a 202), or on a 202 by the link at `status_link`. A monitor on another origin than
+    the API's is polled without credentials.
+    """
+
+    status_headers: Annotated[
+        list[HeaderName],
+        Field(description="Headers naming the status monitor, tried in order."),
+    ] = Field(default_factory=lambda: ["Azure-AsyncOperation", "Operation-Location", "Location"])
+    status_link: Annotated[
+        JsonPointer | None,
+        Field(description="JSON pointer to the monitor's URL in a 202's body."),
+    ] = None
+    state: Annotated[
+        JsonPointer | None,
+        Field(
+            description="JSON pointer to the operation's state in the monitor's body (default: "
+            "/status, /state or /properties/provisioningState, the first that holds a string; "
+            "none for a monitor named by Location, the resource to be, read by its status). "
+            "A 202 from the monitor means running; a success without a state means done."
+        ),
+    ] = None
+    progress: Annotated[
+        JsonPointer | None,
+        Field(description="JSON pointer to how much is done, in percent, in the monitor's body."),
+    ] = None
+    succeeded: Annotated[
+        list[Annotated[str, Field(min_length=1)]],
+        Field(min_length=1, description="States that end the operation well (any case)."),
+    ] = Field(
+        default_factory=lambda: [
+            "succeeded",
+            "success",
+            "successful",
+            "completed",
+            "done",
+            "finished",
+        ]
+    )
+    failed: Annotated[
+        list[Annotated[str, Field(min_length=1)]],
+        Field(
+            min_length=1,
+            description="States that end it badly (any case): the tool's error names the state "
+            "and carries the monitor's body.",
+        ),
+    ] = Field(
+        default_factory=lambda: ["failed", "failure", "error", "canceled", "cancelled", "aborted"]
+    )
+    result: Annotated[
+        Literal["status", "location", "original_uri", "link"],
+        Field(
+            description="Where the result is once it succeeded: the monitor's last answer; a GET "
+            "of the first answer's Location; a GET of the operation's own URL (a PUT that "
+            "creates); a GET of the URL at `result_link` in the monitor's last answer."
+        ),
+    ] = "status"
+    result_link: Annotated[
+        JsonPointer | None,
+        Field(description='JSON pointer to the result\'s URL (with result = "link").'),
+    ] = None
+    poll_interval: Annotated[
+        float,
+        Field(ge=0.1, description="Seconds between polls when the API sends no Retry-After."),
+    ] = 5.0
+    min_poll_interval: Annotated[
+        float,
+        Field(
+            ge=0.1,
+            description="A shorter Retry-After is raised to this many seconds: an API's "
+            "`Retry-After: 0` does not make a busy loop of its status endpoint.",
+        ),
+    ] = 1.0
+    max_wait: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="Seconds from the first answer to the result, at most; then the call "
+            "fails with HttpOperationUnfinished (not retryable: the operation may still run).",
+        ),
+    ] = 600.0
 
 
 class ToolHttp(_Strict):
@@ -566,6 +655,13 @@ class ToolHttp(_Strict):
         Field(ge=1_000, description="Overrides `[http] max_response_bytes` for this tool."),
     ] = None
     pagination: HttpPagination | None = None
+    long_running: Annotated[
+        HttpLongRunning | None,
+        Field(
+            description="The operation may answer `202 Accepted` and end later: the server polls "
+            "its status monitor (`{}` for the usual headers and states)."
+        ),
+    ] = None
 
 
 class OpenApiSelection(_Strict):

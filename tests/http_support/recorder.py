@@ -141,6 +141,10 @@ def serve(app: ASGIApp) -> Iterator[int]:
     """Serve an ASGI app on 127.0.0.1 (a free port) in a thread; yields the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Inherited by the connections it accepts: uvicorn writes an answer's head and body
+    # apart, and Nagle held the body for the client's delayed ACK, 45 ms an answer on a
+    # kept-alive connection (0.9 ms without).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port: int = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)

@@ -455,3 +455,51 @@ def test_an_oauth2_scheme_without_a_token_url_is_reported_as_unsupported(
     assert "security scheme 'machine' (oauth2 client credentials without tokenUrl)" in warning
     assert "is not supported" in warning
     assert "auth" not in load_toml(tmp_path / "spec.toml")["http"]
+
+
+def test_an_octet_stream_body_is_base64_text_whatever_type_it_declares(tmp_path: Path) -> None:
+    """Azure's OCR document (APIs.guru's upgrade of Swagger 2.0's `type: file`) describes its
+    octet-stream bodies as `{type: object, format: file}`: bytes, which a tool takes as
+    base64 text. Kept an object, no argument could be sent ("Only base64 data is allowed")."""
+    spec = _imported(FIXTURES / "microsoft-cognitiveservices-ocr.json", tmp_path)
+    stream = _tool(spec, "RecognizeTextInStream")
+    assert stream["http"]["body"] == {
+        "content_type": "application/octet-stream",
+        "property": "body",
+    }
+    assert stream["input"]["properties"]["body"] == {"type": "string", "contentEncoding": "base64"}
+
+
+def test_a_text_body_is_a_string_whatever_type_it_declares(tmp_path: Path) -> None:
+    """The same upgrade leaves HDInsight's and Content Moderator's text/plain bodies
+    `{type: object, format: file}`: text, which a tool takes as a string."""
+    document = {
+        "openapi": "3.0.0",
+        "info": {"title": "Jobs", "version": "1"},
+        "servers": [{"url": "https://jobs.example.com"}],
+        "paths": {
+            "/pig": {
+                "post": {
+                    "operationId": "submitPig",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "text/plain": {
+                                "schema": {
+                                    "type": "object",
+                                    "format": "file",
+                                    "description": "The script.",
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    source = tmp_path / "jobs.json"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    pig = _tool(_imported(source, tmp_path), "submitPig")
+    assert pig["http"]["body"] == {"content_type": "text/plain", "property": "body"}
+    assert pig["input"]["properties"]["body"] == {"description": "The script.", "type": "string"}

@@ -533,7 +533,8 @@ def _body_judged_here(
         if kind not in FORM_TYPES and not _is_json(kind):
             # A raw body (bytes, text): openapi-core 0.23 checks its bytes against a string
             # schema and refuses them; it is compared here, as the bytes it should be.
-            raw = schema.get("format") == "binary" or bool(
+            # `format: file`: Swagger 2.0's file, as APIs.guru's upgrade leaves it.
+            raw = schema.get("format") in ("binary", "file") or bool(
                 {"contentEncoding", "contentMediaType"} & set(schema)
             )
             return kind, {}, {""} if raw else set()

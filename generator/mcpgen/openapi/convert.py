@@ -279,7 +279,8 @@ class _Converter:
                 binding["pagination"] = paging
         if body is not None:
             binding["body"] = body
-        output, response = self.responses.output(op)
+        long_running = self.responses.long_running(op)
+        output, response = self.responses.output(op, interim_202=long_running is not None)
         if output is not None:
             tool["output"] = output
         if response != {}:
@@ -288,6 +289,12 @@ class _Converter:
         security = self.http.operation_security(op)
         if security is not None:
             binding["security"] = security
+        if long_running is not None:
+            binding["long_running"] = long_running
+            # A client that speaks tasks polls a task while the server polls the API; the
+            # request ends at the 202, once there is something to wait for.
+            tool["task_support"] = "optional"
+            tool["task_starts"] = "at_detach"
         tool["http"] = binding
         return tool, errors
 

@@ -61,11 +61,17 @@ class RequestBodies:
         if raw_schema is None:
             raw_schema = {"type": "object"} if is_json(content_type) else {"type": "string"}
         schema = self.context.schemas.convert(raw_schema, target.document, at, "input")
+        raw_body = content_type in ("text/plain", "application/octet-stream")
+        if raw_body and "$ref" not in schema and schema.get("type", "string") != "string":
+            # Text or bytes, whatever type the description gives them (APIs.guru's upgrade
+            # of Swagger 2.0's `type: file` says object): a string, which alone is sent so.
+            schema = {k: v for k, v in schema.items() if k in ("title", "description")}
+            schema["type"] = "string"
         if content_type == "application/octet-stream" and "$ref" not in schema:
             schema.setdefault("type", "string")
             schema.setdefault("contentEncoding", "base64")
         merge = (
-            content_type not in ("text/plain", "application/octet-stream")
+            not raw_body
             and schema.get("type") == "object"
             and isinstance(schema.get("properties"), dict)
             and not set(schema) & {"$ref", "allOf", "anyOf", "oneOf", "not", "if"}

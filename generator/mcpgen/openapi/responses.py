@@ -32,6 +32,36 @@ class ErrorUse:
     routes: set[str] = field(default_factory=set)  # the operations that answer with it
 
 
+# Headers of a 202 (or, but `Location`, of any 2xx) that name a status monitor.
+MONITOR_HEADERS = ("azure-asyncoperation", "operation-location", "location")
+# Properties of a 202's JSON body that hold the monitor's URL (Visma.net's 474 background
+# operations say `stateLocation`); a plain `location` is Azure's region, never a link.
+MONITOR_LINKS = frozenset(
+    {
+        "stateLocation",
+        "statusLocation",
+        "statusUrl",
+        "statusUri",
+        "status_url",
+        "monitorUrl",
+        "operationLocation",
+        "operationUrl",
+        "pollUrl",
+        "pollingUrl",
+    }
+)
+# Azure's `final-state-via` -> where the result is (`http.long_running.result`).
+_FINAL_STATE_VIA = {
+    "azure-async-operation": "status",
+    "operation-location": "status",
+    "location": "location",
+    "original-uri": "original_uri",
+}
+
+# Where Azure's result is when `final-state-via` is not given (autorest's defaults).
+_AZURE_FINAL_STATE = {"PUT": "original_uri", "PATCH": "original_uri", "POST": "location"}
+
+
 class Responses:
     """Reads operations' outputs and errors; gathers the error types they use."""
 
@@ -39,10 +69,55 @@ class Responses:
         self.context = context
         self.error_uses: dict[str, ErrorUse] = {}
 
-    def output(self, op: Operation) -> tuple[JsonSchema | None, dict[str, Any]]:
-        found = self._success(op)
+    def long_running(self, op: Operation) -> dict[str, Any] | None:
+        """The operation's `http.long_running`, when the description marks it (Azure's
+        `x-ms-long-running-operation`) or its 202 names a status monitor (a header, or a
+        link in its body); None: its first answer is its result."""
+        value = op.value
+        if value.get("x-ms-long-running-operation") is True:
+            options = value.get("x-ms-long-running-operation-options")
+            via = options.get("final-state-via") if isinstance(options, dict) else None
+            result = _FINAL_STATE_VIA.get(str(via))
+            if result is None:
+                # A PUT or PATCH ends at its own URL, a POST at its Location when it has
+                # one, anything else at the monitor.
+                result = _AZURE_FINAL_STATE.get(op.method, "status")
+            return {} if result == "status" else {"result": result}
+        responses = value.get("responses")
+        if not isinstance(responses, dict) or "202" not in responses:
+            return None
+        accepted, target = self.context.documents.follow(
+            responses["202"], op.document, (*op.parts, "responses", "202")
+        )
+        if not isinstance(accepted, dict):
+            return None
+        headers = accepted.get("headers")
+        if isinstance(headers, dict) and {str(h).lower() for h in headers} & set(MONITOR_HEADERS):
+            return {}
+        content = accepted.get("content")
+        if not isinstance(content, dict):
+            return None
+        media = next((m for m in sorted(content) if is_json(m)), None)
+        if media is None or not isinstance(content[media], dict) or "schema" not in content[media]:
+            return None
+        schema, _ = self.context.documents.follow(
+            content[media]["schema"], target.document, (*target.parts, "content", media, "schema")
+        )
+        properties = schema.get("properties") if isinstance(schema, dict) else None
+        links = sorted(MONITOR_LINKS & set(properties)) if isinstance(properties, dict) else []
+        if not links:
+            return None
+        return {"status_headers": [], "status_link": "/" + pointers.escape(links[0])}
+
+    def output(
+        self, op: Operation, *, interim_202: bool = False
+    ) -> tuple[JsonSchema | None, dict[str, Any]]:
+        """The tool's output and `http.response`: from the first success response, but for
+        a long-running operation (`interim_202`) not its 202, which describes the status
+        monitor rather than the result: one that has no other answers as text."""
+        found = self._success(op, skip="202" if interim_202 else None)
         if found is None:
-            return None, {"content_type": "none"}
+            return None, {"content_type": "text" if interim_202 else "none"}
         _, response, target = found
         content = response.get("content") if isinstance(response, dict) else None
         if not isinstance(content, dict) or not content:
@@ -156,13 +231,14 @@ class Responses:
                 candidates.append(Candidate(key, name, preferred=not body, label=label))
         return candidates
 
-    def _success(self, op: Operation) -> tuple[str, Any, Target] | None:
+    def _success(self, op: Operation, skip: str | None = None) -> tuple[str, Any, Target] | None:
         responses = op.value.get("responses")
         if not isinstance(responses, dict):
             return None
         statuses = sorted(str(s) for s in responses if re.fullmatch(r"2(\d\d|XX)", str(s)))
         if not statuses and "default" in responses:
             statuses = ["default"]
+        statuses = [status for status in statuses if status != skip]
         for status in statuses:
             response, target = self.context.documents.follow(
                 responses[status], op.document, (*op.parts, "responses", status)

@@ -5,13 +5,14 @@ progress, and the answer mapped to a result or a declared error.
 from __future__ import annotations
 
 import base64
-import email.utils
 import json
 import os
 import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, TypeAlias
 from urllib.parse import urljoin
@@ -25,7 +26,6 @@ from ..runtime._definitions import Tool
 from ..runtime._types import Arguments, ModelT
 from ._encoding import Prepared, percent_encode, prepare
 from ._errors import (
-    ERROR_TEXT_MAX,
     HttpAuthFailed,
     HttpCredentialsMissing,
     HttpError,
@@ -36,8 +36,10 @@ from ._errors import (
     HttpResponseInvalid,
     HttpTimeout,
     RetryableHttpError,
+    error_body,
     with_excerpt,
 )
+from ._long_running import settle
 from ._operations import (
     Answer,
     Api,
@@ -73,35 +75,9 @@ def _no_cookie_jar() -> CookieJar:
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
-def _retry_after(headers: httpx2.Headers) -> float | None:
-    """Seconds the server asks to wait: a number, or an HTTP date."""
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def _backoff(attempt: int) -> float:
     delay = min(BACKOFF_MAX, BACKOFF_BASE * 2.0**attempt)
     return delay * (0.5 + random.random() / 2)
-
-
-def _error_body(answer: Answer) -> Any:
-    """An error answer's body: JSON, else text cut short; credentials an API echoes blanked."""
-    if not answer.body:
-        return None
-    try:
-        return SECRETS.redact_value(json.loads(answer.body))
-    except ValueError:
-        text = SECRETS.redact(answer.text())
-        return text if len(text) <= ERROR_TEXT_MAX else text[:ERROR_TEXT_MAX] + "..."
 
 
 Handler: TypeAlias = Callable[[Context[Any], BaseModel], Awaitable[Any]]
@@ -231,6 +207,25 @@ class HttpClient:
             return await self._tries(ctx, operation, prepared, base, deadline)
         raise HttpTimeout(method, path, self.api.deadline, "the call's deadline")
 
+    async def fetch(self, ctx: Context[Any], operation: Operation, url: str) -> Answer:
+        """GET `url`, which an answer gave (a status monitor, a result), as any request (retries,
+        redirects within its origin, the deadline); the operation's credentials go with it
+        only on the API's origin, where the description sends them: elsewhere, none."""
+        target = httpx2.URL(url)
+        fetched = replace(operation, method="GET", path=target.path, body=None, params=())
+        if target.scheme not in ("http", "https") or target.userinfo:
+            raise HttpRequestInvalid("GET", target.path, "the API pointed to a non-http(s) URL")
+        own = _origin(target) == _origin(httpx2.URL(self.base_url(operation)))
+        # A credential the URL carries (the request's own query key, echoed) goes nowhere
+        # from here: on the API's origin the operation's credentials are added anew.
+        query = [i for i in target.query.decode("ascii").split("&") if i and not SECRETS.carries(i)]
+        path = target.raw_path.decode("ascii").split("?", 1)[0]
+        prepared = Prepared(path=path, query=query, headers={}, cookies=[])
+        base = f"{target.scheme}://{target.netloc.decode('ascii')}"
+        with anyio.move_on_after(self.api.deadline) as deadline:
+            return await self._tries(ctx, fetched, prepared, base, deadline, credentials=own)
+        raise HttpTimeout("GET", target.path, self.api.deadline, "the call's deadline")
+
     async def _tries(
         self,
         ctx: Context[Any],
@@ -238,10 +233,12 @@ class HttpClient:
         prepared: Prepared,
         base: str,
         deadline: anyio.CancelScope,
+        *,
+        credentials: bool = True,
     ) -> Answer:
         method, path = operation.method, operation.path
         try:
-            signer = await self._authorize(operation, prepared)
+            signer = await self._authorize(operation, prepared) if credentials else None
         except ValueError as problem:
             raise HttpRequestInvalid(operation.method, operation.path, str(problem)) from None
         url = base + prepared.path
@@ -250,7 +247,7 @@ class HttpClient:
         headers = dict(prepared.headers)
         # A per-user credential the spec forwards; the operation's own headers come first.
         # Nothing else of the MCP request reaches the API (its bearer token never does).
-        if self.api.forward_headers:
+        if credentials and self.api.forward_headers:
             forwarded = forwarded_headers(ctx, self.api.forward_headers)
             taken = {name.lower() for name in headers}
             headers.update({k: v for k, v in forwarded.items() if k not in taken})
@@ -281,7 +278,7 @@ class HttpClient:
                     raise HttpTimeout(method, path, self.api.timeout, "each try") from None
                 raise HttpRequestFailed(method, path, _describe(failure)) from None
             if answer.status in RETRY_STATUSES and attempt < retries:
-                asked = _retry_after(answer.headers)
+                asked = answer.retry_after()
                 delay = asked if asked is not None else _backoff(attempt)
                 # A wait the deadline cannot hold is not begun: the API's answer stands.
                 left = deadline.deadline - anyio.current_time()
@@ -512,7 +509,7 @@ class Request:
 
     A user-owned handler gets one: `await request.structured(args)` (or `.text(args)`)
     does what the generated handler would; `await request.send(values)` gives the raw
-    answer (after credentials and retries) for handlers that read it themselves.
+    answer (after credentials, retries and polling) for handlers that read it themselves.
     """
 
     __slots__ = ("_client", "ctx", "operation")
@@ -523,13 +520,16 @@ class Request:
         self.ctx = ctx
 
     async def send(self, args: Arguments) -> Answer:
-        """The API's answer to the request made of `args`, whatever its status."""
+        """The API's answer to the request made of `args`, whatever its status; for a
+        long-running operation, the answer it ends with (`_long_running`)."""
         values = (
             args.model_dump(mode="json", by_alias=True, exclude_unset=True)
             if isinstance(args, BaseModel)
             else dict(args)
         )
-        return await self._client.send(self.ctx, self.operation, values)
+        answer = await self._client.send(self.ctx, self.operation, values)
+        fetch = partial(self._client.fetch, self.ctx, self.operation)
+        return await settle(self.ctx, self.operation, answer, fetch)
 
     async def structured(self, args: Arguments) -> dict[str, Any]:
         """The answer as the tool's structured result; an error status raises its error."""
@@ -563,7 +563,7 @@ class Request:
         if 200 <= answer.status < 300:
             return answer
         operation, status = self.operation, answer.status
-        body = _error_body(answer)
+        body = error_body(answer)
         errors = operation.errors
         declared = (
             errors.get(str(status)) or errors.get(f"{status // 100}XX") or errors.get("default")
@@ -586,7 +586,7 @@ class Request:
                 method=operation.method,
                 path=operation.path,
                 body=body,
-                retry_after=_retry_after(answer.headers),
+                retry_after=answer.retry_after(),
             )
         )
 

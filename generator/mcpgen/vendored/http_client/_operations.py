@@ -4,7 +4,9 @@ and bodies, the API and its security schemes, and an API's answer.
 
 from __future__ import annotations
 
+import email.utils
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
@@ -95,6 +97,39 @@ class Pagination:
     offset: str | None = None
     cursor: str | None = None
     cursor_item: str | None = None
+class LongRunning:
+    """An operation that may answer before it is done (`202 Accepted`), naming a status
+    monitor to poll: where the monitor is, how to read it, where the result is, and how
+    long to wait (`_long_running` does the polling).
+
+    JSON pointers (RFC 6901) read the bodies; `None` means the usual places: the state at
+    `/status`, `/state` or `/properties/provisioningState` (Azure), but none in a monitor
+    named by `Location` (the resource to be: its HTTP status says), no percentage.
+    """
+
+    # Headers of an answer that name its status monitor, tried in order (`Location` only
+    # on a 202: on a 201 it names the created resource, RFC 9110 15.3.2).
+    status_headers: tuple[str, ...] = ("Azure-AsyncOperation", "Operation-Location", "Location")
+    status_link: str | None = None  # pointer to the monitor's URL in a 202's body
+    state: str | None = None  # pointer to the operation's state in a monitor's body
+    progress: str | None = None  # pointer to how much is done, in percent
+    succeeded: tuple[str, ...] = (
+        "succeeded",
+        "success",
+        "successful",
+        "completed",
+        "done",
+        "finished",
+    )
+    failed: tuple[str, ...] = ("failed", "failure", "error", "canceled", "cancelled", "aborted")
+    # Where the result is once the operation succeeded: the monitor's last answer
+    # ("status"), the first answer's `Location` ("location"), the operation's own URL
+    # ("original_uri": a PUT that creates), or the URL at `result_link` in the last answer.
+    result: Literal["status", "location", "original_uri", "link"] = "status"
+    result_link: str | None = None
+    poll_interval: float = 5.0  # seconds between polls when the API says nothing
+    min_poll_interval: float = 1.0  # a shorter `Retry-After` is raised to this
+    max_wait: float = 600.0  # seconds from the first answer to the result, at most
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +151,7 @@ class Operation:
     strict: bool = True  # check the answer against the output schema
     max_response_bytes: int | None = None  # None: the API's
     pagination: Pagination | None = None
+    long_running: LongRunning | None = None  # None: the first answer is the result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,6 +244,21 @@ class Answer:
     status: int
     headers: httpx2.Headers
     body: bytes
+    url: str = ""  # where the answer came from (after redirects): relative links resolve on it
+
+    def retry_after(self) -> float | None:
+        """Seconds the server asks to wait (`Retry-After`): a number, or an HTTP date."""
+        value = self.headers.get("retry-after")
+        if value is None:
+            return None
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
 
     def text(self) -> str:
         charset = "utf-8"

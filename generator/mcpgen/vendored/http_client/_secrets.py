@@ -71,6 +71,11 @@ class _Secrets(logging.Filter):
         """An API's answer (text) without the credentials it echoes."""
         return self._in_answers.sub(self.MASK, text) if self._in_answers is not None else text
 
+    def carries(self, text: str) -> bool:
+        """Whether `text` holds a credential sent, in any spelling, however short (a query
+        item of a URL the API gave back)."""
+        return self._in_logs is not None and self._in_logs.search(text) is not None
+
     def redact_value(self, value: Any) -> Any:
         """An API's answer (JSON) with every string in it (keys too) redacted."""
         if self._in_answers is None:

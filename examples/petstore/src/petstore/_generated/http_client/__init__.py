@@ -4,7 +4,7 @@ Part of the runtime, vendored only into a server whose spec binds tools to HTTP 
 The spec's operations become a table of small descriptors (`Operation`, in the generated
 `operations.py`); this package holds everything that happens when one of them is called,
 one concern a module (`_operations`, `_encoding`, `_secrets`, `_sigv4`, `_errors`,
-`_trimming`, `_client`):
+`_trimming`, `_long_running`, `_client`):
 
 - one shared `httpx2.AsyncClient` per server, made on first use and closed at shutdown;
 - the base URL from the spec, overridable by an environment variable;
@@ -30,7 +30,9 @@ one concern a module (`_operations`, `_encoding`, `_secrets`, `_sigv4`, `_errors
   cancellation: a cancelled tool call closes the connection of its request;
 - each answer held to its tool's byte budget, cut where it stays valid with a note of what
   was cut and the paging arguments that read on, and never read past 25 times the budget
-  (`_trimming`).
+  (`_trimming`);
+- long-running operations (`202 Accepted` and a status monitor): the call detaches into a
+  task where the client speaks tasks, and polls the monitor, bounded, to the result.
 """
 
 from ._client import HttpClient, Request
@@ -45,6 +47,7 @@ from ._errors import (
     HttpResponseTooLarge,
     HttpTimeout,
 )
+from ._long_running import HttpOperationFailed, HttpOperationUnfinished
 from ._operations import (
     Answer,
     Api,
@@ -54,6 +57,7 @@ from ._operations import (
     Bearer,
     Body,
     Encoding,
+    LongRunning,
     OAuth2ClientCredentials,
     Operation,
     Pagination,
@@ -73,12 +77,15 @@ __all__ = [
     "HttpClient",
     "HttpCredentialsMissing",
     "HttpError",
+    "HttpOperationFailed",
+    "HttpOperationUnfinished",
     "HttpRedirectRefused",
     "HttpRequestFailed",
     "HttpRequestInvalid",
     "HttpResponseInvalid",
     "HttpResponseTooLarge",
     "HttpTimeout",
+    "LongRunning",
     "OAuth2ClientCredentials",
     "Operation",
     "Pagination",

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from ..runtime._errors import DeclaredError, ToolTimeout
 from ._operations import Answer
+from ._secrets import SECRETS
 
 # Error bodies that are not JSON are cut to this many characters in the error's data,
 ERROR_TEXT_MAX = 2000
@@ -26,6 +27,17 @@ class HttpErrorData(BaseModel):
     path: str
     body: Any = None
     retry_after: float | None = None
+
+
+def error_body(answer: Answer) -> Any:
+    """An error answer's body: JSON, else text cut short; credentials an API echoes blanked."""
+    if not answer.body:
+        return None
+    try:
+        return SECRETS.redact_value(json.loads(answer.body))
+    except ValueError:
+        text = SECRETS.redact(answer.text())
+        return text if len(text) <= ERROR_TEXT_MAX else text[:ERROR_TEXT_MAX] + "..."
 
 
 def with_excerpt(message: str, body: Any) -> str:

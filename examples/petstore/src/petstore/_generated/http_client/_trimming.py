@@ -86,13 +86,15 @@ async def read_bounded(
         chunks.append(chunk)
         read += len(chunk)
         if read > most:
-            answer = Answer(response.status_code, response.headers, b"".join(chunks))
+            answer = Answer(
+                response.status_code, response.headers, b"".join(chunks), str(response.url)
+            )
             raise HttpResponseTooLarge(
                 answer, operation.method, operation.path, most, asking_less(operation)
             )
         if report and total is not None:
             await ctx.progress(min(response.num_bytes_downloaded, total), total, "downloading")
-    return Answer(response.status_code, response.headers, b"".join(chunks))
+    return Answer(response.status_code, response.headers, b"".join(chunks), str(response.url))
 
 
 @dataclass(slots=True)
