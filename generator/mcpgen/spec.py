@@ -493,6 +493,8 @@ class HttpPagination(_Strict):
         str | None,
         Field(description="The item field whose value, of the last item shown, is `cursor`."),
     ] = None
+
+
 class HttpLongRunning(_Strict):
     """The operation may answer before it is done (`202 Accepted`), naming a status monitor
     the server polls until the operation ends; the call runs as a task where the client

@@ -97,6 +97,9 @@ class Pagination:
     offset: str | None = None
     cursor: str | None = None
     cursor_item: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LongRunning:
     """An operation that may answer before it is done (`202 Accepted`), naming a status
     monitor to poll: where the monitor is, how to read it, where the result is, and how
