@@ -57,9 +57,12 @@ def server_command(project: Path) -> tuple[list[str], dict[str, str]]:
     return [sys.executable, "-m", package], env
 
 
-def listed_bytes(project: Path, version: str) -> int:
-    """Bytes of the `tools/list` response line the server writes on stdout."""
+def listed_bytes(project: Path, version: str, surface: str | None = None) -> int:
+    """Bytes of the `tools/list` response line the server writes on stdout; with `surface`,
+    served as that tool surface (`<PKG>_TOOL_SURFACE`, as `--tool-surface` would)."""
     command, env = server_command(project)
+    if surface is not None:
+        env[f"{command[-1].upper()}_TOOL_SURFACE"] = surface
     messages = [
         {
             "jsonrpc": "2.0",
