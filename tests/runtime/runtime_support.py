@@ -112,13 +112,15 @@ def build(*tools: ToolDef, **server: Any) -> SdkServer:
     """The SDK server of `tools` (bound on the first call, as generated servers do); the
     keyword arguments go to `build_sdk_server` (resources, prompts, limits, tasks, ...)."""
 
-    def bind_tools(_: ToolBinder) -> dict[str, Binding[Any]]:
-        return {t.definition["name"]: t.binding for t in tools}
+    bindings = {t.definition["name"]: t.binding for t in tools}
+
+    def bind_tool(_: ToolBinder, name: str) -> Binding[Any]:
+        return bindings[name]
 
     return build_sdk_server(
         INFO,
         tools=[t.definition for t in tools],
-        bind_tools=bind_tools if tools else None,
+        bind_tool=bind_tool if tools else None,
         **server,
     )
 

@@ -83,51 +83,64 @@ async def test_a_server_without_a_lifespan_gives_no_state(mode: str) -> None:
         assert text_of(await client.call_tool("state", {})) == "None"
 
 
-async def test_tools_are_bound_once_off_the_event_loop_and_closed_at_the_end(mode: str) -> None:
-    binds: list[str] = []
+async def test_a_tool_is_bound_on_its_own_first_call_off_the_event_loop(mode: str) -> None:
+    # A big API's first call took seconds binding its thousand tools: each tool is bound by
+    # itself, once, when first called; what the tools share is made once, closed at the end.
+    binds: list[tuple[str, str]] = []
+    made: list[str] = []
     closed: list[str] = []
 
-    def bind_tools(binder: ToolBinder) -> dict[str, Binding[Any]]:
-        binds.append(threading.current_thread().name)
-
+    def connection(binder: ToolBinder) -> str:
         async def close() -> None:
             closed.append("closed")
 
+        made.append("connection")
         binder.at_exit(close)
-        return {"describe": Binding(None, describe_plain)}
+        return "the connection"
 
-    async def describe_plain(ctx: Context[Any], args: Mapping[str, Any]) -> str:
-        return f"bound for {sorted(args)}"
+    def bind_tool(binder: ToolBinder, name: str) -> Binding[Any]:
+        binds.append((name, threading.current_thread().name))
+        shared = binder.shared(connection)
+
+        async def describe_plain(ctx: Context[Any], args: Mapping[str, Any]) -> str:
+            return f"{name} bound for {sorted(args)} over {shared}"
+
+        return Binding(None, describe_plain)
 
     sdk = build_sdk_server(
         INFO,
-        tools=[{"name": "describe", "inputSchema": {"type": "object"}}],
-        bind_tools=bind_tools,
+        tools=[
+            {"name": name, "inputSchema": {"type": "object"}} for name in ("one", "two", "three")
+        ],
+        bind_tool=bind_tool,
     )
     async with Client(sdk, mode=mode) as client:
-        assert binds == []  # listing needs no binding
         await client.list_tools()
-        assert binds == []
+        assert binds == []  # listing needs no binding
         results: list[str] = []
         async with anyio.create_task_group() as group:
             for n in range(5):
 
                 async def call(n: int = n) -> None:
-                    results.append(text_of(await client.call_tool("describe", {"n": n})))
+                    results.append(text_of(await client.call_tool("one", {"n": n})))
 
                 group.start_soon(call)
+        assert [name for name, _ in binds] == ["one"]  # together, once; the others wait
+        assert text_of(await client.call_tool("two", {})) == "two bound for [] over the connection"
+        assert [name for name, _ in binds] == ["one", "two"]
         assert closed == []
-    assert results == ["bound for ['n']"] * 5
-    assert len(binds) == 1  # the first calls arrived together: one binding
-    assert binds[0] != threading.main_thread().name
+    assert results == ["one bound for ['n'] over the connection"] * 5
+    assert all(thread != threading.main_thread().name for _, thread in binds)
+    assert made == ["connection"]  # shared by the tools
     assert closed == ["closed"]
 
 
-async def test_a_tool_left_unbound_is_an_internal_error(mode: str) -> None:
+async def test_a_tool_its_server_cannot_bind_is_an_internal_error(mode: str) -> None:
+    def bind_tool(binder: ToolBinder, name: str) -> Binding[Any]:
+        raise LookupError(f"the server has no tool {name!r}")
+
     sdk = build_sdk_server(
-        INFO,
-        tools=[{"name": "missing", "inputSchema": {"type": "object"}}],
-        bind_tools=lambda binder: {},
+        INFO, tools=[{"name": "missing", "inputSchema": {"type": "object"}}], bind_tool=bind_tool
     )
     async with Client(sdk, mode=mode) as client:
         with pytest.raises(MCPError) as failed:

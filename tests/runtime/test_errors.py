@@ -242,10 +242,10 @@ async def test_a_result_that_breaks_the_output_schema_is_masked(
 async def test_a_failure_outside_any_handler_is_masked(
     mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def bind_tools(_: ToolBinder) -> dict[str, Binding[Any]]:
+    def bind_tool(_: ToolBinder, name: str) -> Binding[Any]:
         raise RuntimeError("secret: the handlers failed to import")
 
-    sdk = build_sdk_server(INFO, tools=[{"name": "t", "inputSchema": {}}], bind_tools=bind_tools)
+    sdk = build_sdk_server(INFO, tools=[{"name": "t", "inputSchema": {}}], bind_tool=bind_tool)
     with caplog.at_level(logging.ERROR, logger="mcpgen.runtime"):
         async with Client(sdk, mode=mode) as client:
             with pytest.raises(MCPError) as masked:

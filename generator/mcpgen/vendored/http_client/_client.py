@@ -568,14 +568,13 @@ class Request:
         declared = (
             errors.get(str(status)) or errors.get(f"{status // 100}XX") or errors.get("default")
         )
-        if declared is not None:
-            error_class, data_model = declared
+        if declared is not None and (data_model := declared.data_model()) is not None:
             try:
                 data = data_model.model_validate({"status": status, "body": body})
             except ValidationError:
                 pass  # the body is not the declared one: say what came, as an HttpError
             else:
-                error = error_class(data)
+                error = declared(data)
                 error.message = with_excerpt(error.message, body)
                 error.args = (error.message,)
                 raise error

@@ -4,7 +4,13 @@
 
 from __future__ import annotations
 
-from conformance._generated import models, runtime
+from typing import TYPE_CHECKING
+
+from conformance._generated import runtime
+
+if TYPE_CHECKING:
+    # The models are imported when an error's data is first made or checked (`data_model`).
+    from conformance._generated import models
 
 
 class MissingCapability(runtime.DeclaredError):
@@ -18,6 +24,12 @@ class MissingCapability(runtime.DeclaredError):
     def __init__(self, data: models.MissingCapabilityData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
 
+    @classmethod
+    def data_model(cls) -> type[models.MissingCapabilityData]:
+        from conformance._generated import models
+
+        return models.MissingCapabilityData
+
 
 class JobFailed(runtime.DeclaredError):
     """The job ran and failed: a tool error, so the task completes with isError."""
@@ -28,6 +40,12 @@ class JobFailed(runtime.DeclaredError):
 
     def __init__(self, data: models.JobFailedData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
+
+    @classmethod
+    def data_model(cls) -> type[models.JobFailedData]:
+        from conformance._generated import models
+
+        return models.JobFailedData
 
 
 class SimulatedFailure(runtime.DeclaredError):
@@ -40,3 +58,9 @@ class SimulatedFailure(runtime.DeclaredError):
 
     def __init__(self, data: models.SimulatedFailureData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
+
+    @classmethod
+    def data_model(cls) -> type[models.SimulatedFailureData]:
+        from conformance._generated import models
+
+        return models.SimulatedFailureData

@@ -2,10 +2,11 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-The tools' definitions are data (`tools.json`); their models and handlers are imported by
-`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
-without importing them. Each handler is assigned to a variable typed with its protocol, so
-a handler whose signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); a tool's handler (and the models) are
+imported by `bind_tool` on that tool's first call, so a server of a thousand tools answers
+`tools/list` without importing them, and a call imports what its own tool needs. Each
+handler is assigned to a variable typed with its protocol, so a handler whose signature no
+longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def build_server() -> SdkServer:
         log_namespace="conformance",
         tasks=Tasks(),
         tools=load_tools(__package__),
-        bind_tools=bind_tools,
+        bind_tool=bind_tool,
         resources=[
             Resource(
                 uri="test://static-text",
@@ -186,193 +187,247 @@ def build_server() -> SdkServer:
     )
 
 
-def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
-    """How each tool runs: imported on the first tool call, then kept."""
-    from conformance.handlers.tools import confirm_delete as tool_confirm_delete
-    from conformance.handlers.tools import failing_job as tool_failing_job
-    from conformance.handlers.tools import greet as tool_greet
-    from conformance.handlers.tools import json_schema_2020_12_tool as tool_json_schema_2020_12_tool
-    from conformance.handlers.tools import multi_input as tool_multi_input
-    from conformance.handlers.tools import protocol_error_job as tool_protocol_error_job
-    from conformance.handlers.tools import slow_compute as tool_slow_compute
-    from conformance.handlers.tools import test_audio_content as tool_test_audio_content
-    from conformance.handlers.tools import test_elicitation as tool_test_elicitation
-    from conformance.handlers.tools import (
-        test_elicitation_sep1034_defaults as tool_test_elicitation_sep1034_defaults,
-    )
-    from conformance.handlers.tools import (
-        test_elicitation_sep1330_enums as tool_test_elicitation_sep1330_enums,
-    )
-    from conformance.handlers.tools import test_embedded_resource as tool_test_embedded_resource
-    from conformance.handlers.tools import test_error_handling as tool_test_error_handling
-    from conformance.handlers.tools import test_image_content as tool_test_image_content
-    from conformance.handlers.tools import (
-        test_input_required_result_capabilities as tool_test_input_required_result_capabilities,
-    )
-    from conformance.handlers.tools import (
-        test_input_required_result_elicitation as tool_test_input_required_result_elicitation,
-    )
-    from conformance.handlers.tools import (
-        test_input_required_result_list_roots as tool_test_input_required_result_list_roots,
-    )
-    from conformance.handlers.tools import (
-        test_input_required_result_multi_round as tool_test_input_required_result_multi_round,
-    )
-    from conformance.handlers.tools import (
-        test_input_required_result_multiple_inputs as tool_test_input_required_result_multiple_inputs,
-    )
-    from conformance.handlers.tools import (
-        test_input_required_result_request_state as tool_test_input_required_result_request_state,
-    )
-    from conformance.handlers.tools import (
-        test_input_required_result_sampling as tool_test_input_required_result_sampling,
-    )
-    from conformance.handlers.tools import (
-        test_input_required_result_tampered_state as tool_test_input_required_result_tampered_state,
-    )
-    from conformance.handlers.tools import test_missing_capability as tool_test_missing_capability
-    from conformance.handlers.tools import (
-        test_multiple_content_types as tool_test_multiple_content_types,
-    )
-    from conformance.handlers.tools import test_reconnection as tool_test_reconnection
-    from conformance.handlers.tools import test_sampling as tool_test_sampling
-    from conformance.handlers.tools import test_simple_text as tool_test_simple_text
-    from conformance.handlers.tools import test_tool_with_logging as tool_test_tool_with_logging
-    from conformance.handlers.tools import test_tool_with_progress as tool_test_tool_with_progress
-    from conformance.handlers.tools import test_tool_with_task as tool_test_tool_with_task
-    from conformance.handlers.tools import (
-        test_trigger_prompt_change as tool_test_trigger_prompt_change,
-    )
-    from conformance.handlers.tools import test_trigger_tool_change as tool_test_trigger_tool_change
-    from conformance.handlers.tools import test_x_mcp_header as tool_test_x_mcp_header
+def bind_tool(server: ToolBinder, name: str) -> Binding[Any]:
+    """How the tool `name` runs, made on its first call with what it alone needs: its
+    handler's module, the models if it has an input model, the HTTP client if it calls."""
+    match name:
+        case "test_simple_text":
+            from conformance.handlers.tools import test_simple_text as tool_test_simple_text
 
-    handle_tool_test_simple_text: protocols.TestSimpleTextHandler = (
-        tool_test_simple_text.test_simple_text
-    )
-    handle_tool_test_image_content: protocols.TestImageContentHandler = (
-        tool_test_image_content.test_image_content
-    )
-    handle_tool_test_audio_content: protocols.TestAudioContentHandler = (
-        tool_test_audio_content.test_audio_content
-    )
-    handle_tool_test_embedded_resource: protocols.TestEmbeddedResourceHandler = (
-        tool_test_embedded_resource.test_embedded_resource
-    )
-    handle_tool_test_multiple_content_types: protocols.TestMultipleContentTypesHandler = (
-        tool_test_multiple_content_types.test_multiple_content_types
-    )
-    handle_tool_test_tool_with_logging: protocols.TestToolWithLoggingHandler = (
-        tool_test_tool_with_logging.test_tool_with_logging
-    )
-    handle_tool_test_tool_with_progress: protocols.TestToolWithProgressHandler = (
-        tool_test_tool_with_progress.test_tool_with_progress
-    )
-    handle_tool_test_error_handling: protocols.TestErrorHandlingHandler = (
-        tool_test_error_handling.test_error_handling
-    )
-    handle_tool_test_missing_capability: protocols.TestMissingCapabilityHandler = (
-        tool_test_missing_capability.test_missing_capability
-    )
-    handle_tool_test_sampling: protocols.TestSamplingHandler = tool_test_sampling.test_sampling
-    handle_tool_test_elicitation: protocols.TestElicitationHandler = (
-        tool_test_elicitation.test_elicitation
-    )
-    handle_tool_test_elicitation_sep1034_defaults: protocols.TestElicitationSep1034DefaultsHandler = tool_test_elicitation_sep1034_defaults.test_elicitation_sep1034_defaults
-    handle_tool_test_elicitation_sep1330_enums: protocols.TestElicitationSep1330EnumsHandler = (
-        tool_test_elicitation_sep1330_enums.test_elicitation_sep1330_enums
-    )
-    handle_tool_test_input_required_result_elicitation: protocols.TestInputRequiredResultElicitationHandler = tool_test_input_required_result_elicitation.test_input_required_result_elicitation
-    handle_tool_test_input_required_result_sampling: protocols.TestInputRequiredResultSamplingHandler = tool_test_input_required_result_sampling.test_input_required_result_sampling
-    handle_tool_test_input_required_result_list_roots: protocols.TestInputRequiredResultListRootsHandler = tool_test_input_required_result_list_roots.test_input_required_result_list_roots
-    handle_tool_test_input_required_result_request_state: protocols.TestInputRequiredResultRequestStateHandler = tool_test_input_required_result_request_state.test_input_required_result_request_state
-    handle_tool_test_input_required_result_multiple_inputs: protocols.TestInputRequiredResultMultipleInputsHandler = tool_test_input_required_result_multiple_inputs.test_input_required_result_multiple_inputs
-    handle_tool_test_input_required_result_multi_round: protocols.TestInputRequiredResultMultiRoundHandler = tool_test_input_required_result_multi_round.test_input_required_result_multi_round
-    handle_tool_test_input_required_result_tampered_state: protocols.TestInputRequiredResultTamperedStateHandler = tool_test_input_required_result_tampered_state.test_input_required_result_tampered_state
-    handle_tool_test_input_required_result_capabilities: protocols.TestInputRequiredResultCapabilitiesHandler = tool_test_input_required_result_capabilities.test_input_required_result_capabilities
-    handle_tool_json_schema_2020_12_tool: protocols.JsonSchema202012ToolHandler = (
-        tool_json_schema_2020_12_tool.json_schema_2020_12_tool
-    )
-    handle_tool_test_x_mcp_header: protocols.TestXMcpHeaderHandler = (
-        tool_test_x_mcp_header.test_x_mcp_header
-    )
-    handle_tool_test_reconnection: protocols.TestReconnectionHandler = (
-        tool_test_reconnection.test_reconnection
-    )
-    handle_tool_test_trigger_tool_change: protocols.TestTriggerToolChangeHandler = (
-        tool_test_trigger_tool_change.test_trigger_tool_change
-    )
-    handle_tool_test_trigger_prompt_change: protocols.TestTriggerPromptChangeHandler = (
-        tool_test_trigger_prompt_change.test_trigger_prompt_change
-    )
-    handle_tool_greet: protocols.GreetHandler = tool_greet.greet
-    handle_tool_slow_compute: protocols.SlowComputeHandler = tool_slow_compute.slow_compute
-    handle_tool_failing_job: protocols.FailingJobHandler = tool_failing_job.failing_job
-    handle_tool_protocol_error_job: protocols.ProtocolErrorJobHandler = (
-        tool_protocol_error_job.protocol_error_job
-    )
-    handle_tool_confirm_delete: protocols.ConfirmDeleteHandler = tool_confirm_delete.confirm_delete
-    handle_tool_multi_input: protocols.MultiInputHandler = tool_multi_input.multi_input
-    handle_tool_test_tool_with_task: protocols.TestToolWithTaskHandler = (
-        tool_test_tool_with_task.test_tool_with_task
-    )
-    return {
-        "test_simple_text": Binding(models.Empty, handle_tool_test_simple_text),
-        "test_image_content": Binding(models.Empty, handle_tool_test_image_content),
-        "test_audio_content": Binding(models.Empty, handle_tool_test_audio_content),
-        "test_embedded_resource": Binding(models.Empty, handle_tool_test_embedded_resource),
-        "test_multiple_content_types": Binding(
-            models.Empty, handle_tool_test_multiple_content_types
-        ),
-        "test_tool_with_logging": Binding(models.Empty, handle_tool_test_tool_with_logging),
-        "test_tool_with_progress": Binding(models.Empty, handle_tool_test_tool_with_progress),
-        "test_error_handling": Binding(models.Empty, handle_tool_test_error_handling),
-        "test_missing_capability": Binding(models.Empty, handle_tool_test_missing_capability),
-        "test_sampling": Binding(models.TestSamplingInput, handle_tool_test_sampling),
-        "test_elicitation": Binding(models.TestElicitationInput, handle_tool_test_elicitation),
-        "test_elicitation_sep1034_defaults": Binding(
-            models.Empty, handle_tool_test_elicitation_sep1034_defaults
-        ),
-        "test_elicitation_sep1330_enums": Binding(
-            models.Empty, handle_tool_test_elicitation_sep1330_enums
-        ),
-        "test_input_required_result_elicitation": Binding(
-            models.Empty, handle_tool_test_input_required_result_elicitation
-        ),
-        "test_input_required_result_sampling": Binding(
-            models.Empty, handle_tool_test_input_required_result_sampling
-        ),
-        "test_input_required_result_list_roots": Binding(
-            models.Empty, handle_tool_test_input_required_result_list_roots
-        ),
-        "test_input_required_result_request_state": Binding(
-            models.Empty, handle_tool_test_input_required_result_request_state
-        ),
-        "test_input_required_result_multiple_inputs": Binding(
-            models.Empty, handle_tool_test_input_required_result_multiple_inputs
-        ),
-        "test_input_required_result_multi_round": Binding(
-            models.Empty, handle_tool_test_input_required_result_multi_round
-        ),
-        "test_input_required_result_tampered_state": Binding(
-            models.Empty, handle_tool_test_input_required_result_tampered_state
-        ),
-        "test_input_required_result_capabilities": Binding(
-            models.Empty, handle_tool_test_input_required_result_capabilities
-        ),
-        "json_schema_2020_12_tool": Binding(
-            models.JsonSchema202012ToolInput, handle_tool_json_schema_2020_12_tool
-        ),
-        "test_x_mcp_header": Binding(models.TestXMcpHeaderInput, handle_tool_test_x_mcp_header),
-        "test_reconnection": Binding(models.Empty, handle_tool_test_reconnection),
-        "test_trigger_tool_change": Binding(models.Empty, handle_tool_test_trigger_tool_change),
-        "test_trigger_prompt_change": Binding(models.Empty, handle_tool_test_trigger_prompt_change),
-        "greet": Binding(models.GreetInput, handle_tool_greet),
-        "slow_compute": Binding(models.SlowComputeInput, handle_tool_slow_compute),
-        "failing_job": Binding(models.Empty, handle_tool_failing_job),
-        "protocol_error_job": Binding(models.Empty, handle_tool_protocol_error_job),
-        "confirm_delete": Binding(models.ConfirmDeleteInput, handle_tool_confirm_delete),
-        "multi_input": Binding(models.Empty, handle_tool_multi_input),
-        "test_tool_with_task": Binding(
-            models.Empty, handle_tool_test_tool_with_task, task_starts="at_detach"
-        ),
-    }
+            handle_tool_test_simple_text: protocols.TestSimpleTextHandler = (
+                tool_test_simple_text.test_simple_text
+            )
+            return Binding(models.Empty, handle_tool_test_simple_text)
+        case "test_image_content":
+            from conformance.handlers.tools import test_image_content as tool_test_image_content
+
+            handle_tool_test_image_content: protocols.TestImageContentHandler = (
+                tool_test_image_content.test_image_content
+            )
+            return Binding(models.Empty, handle_tool_test_image_content)
+        case "test_audio_content":
+            from conformance.handlers.tools import test_audio_content as tool_test_audio_content
+
+            handle_tool_test_audio_content: protocols.TestAudioContentHandler = (
+                tool_test_audio_content.test_audio_content
+            )
+            return Binding(models.Empty, handle_tool_test_audio_content)
+        case "test_embedded_resource":
+            from conformance.handlers.tools import (
+                test_embedded_resource as tool_test_embedded_resource,
+            )
+
+            handle_tool_test_embedded_resource: protocols.TestEmbeddedResourceHandler = (
+                tool_test_embedded_resource.test_embedded_resource
+            )
+            return Binding(models.Empty, handle_tool_test_embedded_resource)
+        case "test_multiple_content_types":
+            from conformance.handlers.tools import (
+                test_multiple_content_types as tool_test_multiple_content_types,
+            )
+
+            handle_tool_test_multiple_content_types: protocols.TestMultipleContentTypesHandler = (
+                tool_test_multiple_content_types.test_multiple_content_types
+            )
+            return Binding(models.Empty, handle_tool_test_multiple_content_types)
+        case "test_tool_with_logging":
+            from conformance.handlers.tools import (
+                test_tool_with_logging as tool_test_tool_with_logging,
+            )
+
+            handle_tool_test_tool_with_logging: protocols.TestToolWithLoggingHandler = (
+                tool_test_tool_with_logging.test_tool_with_logging
+            )
+            return Binding(models.Empty, handle_tool_test_tool_with_logging)
+        case "test_tool_with_progress":
+            from conformance.handlers.tools import (
+                test_tool_with_progress as tool_test_tool_with_progress,
+            )
+
+            handle_tool_test_tool_with_progress: protocols.TestToolWithProgressHandler = (
+                tool_test_tool_with_progress.test_tool_with_progress
+            )
+            return Binding(models.Empty, handle_tool_test_tool_with_progress)
+        case "test_error_handling":
+            from conformance.handlers.tools import test_error_handling as tool_test_error_handling
+
+            handle_tool_test_error_handling: protocols.TestErrorHandlingHandler = (
+                tool_test_error_handling.test_error_handling
+            )
+            return Binding(models.Empty, handle_tool_test_error_handling)
+        case "test_missing_capability":
+            from conformance.handlers.tools import (
+                test_missing_capability as tool_test_missing_capability,
+            )
+
+            handle_tool_test_missing_capability: protocols.TestMissingCapabilityHandler = (
+                tool_test_missing_capability.test_missing_capability
+            )
+            return Binding(models.Empty, handle_tool_test_missing_capability)
+        case "test_sampling":
+            from conformance.handlers.tools import test_sampling as tool_test_sampling
+
+            handle_tool_test_sampling: protocols.TestSamplingHandler = (
+                tool_test_sampling.test_sampling
+            )
+            return Binding(models.TestSamplingInput, handle_tool_test_sampling)
+        case "test_elicitation":
+            from conformance.handlers.tools import test_elicitation as tool_test_elicitation
+
+            handle_tool_test_elicitation: protocols.TestElicitationHandler = (
+                tool_test_elicitation.test_elicitation
+            )
+            return Binding(models.TestElicitationInput, handle_tool_test_elicitation)
+        case "test_elicitation_sep1034_defaults":
+            from conformance.handlers.tools import (
+                test_elicitation_sep1034_defaults as tool_test_elicitation_sep1034_defaults,
+            )
+
+            handle_tool_test_elicitation_sep1034_defaults: protocols.TestElicitationSep1034DefaultsHandler = tool_test_elicitation_sep1034_defaults.test_elicitation_sep1034_defaults
+            return Binding(models.Empty, handle_tool_test_elicitation_sep1034_defaults)
+        case "test_elicitation_sep1330_enums":
+            from conformance.handlers.tools import (
+                test_elicitation_sep1330_enums as tool_test_elicitation_sep1330_enums,
+            )
+
+            handle_tool_test_elicitation_sep1330_enums: protocols.TestElicitationSep1330EnumsHandler = tool_test_elicitation_sep1330_enums.test_elicitation_sep1330_enums
+            return Binding(models.Empty, handle_tool_test_elicitation_sep1330_enums)
+        case "test_input_required_result_elicitation":
+            from conformance.handlers.tools import (
+                test_input_required_result_elicitation as tool_test_input_required_result_elicitation,
+            )
+
+            handle_tool_test_input_required_result_elicitation: protocols.TestInputRequiredResultElicitationHandler = tool_test_input_required_result_elicitation.test_input_required_result_elicitation
+            return Binding(models.Empty, handle_tool_test_input_required_result_elicitation)
+        case "test_input_required_result_sampling":
+            from conformance.handlers.tools import (
+                test_input_required_result_sampling as tool_test_input_required_result_sampling,
+            )
+
+            handle_tool_test_input_required_result_sampling: protocols.TestInputRequiredResultSamplingHandler = tool_test_input_required_result_sampling.test_input_required_result_sampling
+            return Binding(models.Empty, handle_tool_test_input_required_result_sampling)
+        case "test_input_required_result_list_roots":
+            from conformance.handlers.tools import (
+                test_input_required_result_list_roots as tool_test_input_required_result_list_roots,
+            )
+
+            handle_tool_test_input_required_result_list_roots: protocols.TestInputRequiredResultListRootsHandler = tool_test_input_required_result_list_roots.test_input_required_result_list_roots
+            return Binding(models.Empty, handle_tool_test_input_required_result_list_roots)
+        case "test_input_required_result_request_state":
+            from conformance.handlers.tools import (
+                test_input_required_result_request_state as tool_test_input_required_result_request_state,
+            )
+
+            handle_tool_test_input_required_result_request_state: protocols.TestInputRequiredResultRequestStateHandler = tool_test_input_required_result_request_state.test_input_required_result_request_state
+            return Binding(models.Empty, handle_tool_test_input_required_result_request_state)
+        case "test_input_required_result_multiple_inputs":
+            from conformance.handlers.tools import (
+                test_input_required_result_multiple_inputs as tool_test_input_required_result_multiple_inputs,
+            )
+
+            handle_tool_test_input_required_result_multiple_inputs: protocols.TestInputRequiredResultMultipleInputsHandler = tool_test_input_required_result_multiple_inputs.test_input_required_result_multiple_inputs
+            return Binding(models.Empty, handle_tool_test_input_required_result_multiple_inputs)
+        case "test_input_required_result_multi_round":
+            from conformance.handlers.tools import (
+                test_input_required_result_multi_round as tool_test_input_required_result_multi_round,
+            )
+
+            handle_tool_test_input_required_result_multi_round: protocols.TestInputRequiredResultMultiRoundHandler = tool_test_input_required_result_multi_round.test_input_required_result_multi_round
+            return Binding(models.Empty, handle_tool_test_input_required_result_multi_round)
+        case "test_input_required_result_tampered_state":
+            from conformance.handlers.tools import (
+                test_input_required_result_tampered_state as tool_test_input_required_result_tampered_state,
+            )
+
+            handle_tool_test_input_required_result_tampered_state: protocols.TestInputRequiredResultTamperedStateHandler = tool_test_input_required_result_tampered_state.test_input_required_result_tampered_state
+            return Binding(models.Empty, handle_tool_test_input_required_result_tampered_state)
+        case "test_input_required_result_capabilities":
+            from conformance.handlers.tools import (
+                test_input_required_result_capabilities as tool_test_input_required_result_capabilities,
+            )
+
+            handle_tool_test_input_required_result_capabilities: protocols.TestInputRequiredResultCapabilitiesHandler = tool_test_input_required_result_capabilities.test_input_required_result_capabilities
+            return Binding(models.Empty, handle_tool_test_input_required_result_capabilities)
+        case "json_schema_2020_12_tool":
+            from conformance.handlers.tools import (
+                json_schema_2020_12_tool as tool_json_schema_2020_12_tool,
+            )
+
+            handle_tool_json_schema_2020_12_tool: protocols.JsonSchema202012ToolHandler = (
+                tool_json_schema_2020_12_tool.json_schema_2020_12_tool
+            )
+            return Binding(models.JsonSchema202012ToolInput, handle_tool_json_schema_2020_12_tool)
+        case "test_x_mcp_header":
+            from conformance.handlers.tools import test_x_mcp_header as tool_test_x_mcp_header
+
+            handle_tool_test_x_mcp_header: protocols.TestXMcpHeaderHandler = (
+                tool_test_x_mcp_header.test_x_mcp_header
+            )
+            return Binding(models.TestXMcpHeaderInput, handle_tool_test_x_mcp_header)
+        case "test_reconnection":
+            from conformance.handlers.tools import test_reconnection as tool_test_reconnection
+
+            handle_tool_test_reconnection: protocols.TestReconnectionHandler = (
+                tool_test_reconnection.test_reconnection
+            )
+            return Binding(models.Empty, handle_tool_test_reconnection)
+        case "test_trigger_tool_change":
+            from conformance.handlers.tools import (
+                test_trigger_tool_change as tool_test_trigger_tool_change,
+            )
+
+            handle_tool_test_trigger_tool_change: protocols.TestTriggerToolChangeHandler = (
+                tool_test_trigger_tool_change.test_trigger_tool_change
+            )
+            return Binding(models.Empty, handle_tool_test_trigger_tool_change)
+        case "test_trigger_prompt_change":
+            from conformance.handlers.tools import (
+                test_trigger_prompt_change as tool_test_trigger_prompt_change,
+            )
+
+            handle_tool_test_trigger_prompt_change: protocols.TestTriggerPromptChangeHandler = (
+                tool_test_trigger_prompt_change.test_trigger_prompt_change
+            )
+            return Binding(models.Empty, handle_tool_test_trigger_prompt_change)
+        case "greet":
+            from conformance.handlers.tools import greet as tool_greet
+
+            handle_tool_greet: protocols.GreetHandler = tool_greet.greet
+            return Binding(models.GreetInput, handle_tool_greet)
+        case "slow_compute":
+            from conformance.handlers.tools import slow_compute as tool_slow_compute
+
+            handle_tool_slow_compute: protocols.SlowComputeHandler = tool_slow_compute.slow_compute
+            return Binding(models.SlowComputeInput, handle_tool_slow_compute)
+        case "failing_job":
+            from conformance.handlers.tools import failing_job as tool_failing_job
+
+            handle_tool_failing_job: protocols.FailingJobHandler = tool_failing_job.failing_job
+            return Binding(models.Empty, handle_tool_failing_job)
+        case "protocol_error_job":
+            from conformance.handlers.tools import protocol_error_job as tool_protocol_error_job
+
+            handle_tool_protocol_error_job: protocols.ProtocolErrorJobHandler = (
+                tool_protocol_error_job.protocol_error_job
+            )
+            return Binding(models.Empty, handle_tool_protocol_error_job)
+        case "confirm_delete":
+            from conformance.handlers.tools import confirm_delete as tool_confirm_delete
+
+            handle_tool_confirm_delete: protocols.ConfirmDeleteHandler = (
+                tool_confirm_delete.confirm_delete
+            )
+            return Binding(models.ConfirmDeleteInput, handle_tool_confirm_delete)
+        case "multi_input":
+            from conformance.handlers.tools import multi_input as tool_multi_input
+
+            handle_tool_multi_input: protocols.MultiInputHandler = tool_multi_input.multi_input
+            return Binding(models.Empty, handle_tool_multi_input)
+        case "test_tool_with_task":
+            from conformance.handlers.tools import test_tool_with_task as tool_test_tool_with_task
+
+            handle_tool_test_tool_with_task: protocols.TestToolWithTaskHandler = (
+                tool_test_tool_with_task.test_tool_with_task
+            )
+            return Binding(models.Empty, handle_tool_test_tool_with_task, task_starts="at_detach")
+    raise LookupError(f"the server has no tool {name!r}")

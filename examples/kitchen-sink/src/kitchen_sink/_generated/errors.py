@@ -4,7 +4,13 @@
 
 from __future__ import annotations
 
-from kitchen_sink._generated import models, runtime
+from typing import TYPE_CHECKING
+
+from kitchen_sink._generated import runtime
+
+if TYPE_CHECKING:
+    # The models are imported when an error's data is first made or checked (`data_model`).
+    from kitchen_sink._generated import models
 
 
 class NoteNotFound(runtime.DeclaredError):
@@ -16,6 +22,12 @@ class NoteNotFound(runtime.DeclaredError):
 
     def __init__(self, data: models.NoteNotFoundData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
+
+    @classmethod
+    def data_model(cls) -> type[models.NoteNotFoundData]:
+        from kitchen_sink._generated import models
+
+        return models.NoteNotFoundData
 
 
 class NotebookFull(runtime.DeclaredError):
@@ -30,6 +42,12 @@ class NotebookFull(runtime.DeclaredError):
     def __init__(self, data: models.NotebookFullData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
 
+    @classmethod
+    def data_model(cls) -> type[models.NotebookFullData]:
+        from kitchen_sink._generated import models
+
+        return models.NotebookFullData
+
 
 class NoSuchFile(runtime.DeclaredError):
     """The attachments have no file at that path."""
@@ -40,3 +58,9 @@ class NoSuchFile(runtime.DeclaredError):
 
     def __init__(self, data: models.NoSuchFileData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
+
+    @classmethod
+    def data_model(cls) -> type[models.NoSuchFileData]:
+        from kitchen_sink._generated import models
+
+        return models.NoSuchFileData

@@ -2,10 +2,11 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-The tools' definitions are data (`tools.json`); their models and handlers are imported by
-`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
-without importing them. Each handler is assigned to a variable typed with its protocol, so
-a handler whose signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); a tool's handler (and the models) are
+imported by `bind_tool` on that tool's first call, so a server of a thousand tools answers
+`tools/list` without importing them, and a call imports what its own tool needs. Each
+handler is assigned to a variable typed with its protocol, so a handler whose signature no
+longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def build_server(lifespan: Lifespan = lifespan) -> SdkServer:
         lifespan=lifespan,
         limits=Limits(max_concurrency=32, rate_limit=None, when_busy="wait", max_wait=30.0),
         tools=load_tools(__package__),
-        bind_tools=bind_tools,
+        bind_tool=bind_tool,
         resources=[
             Resource(
                 uri="notes://about",
@@ -160,63 +161,101 @@ def build_server(lifespan: Lifespan = lifespan) -> SdkServer:
     )
 
 
-def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
-    """How each tool runs: imported on the first tool call, then kept."""
-    from kitchen_sink.handlers.tools import add_note as tool_add_note
-    from kitchen_sink.handlers.tools import audit as tool_audit
-    from kitchen_sink.handlers.tools import bounded_job as tool_bounded_job
-    from kitchen_sink.handlers.tools import compact as tool_compact
-    from kitchen_sink.handlers.tools import delete_note as tool_delete_note
-    from kitchen_sink.handlers.tools import export_archive as tool_export_archive
-    from kitchen_sink.handlers.tools import get_note as tool_get_note
-    from kitchen_sink.handlers.tools import ping_upstream as tool_ping_upstream
-    from kitchen_sink.handlers.tools import read_aloud as tool_read_aloud
-    from kitchen_sink.handlers.tools import reindex as tool_reindex
-    from kitchen_sink.handlers.tools import slow_export as tool_slow_export
-    from kitchen_sink.handlers.tools import stats as tool_stats
-    from kitchen_sink.handlers.tools import suggest_title as tool_suggest_title
-    from kitchen_sink.handlers.tools import wait_for as tool_wait_for
-    from kitchen_sink.handlers.tools import word_counts as tool_word_counts
+def bind_tool(server: ToolBinder, name: str) -> Binding[Any]:
+    """How the tool `name` runs, made on its first call with what it alone needs: its
+    handler's module, the models if it has an input model, the HTTP client if it calls."""
+    match name:
+        case "get_note":
+            from kitchen_sink.handlers.tools import get_note as tool_get_note
 
-    handle_tool_get_note: protocols.GetNoteHandler = tool_get_note.get_note
-    handle_tool_add_note: protocols.AddNoteHandler = tool_add_note.add_note
-    handle_tool_stats: protocols.StatsHandler = tool_stats.stats
-    handle_tool_reindex: protocols.ReindexHandler = tool_reindex.reindex
-    handle_tool_slow_export: protocols.SlowExportHandler = tool_slow_export.slow_export
-    handle_tool_wait_for: protocols.WaitForHandler = tool_wait_for.wait_for
-    handle_tool_bounded_job: protocols.BoundedJobHandler = tool_bounded_job.bounded_job
-    handle_tool_read_aloud: protocols.ReadAloudHandler = tool_read_aloud.read_aloud
-    handle_tool_word_counts: protocols.WordCountsHandler = tool_word_counts.word_counts
-    handle_tool_compact: protocols.CompactHandler = tool_compact.compact
-    handle_tool_ping_upstream: protocols.PingUpstreamHandler = tool_ping_upstream.ping_upstream
-    handle_tool_export_archive: protocols.ExportArchiveHandler = tool_export_archive.export_archive
-    handle_tool_audit: protocols.AuditHandler = tool_audit.audit
-    handle_tool_suggest_title: protocols.SuggestTitleHandler = tool_suggest_title.suggest_title
-    handle_tool_delete_note: protocols.DeleteNoteHandler = tool_delete_note.delete_note
-    return {
-        "get_note": Binding(models.NoteId, handle_tool_get_note),
-        "add_note": Binding(models.AddNoteInput, handle_tool_add_note),
-        "stats": Binding(models.StatsInput, handle_tool_stats, validate_output=False),
-        "reindex": Binding(models.ReindexInput, handle_tool_reindex),
-        "slow_export": Binding(models.SlowExportInput, handle_tool_slow_export),
-        "wait_for": Binding(models.WaitForInput, handle_tool_wait_for),
-        "bounded_job": Binding(models.BoundedJobInput, handle_tool_bounded_job, timeout=0.5),
-        "read_aloud": Binding(models.NoteId, handle_tool_read_aloud, stream=True),
-        "word_counts": Binding(models.WordCountsInput, handle_tool_word_counts),
-        "compact": Binding(
-            models.CompactInput,
-            handle_tool_compact,
-            limits=Limits(max_concurrency=1, rate_limit=None, when_busy="reject", max_wait=30.0),
-        ),
-        "ping_upstream": Binding(
-            models.PingUpstreamInput,
-            handle_tool_ping_upstream,
-            limits=Limits(
-                max_concurrency=None, rate_limit=(3, 1.0), when_busy="wait", max_wait=0.2
-            ),
-        ),
-        "export_archive": Binding(models.ExportArchiveInput, handle_tool_export_archive),
-        "audit": Binding(models.AuditInput, handle_tool_audit),
-        "suggest_title": Binding(models.NoteId, handle_tool_suggest_title),
-        "delete_note": Binding(models.NoteId, handle_tool_delete_note),
-    }
+            handle_tool_get_note: protocols.GetNoteHandler = tool_get_note.get_note
+            return Binding(models.NoteId, handle_tool_get_note)
+        case "add_note":
+            from kitchen_sink.handlers.tools import add_note as tool_add_note
+
+            handle_tool_add_note: protocols.AddNoteHandler = tool_add_note.add_note
+            return Binding(models.AddNoteInput, handle_tool_add_note)
+        case "stats":
+            from kitchen_sink.handlers.tools import stats as tool_stats
+
+            handle_tool_stats: protocols.StatsHandler = tool_stats.stats
+            return Binding(models.StatsInput, handle_tool_stats, validate_output=False)
+        case "reindex":
+            from kitchen_sink.handlers.tools import reindex as tool_reindex
+
+            handle_tool_reindex: protocols.ReindexHandler = tool_reindex.reindex
+            return Binding(models.ReindexInput, handle_tool_reindex)
+        case "slow_export":
+            from kitchen_sink.handlers.tools import slow_export as tool_slow_export
+
+            handle_tool_slow_export: protocols.SlowExportHandler = tool_slow_export.slow_export
+            return Binding(models.SlowExportInput, handle_tool_slow_export)
+        case "wait_for":
+            from kitchen_sink.handlers.tools import wait_for as tool_wait_for
+
+            handle_tool_wait_for: protocols.WaitForHandler = tool_wait_for.wait_for
+            return Binding(models.WaitForInput, handle_tool_wait_for)
+        case "bounded_job":
+            from kitchen_sink.handlers.tools import bounded_job as tool_bounded_job
+
+            handle_tool_bounded_job: protocols.BoundedJobHandler = tool_bounded_job.bounded_job
+            return Binding(models.BoundedJobInput, handle_tool_bounded_job, timeout=0.5)
+        case "read_aloud":
+            from kitchen_sink.handlers.tools import read_aloud as tool_read_aloud
+
+            handle_tool_read_aloud: protocols.ReadAloudHandler = tool_read_aloud.read_aloud
+            return Binding(models.NoteId, handle_tool_read_aloud, stream=True)
+        case "word_counts":
+            from kitchen_sink.handlers.tools import word_counts as tool_word_counts
+
+            handle_tool_word_counts: protocols.WordCountsHandler = tool_word_counts.word_counts
+            return Binding(models.WordCountsInput, handle_tool_word_counts)
+        case "compact":
+            from kitchen_sink.handlers.tools import compact as tool_compact
+
+            handle_tool_compact: protocols.CompactHandler = tool_compact.compact
+            return Binding(
+                models.CompactInput,
+                handle_tool_compact,
+                limits=Limits(
+                    max_concurrency=1, rate_limit=None, when_busy="reject", max_wait=30.0
+                ),
+            )
+        case "ping_upstream":
+            from kitchen_sink.handlers.tools import ping_upstream as tool_ping_upstream
+
+            handle_tool_ping_upstream: protocols.PingUpstreamHandler = (
+                tool_ping_upstream.ping_upstream
+            )
+            return Binding(
+                models.PingUpstreamInput,
+                handle_tool_ping_upstream,
+                limits=Limits(
+                    max_concurrency=None, rate_limit=(3, 1.0), when_busy="wait", max_wait=0.2
+                ),
+            )
+        case "export_archive":
+            from kitchen_sink.handlers.tools import export_archive as tool_export_archive
+
+            handle_tool_export_archive: protocols.ExportArchiveHandler = (
+                tool_export_archive.export_archive
+            )
+            return Binding(models.ExportArchiveInput, handle_tool_export_archive)
+        case "audit":
+            from kitchen_sink.handlers.tools import audit as tool_audit
+
+            handle_tool_audit: protocols.AuditHandler = tool_audit.audit
+            return Binding(models.AuditInput, handle_tool_audit)
+        case "suggest_title":
+            from kitchen_sink.handlers.tools import suggest_title as tool_suggest_title
+
+            handle_tool_suggest_title: protocols.SuggestTitleHandler = (
+                tool_suggest_title.suggest_title
+            )
+            return Binding(models.NoteId, handle_tool_suggest_title)
+        case "delete_note":
+            from kitchen_sink.handlers.tools import delete_note as tool_delete_note
+
+            handle_tool_delete_note: protocols.DeleteNoteHandler = tool_delete_note.delete_note
+            return Binding(models.NoteId, handle_tool_delete_note)
+    raise LookupError(f"the server has no tool {name!r}")

@@ -4,7 +4,13 @@
 
 from __future__ import annotations
 
-from petstore._generated import models, runtime
+from typing import TYPE_CHECKING
+
+from petstore._generated import runtime
+
+if TYPE_CHECKING:
+    # The models are imported when an error's data is first made or checked (`data_model`).
+    from petstore._generated import models
 
 
 class InvalidInput(runtime.DeclaredError):
@@ -17,6 +23,12 @@ class InvalidInput(runtime.DeclaredError):
     def __init__(self, data: models.InvalidInputData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
 
+    @classmethod
+    def data_model(cls) -> type[models.InvalidInputData]:
+        from petstore._generated import models
+
+        return models.InvalidInputData
+
 
 class PetNotFound(runtime.DeclaredError):
     """No such pet (HTTP {status})"""
@@ -27,6 +39,12 @@ class PetNotFound(runtime.DeclaredError):
 
     def __init__(self, data: models.PetNotFoundData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
+
+    @classmethod
+    def data_model(cls) -> type[models.PetNotFoundData]:
+        from petstore._generated import models
+
+        return models.PetNotFoundData
 
 
 class UserNotFound(runtime.DeclaredError):
@@ -39,6 +57,12 @@ class UserNotFound(runtime.DeclaredError):
     def __init__(self, data: models.UserNotFoundData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
 
+    @classmethod
+    def data_model(cls) -> type[models.UserNotFoundData]:
+        from petstore._generated import models
+
+        return models.UserNotFoundData
+
 
 class ApiFailure(runtime.DeclaredError):
     """The Petstore failed (HTTP {status})"""
@@ -49,3 +73,9 @@ class ApiFailure(runtime.DeclaredError):
 
     def __init__(self, data: models.ApiFailureData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
+
+    @classmethod
+    def data_model(cls) -> type[models.ApiFailureData]:
+        from petstore._generated import models
+
+        return models.ApiFailureData

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from petstore._generated import errors, models
+from petstore._generated import errors
 from petstore._generated import http_client as http
 
 # Lower case, so that no operation (named after its tool, in upper case) can take the name.
@@ -31,7 +31,7 @@ FIND_PETS_BY_STATUS = http.Operation(
     path="/pet/findByStatus",
     params=(http.Param("status", "query", explode=False),),
     wrap="result",
-    errors={"400": (errors.InvalidInput, models.InvalidInputData)},
+    errors={"400": errors.InvalidInput},
     strict=False,
 )
 
@@ -44,7 +44,7 @@ FIND_PETS_BY_TAGS = http.Operation(
         http.Param("limit", "query"),
     ),
     wrap="result",
-    errors={"400": (errors.InvalidInput, models.InvalidInputData)},
+    errors={"400": errors.InvalidInput},
     max_response_bytes=50000,
     pagination=http.Pagination(size="limit"),
 )
@@ -54,11 +54,7 @@ GET_PET_BY_ID = http.Operation(
     method="GET",
     path="/pet/{petId}",
     params=(http.Param("petId", "path"),),
-    errors={
-        "400": (errors.InvalidInput, models.InvalidInputData),
-        "404": (errors.PetNotFound, models.PetNotFoundData),
-        "default": (errors.ApiFailure, models.ApiFailureData),
-    },
+    errors={"400": errors.InvalidInput, "404": errors.PetNotFound, "default": errors.ApiFailure},
 )
 
 ADD_PET = http.Operation(
@@ -66,7 +62,7 @@ ADD_PET = http.Operation(
     method="POST",
     path="/pet",
     body=http.Body(),
-    errors={"4XX": (errors.InvalidInput, models.InvalidInputData)},
+    errors={"4XX": errors.InvalidInput},
 )
 
 UPDATE_PET = http.Operation(
@@ -74,10 +70,7 @@ UPDATE_PET = http.Operation(
     method="PUT",
     path="/pet",
     body=http.Body(),
-    errors={
-        "400": (errors.InvalidInput, models.InvalidInputData),
-        "404": (errors.PetNotFound, models.PetNotFoundData),
-    },
+    errors={"400": errors.InvalidInput, "404": errors.PetNotFound},
 )
 
 UPDATE_PET_WITH_FORM = http.Operation(
@@ -86,7 +79,7 @@ UPDATE_PET_WITH_FORM = http.Operation(
     path="/pet/{petId}",
     params=(http.Param("petId", "path"),),
     body=http.Body("application/x-www-form-urlencoded"),
-    errors={"404": (errors.PetNotFound, models.PetNotFoundData)},
+    errors={"404": errors.PetNotFound},
 )
 
 DELETE_PET = http.Operation(
@@ -98,10 +91,7 @@ DELETE_PET = http.Operation(
         http.Param("request_id", "header", name="X-Request-ID"),
     ),
     response="none",
-    errors={
-        "400": (errors.InvalidInput, models.InvalidInputData),
-        "404": (errors.PetNotFound, models.PetNotFoundData),
-    },
+    errors={"400": errors.InvalidInput, "404": errors.PetNotFound},
 )
 
 UPLOAD_FILE = http.Operation(
@@ -113,7 +103,7 @@ UPLOAD_FILE = http.Operation(
         http.Param("additionalMetadata", "query"),
     ),
     body=http.Body("application/octet-stream", property="image", base64=True),
-    errors={"404": (errors.PetNotFound, models.PetNotFoundData)},
+    errors={"404": errors.PetNotFound},
 )
 
 GET_INVENTORY = http.Operation(
@@ -128,7 +118,7 @@ GET_USER_BY_NAME = http.Operation(
     method="GET",
     path="/user/{username}",
     params=(http.Param("username", "path"),),
-    errors={"404": (errors.UserNotFound, models.UserNotFoundData)},
+    errors={"404": errors.UserNotFound},
     security=(("api_key",), ()),
 )
 

@@ -2,10 +2,11 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-The tools' definitions are data (`tools.json`); their models and handlers are imported by
-`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
-without importing them. Each handler is assigned to a variable typed with its protocol, so
-a handler whose signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); a tool's handler (and the models) are
+imported by `bind_tool` on that tool's first call, so a server of a thousand tools answers
+`tools/list` without importing them, and a call imports what its own tool needs. Each
+handler is assigned to a variable typed with its protocol, so a handler whose signature no
+longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from petstore._generated.runtime._server import build_sdk_server
 if TYPE_CHECKING:
     # Only for the handlers' types: run time never needs the protocols.
     from petstore._generated import protocols
+    from petstore._generated.http_client import HttpClient
 
 INFO = ServerInfo(
     name="petstore",
@@ -51,33 +53,57 @@ def build_server() -> SdkServer:
         INFO,
         log_namespace="petstore",
         tools=load_tools(__package__),
-        bind_tools=bind_tools,
+        bind_tool=bind_tool,
         tags=TAGS,
     )
 
 
-def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
-    """How each tool runs: imported on the first tool call, then kept."""
-    from petstore._generated import http_client, models, operations
-    from petstore.handlers.tools import update_pet as tool_update_pet
+def bind_tool(server: ToolBinder, name: str) -> Binding[Any]:
+    """How the tool `name` runs, made on its first call with what it alone needs: its
+    handler's module, the models if it has an input model, the HTTP client if it calls."""
+    from petstore._generated import operations
+
+    match name:
+        case "findPetsByStatus":
+            return Binding(
+                None,
+                server.shared(http_api).handler(operations.FIND_PETS_BY_STATUS),
+                validate_output=False,
+            )
+        case "findPetsByTags":
+            return Binding(None, server.shared(http_api).handler(operations.FIND_PETS_BY_TAGS))
+        case "getPetById":
+            return Binding(None, server.shared(http_api).handler(operations.GET_PET_BY_ID))
+        case "addPet":
+            return Binding(None, server.shared(http_api).handler(operations.ADD_PET))
+        case "updatePet":
+            from petstore._generated import models
+            from petstore.handlers.tools import update_pet as tool_update_pet
+
+            handle_tool_update_pet: protocols.UpdatePetHandler = tool_update_pet.update_pet
+            return Binding(
+                models.UpdatePetInput,
+                server.shared(http_api).custom(operations.UPDATE_PET, handle_tool_update_pet),
+            )
+        case "updatePetWithForm":
+            return Binding(None, server.shared(http_api).handler(operations.UPDATE_PET_WITH_FORM))
+        case "deletePet":
+            return Binding(None, server.shared(http_api).handler(operations.DELETE_PET))
+        case "uploadFile":
+            return Binding(None, server.shared(http_api).handler(operations.UPLOAD_FILE))
+        case "getInventory":
+            return Binding(None, server.shared(http_api).handler(operations.GET_INVENTORY))
+        case "getUserByName":
+            return Binding(None, server.shared(http_api).handler(operations.GET_USER_BY_NAME))
+        case "logoutUser":
+            return Binding(None, server.shared(http_api).handler(operations.LOGOUT_USER))
+    raise LookupError(f"the server has no tool {name!r}")
+
+
+def http_api(server: ToolBinder) -> HttpClient:
+    """The client of the HTTP API, made for the first HTTP tool called and shared by all."""
+    from petstore._generated import http_client, operations
 
     api = http_client.HttpClient(operations.api, server.tools)
     server.at_exit(api.aclose)
-    handle_tool_update_pet: protocols.UpdatePetHandler = tool_update_pet.update_pet
-    return {
-        "findPetsByStatus": Binding(
-            None, api.handler(operations.FIND_PETS_BY_STATUS), validate_output=False
-        ),
-        "findPetsByTags": Binding(None, api.handler(operations.FIND_PETS_BY_TAGS)),
-        "getPetById": Binding(None, api.handler(operations.GET_PET_BY_ID)),
-        "addPet": Binding(None, api.handler(operations.ADD_PET)),
-        "updatePet": Binding(
-            models.UpdatePetInput, api.custom(operations.UPDATE_PET, handle_tool_update_pet)
-        ),
-        "updatePetWithForm": Binding(None, api.handler(operations.UPDATE_PET_WITH_FORM)),
-        "deletePet": Binding(None, api.handler(operations.DELETE_PET)),
-        "uploadFile": Binding(None, api.handler(operations.UPLOAD_FILE)),
-        "getInventory": Binding(None, api.handler(operations.GET_INVENTORY)),
-        "getUserByName": Binding(None, api.handler(operations.GET_USER_BY_NAME)),
-        "logoutUser": Binding(None, api.handler(operations.LOGOUT_USER)),
-    }
+    return api

@@ -4,7 +4,13 @@
 
 from __future__ import annotations
 
-from weather._generated import models, runtime
+from typing import TYPE_CHECKING
+
+from weather._generated import runtime
+
+if TYPE_CHECKING:
+    # The models are imported when an error's data is first made or checked (`data_model`).
+    from weather._generated import models
 
 
 class CityNotFound(runtime.DeclaredError):
@@ -16,3 +22,9 @@ class CityNotFound(runtime.DeclaredError):
 
     def __init__(self, data: models.CityNotFoundData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
+
+    @classmethod
+    def data_model(cls) -> type[models.CityNotFoundData]:
+        from weather._generated import models
+
+        return models.CityNotFoundData

@@ -2,10 +2,11 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-The tools' definitions are data (`tools.json`); their models and handlers are imported by
-`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
-without importing them. Each handler is assigned to a variable typed with its protocol, so
-a handler whose signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); a tool's handler (and the models) are
+imported by `bind_tool` on that tool's first call, so a server of a thousand tools answers
+`tools/list` without importing them, and a call imports what its own tool needs. Each
+handler is assigned to a variable typed with its protocol, so a handler whose signature no
+longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def build_server() -> SdkServer:
         INFO,
         log_namespace="weather",
         tools=load_tools(__package__),
-        bind_tools=bind_tools,
+        bind_tool=bind_tool,
         resources=[
             Resource(
                 uri="weather://about",
@@ -115,21 +116,29 @@ def build_server() -> SdkServer:
     )
 
 
-def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
-    """How each tool runs: imported on the first tool call, then kept."""
-    from weather.handlers.tools import get_conditions as tool_get_conditions
-    from weather.handlers.tools import get_forecast as tool_get_forecast
-    from weather.handlers.tools import list_cities as tool_list_cities
+def bind_tool(server: ToolBinder, name: str) -> Binding[Any]:
+    """How the tool `name` runs, made on its first call with what it alone needs: its
+    handler's module, the models if it has an input model, the HTTP client if it calls."""
+    match name:
+        case "get_forecast":
+            from weather.handlers.tools import get_forecast as tool_get_forecast
 
-    handle_tool_get_forecast: protocols.GetForecastHandler = tool_get_forecast.get_forecast
-    handle_tool_get_conditions: protocols.GetConditionsHandler = tool_get_conditions.get_conditions
-    handle_tool_list_cities: protocols.ListCitiesHandler = tool_list_cities.list_cities
-    return {
-        "get_forecast": Binding(
-            models.GetForecastInput,
-            handle_tool_get_forecast,
-            limits=Limits(max_concurrency=4, rate_limit=None, when_busy="wait", max_wait=30.0),
-        ),
-        "get_conditions": Binding(models.GetConditionsInput, handle_tool_get_conditions),
-        "list_cities": Binding(models.ListCitiesInput, handle_tool_list_cities),
-    }
+            handle_tool_get_forecast: protocols.GetForecastHandler = tool_get_forecast.get_forecast
+            return Binding(
+                models.GetForecastInput,
+                handle_tool_get_forecast,
+                limits=Limits(max_concurrency=4, rate_limit=None, when_busy="wait", max_wait=30.0),
+            )
+        case "get_conditions":
+            from weather.handlers.tools import get_conditions as tool_get_conditions
+
+            handle_tool_get_conditions: protocols.GetConditionsHandler = (
+                tool_get_conditions.get_conditions
+            )
+            return Binding(models.GetConditionsInput, handle_tool_get_conditions)
+        case "list_cities":
+            from weather.handlers.tools import list_cities as tool_list_cities
+
+            handle_tool_list_cities: protocols.ListCitiesHandler = tool_list_cities.list_cities
+            return Binding(models.ListCitiesInput, handle_tool_list_cities)
+    raise LookupError(f"the server has no tool {name!r}")

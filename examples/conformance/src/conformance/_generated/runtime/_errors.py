@@ -44,6 +44,13 @@ class DeclaredError(Exception):
         self.message = message if message is not None else self.message_template.format_map(fields)
         super().__init__(self.message)
 
+    @classmethod
+    def data_model(cls) -> type[BaseModel] | None:
+        """The model of the error's data; None when it carries none. A generated error
+        imports its model when first asked, so that a server's models (two seconds of
+        Stripe's) are imported by the first answer that needs one, not by every call."""
+        return None
+
     def to_mcp_error(self) -> MCPError:
         """The JSON-RPC error form: the code, the message, and the typed data as `data`."""
         return MCPError(self.code, self.message, to_json(self.data) if self.data else None)

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from ._context import Context, Inputs, current_context
 from ._definitions import (
     Binding,
-    BindTools,
+    BindTool,
     Completer,
     Limits,
     Prompt,
@@ -103,7 +103,7 @@ class Dispatcher:
         self,
         handle: ServerHandle,
         tools: Sequence[Mapping[str, Any]],
-        bind_tools: BindTools | None,
+        bind_tool: BindTool | None,
         resources: Sequence[Resource],
         templates: Sequence[ResourceTemplate[Any]],
         prompts: Sequence[Prompt[Any]],
@@ -119,7 +119,7 @@ class Dispatcher:
         self.surface = surface
         self.dynamic = dynamic  # `--dynamic-toolsets`: which tools each session sees
         self.binder = ToolBinder(self.tools)
-        self._bind_tools = bind_tools
+        self._bind_tool = bind_tool
         self._binding: anyio.Lock | None = None  # made in the loop that first binds
         self.resources = {r.uri: r for r in resources}
         # The generator orders templates most specific first, so the first match wins.
@@ -214,25 +214,23 @@ class Dispatcher:
         return wire if self.dynamic is None else self.dynamic.listed(ctx, wire)
 
     async def _bind(self, tool: Tool) -> Binding[Any]:
-        """How `tool` runs, on its first call: the first call of any tool binds them all.
+        """How `tool` runs, on its first call: that tool's binding alone, then kept.
 
-        Binding imports the models and the handler modules (seconds, for a server of a
-        thousand tools), so it runs in a worker thread: the event loop goes on answering
-        other requests meanwhile.
+        Binding imports what the tool needs (its handler's module, its models: seconds, for
+        a large API's models), so it runs in a worker thread: the event loop goes on
+        answering other requests meanwhile. One binding at a time: the first calls of a
+        tool, arriving together, bind it once, and what tools share is made once.
         """
         if self._binding is None:
-            self._binding = anyio.Lock()  # the first calls, arriving together, bind once
+            self._binding = anyio.Lock()
         async with self._binding:
             if tool.binding is None:
-                if self._bind_tools is None:
-                    raise RuntimeError("the server has tools but no bind_tools")
-                bindings = await anyio.to_thread.run_sync(self._bind_tools, self.binder)
-                for name in self.tools.keys() & bindings.keys():  # not unserved toolsets'
-                    binding = self.tools[name].binding = bindings[name]
-                    if binding.limits is not None:
-                        self.limiters[name] = self._limiter(f"tool {name!r}", binding.limits)
-            if tool.binding is None:
-                raise RuntimeError(f"bind_tools did not bind the tool {tool.name!r}")
+                if self._bind_tool is None:
+                    raise RuntimeError("the server has tools but no bind_tool")
+                binding = await anyio.to_thread.run_sync(self._bind_tool, self.binder, tool.name)
+                if binding.limits is not None:
+                    self.limiters[tool.name] = self._limiter(f"tool {tool.name!r}", binding.limits)
+                tool.binding = binding
             return tool.binding
 
     def tool_input_schema(self, name: str) -> Mapping[str, Any] | None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 import httpx2
-from pydantic import BaseModel
 
 from ..runtime._errors import DeclaredError
 
@@ -81,7 +80,8 @@ class Body:
     encoding: Mapping[str, Encoding] = field(default_factory=dict)
 
 
-ErrorTypes: TypeAlias = Mapping[str, tuple[type[DeclaredError], type[BaseModel]]]
+# Each error's data model is its own (`DeclaredError.data_model`), imported on first use.
+ErrorTypes: TypeAlias = Mapping[str, type[DeclaredError]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,7 +148,7 @@ class Operation:
     body: Body | None = None
     response: Literal["application/json", "text", "none"] = "application/json"
     wrap: str | None = None
-    # "404" / "4XX" / "default" -> (error class, its data model).
+    # "404" / "4XX" / "default" -> the error it raises.
     errors: ErrorTypes = field(default_factory=dict)
     security: tuple[tuple[str, ...], ...] | None = None  # None: the API's
     strict: bool = True  # check the answer against the output schema

@@ -10,7 +10,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any, Generic, Literal, TypeAlias
+from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
@@ -29,8 +29,9 @@ from ._types import INVALID_PARAMS, ModelT, PromptReturn, ResourceReturn
 class Binding(Generic[ModelT]):
     """How a tool runs: its input model, its handler, and the limits it runs under.
 
-    A server binds its tools on the first tool call, not at start-up: a large API's models
-    and handler modules take seconds to import, and listing the tools needs none of them.
+    A server binds a tool on its first call, not at start-up, and that tool alone: a large
+    API's models and handler modules take seconds to import, listing the tools needs none
+    of them, and a call needs only its own tool's.
     Without an input model (`None`), the handler gets the arguments as they came, already
     checked against the tool's input schema: a generated HTTP handler sends them on so.
     """
@@ -93,13 +94,26 @@ class Tool:
         return check
 
 
+SharedT = TypeVar("SharedT")
+
+
 class ToolBinder:
-    """What a server's `bind_tools` gets on the first tool call: the tools as advertised,
-    and where to hand what binding opened (an HTTP client, say) to be closed at shutdown."""
+    """What a server's `bind_tool` gets on a tool's first call: the tools as advertised,
+    what the tools share (made once, on the first call that needs it), and where to hand
+    what binding opened (an HTTP client, say) to be closed at shutdown."""
 
     def __init__(self, tools: Mapping[str, Tool]) -> None:
         self.tools = tools
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._shared: dict[Callable[[ToolBinder], Any], Any] = {}
+
+    def shared(self, make: Callable[[ToolBinder], SharedT]) -> SharedT:
+        """What `make(self)` makes, made on the first call and then given to every tool that
+        asks (the HTTP client, with its connections, of a server's HTTP tools)."""
+        if make not in self._shared:
+            self._shared[make] = make(self)
+        made: SharedT = self._shared[make]
+        return made
 
     def at_exit(self, close: Callable[[], Awaitable[None]]) -> None:
         """Run `close` when the server stops (after the lifespan), or a connection ends."""
@@ -110,8 +124,9 @@ class ToolBinder:
             await close()
 
 
-BindTools: TypeAlias = Callable[[ToolBinder], Mapping[str, Binding[Any]]]
-"""Binds every tool: name -> `Binding`. Generated as `server.bind_tools`."""
+BindTool: TypeAlias = Callable[[ToolBinder, str], Binding[Any]]
+"""Binds one tool, by name. Generated as `server.bind_tool`; the runtime calls it once per
+tool, on the tool's first call (in a worker thread, one binding at a time)."""
 
 
 def load_tools(package: str | None, resource: str = "tools.json") -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 
 from ._boundary import Boundary
 from ._context import install_log_bridge, set_log_level
-from ._definitions import BindTools, Lifespan, Limits, Prompt, Resource, ResourceTemplate
+from ._definitions import BindTool, Lifespan, Limits, Prompt, Resource, ResourceTemplate
 from ._dispatch import Dispatcher
 from ._handle import ServerHandle, ServerInfo
 from ._search import CALL, SearchSurface
@@ -54,7 +54,7 @@ def build_sdk_server(
     info: ServerInfo,
     *,
     tools: Sequence[Mapping[str, Any]] = (),
-    bind_tools: BindTools | None = None,
+    bind_tool: BindTool | None = None,
     resources: Sequence[Resource] = (),
     resource_templates: Sequence[ResourceTemplate[Any]] = (),
     prompts: Sequence[Prompt[Any]] = (),
@@ -91,7 +91,7 @@ def build_sdk_server(
     dispatcher = Dispatcher(
         handle,
         served,
-        bind_tools,
+        bind_tool,
         resources,
         resource_templates,
         prompts,

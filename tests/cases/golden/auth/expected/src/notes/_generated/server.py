@@ -2,10 +2,11 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-The tools' definitions are data (`tools.json`); their models and handlers are imported by
-`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
-without importing them. Each handler is assigned to a variable typed with its protocol, so
-a handler whose signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); a tool's handler (and the models) are
+imported by `bind_tool` on that tool's first call, so a server of a thousand tools answers
+`tools/list` without importing them, and a call imports what its own tool needs. Each
+handler is assigned to a variable typed with its protocol, so a handler whose signature no
+longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
@@ -36,19 +37,24 @@ def build_server() -> SdkServer:
         INFO,
         log_namespace="notes",
         tools=load_tools(__package__),
-        bind_tools=bind_tools,
+        bind_tool=bind_tool,
     )
 
 
-def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
-    """How each tool runs: imported on the first tool call, then kept."""
-    from notes._generated import models
-    from notes.handlers.tools import delete_note as tool_delete_note
-    from notes.handlers.tools import list_notes as tool_list_notes
+def bind_tool(server: ToolBinder, name: str) -> Binding[Any]:
+    """How the tool `name` runs, made on its first call with what it alone needs: its
+    handler's module, the models if it has an input model, the HTTP client if it calls."""
+    match name:
+        case "list_notes":
+            from notes._generated import models
+            from notes.handlers.tools import list_notes as tool_list_notes
 
-    handle_tool_list_notes: protocols.ListNotesHandler = tool_list_notes.list_notes
-    handle_tool_delete_note: protocols.DeleteNoteHandler = tool_delete_note.delete_note
-    return {
-        "list_notes": Binding(models.ListNotesInput, handle_tool_list_notes),
-        "delete_note": Binding(models.DeleteNoteInput, handle_tool_delete_note),
-    }
+            handle_tool_list_notes: protocols.ListNotesHandler = tool_list_notes.list_notes
+            return Binding(models.ListNotesInput, handle_tool_list_notes)
+        case "delete_note":
+            from notes._generated import models
+            from notes.handlers.tools import delete_note as tool_delete_note
+
+            handle_tool_delete_note: protocols.DeleteNoteHandler = tool_delete_note.delete_note
+            return Binding(models.DeleteNoteInput, handle_tool_delete_note)
+    raise LookupError(f"the server has no tool {name!r}")

@@ -2,20 +2,24 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-The tools' definitions are data (`tools.json`); their models and handlers are imported by
-`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
-without importing them. Each handler is assigned to a variable typed with its protocol, so
-a handler whose signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); a tool's handler (and the models) are
+imported by `bind_tool` on that tool's first call, so a server of a thousand tools answers
+`tools/list` without importing them, and a call imports what its own tool needs. Each
+handler is assigned to a variable typed with its protocol, so a handler whose signature no
+longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deployer._generated.runtime import SdkServer, ServerInfo
 from deployer._generated.runtime._definitions import Binding, ToolBinder, load_tools
 from deployer._generated.runtime._server import build_sdk_server
 from deployer._generated.runtime._tasks import Tasks
+
+if TYPE_CHECKING:
+    from deployer._generated.http_client import HttpClient
 
 INFO = ServerInfo(
     name="deployer",
@@ -34,19 +38,33 @@ def build_server() -> SdkServer:
         log_namespace="deployer",
         tasks=Tasks(),
         tools=load_tools(__package__),
-        bind_tools=bind_tools,
+        bind_tool=bind_tool,
     )
 
 
-def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
-    """How each tool runs: imported on the first tool call, then kept."""
+def bind_tool(server: ToolBinder, name: str) -> Binding[Any]:
+    """How the tool `name` runs, made on its first call with what it alone needs: its
+    handler's module, the models if it has an input model, the HTTP client if it calls."""
+    from deployer._generated import operations
+
+    match name:
+        case "restart":
+            return Binding(
+                None, server.shared(http_api).handler(operations.RESTART), task_starts="at_detach"
+            )
+        case "create_deployment":
+            return Binding(
+                None,
+                server.shared(http_api).handler(operations.CREATE_DEPLOYMENT),
+                task_starts="at_detach",
+            )
+    raise LookupError(f"the server has no tool {name!r}")
+
+
+def http_api(server: ToolBinder) -> HttpClient:
+    """The client of the HTTP API, made for the first HTTP tool called and shared by all."""
     from deployer._generated import http_client, operations
 
     api = http_client.HttpClient(operations.api, server.tools)
     server.at_exit(api.aclose)
-    return {
-        "restart": Binding(None, api.handler(operations.RESTART), task_starts="at_detach"),
-        "create_deployment": Binding(
-            None, api.handler(operations.CREATE_DEPLOYMENT), task_starts="at_detach"
-        ),
-    }
+    return api

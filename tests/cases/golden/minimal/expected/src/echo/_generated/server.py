@@ -2,10 +2,11 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-The tools' definitions are data (`tools.json`); their models and handlers are imported by
-`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
-without importing them. Each handler is assigned to a variable typed with its protocol, so
-a handler whose signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); a tool's handler (and the models) are
+imported by `bind_tool` on that tool's first call, so a server of a thousand tools answers
+`tools/list` without importing them, and a call imports what its own tool needs. Each
+handler is assigned to a variable typed with its protocol, so a handler whose signature no
+longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
@@ -36,16 +37,18 @@ def build_server() -> SdkServer:
         INFO,
         log_namespace="echo",
         tools=load_tools(__package__),
-        bind_tools=bind_tools,
+        bind_tool=bind_tool,
     )
 
 
-def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
-    """How each tool runs: imported on the first tool call, then kept."""
-    from echo._generated import models
-    from echo.handlers.tools import ping as tool_ping
+def bind_tool(server: ToolBinder, name: str) -> Binding[Any]:
+    """How the tool `name` runs, made on its first call with what it alone needs: its
+    handler's module, the models if it has an input model, the HTTP client if it calls."""
+    match name:
+        case "ping":
+            from echo._generated import models
+            from echo.handlers.tools import ping as tool_ping
 
-    handle_tool_ping: protocols.PingHandler = tool_ping.ping
-    return {
-        "ping": Binding(models.PingInput, handle_tool_ping),
-    }
+            handle_tool_ping: protocols.PingHandler = tool_ping.ping
+            return Binding(models.PingInput, handle_tool_ping)
+    raise LookupError(f"the server has no tool {name!r}")

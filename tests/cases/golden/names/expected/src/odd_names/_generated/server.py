@@ -2,10 +2,11 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-The tools' definitions are data (`tools.json`); their models and handlers are imported by
-`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
-without importing them. Each handler is assigned to a variable typed with its protocol, so
-a handler whose signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); a tool's handler (and the models) are
+imported by `bind_tool` on that tool's first call, so a server of a thousand tools answers
+`tools/list` without importing them, and a call imports what its own tool needs. Each
+handler is assigned to a variable typed with its protocol, so a handler whose signature no
+longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def build_server() -> SdkServer:
         INFO,
         log_namespace="odd_names",
         tools=load_tools(__package__),
-        bind_tools=bind_tools,
+        bind_tool=bind_tool,
         # Most specific first: the first template that matches a URI serves it.
         resource_templates=[
             ResourceTemplate(
@@ -96,22 +97,32 @@ def build_server() -> SdkServer:
     )
 
 
-def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
-    """How each tool runs: imported on the first tool call, then kept."""
-    from odd_names.handlers.tools import files_read_v2 as tool_files_read_v2
-    from odd_names.handlers.tools import get_http_status as tool_get_http_status
-    from odd_names.handlers.tools import import_ as tool_import_
-    from odd_names.handlers.tools import list_ as tool_list_
+def bind_tool(server: ToolBinder, name: str) -> Binding[Any]:
+    """How the tool `name` runs, made on its first call with what it alone needs: its
+    handler's module, the models if it has an input model, the HTTP client if it calls."""
+    match name:
+        case "import":
+            from odd_names.handlers.tools import import_ as tool_import_
 
-    handle_tool_import_: protocols.ImportHandler = tool_import_.import_
-    handle_tool_list_: protocols.ListHandler = tool_list_.list_
-    handle_tool_files_read_v2: protocols.FilesReadV2Handler = tool_files_read_v2.files_read_v2
-    handle_tool_get_http_status: protocols.GetHttpStatusHandler = (
-        tool_get_http_status.get_http_status
-    )
-    return {
-        "import": Binding(models.ImportInput, handle_tool_import_),
-        "list": Binding(models.ListInput, handle_tool_list_),
-        "files.read-v2": Binding(models.FilesReadV2Input, handle_tool_files_read_v2),
-        "getHTTPStatus": Binding(models.GetHttpStatusInput, handle_tool_get_http_status),
-    }
+            handle_tool_import_: protocols.ImportHandler = tool_import_.import_
+            return Binding(models.ImportInput, handle_tool_import_)
+        case "list":
+            from odd_names.handlers.tools import list_ as tool_list_
+
+            handle_tool_list_: protocols.ListHandler = tool_list_.list_
+            return Binding(models.ListInput, handle_tool_list_)
+        case "files.read-v2":
+            from odd_names.handlers.tools import files_read_v2 as tool_files_read_v2
+
+            handle_tool_files_read_v2: protocols.FilesReadV2Handler = (
+                tool_files_read_v2.files_read_v2
+            )
+            return Binding(models.FilesReadV2Input, handle_tool_files_read_v2)
+        case "getHTTPStatus":
+            from odd_names.handlers.tools import get_http_status as tool_get_http_status
+
+            handle_tool_get_http_status: protocols.GetHttpStatusHandler = (
+                tool_get_http_status.get_http_status
+            )
+            return Binding(models.GetHttpStatusInput, handle_tool_get_http_status)
+    raise LookupError(f"the server has no tool {name!r}")

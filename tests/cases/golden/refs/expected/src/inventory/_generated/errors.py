@@ -4,7 +4,13 @@
 
 from __future__ import annotations
 
-from inventory._generated import models, runtime
+from typing import TYPE_CHECKING
+
+from inventory._generated import runtime
+
+if TYPE_CHECKING:
+    # The models are imported when an error's data is first made or checked (`data_model`).
+    from inventory._generated import models
 
 
 class OutOfStock(runtime.DeclaredError):
@@ -16,6 +22,12 @@ class OutOfStock(runtime.DeclaredError):
 
     def __init__(self, data: models.OutOfStockData, *, message: str | None = None) -> None:
         super().__init__(data, message=message)
+
+    @classmethod
+    def data_model(cls) -> type[models.OutOfStockData]:
+        from inventory._generated import models
+
+        return models.OutOfStockData
 
 
 class Forbidden(runtime.DeclaredError):

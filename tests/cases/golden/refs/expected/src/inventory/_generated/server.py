@@ -2,10 +2,11 @@
 # DO NOT EDIT: `mcpgen generate` rewrites this file. Edit the spec or the handlers instead.
 """The spec's definitions wired to their handlers.
 
-The tools' definitions are data (`tools.json`); their models and handlers are imported by
-`bind_tools` on the first tool call, so a server of a thousand tools answers `tools/list`
-without importing them. Each handler is assigned to a variable typed with its protocol, so
-a handler whose signature no longer matches the spec fails the type checker on that line.
+The tools' definitions are data (`tools.json`); a tool's handler (and the models) are
+imported by `bind_tool` on that tool's first call, so a server of a thousand tools answers
+`tools/list` without importing them, and a call imports what its own tool needs. Each
+handler is assigned to a variable typed with its protocol, so a handler whose signature no
+longer matches the spec fails the type checker on that line.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def build_server() -> SdkServer:
         INFO,
         log_namespace="inventory",
         tools=load_tools(__package__),
-        bind_tools=bind_tools,
+        bind_tool=bind_tool,
         resources=[
             Resource(
                 uri="inventory://readme",
@@ -50,15 +51,20 @@ def build_server() -> SdkServer:
     )
 
 
-def bind_tools(server: ToolBinder) -> dict[str, Binding[Any]]:
-    """How each tool runs: imported on the first tool call, then kept."""
-    from inventory._generated import models
-    from inventory.handlers.tools import categories as tool_categories
-    from inventory.handlers.tools import get_item as tool_get_item
+def bind_tool(server: ToolBinder, name: str) -> Binding[Any]:
+    """How the tool `name` runs, made on its first call with what it alone needs: its
+    handler's module, the models if it has an input model, the HTTP client if it calls."""
+    match name:
+        case "get_item":
+            from inventory._generated import models
+            from inventory.handlers.tools import get_item as tool_get_item
 
-    handle_tool_get_item: protocols.GetItemHandler = tool_get_item.get_item
-    handle_tool_categories: protocols.CategoriesHandler = tool_categories.categories
-    return {
-        "get_item": Binding(models.GetItemInput, handle_tool_get_item),
-        "categories": Binding(models.CategoriesInput, handle_tool_categories),
-    }
+            handle_tool_get_item: protocols.GetItemHandler = tool_get_item.get_item
+            return Binding(models.GetItemInput, handle_tool_get_item)
+        case "categories":
+            from inventory._generated import models
+            from inventory.handlers.tools import categories as tool_categories
+
+            handle_tool_categories: protocols.CategoriesHandler = tool_categories.categories
+            return Binding(models.CategoriesInput, handle_tool_categories)
+    raise LookupError(f"the server has no tool {name!r}")
