@@ -131,8 +131,7 @@ def test_the_test_extra_installs_only_the_extras_its_type_check_needs() -> None:
     and its types are what mypy checks `--state-url` with."""
     extras = tomllib.loads("[x]\n" + optional_dependencies())["x"]
     assert extras["test"] == [*TEST_EXTRA, RUNTIME_EXTRAS["redis"][0]]
-    lazy = {"search": "bm25s", "aws": "botocore"}
-    for extra, package in lazy.items():
+    for package in ("bm25s", "botocore"):  # of the `search` and `aws` extras
         imports = [
             line
             for source in vendored_sources().values()
