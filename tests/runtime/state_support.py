@@ -11,6 +11,7 @@ from mcp.server.auth.middleware.auth_context import auth_context_var
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcpgen.vendored.runtime import _server
+from mcpgen.vendored.runtime._serving import Serving
 from mcpgen.vendored.runtime._state import MemoryState, State
 from mcpgen.vendored.runtime._state_redis import RedisState
 
@@ -29,9 +30,10 @@ def state_of(kind: str, redis_url: str) -> State:
 
 
 def every_server_on_redis(monkeypatch: pytest.MonkeyPatch, redis_url: str) -> None:
-    """Each server built from now on is a replica on `redis_url` (what `--state-url` does)."""
-    make: Callable[[], State] = lambda: replica(redis_url)  # noqa: E731
-    monkeypatch.setattr(_server, "configured_state", make)
+    """Each server built from now on is a replica on `redis_url` (what `--state-url` does),
+    a state of its own for each."""
+    make: Callable[[], Serving] = lambda: Serving(state=replica(redis_url))  # noqa: E731
+    monkeypatch.setattr(_server, "chosen", make)
 
 
 def signed_in(server: Any, subject: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -13,8 +14,10 @@ from mcp.client import Client
 from mcp.shared.exceptions import MCPError
 from mcpgen.vendored.runtime import NOT_IMPLEMENTED_META, Context
 from mcpgen.vendored.runtime._cli import run
+from mcpgen.vendored.runtime._serving import Serving, chosen, serving
+from mcpgen.vendored.runtime._state import MemoryState
 from mcpgen.vendored.runtime._tasks import Tasks
-from mcpgen.vendored.runtime._toolsets import Serving, ServingError, chosen, serving
+from mcpgen.vendored.runtime._toolsets import ServingError
 from runtime_support import (
     ERAS,
     MODERN,
@@ -310,7 +313,10 @@ def _choice(argv: list[str]) -> Serving:
 
     with pytest.raises(_Built):
         run(build_probe, "probe", argv)
-    return chosen_[0]
+    (choice,) = chosen_
+    # Without `--state-url`, this process's memory (test_state_cli.py has the rest).
+    assert isinstance(choice.state, MemoryState)
+    return replace(choice, state=None)
 
 
 def test_the_command_line_and_environment_choose_surface_and_toolsets(
@@ -320,13 +326,15 @@ def test_the_command_line_and_environment_choose_surface_and_toolsets(
         monkeypatch.delenv(f"{ENV}{name}", raising=False)
     assert _choice([]) == Serving()
     assert _choice(["--tool-surface", "search", "--toolsets", "a, b,"]) == Serving(
-        "search", ("a", "b")
+        surface="search", toolsets=("a", "b")
     )
     monkeypatch.setenv(f"{ENV}TOOL_SURFACE", "search")
     monkeypatch.setenv(f"{ENV}TOOLSETS", "pulls")
     monkeypatch.setenv(f"{ENV}DYNAMIC_TOOLSETS", "1")
-    assert _choice([]) == Serving("search", ("pulls",), dynamic=True)
-    assert _choice(["--tool-surface", "tools"]) == Serving("tools", ("pulls",), dynamic=True)
+    assert _choice([]) == Serving(surface="search", toolsets=("pulls",), dynamic=True)
+    assert _choice(["--tool-surface", "tools"]) == Serving(
+        surface="tools", toolsets=("pulls",), dynamic=True
+    )
 
 
 def test_a_wrong_choice_is_a_usage_error(

@@ -22,6 +22,8 @@ leading underscore), one concern each; the generated modules of the package (`se
 - `_state`, `_state_redis`: cross-request state, in memory or shared by replicas in Redis
 - `_event_store`, `_http_calls`, `_host_guard`, `_http`: serving streamable HTTP
 - `_auth`, `_auth_tokens`: bearer tokens over HTTP (only in servers that declare `[server.auth]`)
+- `_server`, `_serving`, `_toolsets`, `_search`: the SDK server a spec describes, what the
+  command line chose for it, the toolsets it serves and its search surface
 - `_cli`: `python -m <package>`
 - `_sdk_internals`: the only place that touches what the SDK does not make public
 

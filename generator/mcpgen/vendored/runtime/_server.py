@@ -20,9 +20,10 @@ from ._definitions import BindTool, Lifespan, Limits, Prompt, Resource, Resource
 from ._dispatch import Dispatcher
 from ._handle import ServerHandle, ServerInfo
 from ._search import CALL, SearchSurface
-from ._state import State, configured_state
+from ._serving import chosen
+from ._state import MemoryState, State
 from ._tasking import TaskRunner
-from ._toolsets import DynamicToolsets, ServingError, ToolSurface, chosen, in_toolsets
+from ._toolsets import DynamicToolsets, ServingError, ToolSurface, in_toolsets
 
 
 class _Server(Server[Any]):
@@ -74,9 +75,11 @@ def build_sdk_server(
     `tags` groups tools in toolsets (tool name -> its tags); `tool_surface` is the spec's,
     which the command line's `--tool-surface` overrides, as `--toolsets` picks the tools.
     """
-    kept = state if state is not None else configured_state()
-    handle = ServerHandle(info, kept)
     choice = chosen()
+    kept = state if state is not None else choice.state
+    if kept is None:
+        kept = MemoryState()
+    handle = ServerHandle(info, kept)
     tags = tags or {}
     served = in_toolsets(tools, tags, choice.toolsets)
     # A server without tools has nothing to search: it serves as it would anyway.

@@ -17,8 +17,9 @@ from mcp.server.lowlevel import Server
 
 from ._host_guard import host_and_port, parse_origin
 from ._http import DeclaredAuth, HttpOptions, ResourceGuard, serve_http
-from ._state import MAKE_A_KEY, MemoryState, State, sealing_keys, using_state
-from ._toolsets import SURFACES, Serving, ServingError, serving
+from ._serving import Serving, serving
+from ._state import MAKE_A_KEY, MemoryState, State, sealing_keys
+from ._toolsets import SURFACES, ServingError
 from ._types import NumberT
 
 
@@ -272,9 +273,8 @@ def run(
     # stdout belongs to the protocol on stdio: the server's own log goes to stderr.
     logging.basicConfig(level=options.log_level, stream=sys.stderr)
     try:
-        with (
-            using_state(state),
-            serving(Serving(options.tool_surface, toolsets or None, options.dynamic_toolsets)),
+        with serving(
+            Serving(state, options.tool_surface, toolsets or None, options.dynamic_toolsets)
         ):
             server = build()
     except ServingError as error:

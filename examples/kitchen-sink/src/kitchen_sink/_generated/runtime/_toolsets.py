@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 import mcp_types as types
@@ -33,32 +30,6 @@ SURFACES: tuple[ToolSurface, ...] = ("tools", "search")
 
 class ServingError(ValueError):
     """What the server was asked to serve, it cannot: a usage error at start-up."""
-
-
-@dataclass(frozen=True, slots=True)
-class Serving:
-    """What the command line chose: None leaves the spec's choice."""
-
-    surface: ToolSurface | None = None
-    toolsets: tuple[str, ...] | None = None
-    dynamic: bool = False  # `--dynamic-toolsets`
-
-
-_chosen: ContextVar[Serving | None] = ContextVar("mcpgen_serving", default=None)
-
-
-@contextmanager
-def serving(choice: Serving) -> Iterator[None]:
-    """Build the server within this to serve what the command line chose."""
-    token = _chosen.set(choice)
-    try:
-        yield
-    finally:
-        _chosen.reset(token)
-
-
-def chosen() -> Serving:
-    return _chosen.get() or Serving()
 
 
 def in_toolsets(

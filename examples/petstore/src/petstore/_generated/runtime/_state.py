@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -152,21 +151,3 @@ def sealing_keys(value: str) -> list[str]:
 
 # How to make a key, said wherever one is missing or too short.
 MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_hex(32))"'
-
-
-_configured: ContextVar[State | None] = ContextVar("mcpgen_state", default=None)
-
-
-@contextmanager
-def using_state(state: State) -> Iterator[None]:
-    """Servers built meanwhile keep `state` (the command line's, around `build_server()`)."""
-    token = _configured.set(state)
-    try:
-        yield
-    finally:
-        _configured.reset(token)
-
-
-def configured_state() -> State:
-    """The state of a server being built: the command line's, else a fresh one in memory."""
-    return _configured.get() or MemoryState()
