@@ -41,8 +41,8 @@ def github(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Imported]:
 
 def _build(server: Imported, surface: str, **serving: Any) -> Any:
     """The server, its own runtime told to serve `surface` (as `--tool-surface` does)."""
-    toolsets = importlib.import_module(f"{server.package.__name__}._generated.runtime._toolsets")
-    with toolsets.serving(toolsets.Serving(surface=surface, **serving)):
+    chosen = importlib.import_module(f"{server.package.__name__}._generated.runtime._serving")
+    with chosen.serving(chosen.Serving(surface=surface, **serving)):
         return server.build()
 
 
