@@ -73,6 +73,9 @@ class ErrorIR:
     data_model: ClassName | None
     jsonrpc: bool
     retryable: bool
+    # The data's JSON Schema (with its `$defs`), beside `data_model`: an API's error answer is
+    # checked by it, without importing the models (`errors.json`).
+    data_schema: JsonSchema | None = None
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def resolve_errors(resolver: Resolver) -> dict[str, ErrorIR]:
                 hint="use -32000..-32099 (server errors) or a code outside -32768..-32000",
             )
         data_model: ClassName | None = None
+        data_wire: JsonSchema | None = None
         properties: Mapping[str, Any] = {}
         fields_known = True
         if error.data is not None and resolver.check_schema(error.data, (*path, "data")):
@@ -80,6 +81,7 @@ def resolve_errors(resolver: Resolver) -> dict[str, ErrorIR]:
                 data_model = resolver.model_for(
                     model_class_name(class_name, "Data"), error.data, (*path, "data")
                 )
+                data_wire = data_schema
                 properties = data_schema.get("properties", {})
         fields = _placeholders(error.message)
         if fields is None:
@@ -106,6 +108,7 @@ def resolve_errors(resolver: Resolver) -> dict[str, ErrorIR]:
             data_model=data_model,
             jsonrpc=error.jsonrpc,
             retryable=error.retryable,
+            data_schema=data_wire,
         )
     return result
 

@@ -298,3 +298,61 @@ async def test_resource_handlers_fail_as_json_rpc_errors(mode: str) -> None:
         types.INTERNAL_ERROR,
         "resource 'test://stub' is not implemented yet",
     )
+
+
+class _Body(BaseModel):
+    message: str
+    retry: bool | None = None
+
+
+class _MissingData(BaseModel):
+    status: int
+    body: _Body | None = None
+
+
+class Missing(DeclaredError):
+    """An error an API answers with: its data comes as JSON, checked by its schema."""
+
+    error_type = "Missing"
+    code = -32070
+    message_template = "Not there (HTTP {status}, retry {retry})"
+    built: ClassVar[int] = 0
+
+    @classmethod
+    def data_model(cls) -> type[BaseModel]:
+        cls.built += 1
+        return _MissingData
+
+    @classmethod
+    def data_schema(cls) -> Mapping[str, Any]:
+        return {
+            "type": "object",
+            "required": ["status"],
+            "properties": {
+                "status": {"type": "integer"},
+                "body": {
+                    "type": "object",
+                    "required": ["message"],
+                    "properties": {"message": {"type": "string"}, "retry": {"type": "boolean"}},
+                },
+            },
+        }
+
+
+def test_an_error_from_json_is_checked_by_its_schema_and_typed_when_read() -> None:
+    answer = {"status": 404, "body": {"message": "gone", "extra": [1, 2]}}
+    error = Missing.from_json(answer)
+    assert error is not None and Missing.built == 0  # no model built to check it
+    # An optional property the data leaves out reads as None, as in the model's dump.
+    assert error.message == "Not there (HTTP 404, retry None)"
+    # The client gets the data as it came.
+    assert error.to_json()["data"] == answer
+    assert error.to_mcp_error().error.data == answer
+    data = error.data
+    assert isinstance(data, _MissingData) and Missing.built == 1
+    assert data.body is not None and data.body.message == "gone"
+    # Data that breaks the schema is not this error (the caller says what came instead).
+    assert Missing.from_json({"status": "404"}) is None
+    assert Missing.from_json({"status": 404, "body": {"retry": True}}) is None
+    # An error that declares no data schema is never made from JSON.
+    assert CityNotFound.from_json({"city": "Atlantis"}) is None

@@ -6,6 +6,7 @@ and their limits.
 # ruff: noqa: TID251 (the runtime is where the SDK is imported)
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -136,18 +137,38 @@ def load_tools(package: str | None, resource: str = "tools.json") -> list[dict[s
     entries it uses by index: GitHub's API takes 3.2 MB so, 8.8 MB spelled out per tool,
     and loads in a tenth of the time. Tools share the entries, which nothing mutates.
     """
-    from importlib.resources import files
-
-    assert package is not None, "called from a module of the generated package"
-    document = json.loads(files(package).joinpath(resource).read_bytes())
-    shared: list[Any] = document["defs"]
+    document = _read_json(package, resource)
     tools: list[dict[str, Any]] = document["tools"]
     for tool in tools:
         for key in ("inputSchema", "outputSchema", UNLISTED_OUTPUT_SCHEMA):
-            schema = tool.get(key)
-            if schema is not None and "$defs" in schema:
-                schema["$defs"] = {name: shared[at] for name, at in schema["$defs"].items()}
+            _share_defs(tool.get(key), document["defs"])
     return tools
+
+
+@functools.cache
+def load_error_schemas(package: str | None) -> dict[str, Any]:
+    """The data schemas of the declared errors (by name), from `errors.json` beside
+    errors.py (its `$defs` shared as `tools.json`'s are); read on the first error that
+    comes as JSON (`DeclaredError.from_json`), once."""
+    document = _read_json(package, "errors.json")
+    schemas: dict[str, Any] = document["errors"]
+    for schema in schemas.values():
+        _share_defs(schema, document["defs"])
+    return schemas
+
+
+def _read_json(package: str | None, resource: str) -> dict[str, Any]:
+    from importlib.resources import files
+
+    assert package is not None, "called from a module of the generated package"
+    document: dict[str, Any] = json.loads(files(package).joinpath(resource).read_bytes())
+    return document
+
+
+def _share_defs(schema: dict[str, Any] | None, shared: list[Any]) -> None:
+    """Put back the `$defs` entries a stored schema names by their index in `shared`."""
+    if schema is not None and "$defs" in schema:
+        schema["$defs"] = {name: shared[at] for name, at in schema["$defs"].items()}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

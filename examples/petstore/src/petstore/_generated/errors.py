@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from petstore._generated import runtime
+from petstore._generated.runtime._definitions import load_error_schemas
 
 if TYPE_CHECKING:
     # The models are imported when an error's data is first made or checked (`data_model`).
@@ -29,6 +31,11 @@ class InvalidInput(runtime.DeclaredError):
 
         return models.InvalidInputData
 
+    @classmethod
+    def data_schema(cls) -> Mapping[str, Any]:
+        schema: Mapping[str, Any] = load_error_schemas(__package__)["InvalidInput"]
+        return schema
+
 
 class PetNotFound(runtime.DeclaredError):
     """No such pet (HTTP {status})"""
@@ -45,6 +52,11 @@ class PetNotFound(runtime.DeclaredError):
         from petstore._generated import models
 
         return models.PetNotFoundData
+
+    @classmethod
+    def data_schema(cls) -> Mapping[str, Any]:
+        schema: Mapping[str, Any] = load_error_schemas(__package__)["PetNotFound"]
+        return schema
 
 
 class UserNotFound(runtime.DeclaredError):
@@ -63,6 +75,11 @@ class UserNotFound(runtime.DeclaredError):
 
         return models.UserNotFoundData
 
+    @classmethod
+    def data_schema(cls) -> Mapping[str, Any]:
+        schema: Mapping[str, Any] = load_error_schemas(__package__)["UserNotFound"]
+        return schema
+
 
 class ApiFailure(runtime.DeclaredError):
     """The Petstore failed (HTTP {status})"""
@@ -79,3 +96,8 @@ class ApiFailure(runtime.DeclaredError):
         from petstore._generated import models
 
         return models.ApiFailureData
+
+    @classmethod
+    def data_schema(cls) -> Mapping[str, Any]:
+        schema: Mapping[str, Any] = load_error_schemas(__package__)["ApiFailure"]
+        return schema

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 
 import anyio
 import httpx2
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from ..runtime._context import Context, forwarded_headers
 from ..runtime._definitions import Tool
@@ -568,16 +568,13 @@ class Request:
         declared = (
             errors.get(str(status)) or errors.get(f"{status // 100}XX") or errors.get("default")
         )
-        if declared is not None and (data_model := declared.data_model()) is not None:
-            try:
-                data = data_model.model_validate({"status": status, "body": body})
-            except ValidationError:
-                pass  # the body is not the declared one: say what came, as an HttpError
-            else:
-                error = declared(data)
-                error.message = with_excerpt(error.message, body)
-                error.args = (error.message,)
-                raise error
+        # Checked by the error's data schema (None: not the declared body, or no data: say
+        # what came, as an HttpError), its typed data built only if code reads it.
+        error = declared.from_json({"status": status, "body": body}) if declared else None
+        if error is not None:
+            error.message = with_excerpt(error.message, body)
+            error.args = (error.message,)
+            raise error
         data_class = RetryableHttpError if status == 429 or status >= 500 else HttpError
         raise data_class(
             HttpErrorData(

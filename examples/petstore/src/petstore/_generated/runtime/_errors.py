@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel
 
 from ._json import to_json
+from ._schema import SchemaCheck
 from ._types import InputRequest, SamplingMessage, logger
 
 # `_meta` flag on the result of a tool whose handler is still the scaffolded stub, so tests
@@ -39,10 +40,31 @@ class DeclaredError(Exception):
     retryable: ClassVar[bool] = False
 
     def __init__(self, data: BaseModel | None = None, *, message: str | None = None) -> None:
-        self.data = data
-        fields = data.model_dump(mode="json", by_alias=True) if data is not None else {}
+        self._start(data, None, message)
+
+    def _start(
+        self, data: BaseModel | None, wire: Mapping[str, Any] | None, message: str | None
+    ) -> None:
+        self._data = data
+        self._wire = wire  # the data as JSON, when it came so (`from_json`)
+        fields = (
+            _Fields(wire)
+            if wire is not None
+            else data.model_dump(mode="json", by_alias=True)
+            if data is not None
+            else {}
+        )
         self.message = message if message is not None else self.message_template.format_map(fields)
-        super().__init__(self.message)
+        Exception.__init__(self, self.message)
+
+    @property
+    def data(self) -> BaseModel | None:
+        """The error's typed data: for an error made `from_json`, built on first read."""
+        if self._data is None and self._wire is not None:
+            model = self.data_model()
+            if model is not None:
+                self._data = model.model_validate(self._wire)
+        return self._data
 
     @classmethod
     def data_model(cls) -> type[BaseModel] | None:
@@ -51,18 +73,63 @@ class DeclaredError(Exception):
         Stripe's) are imported by the first answer that needs one, not by every call."""
         return None
 
+    @classmethod
+    def data_schema(cls) -> Mapping[str, Any] | None:
+        """The JSON Schema of the error's data (a generated error reads it from
+        `errors.json`); None when it carries none."""
+        return None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self | None:
+        """The error carrying `data` as it came (JSON: an API's error answer), if `data`
+        meets the error's data schema; None if it does not, or there is none.
+
+        Checked by the schema, not by building the typed model: the model of Stripe's error
+        data reaches 741 definitions (1.2-1.5 s to import, on the first call that met an
+        error). The client gets the data as it came; `.data` is typed when first read.
+        """
+        check = _DATA_CHECKS.get(cls)
+        if check is None:
+            schema = cls.data_schema()
+            if schema is None:
+                return None
+            check = _DATA_CHECKS[cls] = SchemaCheck(schema, "data")
+        if check.errors(data):
+            return None
+        error = cls.__new__(cls)
+        DeclaredError._start(error, None, data, None)
+        return error
+
+    def _data_json(self) -> Any:
+        if self._wire is not None:
+            return dict(self._wire)
+        return to_json(self._data) if self._data is not None else None
+
     def to_mcp_error(self) -> MCPError:
         """The JSON-RPC error form: the code, the message, and the typed data as `data`."""
-        return MCPError(self.code, self.message, to_json(self.data) if self.data else None)
+        return MCPError(self.code, self.message, self._data_json())
 
     def to_json(self) -> dict[str, Any]:
         """The structured form sent in a tool's `isError` result."""
         body: dict[str, Any] = {"type": self.error_type, "code": self.code, "message": self.message}
         if self.retryable:
             body["retryable"] = True
-        if self.data is not None:
-            body["data"] = to_json(self.data)
+        data = self._data_json()
+        if data is not None:
+            body["data"] = data
         return body
+
+
+class _Fields(dict[str, Any]):
+    """An error's JSON data as its message template reads it: an optional property the
+    data leaves out reads as None, as the typed model's dump has it."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+# Each error class's data schema, compiled on its first `from_json`.
+_DATA_CHECKS: dict[type[DeclaredError], SchemaCheck] = {}
 
 
 class _RetryAfter(BaseModel):
