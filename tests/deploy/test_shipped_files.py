@@ -177,15 +177,18 @@ def test_the_readmes_first_step_makes_the_env_file(tmp_path: Path) -> None:
 
 
 async def _call_while_stopped(server: HttpServer) -> str:
-    """A call that reports progress, and SIGTERM to the server at its first report: the
-    call is then surely in flight (a timer raced the request on a loaded machine, and a
-    signal before the request arrived refused its connection). The call's answer."""
+    """A call that reports progress, and SIGTERM to the server at its first report, when
+    the call is surely in flight; the call's answer. The client lists the tools first, as
+    a client does: the SDK's client checks a result against the tool's listed output
+    schema, and lists the tools after the call when it has not, a request a server that
+    drained and exited refuses (CI failed so twice, a timer first taken for the cause)."""
 
     async def sigterm(progress: float, total: float | None, message: str | None) -> None:
         if progress == 0:
             server.process.send_signal(signal.SIGTERM)
 
     async with Client(server.url, mode="2026-07-28") as client:
+        await client.list_tools()
         result = await client.call_tool("test_tool_with_progress", {}, progress_callback=sigterm)
     (content,) = result.content
     assert isinstance(content, TextContent), content
