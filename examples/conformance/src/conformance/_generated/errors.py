@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from conformance._generated import runtime
 
 if TYPE_CHECKING:
-    # The models are imported when an error's data is first made or checked (`data_model`).
+    # The models are imported when an error's typed data is first made or read (`data_model`).
     from conformance._generated import models
 
 

@@ -11,7 +11,7 @@ from petstore._generated import runtime
 from petstore._generated.runtime._definitions import load_error_schemas
 
 if TYPE_CHECKING:
-    # The models are imported when an error's data is first made or checked (`data_model`).
+    # The models are imported when an error's typed data is first made or read (`data_model`).
     from petstore._generated import models
 
 

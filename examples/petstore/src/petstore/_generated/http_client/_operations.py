@@ -80,7 +80,8 @@ class Body:
     encoding: Mapping[str, Encoding] = field(default_factory=dict)
 
 
-# Each error's data model is its own (`DeclaredError.data_model`), imported on first use.
+# An error answer is checked by the error's data schema (`DeclaredError.from_json`); its
+# model is imported only when code reads the typed `.data`.
 ErrorTypes: TypeAlias = Mapping[str, type[DeclaredError]]
 
 
