@@ -218,6 +218,11 @@ def two_replicas(tmp_path: Path) -> Iterator[Deployment]:
         yield running
 
 
+def calls_logged(deployment: Deployment) -> list[Any]:
+    """The `tools/call` requests nginx has logged, in order."""
+    return [h for h in deployment.hits() if h.method == "tools/call"]
+
+
 async def test_a_killed_replica_loses_no_acknowledged_state(two_replicas: Deployment) -> None:
     deployment = two_replicas
     async with tasks_client(deployment.url) as client:
@@ -229,9 +234,14 @@ async def test_a_killed_replica_loses_no_acknowledged_state(two_replicas: Deploy
         running: list[tuple[str, int]] = []  # (task id, the port of the replica running it)
         while {port for _, port in running} != ports:
             assert len(running) < 4 * len(ports), f"round robin never reached all: {running}"
+            before = len(calls_logged(deployment))
             started = await start_task(client, "slow_compute", {"seconds": LONG_CALL})
-            (*_, hit) = [h for h in deployment.hits() if h.method == "tools/call"]
-            running.append((started.task_id, hit.replica_port))
+            # nginx logs a request once it has answered it, so just after the client has
+            # read the answer: the log line may be a moment behind.
+            with anyio.fail_after(10):
+                while len(logged := calls_logged(deployment)) == before:
+                    await anyio.sleep(0.01)  # waiting for nginx's log line, bounded
+            running.append((started.task_id, logged[before].replica_port))
         victim_port = running[0][1]
         victim = next(r for r in deployment.replicas if r.port == victim_port)
         victim.process.send_signal(signal.SIGKILL)
