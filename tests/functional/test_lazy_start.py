@@ -95,26 +95,105 @@ def test_listing_imports_no_tool_handler_until_a_call(project: Project) -> None:
     assert report["after_call"] == [f"{project.package}.handlers.tools.echo"]
 
 
-@pytest.mark.slow
-def test_http_tools_list_without_models_or_the_http_layer() -> None:
-    generated = "petstore._generated"
-    watched = [f"{generated}.{name}" for name in ("http_client", "models", "operations")]
-    # Nothing on port 9: the call fails (as a result) after binding, sending its request.
-    report = probe(
+# Lists the tools of an HTTP API's server, waits (at most 10 s) for its HTTP client to be made
+# without a call, then calls a tool; prints what of `watched` was imported at each step.
+# With `slow`, importing that module takes a second: the call comes at once after the list.
+MADE_AHEAD = textwrap.dedent(
+    """\
+    import gc, importlib.abc, json, sys, time
+
+    import anyio
+    from mcp.client import Client
+
+    package, tool, arguments, slow, watched = (
+        sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5:]
+    )
+
+
+    class SlowImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == slow:
+                time.sleep(1.0)
+            return None
+
+
+    sys.meta_path.insert(0, SlowImport())
+    build_server = __import__(package).build_server
+
+
+    def imported():
+        return sorted(name for name in watched if name in sys.modules)
+
+
+    def clients():
+        return sum(type(o).__name__ == "HttpClient" for o in gc.get_objects())
+
+
+    async def main():
+        report = {}
+        async with Client(build_server(), mode="legacy") as client:
+            start = time.perf_counter()
+            report["tools"] = len((await client.list_tools()).tools)
+            report["listed_in"] = time.perf_counter() - start
+            report["after_list"] = imported()
+            if not slow:
+                while not clients() and time.perf_counter() - start < 10:
+                    await anyio.sleep(0.01)
+                report["made_ahead"] = imported()
+            result = await client.call_tool(tool, arguments)
+            report["called_in"] = time.perf_counter() - start
+            report["call_text"] = [c.text for c in result.content if c.type == "text"]
+            report["after_call"] = imported()
+            report["clients"] = clients()
+        print(json.dumps(report))
+
+
+    anyio.run(main)
+    """
+)
+
+
+def made_ahead(slow: str, watched: list[str]) -> dict[str, Any]:
+    """MADE_AHEAD's report on the petstore example, its API nowhere: the call fails (as a
+    result) after its binding, sending its request."""
+    return run_script(
         REPO / "examples" / "petstore" / "src",
+        MADE_AHEAD,
         "petstore",
         "getPetById",
-        {"petId": 1},
-        watched,
+        json.dumps({"petId": 1}),
+        slow,
+        *watched,
         PETSTORE_BASE_URL="http://127.0.0.1:9",
         PETSTORE_API_KEY="key",
     )
+
+
+@pytest.mark.slow
+def test_http_tools_list_without_models_and_the_client_is_made_before_a_call() -> None:
+    generated = "petstore._generated"
+    watched = [f"{generated}.{name}" for name in ("http_client", "models", "operations")]
+    report = made_ahead("", watched)
     assert report["tools"] == 11
-    assert report["after_list"] == []
+    assert f"{generated}.models" not in report["after_list"]
+    # The HTTP client every call needs is made once the tools are listed, with no call.
+    assert report["made_ahead"] == [f"{generated}.{name}" for name in ("http_client", "operations")]
     # The models wait for a tool that needs one: an input model, or a declared error's data
     # (the API answering 404, say); a call that fails to connect needs neither.
     assert report["call_text"] == ["GET /pet/{petId} failed: could not connect"]
-    assert report["after_call"] == [f"{generated}.{name}" for name in ("http_client", "operations")]
+    assert report["after_call"] == report["made_ahead"]
+    assert report["clients"] == 1
+
+
+@pytest.mark.slow
+def test_a_call_during_the_making_ahead_waits_for_it_and_nothing_is_made_twice() -> None:
+    # The HTTP client's import takes a second; the list does not wait for it, the call
+    # right after the list does (and makes no second client of its own).
+    report = made_ahead("petstore._generated.http_client", [])
+    assert report["listed_in"] < 0.5, report
+    assert report["called_in"] >= 1.0, report
+    assert report["call_text"] == ["GET /pet/{petId} failed: could not connect"]
+    assert report["clients"] == 1
 
 
 def test_a_declared_error_answer_imports_no_models() -> None:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, TypeAlias
 from urllib.parse import urljoin
 
@@ -24,6 +23,7 @@ from pydantic import BaseModel
 from ..runtime._context import Context, forwarded_headers
 from ..runtime._definitions import Tool
 from ..runtime._types import Arguments, ModelT
+from ._connections import connection_pool, tls_context
 from ._encoding import Prepared, percent_encode, prepare
 from ._errors import (
     HttpAuthFailed,
@@ -69,12 +69,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 TOKEN_MARGIN = 30.0
 
 
-def _no_cookie_jar() -> CookieJar:
-    # The client is shared by every call (and, over HTTP, every MCP client): a cookie one
-    # answer sets must not ride along on another's requests.
-    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-
-
 def _backoff(attempt: int) -> float:
     delay = min(BACKOFF_MAX, BACKOFF_BASE * 2.0**attempt)
     return delay * (0.5 + random.random() / 2)
@@ -118,6 +112,8 @@ class HttpClient:
         self._tools: Mapping[str, Tool] = tools if tools is not None else {}
         self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
         self._token_lock: anyio.Lock | None = None
+        # Made here, where a tool is bound (a worker thread), not on the event loop.
+        self._tls = tls_context()
 
     # -- wiring ----------------------------------------------------------------------
 
@@ -161,12 +157,7 @@ class HttpClient:
     def _http(self) -> httpx2.AsyncClient:
         if self._client is None:
             SECRETS.install()
-            self._client = httpx2.AsyncClient(
-                timeout=self.api.timeout,
-                # Redirects are followed by `_exchange`, within the API's origin only.
-                follow_redirects=False,
-                cookies=_no_cookie_jar(),
-            )
+            self._client = connection_pool(self.api.timeout, self._tls)
         return self._client
 
     def base_url(self, operation: Operation | None = None) -> str:

@@ -54,6 +54,7 @@ def build_server() -> SdkServer:
         log_namespace="petstore",
         tools=load_tools(__package__),
         bind_tool=bind_tool,
+        prepare=http_api,
         tags=TAGS,
     )
 
@@ -101,7 +102,8 @@ def bind_tool(server: ToolBinder, name: str) -> Binding[Any]:
 
 
 def http_api(server: ToolBinder) -> HttpClient:
-    """The client of the HTTP API, made for the first HTTP tool called and shared by all."""
+    """The client of the HTTP API, shared by all HTTP tools: made once the tools are listed
+    (what a client does before it calls one), or by the first call, whichever comes first."""
     from petstore._generated import http_client, operations
 
     api = http_client.HttpClient(operations.api, server.tools)

@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 import anyio
-import anyio.to_thread
 import mcp_types as types
 from mcp.server.context import HandlerResult, ServerRequestContext
 from mcp.shared.exceptions import MCPError
@@ -21,6 +20,7 @@ from mcp.shared.message import ServerMessageMetadata
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ValidationError
 
+from ._binding import Bindings
 from ._context import Context, Inputs, current_context
 from ._definitions import (
     Binding,
@@ -111,6 +111,7 @@ class Dispatcher:
         tasks: TaskRunner | None,
         surface: SearchSurface | None = None,
         dynamic: DynamicToolsets | None = None,
+        prepare: Callable[[ToolBinder], object] | None = None,
     ) -> None:
         self.handle = handle
         self.tasks = tasks
@@ -118,9 +119,7 @@ class Dispatcher:
         # Search mode: `tools/list` shows the surface's tools; all of `tools` stay callable.
         self.surface = surface
         self.dynamic = dynamic  # `--dynamic-toolsets`: which tools each session sees
-        self.binder = ToolBinder(self.tools)
-        self._bind_tool = bind_tool
-        self._binding: anyio.Lock | None = None  # made in the loop that first binds
+        self.bindings = Bindings(self.tools, bind_tool, prepare, bound=self._bound)
         self.resources = {r.uri: r for r in resources}
         # The generator orders templates most specific first, so the first match wins.
         self.templates = list(templates)
@@ -197,6 +196,7 @@ class Dispatcher:
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         self.handle.seen(ctx)  # a client that listed them wants to hear when they change
+        self.bindings.listed()
         # The envelope only: the SDK checks and shapes it like any result, and the boundary
         # puts the tools in afterwards (`wire_tools`).
         return NO_TOOLS
@@ -213,25 +213,9 @@ class Dispatcher:
         wire = self.wire_tools(ctx.protocol_version)
         return wire if self.dynamic is None else self.dynamic.listed(ctx, wire)
 
-    async def _bind(self, tool: Tool) -> Binding[Any]:
-        """How `tool` runs, on its first call: that tool's binding alone, then kept.
-
-        Binding imports what the tool needs (its handler's module, its models: seconds, for
-        a large API's models), so it runs in a worker thread: the event loop goes on
-        answering other requests meanwhile. One binding at a time: the first calls of a
-        tool, arriving together, bind it once, and what tools share is made once.
-        """
-        if self._binding is None:
-            self._binding = anyio.Lock()
-        async with self._binding:
-            if tool.binding is None:
-                if self._bind_tool is None:
-                    raise RuntimeError("the server has tools but no bind_tool")
-                binding = await anyio.to_thread.run_sync(self._bind_tool, self.binder, tool.name)
-                if binding.limits is not None:
-                    self.limiters[tool.name] = self._limiter(f"tool {tool.name!r}", binding.limits)
-                tool.binding = binding
-            return tool.binding
+    def _bound(self, tool: Tool, binding: Binding[Any]) -> None:
+        if binding.limits is not None:
+            self.limiters[tool.name] = self._limiter(f"tool {tool.name!r}", binding.limits)
 
     def tool_input_schema(self, name: str) -> Mapping[str, Any] | None:
         tool = self.tools.get(name)
@@ -269,7 +253,7 @@ class Dispatcher:
                 f"Invalid arguments for tool {tool.name!r}:\n- " + "\n- ".join(problems),
                 is_error=True,
             )
-        binding = tool.binding or await self._bind(tool)
+        binding = tool.binding or await self.bindings.bind(tool)
         args: Arguments = arguments
         if binding.input_model is not None:
             try:

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
+import anyio
 import mcp_types as types
 from mcp.server.lowlevel import NotificationOptions, Server
 from mcp.server.models import InitializationOptions
@@ -16,7 +17,15 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 
 from ._boundary import Boundary
 from ._context import install_log_bridge, set_log_level
-from ._definitions import BindTool, Lifespan, Limits, Prompt, Resource, ResourceTemplate
+from ._definitions import (
+    BindTool,
+    Lifespan,
+    Limits,
+    Prompt,
+    Resource,
+    ResourceTemplate,
+    ToolBinder,
+)
 from ._dispatch import Dispatcher
 from ._handle import ServerHandle, ServerInfo
 from ._search import CALL, SearchSurface
@@ -66,6 +75,7 @@ def build_sdk_server(
     state: State | None = None,
     tags: Mapping[str, Sequence[str]] | None = None,
     tool_surface: ToolSurface = "tools",
+    prepare: Callable[[ToolBinder], object] | None = None,
 ) -> Server[Any]:
     """Build the SDK server; only the capabilities the spec uses are registered.
 
@@ -74,6 +84,8 @@ def build_sdk_server(
     (by default the command line's `--state-url`, else this process's memory).
     `tags` groups tools in toolsets (tool name -> its tags); `tool_surface` is the spec's,
     which the command line's `--tool-surface` overrides, as `--toolsets` picks the tools.
+    `prepare` makes what every tool call needs (an HTTP API's client, as `binder.shared`
+    makes it) in the background once the tools are listed, not on the first call.
     """
     choice = chosen()
     kept = state if state is not None else choice.state
@@ -102,6 +114,7 @@ def build_sdk_server(
         tasks,
         search,
         dynamic,
+        prepare,
     )
     has_completions = any(t.completers for t in resource_templates) or any(
         p.completers for p in prompts
@@ -119,15 +132,21 @@ def build_sdk_server(
             async with (
                 kept.running(),
                 tasks.running() if tasks is not None else nullcontext(),
+                anyio.create_task_group() as background,
             ):
-                if lifespan is None:
-                    yield None
-                else:
-                    async with lifespan(handle) as state:
-                        yield state
+                dispatcher.bindings.background = background
+                try:
+                    if lifespan is None:
+                        yield None
+                    else:
+                        async with lifespan(handle) as state:
+                            yield state
+                finally:
+                    dispatcher.bindings.background = None
+                    background.cancel_scope.cancel()
         finally:
             listen.close()
-            await dispatcher.binder.close()
+            await dispatcher.bindings.binder.close()
 
     with warnings.catch_warnings():
         # on_set_logging_level is deprecated for 2026-07-28 only; 2025-era clients need it.
