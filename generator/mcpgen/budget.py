@@ -9,7 +9,7 @@ the ones that are installable need their vocabularies fetched at run time); the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mcpgen.diagnostics import Diagnostic, counted
@@ -28,6 +28,13 @@ TAGS_NAMED = 5
 # What a server of `tool_surface = "search"` lists, whatever its operations: the runtime's
 # search_operations, describe_operation and call_operation (~400 tokens, bench_search.py).
 SEARCH_SURFACE_TOOLS = 3
+# What the budget's warning offers first: every operation stays callable behind 3 tools.
+SEARCH_HINT = (
+    f"serve the search surface: {SEARCH_SURFACE_TOOLS} tools that find, describe and call every "
+    'operation ([server] tool_surface = "search", or run the server with --tool-surface search)'
+)
+# How `biggest_tags` counts the tools with no tag: a name for the report, no tag to select.
+UNTAGGED = "(untagged)"
 
 
 def tokens(size: int) -> int:
@@ -85,32 +92,37 @@ class ListSize:
 
     def biggest_tags(self) -> list[tuple[str, int, int]]:
         """(tag, tools, bytes) of the tags whose tools weigh most, biggest first; a tool with
-        several tags counts in each, one without in "(untagged)"."""
+        several tags counts in each, one without in UNTAGGED."""
         tools: defaultdict[str, int] = defaultdict(int)
         size: defaultdict[str, int] = defaultdict(int)
         for tool in self.tools:
-            for tag in tool.tags or ("(untagged)",):
+            for tag in tool.tags or (UNTAGGED,):
                 tools[tag] += 1
                 size[tag] += tool.size
         ranked = sorted(size, key=lambda tag: (-size[tag], tag))
         return [(tag, tools[tag], size[tag]) for tag in ranked[:TAGS_NAMED]]
 
 
-def budget_warning(listed: ListSize, cut_with: str) -> Diagnostic | None:
+def budget_warning(listed: ListSize, cut_with: Callable[[str | None], str]) -> Diagnostic | None:
     """A warning when `listed` is over the budget, naming what weighs most and how to cut it
-    (`cut_with`: the options of the command at hand)."""
+    (`cut_with(tag)`: the options of the command at hand, given the biggest tag, if any)."""
     if not listed.over_budget():
         return None
     tags = listed.biggest_tags()
-    named = "; ".join(
-        f"{tag!r}: {counted(count, 'tool')}, ~{tokens(size):,} tokens" for tag, count, size in tags
-    )
+    if any(tool.tags for tool in listed.tools):
+        named = "The biggest tags: " + "; ".join(
+            f"{tag!r}: {counted(count, 'tool')}, ~{tokens(size):,} tokens"
+            for tag, count, size in tags
+        )
+    else:
+        named = "No operation has a tag"
+    biggest = next((tag for tag, _, _ in tags if tag != UNTAGGED), None)
     return Diagnostic(
         "warning",
         f"tools/list has {counted(len(listed.tools), 'tool')} and ~{listed.tokens:,} tokens, "
         f"more than clients load well (about {TOOL_BUDGET} tools: Cursor's cap; "
-        f"{TOKEN_BUDGET:,} tokens of a model's context). The biggest tags: {named}",
-        hint=cut_with.format(tag=tags[0][0] if tags else "TAG"),
+        f"{TOKEN_BUDGET:,} tokens of a model's context). {named}",
+        hint=cut_with(biggest),
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from mcpgen import templates_dir
-from mcpgen.budget import ListSize, ToolSize
+from mcpgen.budget import SEARCH_HINT, ListSize, ToolSize
 from mcpgen.ir import ErrorIR, SpecIR, ToolIR
 from mcpgen.literals import docstring, py_literal
 from mcpgen.names import package_version, to_class_name
@@ -330,18 +330,26 @@ def tool_definition(tool: ToolIR) -> dict[str, Any]:
     return definition
 
 
-def generate_cut_with(ir: SpecIR) -> str:
-    """How a generated server's tools/list is cut, for the budget's warning."""
+def generate_cut_with(ir: SpecIR) -> Callable[[str | None], str]:
+    """How a generated server's tools/list is cut, for the budget's warning, given the
+    biggest tag (if any)."""
     lean = any(t.output_schema is not None and t.list_output_schema for t in ir.tools)
-    select = (
-        "select fewer operations: `mcpgen import openapi --exclude-tag {tag!r}` (or [openapi] "
-        "exclude.tags, then import again), or delete the tools a model does not need"
-    )
-    return (
-        f"leave output schemas out ([server] list_output_schemas = false), or {select}"
-        if lean
-        else select
-    )
+    imported = any(t.http is not None for t in ir.tools)
+
+    def cut_with(tag: str | None) -> str:
+        lean_first = "leave output schemas out ([server] list_output_schemas = false); " * lean
+        by_tag = (
+            f"`mcpgen import openapi --exclude-tag {tag!r}` (or [openapi] exclude.tags, then "
+            "import again), or "
+            if tag is not None and imported
+            else ""
+        )
+        return (
+            f"{SEARCH_HINT}; or {lean_first}serve fewer tools: {by_tag}delete the tools a "
+            "model does not need"
+        )
+
+    return cut_with
 
 
 def tools_list_size(ir: SpecIR, tags: Mapping[str, tuple[str, ...]] | None = None) -> ListSize:
@@ -414,12 +422,7 @@ def tools_json(ir: SpecIR) -> str:
         "" if ir.server.tool_surface == "tools" else f'"surface": "{ir.server.tool_surface}",\n'
     )
     return (
-        "{\n"
-        + _generated_note(ir)
-        + ",\n"
-        + surface
-        + shared.listed()
-        + ",\n"
+        "{\n" + _generated_note(ir) + ",\n" + surface + shared.listed() + ",\n"
         '"tools": [\n' + ",\n".join(tools) + "\n]\n}\n"
     )
 

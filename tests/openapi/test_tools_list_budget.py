@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from mcpgen.budget import TOKEN_BUDGET, TOOL_BUDGET, ListSize, ToolSize, budget_warning
 from mcpgen.diagnostics import SpecError
+from mcpgen.openapi.importer import import_cut_with
 from openapi_support import FIXTURES, import_spec, load_toml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,15 +37,32 @@ def test_the_warning_names_the_biggest_tags_and_the_option_that_cuts_them() -> N
     tools = [ToolSize(f"t{i}", ("big",), 1_000) for i in range(30)]
     tools += [ToolSize(f"s{i}", ("small", "big"), 100) for i in range(11)]
     tools.append(ToolSize("lone", (), 10))
-    warning = budget_warning(ListSize(31_110, tools), "--exclude-tag {tag!r}")
+    warning = budget_warning(ListSize(31_110, tools), lambda tag: f"--exclude-tag {tag!r}")
     assert warning is not None and warning.level == "warning"
     assert "42 tools and ~7,777 tokens" in warning.message
     assert "'big': 41 tools, ~7,775 tokens; 'small': 11 tools, ~275 tokens;" in warning.message
     assert "'(untagged)': 1 tool, ~2 tokens" in warning.message
     assert warning.hint == "--exclude-tag 'big'"
     within = [ToolSize(f"t{i}", ("a",), 100) for i in range(TOOL_BUDGET)]
-    assert budget_warning(ListSize(4 * TOKEN_BUDGET, within), "") is None
-    assert budget_warning(ListSize(4 * TOKEN_BUDGET + 4, within), "") is not None
+    assert budget_warning(ListSize(4 * TOKEN_BUDGET, within), str) is None
+    assert budget_warning(ListSize(4 * TOKEN_BUDGET + 4, within), str) is not None
+
+
+def test_untagged_operations_are_no_tag_to_exclude() -> None:
+    # Stripe tags none of its 452 operations: `--exclude-tag '(untagged)'` matched nothing.
+    untagged = [ToolSize(f"t{i}", (), 1_000) for i in range(50)]
+    warning = budget_warning(ListSize(50_061, untagged), import_cut_with)
+    assert warning is not None and warning.hint is not None
+    assert "No operation has a tag" in warning.message and "(untagged)" not in warning.message
+    assert "--exclude-tag" not in warning.hint
+    assert warning.hint.startswith("serve the search surface: 3 tools that find, describe")
+    assert "--exclude-path" in warning.hint
+    # Mostly untagged: the biggest tag named is a real one.
+    mixed = [*untagged, ToolSize("one", ("admin",), 10)]
+    warning = budget_warning(ListSize(50_072, mixed), import_cut_with)
+    assert warning is not None and warning.hint is not None
+    assert "The biggest tags: '(untagged)': 50 tools" in warning.message
+    assert "--exclude-tag 'admin' (repeatable)" in warning.hint
 
 
 def test_a_big_import_leaves_output_schemas_out_and_says_so(tmp_path: Path) -> None:

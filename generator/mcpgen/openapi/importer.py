@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from mcpgen.budget import TOKEN_BUDGET, ListSize, budget_errors, budget_warning
+from mcpgen.budget import SEARCH_HINT, TOKEN_BUDGET, ListSize, budget_errors, budget_warning
 from mcpgen.diagnostics import Diagnostic, Location, SpecError, SpecPath
 from mcpgen.load import Document, load_spec
 from mcpgen.openapi.comments import carry_comments, import_header
@@ -179,7 +179,7 @@ def run_import(
     )
     if refused:
         raise SpecError([*refused, *_cut_hint(summary.listed)])
-    over = budget_warning(summary.listed, CUT_WITH)
+    over = budget_warning(summary.listed, import_cut_with)
     if over is not None:
         warnings.append(over)
     if write:
@@ -187,17 +187,19 @@ def run_import(
     return ImportResult(summary, [*warnings, *conversion.warnings], spec_text, base_text)
 
 
-# How an import's tools/list is cut, for the budget's warning and errors.
-CUT_WITH = (
-    "select fewer operations: --exclude-tag {tag!r} (repeatable), or keep only what a model "
-    "needs with --include-tag / --include-operation (recorded in [openapi], so a re-import "
-    "selects alike)"
-)
+def import_cut_with(tag: str | None) -> str:
+    """How an import's tools/list is cut, for the budget's warning (`tag`: the biggest)."""
+    by_tag = f"--exclude-tag {tag!r} (repeatable), " if tag is not None else ""
+    return (
+        f"{SEARCH_HINT}; or select fewer operations: {by_tag}--exclude-path GLOB, or keep only "
+        "what a model needs with --include-tag / --include-operation (recorded in [openapi], "
+        "so a re-import selects alike)"
+    )
 
 
 def _cut_hint(listed: ListSize) -> list[Diagnostic]:
     """The budget's warning beside its errors: what weighs most, and the options to cut it."""
-    over = budget_warning(listed, CUT_WITH)
+    over = budget_warning(listed, import_cut_with)
     return [] if over is None else [over]
 
 
