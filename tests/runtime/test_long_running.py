@@ -110,17 +110,23 @@ def app_of(running: Running) -> Api202:
     return respond
 
 
-def deploy(running: Running, plan: LongRunning = QUICK, **api: Any) -> tuple[Any, HttpClient]:
-    """The SDK server of one tool, `deploy`, calling POST /deployments of `running`."""
+def deploy(
+    running: Running,
+    plan: LongRunning = QUICK,
+    *,
+    method: str = "POST",
+    path: str = "/deployments",
+    **api: Any,
+) -> tuple[Any, HttpClient]:
+    """The SDK server of one tool, `deploy`, calling POST /deployments (by default) of
+    `running`."""
     settings: dict[str, Any] = {
         "auth": {"bearer": Bearer(env="LRO_TOKEN")},
         "security": (("bearer",),),
         **api,
     }
     client = HttpClient(Api(base_url=running.origin, base_url_env="LRO_BASE_URL", **settings))
-    operation = Operation(
-        tool="deploy", method="POST", path="/deployments", body=Body(), long_running=plan
-    )
+    operation = Operation(tool="deploy", method=method, path=path, body=Body(), long_running=plan)
     handler = client.handler(operation)
     sdk = build(
         tool("deploy", handler, task_support="optional", task_starts="at_detach"), tasks=Tasks()
@@ -286,6 +292,40 @@ async def test_an_answer_that_names_no_monitor_is_the_result(api: Running) -> No
     await http.aclose()
     assert '"deployment seven"' in text_of(result)
     assert targets(api) == ["POST /deployments"]
+
+
+@pytest.mark.parametrize(
+    ("states", "polled", "outcome"),
+    [
+        (["Creating", "Updating", "Succeeded"], 2, "Succeeded"),
+        (["Creating", "Failed"], 1, "HttpOperationFailed"),
+        (["Succeeded"], 0, "Succeeded"),  # provisioned at once: nothing to poll
+    ],
+)
+async def test_an_azure_put_still_provisioning_is_polled_at_its_own_url(
+    api: Running, states: list[str], polled: int, outcome: str
+) -> None:
+    """Azure Resource Manager: a PUT answered 201 (or 200) whose resource is still being
+    provisioned, naming no monitor, is polled at its own URL until its provisioning state
+    ends (the operation's `final-state-via: original-uri`)."""
+
+    def respond(seen: Seen) -> Reply:
+        done = sum(1 for s in api.app.seen if s.path == "/vms/vm-1") - 1
+        state = {"provisioningState": states[min(done, len(states) - 1)]}
+        return Reply(201 if seen.method == "PUT" else 200, {"id": "vm-1", "properties": state})
+
+    api.app.respond = respond
+    plan = LongRunning(result="original_uri", poll_interval=0.02, min_poll_interval=0.02)
+    sdk, http = deploy(api, plan, method="PUT", path="/vms/vm-1")
+    async with Client(sdk, mode=MODERN) as client:
+        result = await client.call_tool("deploy", {})
+    await http.aclose()
+    assert targets(api) == ["PUT /vms/vm-1"] + ["GET /vms/vm-1"] * polled
+    if outcome == "Succeeded":
+        assert not result.is_error, result
+        assert '"provisioningState": "Succeeded"' in text_of(result)
+    else:
+        assert error_of(result)["type"] == outcome
 
 
 def test_the_specs_defaults_are_the_runtimes() -> None:
