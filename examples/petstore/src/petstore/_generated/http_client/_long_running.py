@@ -1,6 +1,7 @@
 """Long-running operations: an answer that says "accepted, not done" (`202 Accepted`, or an
 Azure-style async-operation header) names a status monitor, which is polled until the
-operation ends; its result, or its failure, is then the tool's.
+operation ends; its result, or its failure, is then the tool's. A resource that a PUT or
+PATCH made, still being provisioned and naming no monitor, is itself polled (Azure).
 
 The call detaches there (`ctx.detach()`): a client that speaks the tasks extension gets a
 task it polls while this polls the API, and every other client's call waits, with progress,
@@ -26,10 +27,12 @@ from ..runtime._errors import DeclaredError
 from ._errors import error_body, with_excerpt
 from ._operations import Answer, LongRunning, Operation
 
+# Where an Azure resource says how its provisioning stands.
+PROVISIONING_STATE = "/properties/provisioningState"
 # Where a status monitor's body usually says how the operation stands: RFC 7807-like
 # monitors and Azure's async-operation resource (`status`), others (`state`), and an Azure
-# resource polled at its own URL (`properties.provisioningState`).
-STATE_POINTERS = ("/status", "/state", "/properties/provisioningState")
+# resource polled at its own URL.
+STATE_POINTERS = ("/status", "/state", PROVISIONING_STATE)
 
 Fetch = Callable[[str], Awaitable[Answer]]
 
@@ -90,10 +93,19 @@ async def settle(ctx: Context[Any], operation: Operation, answer: Answer, fetch:
     if plan is None or not 200 <= answer.status < 300:
         return answer
     monitor = _monitor(plan, answer)
-    if monitor is None:
-        return answer  # a 202 naming no monitor: what it says is all there is
+    pointers: tuple[str, ...]
+    if monitor is not None:
+        url, by_location = monitor
+        pointers = (
+            (plan.state,) if plan.state is not None else () if by_location else STATE_POINTERS
+        )
+    else:
+        provisioning = _provisioning(plan, answer)
+        if provisioning is None:
+            return answer  # naming no monitor, and no resource being made: it is the result
+        url, pointers = provisioning
     await ctx.detach()
-    return await _Polling(ctx, operation, plan, answer, fetch).run(*monitor)
+    return await _Polling(ctx, operation, plan, answer, fetch).run(url, pointers)
 
 
 class _Polling:
@@ -114,15 +126,12 @@ class _Polling:
         self.percent = False  # progress is in the API's percent (else in polls made)
         self.started = anyio.current_time()
 
-    async def run(self, monitor: str, by_location: bool) -> Answer:
-        """Poll `monitor` to the end. One named by `Location` is the resource to be, read by
-        its status (202: running; else done, its body the resource, whose own `status` is
-        no state of the operation's) unless the plan points at a state; any other monitor
-        is a status document, read at the plan's pointer or the usual ones."""
+    async def run(self, monitor: str, pointers: tuple[str, ...]) -> Answer:
+        """Poll `monitor` to the end, reading the operation's state at `pointers` (none: a
+        monitor named by `Location`, the resource to be, read by its status: 202 running,
+        else done, its body the resource, whose own `status` is no state of the
+        operation's)."""
         plan, last = self.plan, self.first
-        pointers = (
-            (plan.state,) if plan.state is not None else () if by_location else STATE_POINTERS
-        )
         await self.ctx.progress(0, None, "accepted; waiting for the operation to end")
         while True:
             left = plan.max_wait - (anyio.current_time() - self.started)
@@ -145,7 +154,8 @@ class _Polling:
             state = _state(body, pointers)
             self.state = state if state is not None else self.state
             if last.status == 202 or (state is not None and not self._ended(state)):
-                monitor = (_monitor(plan, last, renamed=True) or (monitor, by_location))[0]
+                moved = _monitor(plan, last, renamed=True)
+                monitor = moved[0] if moved is not None else monitor
                 await self._report(body)
                 continue
             if state is not None and state.lower() in _lowered(plan.failed):
@@ -155,7 +165,7 @@ class _Polling:
             return await self._result(monitor, last, body)
 
     def _ended(self, state: str) -> bool:
-        return state.lower() in _lowered(self.plan.succeeded) + _lowered(self.plan.failed)
+        return _ends(self.plan, state)
 
     async def _report(self, body: Any) -> None:
         """Progress: the API's percentage when it gives one, else the polls made so far
@@ -207,6 +217,24 @@ def _monitor(
         if isinstance(link, str) and link.strip():
             return urljoin(answer.url, link.strip()), False
     return None
+
+
+def _provisioning(plan: LongRunning, answer: Answer) -> tuple[str, tuple[str, ...]] | None:
+    """A resource a PUT or PATCH made or changed (its result at the operation's own URL),
+    answered 200 or 201 while still being provisioned and naming no monitor: Azure Resource
+    Manager's rule is to poll the resource itself until its provisioning state ends. Its
+    URL and where it says its state; None when the answer is the result."""
+    if plan.result != "original_uri" or answer.status not in (200, 201) or not answer.url:
+        return None
+    pointers = (plan.state or PROVISIONING_STATE,)
+    state = _state(_json(answer), pointers)
+    if state is None or _ends(plan, state):
+        return None
+    return answer.url, pointers
+
+
+def _ends(plan: LongRunning, state: str) -> bool:
+    return state.lower() in _lowered(plan.succeeded) + _lowered(plan.failed)
 
 
 def _state(body: Any, pointers: tuple[str, ...]) -> str | None:
