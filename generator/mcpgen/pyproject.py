@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mcpgen.ir import SpecIR
 
 # What a generated server imports: its vendored runtime's imports, each declared with a
 # range even where `mcp` brings it, since the runtime imports it itself (a test holds this
@@ -56,6 +60,18 @@ RUNTIME_EXTRAS: dict[str, tuple[str, str]] = {
         "`--tool-surface search`: ranks the operations for a search (BM25; numpy)",
     ),
 }
+
+
+def deployed_extras(ir: SpecIR) -> list[tuple[str, str]]:
+    """The extras a deployed replica installs (the Dockerfile's `pip install '.[...]'`), with
+    why: `redis` always (replicas share their state), `search` for a search surface, `aws`
+    for an API signed with SigV4. Every project declares them all (`optional_dependencies`):
+    a run may choose `--tool-surface search` where the spec did not."""
+    signed = ir.http is not None and any(a.kind == "AwsSigV4" for a in ir.http.auth)
+    wanted = ["redis", *["search"] * (ir.server.tool_surface == "search"), *["aws"] * signed]
+    return [(extra, RUNTIME_EXTRAS[extra][1]) for extra in wanted]
+
+
 # What a project's own checks run with (its `test` extra, with the `redis` extra: see
 # `optional_dependencies`).
 TEST_EXTRA = ("pytest>=8", "anyio>=4.9", "mypy>=1.15", "ruff>=0.15", "types-jsonschema")

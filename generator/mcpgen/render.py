@@ -22,7 +22,12 @@ from mcpgen.budget import SEARCH_HINT, ListSize, ToolSize
 from mcpgen.ir import ErrorIR, SpecIR, ToolIR
 from mcpgen.literals import docstring, py_literal
 from mcpgen.names import package_version, to_class_name
-from mcpgen.pyproject import dependency_lines, optional_dependencies, tool_tables
+from mcpgen.pyproject import (
+    dependency_lines,
+    deployed_extras,
+    optional_dependencies,
+    tool_tables,
+)
 from mcpgen.tools_file import TOOLS_PATH, UNLISTED_OUTPUT_SCHEMA
 
 
@@ -193,6 +198,7 @@ def environment() -> jinja2.Environment:
     env.globals["runtime_dependencies"] = dependency_lines
     env.globals["tool_tables"] = tool_tables
     env.globals["optional_dependencies"] = optional_dependencies
+    env.globals["deployed_extras"] = deployed_extras
     return env
 
 
