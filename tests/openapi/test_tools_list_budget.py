@@ -56,7 +56,7 @@ def test_untagged_operations_are_no_tag_to_exclude() -> None:
     assert "No operation has a tag" in warning.message and "(untagged)" not in warning.message
     assert "--exclude-tag" not in warning.hint
     assert warning.hint.startswith("serve the search surface: 3 tools that find, describe")
-    assert "--exclude-path" in warning.hint
+    assert "--exclude-path" in warning.hint and "--include-tag" not in warning.hint
     # Mostly untagged: the biggest tag named is a real one.
     mixed = [*untagged, ToolSize("one", ("admin",), 10)]
     warning = budget_warning(ListSize(50_072, mixed), import_cut_with)

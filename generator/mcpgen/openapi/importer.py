@@ -188,12 +188,17 @@ def run_import(
 
 
 def import_cut_with(tag: str | None) -> str:
-    """How an import's tools/list is cut, for the budget's warning (`tag`: the biggest)."""
-    by_tag = f"--exclude-tag {tag!r} (repeatable), " if tag is not None else ""
+    """How an import's tools/list is cut, for the budget's warning (`tag`: the biggest, if
+    any operation has one)."""
+    exclude = (
+        f"--exclude-tag {tag!r} (repeatable), --exclude-path GLOB" if tag else "--exclude-path GLOB"
+    )
+    include = (
+        "--include-tag / --include-operation" if tag else "--include-path / --include-operation"
+    )
     return (
-        f"{SEARCH_HINT}; or select fewer operations: {by_tag}--exclude-path GLOB, or keep only "
-        "what a model needs with --include-tag / --include-operation (recorded in [openapi], "
-        "so a re-import selects alike)"
+        f"{SEARCH_HINT}; or select fewer operations: {exclude}, or keep only what a model needs "
+        f"with {include} (recorded in [openapi], so a re-import selects alike)"
     )
 
 
