@@ -11,14 +11,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import anyio
 import pytest
 from http_support.recorder import Reply, Running, recorder, serve
 from mcp.client import Client
-from mcpgen.vendored.http_client import Api, HttpClient, Operation, Pagination, Param
+from mcpgen.vendored.http_client import Api, HttpClient, Operation, Pagination, Param, Request
 from mcpgen.vendored.http_client._trimming import TRUNCATED_META, budget, encoded_size
 from mcpgen.vendored.runtime._cli import run
 from mcpgen.vendored.runtime._definitions import Tool
@@ -49,12 +49,20 @@ def issues(count: int) -> list[dict[str, Any]]:
     return [{"id": n, "title": f"issue {n}", "body": "x" * 80} for n in range(1, count + 1)]
 
 
+# A user-owned handler (`http.handler = "custom"`): what it returns, by tool name.
+Custom = Callable[[Any, Any, Request], Awaitable[Any]]
+
+
 @contextlib.asynccontextmanager
 async def calling(
-    origin: str, *operations: tuple[Operation, dict[str, Any] | None], mode: str
+    origin: str,
+    *operations: tuple[Operation, dict[str, Any] | None],
+    mode: str,
+    custom: Mapping[str, Custom] | None = None,
 ) -> AsyncIterator[Client]:
     """A client of a server whose tools call `operations` at `origin`, their handlers made by
-    `HttpClient.handler` as a generated server's are."""
+    `HttpClient.handler` as a generated server's are (or by `HttpClient.custom`, for the
+    tools `custom` names)."""
     settings = Api(
         base_url=origin,
         base_url_env="TRIM_BASE_URL",
@@ -67,7 +75,9 @@ async def calling(
     definitions = [
         tool(
             operation.tool,
-            http.handler(operation),
+            http.custom(operation, (custom or {})[operation.tool])
+            if operation.tool in (custom or {})
+            else http.handler(operation),
             input_schema={"type": "object"},
             output_schema=output,
             validate_output=False,
@@ -121,6 +131,41 @@ async def test_an_answer_within_the_budget_is_as_before(api: Running, mode: str)
     assert result.structured_content == body
     assert [block.text for block in result.content] == [json.dumps(body)]  # type: ignore[union-attr]
     assert not (result.meta or {}).get(TRUNCATED_META)
+
+
+async def test_a_user_owned_handler_is_held_to_the_budget_too(api: Running, mode: str) -> None:
+    """Taking a tool over (`http.handler = "custom"`) starts from `request.structured(args)`:
+    its answer is cut as the generated handler's is. What the handler returns is cut, not
+    its own object, and a text result is cut at a character boundary."""
+    kept_by_the_handler = {"total_count": 500, "items": issues(500)}
+    whole = json.dumps(kept_by_the_handler)
+
+    async def as_generated(ctx: Any, args: Any, request: Request) -> Any:
+        return await request.structured(args)
+
+    async def returning_its_own(ctx: Any, args: Any, request: Request) -> Any:
+        return kept_by_the_handler
+
+    async def as_text(ctx: Any, args: Any, request: Request) -> Any:
+        return "é" * BUDGET  # 2 bytes each: twice the budget
+
+    mine = Operation(tool="mine", method="GET", path="/mine")
+    text = Operation(tool="text", method="GET", path="/text", response="text")
+    handlers = {"list_issues": as_generated, "mine": returning_its_own, "text": as_text}
+    api.app.answer_next(Reply(body=kept_by_the_handler))
+    async with calling(
+        api.origin, (LIST, ITEMS), (mine, ITEMS), (text, None), mode=mode, custom=handlers
+    ) as client:
+        for name in ("list_issues", "mine"):
+            result = await client.call_tool(name, {"per_page": 500, "page": 1})
+            assert not result.is_error, result
+            data, said = (block.text for block in result.content)  # type: ignore[union-attr]
+            assert len(data.encode()) <= BUDGET and "bytes cut" in said
+            assert (result.meta or {})[TRUNCATED_META]["cuts"][0]["path"] == "$.items"
+        assert json.dumps(kept_by_the_handler) == whole  # the handler's own, uncut
+        result = await client.call_tool("text", {})
+    cut, said = (block.text for block in result.content)  # type: ignore[union-attr]
+    assert cut == "é" * (BUDGET // 2) and "bytes cut" in said
 
 
 async def test_the_run_time_budget_overrides_the_spec(

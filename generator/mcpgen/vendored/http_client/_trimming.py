@@ -18,6 +18,7 @@ larger is ever held in memory, whatever the API sends.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,9 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
+from pydantic import BaseModel
 
 from ..runtime._context import Context
 from ..runtime._definitions import Tool
+from ..runtime._json import to_json
 from ..runtime._types import CallToolResult, TextContent
 from ._errors import HttpRequestInvalid, HttpResponseTooLarge
 from ._operations import Answer, Api, Operation, Pagination
@@ -448,6 +451,38 @@ async def text_call(
     if operation.response == "none" or not answer.body:
         return f"{operation.method} {operation.path}: HTTP {answer.status}"
     return text_result(answer, operation, values, limit, read_all)
+
+
+def held_result(
+    value: Any, tool: Tool | None, operation: Operation, values: Mapping[str, Any], limit: int
+) -> Any:
+    """What a user-owned handler returned, held to its tool's budget as a generated
+    handler's answer is: a structured result (a mapping, or a model the runtime would dump)
+    cut at its structure, text at a character boundary, each with the note; what else it
+    returns (content blocks, a result it made) as it is. The handler's own object is never
+    cut: it may be kept (a cache), so an oversized one is copied first."""
+    if isinstance(value, str):
+        trimmed = trim_text(value, limit)
+        if trimmed is None:
+            return value
+        return CallToolResult(
+            content=[
+                TextContent(text=trimmed.value),
+                TextContent(text=note(trimmed, operation, values)),
+            ],
+            _meta={TRUNCATED_META: trimmed.summary()},
+        )
+    if tool is None or tool.output_schema is None:
+        return value
+    if isinstance(value, BaseModel):
+        structured = to_json(value)  # a new object: the runtime would make the same
+    elif isinstance(value, Mapping):
+        if encoded_size(value) <= limit:
+            return value
+        structured = copy.deepcopy(dict(value))
+    else:
+        return value
+    return structured_result(structured, tool, operation, values, limit)
 
 
 def text_result(

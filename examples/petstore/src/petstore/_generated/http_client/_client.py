@@ -52,7 +52,14 @@ from ._operations import (
 )
 from ._secrets import SECRETS
 from ._sigv4 import SigningError, sign
-from ._trimming import budget, ceiling, read_bounded, structured_result, text_call
+from ._trimming import (
+    budget,
+    ceiling,
+    held_result,
+    read_bounded,
+    structured_result,
+    text_call,
+)
 
 # Methods a retry cannot do harm with, even if the first attempt reached the server.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
@@ -139,8 +146,11 @@ class HttpClient:
     ) -> Callable[[Context[Any], ModelT], Awaitable[Any]]:
         """A user-owned handler, given the operation's generated request to call."""
 
-        def call(ctx: Context[Any], args: ModelT) -> Awaitable[Any]:
-            return handler(ctx, args, Request(self, operation, ctx))
+        async def call(ctx: Context[Any], args: ModelT) -> Any:
+            # Its result is held to the tool's budget as the generated handler's answer is.
+            value = await handler(ctx, args, Request(self, operation, ctx))
+            tool, limit = self._tools.get(operation.tool), budget(self.api, operation)
+            return held_result(value, tool, operation, _values(args), limit)
 
         return call
 
@@ -456,6 +466,13 @@ class HttpClient:
         return self._tools.get(name)
 
 
+def _values(args: Arguments) -> dict[str, Any]:
+    """The arguments as the request is made of them: as they came, or as a model says them."""
+    if isinstance(args, BaseModel):
+        return args.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return dict(args)
+
+
 def _basic(user: str, password: str) -> str:
     """The credentials of `Authorization: Basic` (RFC 7617), remembered as secrets, both."""
     pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
@@ -513,12 +530,7 @@ class Request:
     async def send(self, args: Arguments) -> Answer:
         """The API's answer to the request made of `args`, whatever its status; for a
         long-running operation, the answer it ends with (`_long_running`)."""
-        values = (
-            args.model_dump(mode="json", by_alias=True, exclude_unset=True)
-            if isinstance(args, BaseModel)
-            else dict(args)
-        )
-        answer = await self._client.send(self.ctx, self.operation, values)
+        answer = await self._client.send(self.ctx, self.operation, _values(args))
         fetch = partial(self._client.fetch, self.ctx, self.operation)
         return await settle(self.ctx, self.operation, answer, fetch)
 
