@@ -95,20 +95,9 @@ def test_listing_imports_no_tool_handler_until_a_call(project: Project) -> None:
     assert report["after_call"] == [f"{project.package}.handlers.tools.echo"]
 
 
-# Lists the tools of an HTTP API's server, waits (at most 10 s) for its HTTP client to be made
-# without a call, then calls a tool; prints what of `watched` was imported at each step.
-# With `slow`, importing that module takes a second: the call comes at once after the list.
-MADE_AHEAD = textwrap.dedent(
-    """\
-    import gc, importlib.abc, json, sys, time
-
-    import anyio
-    from mcp.client import Client
-
-    package, tool, arguments, slow, watched = (
-        sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5:]
-    )
-
+# The scripts' `slow` module takes a second to import; `package`'s server is built after.
+SLOW_IMPORT = textwrap.dedent(
+    """
 
     class SlowImport(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path, target=None):
@@ -119,6 +108,29 @@ MADE_AHEAD = textwrap.dedent(
 
     sys.meta_path.insert(0, SlowImport())
     build_server = __import__(package).build_server
+    """
+)
+
+
+# Lists the tools of an HTTP API's server, waits (at most 10 s) for its HTTP client to be made
+# without a call, then calls a tool; prints what of `watched` was imported at each step.
+# With `slow`, importing that module takes a second: the call comes at once after the list.
+MADE_AHEAD = (
+    textwrap.dedent(
+        """\
+    import gc, importlib.abc, json, sys, time
+
+    import anyio
+    from mcp.client import Client
+
+    package, tool, arguments, slow, watched = (
+        sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5:]
+    )
+    """
+    )
+    + SLOW_IMPORT
+    + textwrap.dedent(
+        """\
 
 
     def imported():
@@ -150,6 +162,7 @@ MADE_AHEAD = textwrap.dedent(
 
     anyio.run(main)
     """
+    )
 )
 
 
@@ -248,25 +261,20 @@ def test_tools_json_gives_back_every_definition(case: str, tmp_path: Path) -> No
 
 # The first call's binding is slowed down (the handler module takes a second to import, as
 # a thousand tools' models do); meanwhile the same client lists the tools.
-SLOW_BINDING = textwrap.dedent(
-    """\
+SLOW_BINDING = (
+    textwrap.dedent(
+        """\
     import importlib.abc, json, sys, time
 
     import anyio
     from mcp.client import Client
 
     package, slow = sys.argv[1], sys.argv[2]
-
-
-    class SlowImport(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path, target=None):
-            if name == slow:
-                time.sleep(1.0)
-            return None
-
-
-    sys.meta_path.insert(0, SlowImport())
-    build_server = __import__(package).build_server
+    """
+    )
+    + SLOW_IMPORT
+    + textwrap.dedent(
+        """\
 
 
     async def main():
@@ -289,6 +297,7 @@ SLOW_BINDING = textwrap.dedent(
 
     anyio.run(main)
     """
+    )
 )
 
 
