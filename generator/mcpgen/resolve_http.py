@@ -6,7 +6,7 @@ schemes) and each tool's `http` binding, checked against the tool's input, outpu
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -29,8 +29,12 @@ from mcpgen.spec import (
     AwsSigV4Auth,
     BasicAuth,
     BearerAuth,
+    HttpAuth,
     Tool,
     ToolHttp,
+    compared_place,
+    credential_place,
+    credential_places_clash,
 )
 
 # The styles OpenAPI allows in each place, the default first.
@@ -151,6 +155,54 @@ def _check_security(resolver: Resolver, security: list[list[str]], path: SpecPat
                     hint=did_you_mean(name, section.auth)
                     or known_names("[http.auth] schemes", section.auth),
                 )
+        places = [
+            (name, _place(section.auth[name])) for name in alternative if name in section.auth
+        ]
+        clash = credential_places_clash(places)
+        if clash is not None:
+            first, second, place = clash
+            resolver.error(
+                (*path, i),
+                f"{first!r} and {second!r} both send the {place}, which a request carries "
+                "once: this requirement can never be met",
+                hint=f"if either will do, list them apart: [[{first!r}], [{second!r}]]",
+            )
+
+
+def _check_credential_places(
+    resolver: Resolver,
+    params: Sequence[HttpParamIR],
+    security: list[list[str]] | None,
+    where: SpecPath,
+) -> None:
+    """A parameter where one of the tool's credentials goes (an API key's header, say) would
+    be sent twice, and the model asked for the credential: refused."""
+    section = resolver.spec.http
+    if section is None:
+        return
+    alternatives = security if security is not None else section.security
+    places = {
+        compared_place(_place(section.auth[name])): name
+        for alternative in alternatives
+        for name in alternative
+        if name in section.auth
+    }
+    for param in params:
+        place = f"{param.location} {param.name}"
+        scheme = places.get(compared_place(place))
+        if scheme is not None:
+            resolver.error(
+                (*where, "params", param.property),
+                f"the credential of {scheme!r} is sent as {place}: this parameter would send "
+                "it twice, and ask the caller for it",
+                hint=f"drop the parameter (and its input property): {scheme!r} fills it",
+            )
+
+
+def _place(scheme: HttpAuth) -> str:
+    return credential_place(
+        scheme.type, getattr(scheme, "in_", None), getattr(scheme, "name", None)
+    )
 
 
 def tool_http(
@@ -189,6 +241,7 @@ def tool_http(
     security = binding.security
     if security is not None:
         _check_security(resolver, security, (*where, "security"))
+    _check_credential_places(resolver, params, security, where)
     if binding.base_url is not None and not re.match(r"^https?://", binding.base_url, re.I):
         resolver.error(
             (*where, "base_url"),

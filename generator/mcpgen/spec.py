@@ -243,6 +243,35 @@ JsonPointer = Annotated[str, Field(pattern=r"^(/([^~]|~[01])*)*$")]
 HeaderName = Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
 
 
+def credential_place(kind: str, where: str | None = None, name: str | None = None) -> str:
+    """Where a scheme of `kind` puts its credential in a request: "header Authorization" for
+    bearer, basic, OAuth 2 and SigV4, else the API key's own place ("query api_key"). A
+    request carries each place once, so two schemes of one security requirement that share
+    a place can never both be sent (header names compared without case)."""
+    if kind != "api_key" or where is None or name is None:
+        return "header Authorization"
+    if where == "header" and name.lower() == "authorization":
+        return "header Authorization"
+    return f"{where} {name}"
+
+
+def compared_place(place: str) -> str:
+    """A credential's place as two are compared: header names without case."""
+    return place.lower() if place.startswith("header ") else place
+
+
+def credential_places_clash(places: list[tuple[str, str]]) -> tuple[str, str, str] | None:
+    """The first two (scheme, place) pairs of one requirement that share a place, as
+    (first scheme, second scheme, place); None when none do."""
+    seen: dict[str, tuple[str, str]] = {}
+    for scheme, place in places:
+        key = compared_place(place)
+        if key in seen:
+            return seen[key][0], scheme, seen[key][1]
+        seen[key] = (scheme, place)
+    return None
+
+
 class BearerAuth(_Strict):
     """`Authorization: Bearer <token>`, the token read from an environment variable."""
 

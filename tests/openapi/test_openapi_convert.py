@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from mcpgen.cli import main
+from mcpgen.diagnostics import SpecError
 from mcpgen.pipeline import check
 from openapi_support import FIXTURES, import_spec, load_toml
 
@@ -455,6 +456,121 @@ def test_an_oauth2_scheme_without_a_token_url_is_reported_as_unsupported(
     assert "security scheme 'machine' (oauth2 client credentials without tokenUrl)" in warning
     assert "is not supported" in warning
     assert "auth" not in load_toml(tmp_path / "spec.toml")["http"]
+
+
+def test_a_requirement_whose_schemes_share_a_header_is_taken_as_either(tmp_path: Path) -> None:
+    """Azure's container registry requires basic auth AND an API key in `Authorization`
+    together: a request carries that header once, so the key overwrote the password
+    without a word. Imported as either scheme alone, said once, by name; a spec that
+    requires both together is refused."""
+    source = tmp_path / "registry.json"
+    document = {
+        "openapi": "3.0.0",
+        "info": {"title": "Registry", "version": "1"},
+        "servers": [{"url": "https://registry.example.com"}],
+        "components": {
+            "securitySchemes": {
+                "registry_auth": {"type": "http", "scheme": "basic"},
+                "registry_oauth2": {"type": "apiKey", "in": "header", "name": "authorization"},
+                "tenant": {"type": "apiKey", "in": "header", "name": "X-Tenant"},
+            }
+        },
+        "security": [{"registry_auth": [], "registry_oauth2": []}],
+        "paths": {
+            "/a": {"get": {"responses": {"200": {"description": "ok"}}}},
+            "/b": {
+                "get": {
+                    "security": [{"registry_auth": [], "tenant": []}],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+            "/c": {
+                "get": {
+                    "security": [{"registry_auth": [], "registry_oauth2": [], "tenant": []}],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+        },
+    }
+    source.write_text(json.dumps(document), encoding="utf-8")
+    result = import_spec(source, tmp_path / "spec.toml")
+    spec = load_toml(tmp_path / "spec.toml")
+    assert spec["http"]["security"] == [["registry_auth"], ["registry_oauth2"]]
+    # Schemes in different places stay one requirement.
+    (get_b,) = [t for t in spec["tools"] if t["http"]["path"] == "/b"]
+    assert get_b["http"]["security"] == [["registry_auth", "tenant"]]
+    # A scheme in a place of its own stays in each alternative.
+    (get_c,) = [t for t in spec["tools"] if t["http"]["path"] == "/c"]
+    assert get_c["http"]["security"] == [["registry_auth", "tenant"], ["registry_oauth2", "tenant"]]
+    (warning,) = [w.render() for w in result.warnings if "can never be met" in w.message]
+    assert "'registry_auth' and 'registry_oauth2' both send the header Authorization" in warning
+    assert "imported as alternatives, one of them in each" in warning
+    _, diagnostics = check(tmp_path / "spec.toml")
+    assert [d for d in diagnostics if d.level == "error"] == []
+    # Written by hand, the same requirement is refused where it stands.
+    text = (tmp_path / "spec.toml").read_text(encoding="utf-8")
+    together = 'security = [["registry_auth", "registry_oauth2"]]'
+    (tmp_path / "spec.toml").write_text(
+        text.replace('security = [["registry_auth"], ["registry_oauth2"]]', together),
+        encoding="utf-8",
+    )
+    with pytest.raises(SpecError) as refused:
+        check(tmp_path / "spec.toml")
+    (error,) = [d for d in refused.value.diagnostics if d.level == "error"]
+    assert "'registry_auth' and 'registry_oauth2' both send the header Authorization" in (
+        error.message
+    )
+    assert "http.security[0]" in error.render()
+
+
+def test_a_parameter_a_credential_fills_is_no_argument(tmp_path: Path) -> None:
+    """Apideck declares its consumer id as an API key scheme and as a header parameter of
+    each operation (21 directory documents, 635 operations do alike): the tool asked the
+    model for the credential, and the request then carried two of that header. The
+    credential fills its place; the parameter is no input, and the import says so."""
+    source = tmp_path / "crm.json"
+    consumer = {"name": "x-apideck-consumer-id", "in": "header", "schema": {"type": "string"}}
+    key = {"name": "api_key", "in": "query", "schema": {"type": "string"}}
+    document = {
+        "openapi": "3.0.0",
+        "info": {"title": "CRM", "version": "1"},
+        "servers": [{"url": "https://crm.example.com"}],
+        "components": {
+            "securitySchemes": {
+                "consumerId": {"type": "apiKey", "in": "header", "name": "X-Apideck-Consumer-Id"},
+                "key": {"type": "apiKey", "in": "query", "name": "api_key"},
+            }
+        },
+        "security": [{"consumerId": [], "key": []}],
+        "paths": {
+            "/companies": {
+                "get": {
+                    "operationId": "companiesAll",
+                    "parameters": [consumer, key, {"name": "limit", "in": "query"}],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+            "/public": {
+                "get": {
+                    "operationId": "publicAll",
+                    "security": [],
+                    "parameters": [key],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+        },
+    }
+    source.write_text(json.dumps(document), encoding="utf-8")
+    result = import_spec(source, tmp_path / "spec.toml")
+    spec = load_toml(tmp_path / "spec.toml")
+    companies = _tool(spec, "companiesAll")
+    assert set(companies["input"]["properties"]) == {"limit"}
+    assert set(companies["http"].get("params", {})) == {"limit"}
+    # An operation that needs no credential keeps the parameter: nothing else fills it.
+    assert set(_tool(spec, "publicAll")["input"]["properties"]) == {"api_key"}
+    said = " ".join(result.summary.notes)
+    assert "header parameter 'x-apideck-consumer-id' of 1 operation is filled by" in said
+    assert "query parameter 'api_key' of 1 operation is filled by" in said
 
 
 def test_an_octet_stream_body_is_base64_text_whatever_type_it_declares(tmp_path: Path) -> None:

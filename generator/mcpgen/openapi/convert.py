@@ -267,9 +267,9 @@ class _Converter:
             binding["tags"] = list(op.tags)
         if op.deprecated:
             binding["deprecated"] = True
-        tool["input"], params, body, query = self.inputs.tool_input(
-            op, parts, self.http.signed_headers(op)
-        )
+        filled = self.http.filled_parameters(op)
+        tool["input"], params, body, query, credentials = self.inputs.tool_input(op, parts, filled)
+        self.http.filled_by_credentials(credentials)
         if query:
             binding["query"] = query
         if params:

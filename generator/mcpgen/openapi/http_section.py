@@ -3,13 +3,16 @@ operation's own) and how it authenticates (security schemes and requirements).""
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cached_property
 from typing import Any
 
+from mcpgen.diagnostics import counted
 from mcpgen.openapi.document import Pointer, RefError, Target
 from mcpgen.openapi.naming import snake
 from mcpgen.openapi.operations import Context, Operation
+from mcpgen.spec import compared_place, credential_place, credential_places_clash
 
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -47,6 +50,10 @@ class HttpSection:
         self.auth: dict[str, dict[str, Any]] = {}
         # "name (what it is)" of each scheme the import cannot use, for the summary.
         self.unsupported: list[str] = []
+        # Schemes of one requirement that share a credential's place, warned about once.
+        self._clashes: set[tuple[str, str]] = set()
+        # Declared parameters a credential fills ("header x-api-key") -> operations.
+        self._filled: dict[str, int] = {}
 
     def read_schemes(self) -> None:
         components = self.context.root.data.get("components")
@@ -130,20 +137,44 @@ class HttpSection:
         prefix = _AWS_HOST.match(host.split(":")[0].lower())
         return prefix[1] if prefix is not None else "execute-api"
 
-    def signed_headers(self, op: Operation) -> frozenset[str]:
-        """Header names (lower case) the operation's signer sends: none of its inputs."""
+    def filled_parameters(self, op: Operation) -> frozenset[str]:
+        """The parameters ("header x-api-key", "query api_key"; header names in lower case)
+        the operation's credentials fill, which are no inputs: each scheme's own place (an
+        API key's header, query parameter or cookie) and SigV4's signing headers. A model
+        is never asked for a credential, and a request never carries one twice."""
         raw = op.value.get("security", self.context.root.data.get("security"))
         names = {name for alternative in self.requirements(raw) or [] for name in alternative}
-        signed = any(self.auth[name]["type"] == "aws_sigv4" for name in names)
-        return SIGV4_HEADERS if signed else frozenset()
+        filled: set[str] = set()
+        for name in names:
+            scheme = self.auth[name]
+            if scheme["type"] == "aws_sigv4":
+                filled.update(f"header {header}" for header in SIGV4_HEADERS)
+            elif scheme["type"] == "api_key":
+                filled.add(compared_place(f"{scheme['in']} {scheme['name']}"))
+        return frozenset(filled)
+
+    def filled_by_credentials(self, parameters: list[str]) -> None:
+        """Count an operation's declared `parameters` ("header x-api-key") that its
+        credentials fill, for the summary's note."""
+        for parameter in parameters:
+            self._filled[parameter] = self._filled.get(parameter, 0) + 1
 
     def notes(self) -> list[str]:
-        """The summary's word on schemes it could not use, by name."""
-        return [
+        """The summary's word on schemes it could not use, by name, and on the parameters
+        the credentials fill."""
+        unsupported = [
             f"security scheme {described} is not supported: operations that need only it are "
             "called without credentials"
             for described in self.unsupported
         ]
+        filled = [
+            f"{where} parameter {name!r} of {counted(count, 'operation')} is filled by "
+            "its credential, never asked of the caller"
+            for parameter, count in sorted(self._filled.items())
+            if not parameter.startswith("header x-amz-")
+            for where, name in [parameter.split(" ", 1)]
+        ]
+        return unsupported + filled
 
     def requirements(self, raw: Any) -> list[list[str]] | None:
         """OpenAPI security requirements -> alternatives of supported scheme names."""
@@ -156,11 +187,47 @@ class HttpSection:
             names = sorted(requirement)
             if any(n not in self.auth for n in names):
                 continue
-            if names not in alternatives:
-                alternatives.append(names)
+            # Two schemes sending the same header (Azure's registry: basic auth and an API
+            # key, both `Authorization`) cannot both be sent: the later would overwrite the
+            # earlier without a word. Such a requirement is taken as either scheme alone.
+            for split in self._apart(names):
+                if split not in alternatives:
+                    alternatives.append(split)
         if raw and not alternatives:
             return [[]]
         return alternatives if raw else [[]]
+
+    def _apart(self, names: list[str]) -> list[list[str]]:
+        """`names` as one requirement, or, where some share a credential's place, as many
+        requirements as there are ways to choose one scheme of each shared place (the
+        others kept in each)."""
+        places = [
+            (
+                n,
+                credential_place(
+                    self.auth[n]["type"], self.auth[n].get("in"), self.auth[n].get("name")
+                ),
+            )
+            for n in names
+        ]
+        clash = credential_places_clash(places)
+        if clash is None:
+            return [names]
+        first, second, place = clash
+        if (first, second) not in self._clashes:
+            self._clashes.add((first, second))
+            self.context.warnings.append(
+                self.context.root.warning(
+                    ("components", "securitySchemes", second),
+                    f"the security requirement {names} can never be met: {first!r} and "
+                    f"{second!r} both send the {place}, which a request carries once; "
+                    "imported as alternatives, one of them in each",
+                )
+            )
+        by_place: dict[str, list[str]] = {}
+        for name, place in places:
+            by_place.setdefault(compared_place(place), []).append(name)
+        return [sorted(chosen) for chosen in itertools.product(*by_place.values())]
 
     def operation_security(self, op: Operation) -> list[list[str]] | None:
         if "security" not in op.value:

@@ -17,7 +17,7 @@ from mcpgen.openapi.naming import digest, property_name
 from mcpgen.openapi.operations import Context, Operation
 from mcpgen.openapi.request_body import RequestBodies
 from mcpgen.openapi.schema import JsonSchema
-from mcpgen.spec import NAMED_JSON_TYPE
+from mcpgen.spec import NAMED_JSON_TYPE, compared_place
 
 _LOCATIONS = ("path", "query", "header", "cookie")
 # OpenAPI: header parameters with these names are ignored (the request sets them).
@@ -49,11 +49,12 @@ class Inputs:
         return parts
 
     def tool_input(
-        self, op: Operation, parts: _PathParts, signed: frozenset[str] = frozenset()
-    ) -> tuple[JsonSchema, dict[str, dict[str, Any]], dict[str, Any] | None, str]:
+        self, op: Operation, parts: _PathParts, filled: frozenset[str] = frozenset()
+    ) -> tuple[JsonSchema, dict[str, dict[str, Any]], dict[str, Any] | None, str, list[str]]:
         """The tool's input schema, how each parameter property is sent (`http.params`), the
-        body's binding (None: no body) and the query the path fixes. `signed`: the headers
-        (lower case) the request's signer sends, which are no inputs."""
+        body's binding (None: no body), the query the path fixes, and the declared
+        parameters left to the credentials: `filled` are those the operation's credentials
+        fill ("header x-api-key", header names in lower case), which are no inputs."""
         template_names = set(_TEMPLATE.findall(parts.path))
         # `?name={variable}` in the path: the variable's parameter goes in the query as `name`.
         template = {
@@ -63,7 +64,9 @@ class Inputs:
             for match in [_TEMPLATE.fullmatch(value)]
             if match is not None and match[1] not in template_names
         }
-        wire_params, fixed = self._wire_parameters(op, parts, template_names, template, signed)
+        wire_params, fixed, credentials = self._wire_parameters(
+            op, parts, template_names, template, filled
+        )
         properties: dict[str, Any] = {}
         required: list[str] = []
         params: dict[str, dict[str, Any]] = {}
@@ -144,7 +147,7 @@ class Inputs:
         if required:
             schema["required"] = required
         schema["properties"] = ordered_props
-        return schema, params, body_binding, "&".join(fixed)
+        return schema, params, body_binding, "&".join(fixed), credentials
 
     def _wire_parameters(
         self,
@@ -152,8 +155,8 @@ class Inputs:
         parts: _PathParts,
         template_names: set[str],
         template: dict[str, str],
-        signed: frozenset[str],
-    ) -> tuple[list[tuple[dict[str, Any], Target, str]], list[str]]:
+        filled: frozenset[str],
+    ) -> tuple[list[tuple[dict[str, Any], Target, str]], list[str], list[str]]:
         """What the request sends as parameters, each with where it is declared and the name
         of its input property before cleaning (the declared ones but those the request sets
         itself or the path fixes; a path template's query variables in the query; undeclared
@@ -164,9 +167,14 @@ class Inputs:
         fixed, replaced = self._fixed_query(op, parts, declared)
         # (parameter, where it is, the name of its input property before cleaning)
         wire_params: list[tuple[dict[str, Any], Target, str]] = []
+        credentials: list[str] = []  # declared, filled by a credential
         for parameter, target in parameters:
             where, name = parameter["in"], parameter["name"]
-            if where == "header" and (name.lower() in _IGNORED_HEADERS or name.lower() in signed):
+            if where == "header" and name.lower() in _IGNORED_HEADERS:
+                continue
+            place = compared_place(f"{where} {name}")
+            if place in filled:
+                credentials.append(place)
                 continue
             if not name:
                 # brainbi.net.json's `?=...`: nothing a request could send under no name.
@@ -204,7 +212,7 @@ class Inputs:
                 )
             )
             wire_params.append(({"name": name, "in": "query", "required": True}, here, variable))
-        return wire_params, fixed
+        return wire_params, fixed, credentials
 
     def fragment_notes(self) -> list[str]:
         notes: list[str] = []
