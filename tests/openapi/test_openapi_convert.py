@@ -573,6 +573,66 @@ def test_a_parameter_a_credential_fills_is_no_argument(tmp_path: Path) -> None:
     assert "query parameter 'api_key' of 1 operation is filled by" in said
 
 
+def test_a_form_body_that_is_no_object_takes_another_type_or_is_skipped(
+    tmp_path: Path,
+) -> None:
+    """Codat uploads an attachment as `multipart/form-data` whose schema is a binary string
+    (68 operations of 17 directory documents: strings, lists, a number, in a form): no
+    field is named to carry it, and the tool failed every call ("a form body is an
+    object"). Another media type of the body is sent instead; without one, the operation
+    is skipped, saying why."""
+    source = tmp_path / "uploads.json"
+    binary = {"type": "string", "format": "binary"}
+    document = {
+        "openapi": "3.0.0",
+        "info": {"title": "Uploads", "version": "1"},
+        "servers": [{"url": "https://uploads.example.com"}],
+        "paths": {
+            "/attachments": {
+                "post": {
+                    "operationId": "upload",
+                    "requestBody": {"content": {"multipart/form-data": {"schema": binary}}},
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+            "/raw": {
+                "post": {
+                    "operationId": "uploadRaw",
+                    "requestBody": {
+                        "content": {
+                            "multipart/form-data": {"schema": binary},
+                            "application/octet-stream": {"schema": binary},
+                        }
+                    },
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+            "/batch": {
+                "put": {
+                    "operationId": "batch",
+                    "requestBody": {
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": {"type": "array", "items": {"type": "string"}}
+                            }
+                        }
+                    },
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+        },
+    }
+    source.write_text(json.dumps(document), encoding="utf-8")
+    result = import_spec(source, tmp_path / "spec.toml")
+    spec = load_toml(tmp_path / "spec.toml")
+    assert [t["http"]["operation_id"] for t in spec["tools"]] == ["uploadRaw"]
+    assert _tool(spec, "uploadRaw")["http"]["body"]["content_type"] == "application/octet-stream"
+    assert dict(result.summary.skipped) == {
+        "POST /attachments": "its multipart/form-data body is no object of fields",
+        "PUT /batch": "its application/x-www-form-urlencoded body is no object of fields",
+    }
+
+
 def test_an_octet_stream_body_is_base64_text_whatever_type_it_declares(tmp_path: Path) -> None:
     """Azure's OCR document (APIs.guru's upgrade of Swagger 2.0's `type: file`) describes its
     octet-stream bodies as `{type: object, format: file}`: bytes, which a tool takes as

@@ -49,18 +49,26 @@ class RequestBodies:
             )
             return None
         content = body["content"]
-        chosen = _choose_media(content)
-        if chosen is None:
-            shown = ", ".join(sorted(content)) or "no content type"
-            raise Skip(f"request body only in {shown}")
-        media, content_type = chosen
-        media_value = content[media] if isinstance(content[media], dict) else {}
-        raw_schema = media_value.get("schema")
-        at: Pointer = (*target.parts, "content", media, "schema")
+        unfit: list[str] = []  # form media types whose schema names no fields
+        while True:
+            chosen = _choose_media({m: v for m, v in content.items() if m not in unfit})
+            if chosen is None:
+                if unfit:
+                    # A form sends fields: a list or a string has none to send it in.
+                    raise Skip(f"its {', '.join(unfit)} body is no object of fields")
+                shown = ", ".join(sorted(content)) or "no content type"
+                raise Skip(f"request body only in {shown}")
+            media, content_type = chosen
+            media_value = content[media] if isinstance(content[media], dict) else {}
+            raw_schema = media_value.get("schema")
+            at: Pointer = (*target.parts, "content", media, "schema")
+            if raw_schema is None:
+                raw_schema = {"type": "object"} if is_json(content_type) else {"type": "string"}
+            schema = self.context.schemas.convert(raw_schema, target.document, at, "input")
+            if content_type not in FORM_TYPES or self._has_fields(schema):
+                break
+            unfit.append(media)
         required = body.get("required") is True
-        if raw_schema is None:
-            raw_schema = {"type": "object"} if is_json(content_type) else {"type": "string"}
-        schema = self.context.schemas.convert(raw_schema, target.document, at, "input")
         raw_body = content_type in ("text/plain", "application/octet-stream")
         if raw_body and "$ref" not in schema and schema.get("type", "string") != "string":
             # Text or bytes, whatever type the description gives them (APIs.guru's upgrade
@@ -131,6 +139,15 @@ class RequestBodies:
             if entry:
                 found[name] = entry
         return found
+
+    def _has_fields(self, schema: JsonSchema) -> bool:
+        """Whether a form can send a value of `schema`: an object (or what may be one, a
+        composition or a schema that names no type), not a list, a string or a number."""
+        ref = schema.get("$ref")
+        if ref is not None and hasattr(ref, "identity"):
+            schema = self.context.schemas.types[ref.identity].schema
+        kind = schema.get("type")
+        return kind is None or kind == "object" or (isinstance(kind, list) and "object" in kind)
 
     def _properties_of(self, schema: JsonSchema) -> Collection[str] | None:
         """The properties a converted object schema names (through one shared type); None
