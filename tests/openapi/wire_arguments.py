@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from wire_description import pointer_tokens
+
 # Strings that test a serializer: a space, reserved characters, a percent sign, non-ASCII.
 AWKWARD_TEXT = "a b/c?d&e=f#g%h+i é"
 FORMATS = {
@@ -79,8 +81,8 @@ def exemplar(schema: Any, root: Mapping[str, Any], depth: int = 0) -> Any:
         if not ref.startswith("#/"):
             raise Undrawable(f"$ref {ref}")
         target: Any = root
-        for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
+        for part in pointer_tokens(ref):
+            target = target[part]
         return exemplar(target, root, depth + 1)
     if "const" in schema:
         return schema["const"]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 
 @dataclass(frozen=True)
@@ -167,8 +168,7 @@ def _components_reached(document: Mapping[str, Any], item: Mapping[str, Any]) ->
         elif isinstance(value, dict):
             ref = value.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/components/"):
-                kind, _, name = ref.removeprefix("#/components/").partition("/")
-                name = name.replace("~1", "/").replace("~0", "~")
+                kind, name = pointer_tokens(ref)[1:3]
                 target = (components.get(kind) or {}).get(name)
                 if target is not None and name not in kept.setdefault(kind, {}):
                     kept[kind][name] = target
@@ -177,11 +177,21 @@ def _components_reached(document: Mapping[str, Any], item: Mapping[str, Any]) ->
     return kept
 
 
+def pointer_tokens(fragment: str) -> list[str]:
+    """The reference tokens of a JSON pointer written as a URI fragment (`#/a~1b/%7Bc%7D`):
+    percent-decoded first, then `~1` and `~0` (RFC 6901, sections 6 and 4). Codat's
+    parameters refer to `#/paths/~1companies~1%7BcompanyId%7D~1...`."""
+    return [
+        unquote(part).replace("~1", "/").replace("~0", "~")
+        for part in fragment.removeprefix("#").removeprefix("/").split("/")
+    ]
+
+
 def resolved(document: Mapping[str, Any], value: Any) -> Any:
     while isinstance(value, dict) and isinstance(value.get("$ref"), str):
         target: Any = document
-        for part in value["$ref"].lstrip("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
+        for part in pointer_tokens(value["$ref"]):
+            target = target[int(part)] if isinstance(target, list) else target[part]
         value = target
     return value
 
