@@ -68,7 +68,9 @@ def _one_value(schema: Any) -> bool:
 def operations(document: Mapping[str, Any]) -> list[Operation]:
     aws = is_aws(document)
     found = []
-    for template, item in (document.get("paths") or {}).items():
+    for template, raw_item in (document.get("paths") or {}).items():
+        # A path item may be a reference to another (SureVoIP's `/support/service-status`).
+        item = resolved(document, raw_item)
         if not isinstance(item, dict):
             continue
         for method in METHODS:
