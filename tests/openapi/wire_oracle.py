@@ -132,6 +132,7 @@ def _openapi_core(
     try:
         described = copy.deepcopy(single)
         _drop_defaults(described)
+        _drop_unreadable_patterns(described)
         _azure_discriminators(described, document)
         _json_for_any_media(described, op)
         # A format openapi-core does not know (`format: string`, `format: lat`) fails every
@@ -271,6 +272,26 @@ def _drop_defaults(value: Any) -> None:
         if isinstance(item, dict):
             if _SCHEMA_KEYWORDS & set(item):
                 item.pop("default", None)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _drop_unreadable_patterns(value: Any) -> None:
+    """openapi-core runs `pattern` with Python's `re`, which cannot compile some patterns
+    the import reads with certainty (`\\A...\\z`, Ruby's and Java's anchors: "bad escape
+    \\z" before Python 3.14) and then refuses every value: the judge cannot read them, so
+    its copy leaves them out, and the runtime's own check (ECMA-262) holds them."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            pattern = item.get("pattern")
+            if isinstance(pattern, str) and _SCHEMA_KEYWORDS & set(item):
+                try:
+                    re.compile(pattern)
+                except re.error:
+                    del item["pattern"]
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
