@@ -243,9 +243,18 @@ def _json_for_any_media(described: dict[str, Any], op: Operation) -> None:
     `*/*` body as bytes and refuses them against an object schema, so its copy says JSON."""
     method = described["paths"][op.path][op.method.lower()]
     body = resolved(described, method.get("requestBody"))
-    content = (body or {}).get("content") or {}
+    # A media type's type and subtype have no case (RFC 9110 8.3.1): Mastercard's
+    # `application/JSON` is what the request's `application/json` is sent as.
+    content = {_lower_type(k): v for k, v in ((body or {}).get("content") or {}).items()}
     if "*/*" in content and "application/json" not in content:
-        method["requestBody"] = {**body, "content": {"application/json": content["*/*"]}}
+        content = {"application/json": content["*/*"]}
+    if body:
+        method["requestBody"] = {**body, "content": content}
+
+
+def _lower_type(media: str) -> str:
+    kind, sep, rest = media.partition(";")
+    return kind.strip().lower() + sep + rest
 
 
 def _json_media(described: Mapping[str, Any]) -> set[str]:
@@ -586,8 +595,11 @@ def _body_judged_here(
             # A raw body (bytes, text): openapi-core 0.23 checks its bytes against a string
             # schema and refuses them; it is compared here, as the bytes it should be.
             # `format: file`: Swagger 2.0's file, as APIs.guru's upgrade leaves it.
-            raw = schema.get("format") in ("binary", "file") or bool(
-                {"contentEncoding", "contentMediaType"} & set(schema)
+            # An octet-stream body is bytes whatever its schema (none, for brainbi.net's).
+            raw = (
+                kind == "application/octet-stream"
+                or schema.get("format") in ("binary", "file")
+                or bool({"contentEncoding", "contentMediaType"} & set(schema))
             )
             return kind, {}, {""} if raw else set()
         if kind in FORM_TYPES:
