@@ -13,7 +13,7 @@ from typing import Any
 from mcpgen.diagnostics import SpecPath, did_you_mean
 from mcpgen.ir import HttpEncodingIR, JsonSchema
 from mcpgen.resolver import Resolver, deref, known_names
-from mcpgen.spec import BODY_TYPES, FORM_TYPES, NAMED_JSON_TYPE, HttpBody, ToolHttp
+from mcpgen.spec import BODY_TYPES, FORM_TYPES, HttpBody, ToolHttp, sent_json_type
 
 # OpenAPI's Encoding contentType: media types (wildcards allowed), comma-separated.
 _MEDIA_TYPES = re.compile(
@@ -98,9 +98,13 @@ def http_body(
 
 
 def _body_content_type(resolver: Resolver, kind: str, at: SpecPath) -> str:
-    """The body's media type, lower-cased; a located error when none the client can send."""
+    """The body's media type as it is sent (lower-cased, a JSON type's parameters kept); a
+    located error when none the client can send."""
+    sent = sent_json_type(kind)
+    if sent is not None:
+        return sent
     kind = kind.strip().lower()
-    if kind in BODY_TYPES or NAMED_JSON_TYPE.fullmatch(kind):
+    if kind in BODY_TYPES:
         return kind
     resolver.error(
         (*at, "content_type"),

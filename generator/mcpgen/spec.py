@@ -31,6 +31,21 @@ BODY_TYPES = (
 )
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 NAMED_JSON_TYPE = re.compile(r"application/[\w.-]+\+json")
+# A JSON body's media type as a request sends it: application/json or a named `+json`
+# type, with the parameters the API names (Azure Batch's `application/json;
+# odata=minimalmetadata`), written `type; name=value`.
+SENT_JSON_TYPE = re.compile(r"application/(json|[\w.-]+\+json)(; [\w.-]+=[\w.-]+)*")
+
+
+def sent_json_type(media: str) -> str | None:
+    """`media`, a JSON media type, as a request sends it (type and subtype in lower case,
+    its parameters kept, one space after each `;`); None when it is no JSON type a request
+    can be sent as (a wildcard, a parameter that is not `name=value`)."""
+    base, *parameters = (part.strip() for part in media.split(";"))
+    sent = "; ".join([base.lower(), *filter(None, parameters)])
+    return sent if SENT_JSON_TYPE.fullmatch(sent) else None
+
+
 # The styles a form body's property (OpenAPI's Encoding) or a query parameter takes.
 FormStyle = Literal["form", "spaceDelimited", "pipeDelimited", "deepObject"]
 FORM_STYLES: tuple[str, ...] = get_args(FormStyle)
@@ -462,7 +477,8 @@ class HttpBody(_Strict):
         str,
         Field(
             description="How the body is sent: JSON (application/json, or another JSON media "
-            "type such as application/merge-patch+json, sent as named), "
+            "type such as application/merge-patch+json, sent as named, with parameters "
+            "such as `; odata=minimalmetadata`), "
             "application/x-www-form-urlencoded, multipart/form-data, text/plain or "
             "application/octet-stream."
         ),

@@ -633,6 +633,40 @@ def test_a_form_body_that_is_no_object_takes_another_type_or_is_skipped(
     }
 
 
+def test_a_json_body_goes_as_its_media_type_parameters_and_all(tmp_path: Path) -> None:
+    """Azure Batch takes `application/json; odata=minimalmetadata`: the body went as plain
+    `application/json`, not as described. A JSON type's parameters are now sent; one with
+    no JSON type a request can be sent as goes as application/json, as before."""
+    source = tmp_path / "batch.json"
+    body = {"schema": {"type": "object", "properties": {"id": {"type": "string"}}}}
+    document = {
+        "openapi": "3.0.0",
+        "info": {"title": "Batch", "version": "1"},
+        "servers": [{"url": "https://batch.example.com"}],
+        "paths": {
+            "/pools": {
+                "post": {
+                    "operationId": "addPool",
+                    "requestBody": {"content": {"application/json; odata=minimalmetadata": body}},
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+            "/jobs": {
+                "post": {
+                    "operationId": "addJob",
+                    "requestBody": {"content": {"Application/JSON": body}},
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+        },
+    }
+    source.write_text(json.dumps(document), encoding="utf-8")
+    spec = _imported(source, tmp_path)
+    pool = _tool(spec, "addPool")["http"].get("body") or {}
+    assert pool.get("content_type") == "application/json; odata=minimalmetadata"
+    assert "content_type" not in (_tool(spec, "addJob")["http"].get("body") or {})
+
+
 def test_an_octet_stream_body_is_base64_text_whatever_type_it_declares(tmp_path: Path) -> None:
     """Azure's OCR document (APIs.guru's upgrade of Swagger 2.0's `type: file`) describes its
     octet-stream bodies as `{type: object, format: file}`: bytes, which a tool takes as

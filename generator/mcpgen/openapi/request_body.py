@@ -10,7 +10,7 @@ from typing import Any
 from mcpgen.openapi.document import Pointer, Target
 from mcpgen.openapi.operations import Context, Operation, Skip
 from mcpgen.openapi.schema import JsonSchema
-from mcpgen.spec import BODY_TYPES, FORM_STYLES, FORM_TYPES, NAMED_JSON_TYPE
+from mcpgen.spec import BODY_TYPES, FORM_STYLES, FORM_TYPES, sent_json_type
 
 # The order among JSON media types (others: 1, then by name).
 _JSON_PREFERENCE = {
@@ -180,8 +180,11 @@ def _choose_media(content: dict[str, Any]) -> tuple[str, str] | None:
         kind = "application/json" if is_json(base) else base
         if kind not in BODY_TYPES:
             continue
-        sent = base if kind == "application/json" and NAMED_JSON_TYPE.fullmatch(base) else kind
-        ranked.append((BODY_TYPES.index(kind), _JSON_PREFERENCE.get(sent, 1), sent, media))
+        # A JSON type goes as named, with its parameters (Azure Batch's `application/json;
+        # odata=minimalmetadata`), when a request can be sent as it; else as application/json.
+        sent = (sent_json_type(media) or kind) if kind == "application/json" else kind
+        preference = _JSON_PREFERENCE.get(sent.split(";", 1)[0], 1)
+        ranked.append((BODY_TYPES.index(kind), preference, sent, media))
     if not ranked:
         return None
     _, _, sent, media = min(ranked)
