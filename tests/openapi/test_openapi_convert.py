@@ -667,6 +667,44 @@ def test_a_json_body_goes_as_its_media_type_parameters_and_all(tmp_path: Path) -
     assert "content_type" not in (_tool(spec, "addJob")["http"].get("body") or {})
 
 
+def test_a_read_only_property_by_reference_is_no_input(tmp_path: Path) -> None:
+    """`id: {$ref: IdReadOnly}`, the readOnly in the schema it names (Intellifi's): the tool
+    asked the model for the id the server assigns. A property of a body's own schema that is
+    readOnly by its reference is no input, as one readOnly by its own keyword is."""
+    source = tmp_path / "sets.json"
+    document = {
+        "openapi": "3.0.0",
+        "info": {"title": "Sets", "version": "1"},
+        "servers": [{"url": "https://sets.example.com"}],
+        "components": {"schemas": {"IdReadOnly": {"type": "string", "readOnly": True}}},
+        "paths": {
+            "/lists": {
+                "post": {
+                    "operationId": "addList",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "id": {"$ref": "#/components/schemas/IdReadOnly"},
+                                        "label": {"type": "string"},
+                                        "total": {"type": "integer", "readOnly": True},
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    source.write_text(json.dumps(document), encoding="utf-8")
+    spec = _imported(source, tmp_path)
+    assert set(_tool(spec, "addList")["input"]["properties"]) == {"label"}
+
+
 def test_an_octet_stream_body_is_base64_text_whatever_type_it_declares(tmp_path: Path) -> None:
     """Azure's OCR document (APIs.guru's upgrade of Swagger 2.0's `type: file`) describes its
     octet-stream bodies as `{type: object, format: file}`: bytes, which a tool takes as

@@ -165,6 +165,20 @@ class SchemaConverter:
 
     # -- the walk ---------------------------------------------------------------------
 
+    def _hidden(self, schema: Any, document: OpenApiDocument, parts: Pointer, mode: Mode) -> bool:
+        """A property that has no place in this direction (readOnly in inputs, writeOnly in
+        outputs), said by its schema or by the one its `$ref` names (Intellifi's
+        `id: {$ref: IdReadOnly}`: a model was asked for the id the server assigns)."""
+        if _hidden_here(schema, mode):
+            return True
+        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+            return False
+        try:
+            target, _ = self.documents.follow(schema, document, parts)
+        except RefError:
+            return False  # reported where the property is converted
+        return _hidden_here(target, mode)
+
     def _ref(self, ref: str, document: OpenApiDocument, parts: Pointer) -> _TypeRef | None:
         try:
             target = self.documents.resolve(ref, document, parts)
@@ -211,7 +225,7 @@ class SchemaConverter:
             elif key in MAP_OF_SUBSCHEMAS and isinstance(value, dict):
                 converted = {}
                 for name, sub in value.items():
-                    if key == "properties" and _hidden(sub, mode):
+                    if key == "properties" and self._hidden(sub, document, (*here, name), mode):
                         continue
                     if key == "patternProperties":
                         kept = self._pattern(name, document, (*here, name), result)
@@ -353,8 +367,9 @@ def without_examples(schema: Any) -> Any:
     return map_subschemas(kept, without_examples)
 
 
-def _hidden(schema: Any, mode: Mode) -> bool:
-    """A property that has no place in this direction (readOnly in inputs, writeOnly in outputs)."""
+def _hidden_here(schema: Any, mode: Mode) -> bool:
+    """A property schema that has no place in this direction (readOnly in inputs,
+    writeOnly in outputs), by its own keywords."""
     if not isinstance(schema, dict):
         return False
     if mode == "input":
