@@ -35,6 +35,7 @@ from mcpgen.spec import (
     compared_place,
     credential_place,
     credential_places_clash,
+    filled_places,
 )
 
 # The styles OpenAPI allows in each place, the default first.
@@ -182,10 +183,11 @@ def _check_credential_places(
         return
     alternatives = security if security is not None else section.security
     places = {
-        compared_place(_place(section.auth[name])): name
+        place: name
         for alternative in alternatives
         for name in alternative
         if name in section.auth
+        for place in _filled(section.auth[name])
     }
     for param in params:
         place = f"{param.location} {param.name}"
@@ -197,6 +199,10 @@ def _check_credential_places(
                 "it twice, and ask the caller for it",
                 hint=f"drop the parameter (and its input property): {scheme!r} fills it",
             )
+
+
+def _filled(scheme: HttpAuth) -> set[str]:
+    return filled_places(scheme.type, getattr(scheme, "in_", None), getattr(scheme, "name", None))
 
 
 def _place(scheme: HttpAuth) -> str:

@@ -275,6 +275,31 @@ def compared_place(place: str) -> str:
     return place.lower() if place.startswith("header ") else place
 
 
+# The headers of an AWS Signature Version 4 besides `Authorization` (lower case), which AWS
+# descriptions also declare as every operation's parameters: the signer sends them.
+SIGV4_HEADERS = frozenset(
+    {
+        "x-amz-algorithm",
+        "x-amz-content-sha256",
+        "x-amz-credential",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-signature",
+        "x-amz-signedheaders",
+    }
+)
+
+
+def filled_places(kind: str, where: str | None = None, name: str | None = None) -> set[str]:
+    """Every place a scheme of `kind` fills in a request, as `compared_place` spells it: its
+    credential's place, and a SigV4 signature's headers. A parameter there would be sent
+    twice, and ask the caller for a credential."""
+    places = {compared_place(credential_place(kind, where, name))}
+    if kind == "aws_sigv4":
+        places.update(f"header {header}" for header in SIGV4_HEADERS)
+    return places
+
+
 def credential_places_clash(places: list[tuple[str, str]]) -> tuple[str, str, str] | None:
     """The first two (scheme, place) pairs of one requirement that share a place, as
     (first scheme, second scheme, place); None when none do."""

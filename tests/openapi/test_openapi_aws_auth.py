@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mcpgen.openapi.http_section import SIGV4_HEADERS
 from mcpgen.pipeline import check
+from mcpgen.spec import SIGV4_HEADERS
 from openapi_support import FIXTURES, edit_document, import_spec, load_toml
 
 KINESIS = FIXTURES / "aws-kinesis-video-webrtc-storage.json"

@@ -12,7 +12,13 @@ from mcpgen.diagnostics import counted
 from mcpgen.openapi.document import Pointer, RefError, Target
 from mcpgen.openapi.naming import snake
 from mcpgen.openapi.operations import Context, Operation
-from mcpgen.spec import compared_place, credential_place, credential_places_clash
+from mcpgen.spec import (
+    SIGV4_HEADERS,
+    compared_place,
+    credential_place,
+    credential_places_clash,
+    filled_places,
+)
 
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -25,17 +31,6 @@ _AWS_SIGNATURES = {
 }
 # What the signer sends on every request: aws2openapi declares them as each operation's header
 # parameters (all 350 SigV4 descriptions of the directory do), so a tool would ask for them.
-SIGV4_HEADERS = frozenset(
-    {
-        "x-amz-algorithm",
-        "x-amz-content-sha256",
-        "x-amz-credential",
-        "x-amz-date",
-        "x-amz-security-token",
-        "x-amz-signature",
-        "x-amz-signedheaders",
-    }
-)
 # An AWS endpoint's host: its first label is the service's endpoint prefix, which is its
 # signing name when the description names none (`events`, `es`, `tagging`).
 _AWS_HOST = re.compile(r"^([^.]+)\.(?:[^.]+\.)*(?:amazonaws\.com(?:\.cn)?|api\.aws)$")
@@ -147,10 +142,7 @@ class HttpSection:
         filled: set[str] = set()
         for name in names:
             scheme = self.auth[name]
-            if scheme["type"] == "aws_sigv4":
-                filled.update(f"header {header}" for header in SIGV4_HEADERS)
-            elif scheme["type"] == "api_key":
-                filled.add(compared_place(f"{scheme['in']} {scheme['name']}"))
+            filled |= filled_places(scheme["type"], scheme.get("in"), scheme.get("name"))
         return frozenset(filled)
 
     def filled_by_credentials(self, parameters: list[str]) -> None:
@@ -171,8 +163,9 @@ class HttpSection:
             f"{where} parameter {name!r} of {counted(count, 'operation')} is filled by "
             "its credential, never asked of the caller"
             for parameter, count in sorted(self._filled.items())
-            if not parameter.startswith("header x-amz-")
             for where, name in [parameter.split(" ", 1)]
+            # AWS descriptions declare a signature's headers on every operation: no news.
+            if not (where == "header" and name in SIGV4_HEADERS)
         ]
         return unsupported + filled
 
@@ -189,7 +182,8 @@ class HttpSection:
                 continue
             # Two schemes sending the same header (Azure's registry: basic auth and an API
             # key, both `Authorization`) cannot both be sent: the later would overwrite the
-            # earlier without a word. Such a requirement is taken as either scheme alone.
+            # earlier without a word. Such a requirement becomes one alternative per scheme
+            # of that place, the requirement's other schemes in each (`_apart`).
             for split in self._apart(names):
                 if split not in alternatives:
                     alternatives.append(split)
