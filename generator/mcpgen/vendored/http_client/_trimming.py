@@ -454,13 +454,18 @@ async def text_call(
 
 
 def held_result(
-    value: Any, tool: Tool | None, operation: Operation, values: Mapping[str, Any], limit: int
+    value: Any,
+    tool: Tool | None,
+    operation: Operation,
+    values: Callable[[], Mapping[str, Any]],
+    limit: int,
 ) -> Any:
     """What a user-owned handler returned, held to its tool's budget as a generated
     handler's answer is: a structured result (a mapping, or a model the runtime would dump)
-    cut at its structure, text at a character boundary, each with the note; what else it
-    returns (content blocks, a result it made) as it is. The handler's own object is never
-    cut: it may be kept (a cache), so an oversized one is copied first."""
+    cut at its structure, text at a character boundary, each with the note (`values()`: the
+    call's arguments, read only for a note); what else it returns (content blocks, a result
+    it made) as it is. The handler's own object is never cut: it may be kept (a cache), so
+    an oversized one is copied first."""
     if isinstance(value, str):
         trimmed = trim_text(value, limit)
         if trimmed is None:
@@ -468,21 +473,21 @@ def held_result(
         return CallToolResult(
             content=[
                 TextContent(text=trimmed.value),
-                TextContent(text=note(trimmed, operation, values)),
+                TextContent(text=note(trimmed, operation, values())),
             ],
             _meta={TRUNCATED_META: trimmed.summary()},
         )
     if tool is None or tool.output_schema is None:
         return value
     if isinstance(value, BaseModel):
-        structured = to_json(value)  # a new object: the runtime would make the same
+        structured = to_json(value)  # a new object, which the runtime then sends as it is
     elif isinstance(value, Mapping):
-        if encoded_size(value) <= limit:
-            return value
-        structured = copy.deepcopy(dict(value))
+        structured = dict(value)
     else:
         return value
-    return structured_result(structured, tool, operation, values, limit)
+    if encoded_size(structured) <= limit:
+        return structured
+    return structured_result(copy.deepcopy(structured), tool, operation, values(), limit)
 
 
 def text_result(

@@ -150,7 +150,7 @@ class HttpClient:
             # Its result is held to the tool's budget as the generated handler's answer is.
             value = await handler(ctx, args, Request(self, operation, ctx))
             tool, limit = self._tools.get(operation.tool), budget(self.api, operation)
-            return held_result(value, tool, operation, _values(args), limit)
+            return held_result(value, tool, operation, partial(_values, args), limit)
 
         return call
 
