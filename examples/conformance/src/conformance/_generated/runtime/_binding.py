@@ -65,7 +65,8 @@ class Bindings:
         Reading a big API's list takes a client longer (GitHub's 1.8 MB: ~0.7 s over stdio)
         than making its HTTP client does (~55 ms: importing httpx2's transport and the
         client's modules, loading the trusted CAs), which a first call would otherwise wait
-        for: Stripe's first call 0.095 s -> 0.036 s (tests/benchmarks/bench_openapi.py).
+        for: Stripe's first call 0.103 s -> 0.039 s over stdio (medians of 10 alternating
+        rounds of bench_openapi.py's `first_list`).
         Under the binding lock: a call that comes first waits for it and makes nothing
         twice. If making it fails, the first call that needs it makes it again, and fails in
         its caller's sight.
