@@ -143,20 +143,21 @@ class RequestBodies:
     def _has_fields(self, schema: JsonSchema) -> bool:
         """Whether a form can send a value of `schema`: an object (or what may be one, a
         composition or a schema that names no type), not a list, a string or a number."""
-        ref = schema.get("$ref")
-        if ref is not None and hasattr(ref, "identity"):
-            schema = self.context.schemas.types[ref.identity].schema
-        kind = schema.get("type")
+        kind = self._through_type(schema).get("type")
         return kind is None or kind == "object" or (isinstance(kind, list) and "object" in kind)
 
     def _properties_of(self, schema: JsonSchema) -> Collection[str] | None:
         """The properties a converted object schema names (through one shared type); None
         when it does not say (a composition, not an object)."""
+        properties = self._through_type(schema).get("properties")
+        return set(properties) if isinstance(properties, dict) else None
+
+    def _through_type(self, schema: JsonSchema) -> JsonSchema:
+        """A converted schema, or the shared type's it refers to."""
         ref = schema.get("$ref")
         if ref is not None and hasattr(ref, "identity"):
-            schema = self.context.schemas.types[ref.identity].schema
-        properties = schema.get("properties")
-        return set(properties) if isinstance(properties, dict) else None
+            return self.context.schemas.types[ref.identity].schema
+        return schema
 
 
 def is_json(media: str) -> bool:
