@@ -73,6 +73,20 @@ def http_body(
                 and isinstance(schema, dict)
                 and schema.get("contentEncoding") == "base64"
             )
+            kind = schema.get("type") if isinstance(schema, dict) else None
+            if (
+                body_type in FORM_TYPES
+                and kind is not None
+                and "object" not in (kind if isinstance(kind, list) else [kind])
+            ):
+                # The import skips such operations; by hand, every call would fail.
+                resolver.error(
+                    at,
+                    f"the body ({body_type}) sends an object's fields, and {body_property!r} is "
+                    f"{kind!r}: no call could be sent",
+                    hint="send it as JSON, text or bytes (body.content_type), or make it an "
+                    "object of fields",
+                )
     elif body_type in ("text/plain", "application/octet-stream"):
         resolver.error(
             (*where, "body"),
